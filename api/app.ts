@@ -1,0 +1,61 @@
+/** The HTTP API as an express app, built from its clients so tests can start it on any port. */
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { OrderStore } from '../store';
+import { authenticate } from './auth';
+import { errorHandler, HttpError } from './errors';
+import { ordersRouter } from './orders';
+
+export interface AppDeps {
+  client: Client;
+  store: OrderStore;
+  taskQueue: string;
+  jwtSecret: string;
+  log?: (message: string, err?: unknown) => void;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createApp(deps: AppDeps): Express {
+  const log = deps.log ?? ((message: string, err?: unknown) => console.error(`[api] ${message}`, err ?? ''));
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    await Promise.all([
+      withTimeout(deps.client.workflowService.getSystemInfo({}), 2000, 'Temporal').then(
+        () => (checks.temporal = 'ok'),
+        (err: unknown) => (checks.temporal = `unreachable: ${(err as Error).message}`),
+      ),
+      withTimeout(deps.store.ping(), 2000, 'the store').then(
+        () => (checks.store = 'ok'),
+        (err: unknown) => (checks.store = `unreachable: ${(err as Error).message}`),
+      ),
+    ]);
+    const ready = Object.values(checks).every((value) => value === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
+  app.use(authenticate(deps.jwtSecret));
+  app.use(ordersRouter({ client: deps.client, store: deps.store, taskQueue: deps.taskQueue }));
+  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(log));
+  return app;
+}

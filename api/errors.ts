@@ -1,0 +1,50 @@
+/** API errors in the contract's shape: {"error": {"code", "message", "details"?}}. */
+import type { ErrorRequestHandler } from 'express';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const badRequest = (message: string, details?: unknown): HttpError =>
+  new HttpError(400, 'bad_request', message, details);
+export const notFound = (what: string): HttpError => new HttpError(404, 'not_found', `${what} was not found`);
+export const conflict = (message: string, details?: unknown): HttpError =>
+  new HttpError(409, 'conflict', message, details);
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+export function errorHandler(log: (message: string, err: unknown) => void): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    if (err instanceof HttpError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+      return;
+    }
+    const parserError = err as BodyParserError;
+    if (parserError?.type === 'entity.too.large') {
+      res.status(413).json({
+        error: { code: 'payload_too_large', message: 'the request body is over 64 KiB', details: [{ field: 'body' }] },
+      });
+      return;
+    }
+    if (parserError?.type === 'entity.parse.failed' || parserError?.type === 'encoding.unsupported') {
+      res.status(400).json({
+        error: { code: 'bad_request', message: 'the request body is not valid JSON', details: [{ field: 'body' }] },
+      });
+      return;
+    }
+    log('unexpected error', err);
+    res.status(500).json({ error: { code: 'internal', message: 'something went wrong; it has been logged' } });
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * All configuration, read once from the environment by a composition root (worker, API, start
+ * script) and passed down. Bad values stop startup with a message that names the variable.
+ */
+import path from 'node:path';
+import { parseDuration } from './durations';
+
+/** The business timings and limits the checkout workflow follows (DOMAIN.md). */
+export interface CheckoutSettings {
+  paymentResolutionWindowMs: number;
+  sideEffectAlertAfterMs: number;
+  returnWindowMs: number;
+  orderRemorseWindowMs: number;
+  authorizationThreshold: number;
+  restockingFeePercent: number;
+  supportEmail: string;
+}
+
+export interface TemporalSettings {
+  /** Unset: `npm start` runs a local dev server on `port`. */
+  address?: string;
+  port: number;
+  namespace: string;
+  taskQueue: string;
+  apiKey?: string;
+  tls?: { serverName?: string; serverRootCaCertPath?: string; clientCertPath?: string; clientKeyPath?: string };
+}
+
+export interface AppConfig {
+  port: number;
+  dataDir: string;
+  temporal: TemporalSettings;
+  auth: { jwtSecret?: string };
+  checkout: CheckoutSettings;
+  stripe: { secretKey?: string; apiBase?: string };
+  sendgrid: { apiKey?: string; baseUrl?: string; fromEmail: string };
+  amqp: { url?: string };
+  /** Unset: SQLite in the data folder. */
+  databaseUrl?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`configuration ${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const value = text(env, name) ?? fallback;
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new ConfigError(name, (err as Error).message);
+  }
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(name, `"${value}" is not a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+function url(env: Env, name: string): string | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  try {
+    new URL(value);
+  } catch {
+    throw new ConfigError(name, `"${value}" is not a URL`);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const tlsEnabled = text(env, 'TEMPORAL_TLS') === 'true' || Boolean(text(env, 'TEMPORAL_TLS_CERT'));
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    dataDir: path.resolve(text(env, 'DATA_DIR') ?? '.data'),
+    temporal: {
+      address: text(env, 'TEMPORAL_ADDRESS'),
+      port: integer(env, 'TEMPORAL_PORT', 7233, 1, 64535),
+      namespace: text(env, 'TEMPORAL_NAMESPACE') ?? 'default',
+      taskQueue: text(env, 'TEMPORAL_TASK_QUEUE') ?? 'commerce',
+      apiKey: text(env, 'TEMPORAL_API_KEY'),
+      tls: tlsEnabled
+        ? {
+            serverName: text(env, 'TEMPORAL_TLS_SERVER_NAME'),
+            serverRootCaCertPath: text(env, 'TEMPORAL_TLS_CA'),
+            clientCertPath: text(env, 'TEMPORAL_TLS_CERT'),
+            clientKeyPath: text(env, 'TEMPORAL_TLS_KEY'),
+          }
+        : undefined,
+    },
+    auth: { jwtSecret: text(env, 'AUTH_JWT_SECRET') },
+    checkout: {
+      paymentResolutionWindowMs: duration(env, 'PAYMENT_RESOLUTION_WINDOW', '72h'),
+      sideEffectAlertAfterMs: duration(env, 'SIDE_EFFECT_ALERT_AFTER', '15m'),
+      returnWindowMs: duration(env, 'RETURN_WINDOW', '30 days'),
+      orderRemorseWindowMs: duration(env, 'ORDER_REMORSE_WINDOW', '1h'),
+      authorizationThreshold: integer(env, 'AUTHORIZATION_THRESHOLD', 100_000, 1, Number.MAX_SAFE_INTEGER),
+      restockingFeePercent: integer(env, 'RESTOCKING_FEE_PERCENT', 15, 0, 100),
+      supportEmail: text(env, 'SUPPORT_EMAIL') ?? 'support@example.com',
+    },
+    stripe: { secretKey: text(env, 'STRIPE_SECRET_KEY'), apiBase: url(env, 'STRIPE_API_BASE') },
+    sendgrid: {
+      apiKey: text(env, 'SENDGRID_API_KEY'),
+      baseUrl: url(env, 'SENDGRID_BASE_URL'),
+      fromEmail: text(env, 'EMAIL_FROM') ?? 'orders@example.com',
+    },
+    amqp: { url: url(env, 'AMQP_URL') },
+    databaseUrl: text(env, 'DATABASE_URL'),
+  };
+}

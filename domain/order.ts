@@ -1,0 +1,123 @@
+/** The order as the storefront places it, and the facts the checkout process keeps about it. */
+
+export const ORDER_STATUSES = [
+  'Received',
+  'Authorized',
+  'Accepted',
+  'Rejected',
+  'PaymentFailed',
+  'Paid',
+  'Shipped',
+  'Cancelled',
+  'Refunded',
+  'PartiallyRefunded',
+  'Completed',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface OrderItem {
+  sku: string;
+  quantity: number;
+  /** Minor units (cents). */
+  unitPrice: number;
+}
+
+export interface Customer {
+  id: string;
+  email: string;
+}
+
+/** What `POST /orders` accepted, with the order id decided. */
+export interface PlacedOrder {
+  orderId: string;
+  customer: Customer;
+  items: OrderItem[];
+  currency: string;
+  paymentMethod: string;
+  /** Minor units: the sum of quantity × unitPrice. */
+  total: number;
+  placedAt: string;
+}
+
+export interface Cancellation {
+  reason?: string;
+  requestedBy: string;
+  requestedAt: string;
+}
+
+export interface PaymentRecord {
+  attempt: number;
+  paymentIntentId?: string;
+  status: 'succeeded' | 'declined';
+  declineCode?: string;
+  message?: string;
+}
+
+export interface RefundRecord {
+  refundId?: string;
+  amount: number;
+  status: 'pending' | 'succeeded' | 'failed';
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'delayed' | 'failed';
+
+/** What `GET /orders/:id` shows; kept by the checkout workflow and answered by its query. */
+export interface OrderView {
+  orderId: string;
+  status: OrderStatus;
+  total: number;
+  currency: string;
+  customerId: string;
+  items: OrderItem[];
+  placedAt: string;
+  updatedAt: string;
+  payment?: PaymentRecord;
+  paymentAttempts: number;
+  /** When the order is `PaymentFailed`: the moment it is cancelled if support does not answer. */
+  paymentResolutionDeadline?: string;
+  cancellation?: Cancellation;
+  refund?: RefundRecord;
+  shipment?: { trackingNumber?: string; shippedAt: string };
+  /** When shipped: the end of the return window, after which the order is `Completed`. */
+  returnWindowEndsAt?: string;
+  notifications: Record<string, DeliveryState>;
+}
+
+export class OrderValidationError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'OrderValidationError';
+  }
+}
+
+/** The order's total in minor units; refuses totals that cannot be charged exactly. */
+export function orderTotal(items: readonly OrderItem[]): number {
+  if (items.length === 0) throw new OrderValidationError('an order needs at least one item', 'items');
+  let total = 0;
+  items.forEach((item, index) => {
+    if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
+      throw new OrderValidationError('quantity must be a positive integer', `items.${index}.quantity`);
+    }
+    if (!Number.isSafeInteger(item.unitPrice) || item.unitPrice <= 0) {
+      throw new OrderValidationError(
+        'unitPrice must be a positive integer in minor units',
+        `items.${index}.unitPrice`,
+      );
+    }
+    total += item.quantity * item.unitPrice;
+  });
+  if (!Number.isSafeInteger(total)) throw new OrderValidationError('the order total is too large', 'items');
+  return total;
+}
+
+/** Statuses after which the checkout process has ended. */
+export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set([
+  'Rejected',
+  'Cancelled',
+  'Refunded',
+  'PartiallyRefunded',
+  'Completed',
+]);

@@ -1,0 +1,137 @@
+/**
+ * `npm start`: the whole local stack. Unless TEMPORAL_ADDRESS is set, a Temporal dev server with
+ * its database in DATA_DIR (work survives a restart) and its Web UI on TEMPORAL_PORT + 1000; then
+ * the worker and the API on PORT, each as its own process. Ctrl-C stops all of them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadConfig } from '../config/settings';
+import { resolveJwtSecret } from '../config/jwt-secret';
+import { describe, resolveTemporalCli } from './servers';
+
+const root = path.resolve(__dirname, '..');
+const children: { name: string; child: ChildProcess }[] = [];
+let stopping = false;
+
+function say(line: string): void {
+  console.log(`[start] ${line}`);
+}
+
+async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing answered on ${host}:${port} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+  children.push({ name, child });
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    say(`${name} exited (${signal ?? code}); stopping the stack`);
+    void stop(1);
+  });
+  return child;
+}
+
+async function stop(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  // The API first (no new work), then the worker, then the server.
+  for (const { child } of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, 15_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  await sdkServer?.teardown();
+  process.exit(exitCode);
+}
+
+let sdkServer: TestWorkflowEnvironment | undefined;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const { source } = resolveJwtSecret(config);
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: config.dataDir };
+  let uiAddress: string | undefined;
+
+  if (config.temporal.address) {
+    say(`using the Temporal server at ${config.temporal.address} (TEMPORAL_ADDRESS)`);
+  } else {
+    const port = config.temporal.port;
+    const uiPort = port + 1000;
+    const dbFile = path.join(config.dataDir, 'temporal.db');
+    const cli = resolveTemporalCli();
+    if (cli) {
+      say(describe(cli));
+      launch('temporal dev server', cli.path, [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--ui-port',
+        String(uiPort),
+        '--db-filename',
+        dbFile,
+        '--namespace',
+        config.temporal.namespace,
+        '--log-level',
+        'warn',
+      ], env);
+    } else {
+      say("the Temporal CLI could not be found or built; trying the SDK's own download (needs the internet)");
+      sdkServer = await TestWorkflowEnvironment.createLocal({
+        server: { ip: '127.0.0.1', port, uiPort, dbFilename: dbFile, namespace: config.temporal.namespace },
+      });
+    }
+    await waitForPort('127.0.0.1', port, 60_000);
+    env.TEMPORAL_ADDRESS = `127.0.0.1:${port}`;
+    uiAddress = `http://127.0.0.1:${uiPort}`;
+    say(`Temporal dev server on 127.0.0.1:${port}, its database in ${dbFile}`);
+  }
+
+  const tsx = ['--import', 'tsx'];
+  launch('worker', process.execPath, [...tsx, 'worker.ts'], env);
+  launch('api', process.execPath, [...tsx, 'api/server.ts'], env);
+  await waitForPort('127.0.0.1', config.port, 120_000);
+
+  say('the stack is up:');
+  say(`  API          http://127.0.0.1:${config.port}  (health: /healthz, readiness: /readyz)`);
+  if (uiAddress) say(`  Temporal UI  ${uiAddress}`);
+  say(`  data folder  ${config.dataDir}`);
+  say(`  a token:     npm run token -- storefront shop   (roles: storefront support manager warehouse employee hr; ${source})`);
+  say('Ctrl-C stops everything.');
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+main().catch((err: unknown) => {
+  console.error('[start] could not start the stack:', err instanceof Error ? err.message : err);
+  void stop(1);
+});

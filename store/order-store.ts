@@ -1,0 +1,24 @@
+/**
+ * The app's own record of orders. SQLite in the data folder by default; the interface is small so
+ * that PostgreSQL can stand behind it too. Saving is idempotent on the order id.
+ */
+import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+
+export interface StoredOrder {
+  order: PlacedOrder;
+  status: OrderStatus;
+  statusVersion: number;
+  view?: OrderView;
+  updatedAt: string;
+}
+
+export interface OrderStore {
+  /** Saves the order once; saving it again changes nothing. Returns whether this call created it. */
+  saveOrder(order: PlacedOrder): Promise<{ created: boolean }>;
+  getOrder(orderId: string): Promise<StoredOrder | undefined>;
+  /** Records a status; a version not newer than the one stored is ignored (late retries). */
+  recordStatus(orderId: string, status: OrderStatus, version: number, view: OrderView): Promise<void>;
+  /** A cheap round trip, for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
