@@ -263,3 +263,35 @@ if (require.main === module) {
     process.exit(1);
   });
 }
+
+/**
+ * stripe-mock answers every PaymentIntent with the status of its bundled fixture
+ * (`requires_payment_method`). A checkout needs the answer Stripe gives a good card, so this
+ * writes stripe-mock's own fixtures with the PaymentIntent's status set to `succeeded`, for
+ * `stripe-mock -fixtures <file>`. The bundled fixtures come from the stripe-mock module itself.
+ */
+export function stripeMockSucceededFixtures(): string {
+  const target = path.join(cacheRoot(), `stripe-mock-${STRIPE_MOCK_VERSION}`, 'fixtures-payment-succeeded.json');
+  if (fs.existsSync(target)) return target;
+  const goBinary = onPath('go');
+  if (!goBinary) throw new Error("stripe-mock's fixtures need Go to fetch the stripe-mock module");
+  const result = spawnSync(goBinary, ['mod', 'download', '-json', `github.com/stripe/stripe-mock@${STRIPE_MOCK_VERSION}`], {
+    encoding: 'utf8',
+    cwd: os.tmpdir(),
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+  });
+  if (result.status !== 0) throw new Error(`go mod download stripe-mock failed: ${result.stderr}`);
+  const moduleDir = (JSON.parse(result.stdout) as { Dir: string }).Dir;
+  const fixtures = JSON.parse(
+    fs.readFileSync(path.join(moduleDir, 'embedded', 'openapi', 'fixtures3.json'), 'utf8'),
+  ) as { resources: Record<string, Record<string, unknown>> };
+  const intent = fixtures.resources.payment_intent;
+  if (!intent) throw new Error("stripe-mock's fixtures have no payment_intent");
+  intent.status = 'succeeded';
+  intent.last_payment_error = null;
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const staging = `${target}.${process.pid}`;
+  fs.writeFileSync(staging, JSON.stringify(fixtures));
+  fs.renameSync(staging, target);
+  return target;
+}

@@ -1,0 +1,68 @@
+/** Temporal test environments on the servers scripts/servers.ts resolves (no downloads). */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  makeTelemetryFilterString,
+  Runtime,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { resolveTemporalCli, resolveTestServer } from '../../scripts/servers';
+import type { OrderStatus, OrderView } from '../../domain/order';
+import { orderStatusQuery } from '../../workflows/definitions';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  // Expected failures (declines, outages) are what these tests are about: log only errors.
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+  });
+}
+
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const server = await resolveTestServer();
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server.path } } });
+}
+
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const cli = resolveTemporalCli();
+  if (!cli) throw new Error('the Temporal CLI is needed for this test (run it through `npm test`)');
+  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli.path } } });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  return bundle;
+}
+
+/** Polls the order's query until it shows `status` (bounded: 200 polls). */
+export async function waitForStatus(handle: WorkflowHandle, status: OrderStatus): Promise<OrderView> {
+  let last: OrderView | undefined;
+  for (let i = 0; i < 200; i++) {
+    last = await handle.query(orderStatusQuery);
+    if (last.status === status) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`order never reached ${status}; it is ${last?.status}`);
+}
+
+/** With CAPTURE_HISTORIES=1, stores the run's history for the replay suite. */
+export async function captureHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.CAPTURE_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  const file = path.join(__dirname, '..', 'histories', `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(history, null, 1));
+}

@@ -1,0 +1,231 @@
+/**
+ * The checkout process on the time-skipping server: days of business time in seconds of test time.
+ * Activities are recorded fakes; each test states what was sent, when, and that nothing else was.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { checkoutWorkflow } from '../../workflows';
+import {
+  cancelOrderSignal,
+  orderShippedSignal,
+  orderStatusQuery,
+  retryPaymentSignal,
+} from '../../workflows/definitions';
+import { CheckoutScenario, declined, placedOrder, TEST_SETTINGS } from '../helpers/checkout-scenario';
+import { captureHistory, timeSkippingEnv, waitForStatus } from '../helpers/temporal';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+describe('checkout workflow', () => {
+  let env: TestWorkflowEnvironment;
+  before(async () => {
+    env = await timeSkippingEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  it('paid: charges once, tells downstream and the customer, then completes after the return window', async () => {
+    const scenario = new CheckoutScenario();
+    const order = placedOrder();
+    const result = await scenario.run(env, order, async (handle) => {
+      const paid = await waitForStatus(handle, 'Paid');
+      assert.equal(paid.payment?.paymentIntentId, `pi_${order.orderId}_1`);
+      await handle.signal(orderShippedSignal, { trackingNumber: 'TRACK-1' });
+      const shipped = await waitForStatus(handle, 'Shipped');
+      const final = await handle.result();
+      await captureHistory(handle, 'checkout-paid-shipped-completed');
+      const completedAt = Date.parse(final.updatedAt);
+      assert.ok(completedAt - Date.parse(shipped.shipment!.shippedAt) >= 30 * DAY, 'completed only after the return window');
+      return final;
+    });
+
+    assert.equal(result.status, 'Completed');
+    assert.deepEqual(scenario.called('chargePayment'), [
+      {
+        orderId: order.orderId,
+        paymentAttempt: 1,
+        amount: 2500,
+        currency: 'usd',
+        paymentMethod: 'pm_card_visa',
+        customerId: 'cust-1',
+      },
+    ]);
+    assert.deepEqual(scenario.events().sort(), ['order.completed', 'order.paid', 'order.received', 'order.shipped']);
+    assert.deepEqual(
+      scenario.called('publishOrderEvent').map((e) => e.messageId).sort(),
+      [`${order.orderId}:order.completed`, `${order.orderId}:order.paid`, `${order.orderId}:order.received`, `${order.orderId}:order.shipped`],
+    );
+    assert.deepEqual(scenario.called('emailCustomer').map((e) => [e.kind, e.to]), [['order_confirmation', 'ada@example.com']]);
+    assert.deepEqual(scenario.called('saveOrder'), [order]);
+    assert.equal(scenario.called('alertSupport').length, 0);
+    assert.equal(scenario.called('refundPayment').length, 0);
+    assert.deepEqual(
+      scenario.called('recordOrderStatus').map((r) => r.status),
+      ['Paid', 'Shipped', 'Completed'],
+    );
+  });
+
+  it('declined, then support retries with a new payment method: paid on the second attempt', async () => {
+    const scenario = new CheckoutScenario({
+      chargePayment: async (req) => {
+        if (req.paymentMethod === 'pm_card_chargeDeclined') throw declined();
+        return { paymentIntentId: `pi_ok_${req.paymentAttempt}`, status: 'succeeded' };
+      },
+    });
+    const order = placedOrder({ paymentMethod: 'pm_card_chargeDeclined' });
+    await scenario.run(env, order, async (handle) => {
+      const failed = await waitForStatus(handle, 'PaymentFailed');
+      assert.equal(failed.payment?.declineCode, 'insufficient_funds');
+      assert.equal(Date.parse(failed.paymentResolutionDeadline!) - Date.parse(failed.updatedAt), 72 * HOUR);
+      await handle.signal(retryPaymentSignal, { paymentMethod: 'pm_card_visa', requestedBy: 'support:sam' });
+      const paid = await waitForStatus(handle, 'Paid');
+      assert.equal(paid.paymentAttempts, 2);
+      assert.equal(paid.payment?.paymentIntentId, 'pi_ok_2');
+      await handle.signal(cancelOrderSignal, { requestedBy: 'storefront:shop', reason: 'changed mind' });
+      await handle.result();
+      await captureHistory(handle, 'checkout-declined-retried-refunded');
+    });
+
+    assert.deepEqual(
+      scenario.calls.filter((c) => c.name === 'chargePayment').map((c) => [(c.input as { paymentAttempt: number }).paymentAttempt, (c.input as { paymentMethod: string }).paymentMethod, c.ok]),
+      [
+        [1, 'pm_card_chargeDeclined', false],
+        [2, 'pm_card_visa', true],
+      ],
+    );
+    const alerts = scenario.called('alertSupport');
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0]?.kind, 'payment_failed');
+    assert.match(alerts[0]!.message, /declined/);
+    const failedEvent = scenario.called('publishOrderEvent').find((e) => e.type === 'order.payment_failed');
+    assert.equal(failedEvent?.messageId, `${order.orderId}:order.payment_failed`);
+  });
+
+  it('declined and nobody answers: cancelled after the resolution window, customer told, nothing charged', async () => {
+    const scenario = new CheckoutScenario({
+      chargePayment: async () => {
+        throw declined();
+      },
+    });
+    const order = placedOrder();
+    const final = await scenario.run(env, order, async (handle) => {
+      const failed = await waitForStatus(handle, 'PaymentFailed');
+      const result = await handle.result();
+      await captureHistory(handle, 'checkout-declined-unresolved-cancelled');
+      assert.ok(Date.parse(result.updatedAt) - Date.parse(failed.updatedAt) >= 72 * HOUR);
+      return result;
+    });
+    assert.equal(final.status, 'Cancelled');
+    assert.equal(final.cancellation?.requestedBy, 'system');
+    assert.deepEqual(scenario.businessCalls().sort(), [
+      'alert payment_failed',
+      'email payment_cancelled_unresolved',
+      'publish order.cancelled',
+      'publish order.payment_failed',
+      'publish order.received',
+      'saveOrder',
+    ]);
+    assert.equal(scenario.called('refundPayment').length, 0);
+  });
+
+  it('email failing for an hour: the event still goes out at once, support is alerted at 15 minutes, the email arrives', async () => {
+    let paidAt = 0;
+    const scenario = new CheckoutScenario({
+      publishOrderEvent: async (event) => {
+        if (event.type === 'order.paid') paidAt = Date.parse(event.occurredAt);
+      },
+      emailCustomer: async (email) => {
+        const { currentAttemptScheduledTimestampMs: now } = (await import('@temporalio/activity')).Context.current().info;
+        if (email.kind === 'order_confirmation' && (paidAt === 0 || now - paidAt < HOUR)) {
+          throw ApplicationFailure.create({ type: 'EmailServiceUnavailable', message: 'SendGrid answered 503' });
+        }
+      },
+    });
+    const order = placedOrder();
+    await scenario.run(env, order, async (handle) => {
+      await waitForStatus(handle, 'Paid');
+      await env.sleep('2h');
+      const view = await handle.query(orderStatusQuery);
+      assert.equal(view.notifications['email:order_confirmation'], 'delivered');
+      assert.equal(view.notifications['order.paid'], 'delivered');
+      await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam' });
+      await handle.result();
+    });
+
+    const paidEvent = scenario.calls.find((c) => c.name === 'publishOrderEvent' && (c.input as { type: string }).type === 'order.paid');
+    assert.ok(paidEvent?.ok && paidEvent.at - paidAt < 60_000, 'order.paid published within a minute of payment');
+    const emailAttempts = scenario.calls.filter((c) => c.name === 'emailCustomer' && (c.input as { kind: string }).kind === 'order_confirmation');
+    assert.ok(emailAttempts.length > 5, `the email was retried (${emailAttempts.length} attempts)`);
+    assert.equal(emailAttempts.filter((c) => c.ok).length, 1, 'delivered exactly once');
+    assert.ok(emailAttempts.at(-1)!.at - paidAt >= HOUR, 'delivered only once SendGrid was back');
+    const alerts = scenario.calls.filter((c) => c.name === 'alertSupport' && c.ok);
+    assert.equal(alerts.length, 1);
+    const alert = alerts[0]!;
+    assert.equal((alert.input as { kind: string }).kind, 'delivery_delayed');
+    assert.ok(alert.at - paidAt >= TEST_SETTINGS.sideEffectAlertAfterMs && alert.at - paidAt < 20 * 60_000, 'alerted at about 15 minutes');
+  });
+
+  it('cancel before payment: Cancelled, nothing charged, order.cancelled published', async () => {
+    const scenario = new CheckoutScenario();
+    const order = placedOrder();
+    const final = await scenario.run(
+      env,
+      order,
+      async (handle) => {
+        const result = await handle.result();
+        await captureHistory(handle, 'checkout-cancelled-before-payment');
+        return result;
+      },
+      (taskQueue) =>
+        env.client.workflow.signalWithStart(checkoutWorkflow, {
+          workflowId: `order-${order.orderId}`,
+          taskQueue,
+          args: [order],
+          signal: cancelOrderSignal,
+          signalArgs: [{ requestedBy: 'storefront:shop', reason: 'clicked by mistake' }],
+        }),
+    );
+    assert.equal(final.status, 'Cancelled');
+    assert.equal(final.cancellation?.reason, 'clicked by mistake');
+    assert.deepEqual(scenario.businessCalls().sort(), ['email order_cancelled', 'publish order.cancelled', 'publish order.received', 'saveOrder']);
+  });
+
+  it('cancel after payment, before shipment: one full refund, even when cancelled twice', async () => {
+    const scenario = new CheckoutScenario();
+    const order = placedOrder();
+    const final = await scenario.run(env, order, async (handle) => {
+      await waitForStatus(handle, 'Paid');
+      await handle.signal(cancelOrderSignal, { requestedBy: 'storefront:shop', reason: 'too slow' });
+      await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam', reason: 'again' });
+      return handle.result();
+    });
+    assert.equal(final.status, 'Refunded');
+    assert.equal(final.cancellation?.reason, 'too slow');
+    assert.deepEqual(final.refund, { refundId: `re_${order.orderId}`, amount: 2500, status: 'succeeded' });
+    assert.deepEqual(scenario.called('refundPayment'), [
+      { orderId: order.orderId, paymentIntentId: `pi_${order.orderId}_1`, amount: 2500, reason: 'too slow' },
+    ]);
+    assert.ok(scenario.events().includes('order.refunded'));
+    assert.deepEqual(scenario.called('emailCustomer').map((e) => e.kind).sort(), ['order_confirmation', 'order_refunded']);
+  });
+
+  it('a shipment report before payment is ignored', async () => {
+    const scenario = new CheckoutScenario({
+      chargePayment: async () => {
+        throw declined();
+      },
+    });
+    await scenario.run(env, placedOrder(), async (handle) => {
+      await waitForStatus(handle, 'PaymentFailed');
+      await handle.signal(orderShippedSignal, {});
+      await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam' });
+      const final = await handle.result();
+      assert.equal(final.status, 'Cancelled');
+      assert.equal(final.shipment, undefined);
+    });
+  });
+});
