@@ -1,0 +1,90 @@
+/**
+ * Local HTTP servers for tests: a FAKE SendGrid Mail Send endpoint (SendGrid has no runnable local
+ * counterpart), a FAKE Stripe that answers one scripted error, and a recording proxy in front of
+ * stripe-mock. Each speaks the real wire format of the API it stands for.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface ScriptedAnswer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface FakeServer {
+  url: string;
+  requests: RecordedRequest[];
+  /** Answers to give, in order; when empty, the default answer. */
+  script: ScriptedAnswer[];
+  close(): Promise<void>;
+}
+
+async function serve(handler: (req: RecordedRequest, res: http.ServerResponse, server: FakeServer) => void | Promise<void>): Promise<FakeServer> {
+  const fake: FakeServer = { url: '', requests: [], script: [], close: async () => undefined };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      fake.requests.push(recorded);
+      void handler(recorded, res, fake);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return fake;
+}
+
+function answer(res: http.ServerResponse, a: ScriptedAnswer): void {
+  res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
+  res.end(a.body === undefined ? '' : JSON.stringify(a.body));
+}
+
+/** FAKE SendGrid: `POST /v3/mail/send` answers 202 (or the scripted status); records every request. */
+export function startFakeSendGrid(): Promise<FakeServer> {
+  return serve((req, res, fake) => {
+    if (req.method !== 'POST' || req.path !== '/v3/mail/send') {
+      answer(res, { status: 404, body: { errors: [{ message: 'not found' }] } });
+      return;
+    }
+    answer(res, fake.script.shift() ?? { status: 202 });
+  });
+}
+
+/** FAKE Stripe: answers every request with the scripted answer (e.g. a 402 card_error). */
+export function startFakeStripe(defaultAnswer: ScriptedAnswer): Promise<FakeServer> {
+  return serve((_req, res, fake) => answer(res, fake.script.shift() ?? defaultAnswer));
+}
+
+/** A recording proxy to `target` (stripe-mock) that can answer scripted failures first. */
+export function startRecordingProxy(target: string): Promise<FakeServer> {
+  return serve(async (req, res, fake) => {
+    const scripted = fake.script.shift();
+    if (scripted) {
+      answer(res, scripted);
+      return;
+    }
+    const upstream = await fetch(`${target}${req.path}`, {
+      method: req.method,
+      headers: Object.fromEntries(
+        Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)),
+      ) as Record<string, string>,
+      body: req.method === 'GET' ? undefined : req.body,
+    });
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+    res.end(await upstream.text());
+  });
+}
