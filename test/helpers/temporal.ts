@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
@@ -64,5 +65,7 @@ export async function captureHistory(handle: WorkflowHandle, name: string): Prom
   if (process.env.CAPTURE_HISTORIES !== '1') return;
   const history = await handle.fetchHistory();
   const file = path.join(__dirname, '..', 'histories', `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify(history, null, 1));
+  // The same JSON the Temporal UI and CLI export, so a history downloaded from a server can be
+  // dropped in beside these.
+  fs.writeFileSync(file, historyToJSON(history));
 }
