@@ -1,0 +1,239 @@
+/**
+ * The orders part of the HTTP contract against a real Temporal dev server and worker: every status
+ * code, the roles, idempotent placing, and that a refused request starts or signals nothing.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createDevMailer, createDevPaymentGateway, createDevPublisher, DevRecorder } from '../../activities/dev-adapters';
+import { createApp } from '../../api/app';
+import { signToken, type Role } from '../../api/auth';
+import type { OrderView } from '../../domain/order';
+import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import type { OrderStore } from '../../store';
+import { TEST_SETTINGS } from '../helpers/checkout-scenario';
+import { devServerEnv, workflowBundle } from '../helpers/temporal';
+
+const SECRET = 'test-secret-that-is-long-enough-for-hs256!!';
+const TASK_QUEUE = 'api-test';
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+describe('orders API', () => {
+  let env: TestWorkflowEnvironment;
+  let store: OrderStore;
+  let server: Server;
+  let base: string;
+  let stopWorker: () => void;
+  let workerDone: Promise<void>;
+  const tokens = {} as Record<Role, string>;
+
+  before(async () => {
+    env = await devServerEnv();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-test-'));
+    store = openSqliteOrderStore(path.join(dir, 'app.db'));
+    const recorder = new DevRecorder(dir, () => undefined);
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({
+        store,
+        payments: createDevPaymentGateway(recorder),
+        mailer: createDevMailer(recorder),
+        events: createDevPublisher(recorder),
+        settings: TEST_SETTINGS,
+        fromEmail: 'orders@example.com',
+      }),
+    });
+    workerDone = worker.run();
+    stopWorker = () => worker.shutdown();
+    const app = createApp({ client: env.client, store, taskQueue: TASK_QUEUE, jwtSecret: SECRET, log: () => undefined });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const role of ['storefront', 'support', 'manager', 'warehouse', 'employee', 'hr'] as Role[]) {
+      tokens[role] = await signToken(SECRET, { role, sub: `${role}-1` });
+    }
+  });
+
+  after(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    stopWorker?.();
+    await workerDone;
+    await store?.close();
+    await env?.teardown();
+  });
+
+  async function call(method: string, url: string, options: { role?: Role; token?: string; body?: unknown; raw?: string } = {}): Promise<Answer> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const token = options.token ?? (options.role ? tokens[options.role] : undefined);
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await fetch(`${base}${url}`, {
+      method,
+      headers,
+      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  function orderBody(orderId?: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      ...(orderId ? { orderId } : {}),
+      customer: { id: 'cust-1', email: 'ada@example.com' },
+      items: [{ sku: 'book', quantity: 2, unitPrice: 1250 }],
+      currency: 'usd',
+      paymentMethod: 'pm_card_visa',
+      ...overrides,
+    };
+  }
+
+  async function assertNotStarted(orderId: string): Promise<void> {
+    await assert.rejects(env.client.workflow.getHandle(`order-${orderId}`).describe(), WorkflowNotFoundError);
+  }
+
+  async function waitForStatus(orderId: string, status: string): Promise<OrderView> {
+    let last: Answer | undefined;
+    for (let i = 0; i < 100; i++) {
+      last = await call('GET', `/orders/${orderId}`, { role: 'support' });
+      if (last.body.status === status) return last.body as unknown as OrderView;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`order ${orderId} never reached ${status}: ${JSON.stringify(last?.body)}`);
+  }
+
+  it('answers /healthz and /readyz without a token', async () => {
+    assert.deepEqual(await call('GET', '/healthz'), { status: 200, body: { status: 'ok' } });
+    const ready = await call('GET', '/readyz');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body.checks, { temporal: 'ok', store: 'ok' });
+  });
+
+  it('401 without a token or with a bad one, 403 for the wrong role; none of them starts an order', async () => {
+    const missing = await call('POST', '/orders', { body: orderBody('auth-1') });
+    assert.equal(missing.status, 401);
+    assert.equal((missing.body.error as { code: string }).code, 'unauthorized');
+    const forged = await signToken('another-secret-of-the-right-length-here!!', { role: 'storefront', sub: 'x' });
+    assert.equal((await call('POST', '/orders', { token: forged, body: orderBody('auth-1') })).status, 401);
+    assert.equal((await call('POST', '/orders', { token: 'not-a-jwt', body: orderBody('auth-1') })).status, 401);
+    const wrongRole = await call('POST', '/orders', { role: 'warehouse', body: orderBody('auth-1') });
+    assert.equal(wrongRole.status, 403);
+    assert.equal((wrongRole.body.error as { code: string }).code, 'forbidden');
+    await assertNotStarted('auth-1');
+    assert.equal((await call('GET', '/orders/auth-1', { role: 'employee' })).status, 403);
+  });
+
+  it('202 for a new order, 200 for the same body again, 409 for a different body', async () => {
+    const placed = await call('POST', '/orders', { role: 'storefront', body: orderBody('same-1') });
+    assert.equal(placed.status, 202);
+    assert.deepEqual(placed.body, { orderId: 'same-1', status: 'Received', total: 2500, currency: 'usd' });
+    const again = await call('POST', '/orders', { role: 'storefront', body: orderBody('same-1') });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.orderId, 'same-1');
+    assert.equal(again.body.total, 2500);
+    const different = await call('POST', '/orders', { role: 'storefront', body: orderBody('same-1', { currency: 'eur' }) });
+    assert.equal(different.status, 409);
+    assert.equal((different.body.error as { code: string }).code, 'conflict');
+  });
+
+  it('makes an order id when the storefront gives none', async () => {
+    const placed = await call('POST', '/orders', { role: 'storefront', body: orderBody() });
+    assert.equal(placed.status, 202);
+    assert.match(String(placed.body.orderId), /^[A-Za-z0-9_-]{1,64}$/);
+  });
+
+  it('400 with the field at fault (413 for size), and nothing started', async () => {
+    const cases: [string, Answer][] = [
+      ['body', await call('POST', '/orders', { role: 'storefront', raw: '{"orderId": "bad-1",' })],
+      ['extra', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { extra: true }) })],
+      ['items.0.unitPrice', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 1, unitPrice: -5 }] }) })],
+      ['items.0.quantity', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 0, unitPrice: 5 }] }) })],
+      ['items.0.unitPrice', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 1, unitPrice: '5' }] }) })],
+      ['currency', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { currency: 'USD' }) })],
+      ['customer.email', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { customer: { id: 'c', email: 'nope' } }) })],
+      ['orderId', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad 1/..') })],
+      ['items', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { items: [] }) })],
+    ];
+    for (const [field, answer] of cases) {
+      assert.equal(answer.status, 400, `${field}: ${JSON.stringify(answer.body)}`);
+      const error = answer.body.error as { code: string; details: { field: string }[] };
+      assert.equal(error.code, 'bad_request');
+      assert.ok(error.details.some((d) => d.field === field), `${field} named in ${JSON.stringify(error.details)}`);
+    }
+    const huge = await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { paymentMethod: 'x'.repeat(70_000) }) });
+    assert.equal(huge.status, 413);
+    await assertNotStarted('bad-1');
+  });
+
+  it('GET: 404 for an unknown order, 200 with status, total and currency for a known one', async () => {
+    assert.equal((await call('GET', '/orders/nobody-here', { role: 'storefront' })).status, 404);
+    await call('POST', '/orders', { role: 'storefront', body: orderBody('get-1') });
+    const paid = await waitForStatus('get-1', 'Paid');
+    assert.equal(paid.total, 2500);
+    assert.equal(paid.currency, 'usd');
+    assert.equal(paid.payment?.status, 'succeeded');
+  });
+
+  it('cancel: 404 unknown, 202 always for a known order, one refund however often it is asked', async () => {
+    assert.equal((await call('POST', '/orders/ghost/cancel', { role: 'storefront', body: {} })).status, 404);
+    await call('POST', '/orders', { role: 'storefront', body: orderBody('cancel-1') });
+    await waitForStatus('cancel-1', 'Paid');
+    assert.equal((await call('POST', '/orders/cancel-1/cancel', { role: 'warehouse', body: {} })).status, 403);
+    assert.equal((await call('POST', '/orders/cancel-1/cancel', { role: 'storefront', body: { reason: 42 } })).status, 400);
+    const first = await call('POST', '/orders/cancel-1/cancel', { role: 'storefront', body: { reason: 'changed my mind' } });
+    assert.equal(first.status, 202);
+    assert.equal(first.body.orderId, 'cancel-1');
+    const refunded = await waitForStatus('cancel-1', 'Refunded');
+    assert.equal(refunded.refund?.amount, 2500);
+    const late = await call('POST', '/orders/cancel-1/cancel', { role: 'support', body: {} });
+    assert.equal(late.status, 202);
+    assert.equal(late.body.status, 'Refunded');
+    assert.equal(refunded.cancellation?.requestedBy, 'storefront:storefront-1');
+  });
+
+  it('payment-retry: 409 unless PaymentFailed, 202 then paid with the new method', async () => {
+    await call('POST', '/orders', { role: 'storefront', body: orderBody('retry-1', { paymentMethod: 'pm_card_chargeDeclined' }) });
+    const failed = await waitForStatus('retry-1', 'PaymentFailed');
+    assert.equal(failed.payment?.status, 'declined');
+    assert.equal((await call('POST', '/orders/retry-1/payment-retry', { role: 'storefront', body: { paymentMethod: 'pm_card_visa' } })).status, 403);
+    assert.equal((await call('POST', '/orders/retry-1/payment-retry', { role: 'support', body: {} })).status, 400);
+    const retried = await call('POST', '/orders/retry-1/payment-retry', { role: 'support', body: { paymentMethod: 'pm_card_visa' } });
+    assert.equal(retried.status, 202);
+    const paid = await waitForStatus('retry-1', 'Paid');
+    assert.equal(paid.paymentAttempts, 2);
+    const conflict = await call('POST', '/orders/retry-1/payment-retry', { role: 'support', body: { paymentMethod: 'pm_card_visa' } });
+    assert.equal(conflict.status, 409);
+    assert.equal((await call('POST', '/orders/ghost/payment-retry', { role: 'support', body: { paymentMethod: 'pm_x' } })).status, 404);
+  });
+
+  it('shipment: 409 before payment, 403 for the storefront, 202 once paid', async () => {
+    await call('POST', '/orders', { role: 'storefront', body: orderBody('ship-1', { paymentMethod: 'pm_card_chargeDeclined' }) });
+    await waitForStatus('ship-1', 'PaymentFailed');
+    assert.equal((await call('POST', '/orders/ship-1/shipment', { role: 'warehouse', body: {} })).status, 409);
+    await call('POST', '/orders/ship-1/payment-retry', { role: 'support', body: { paymentMethod: 'pm_card_visa' } });
+    await waitForStatus('ship-1', 'Paid');
+    assert.equal((await call('POST', '/orders/ship-1/shipment', { role: 'storefront', body: {} })).status, 403);
+    assert.equal((await call('POST', '/orders/ship-1/shipment', { role: 'warehouse', body: { trackingNumber: 7 } })).status, 400);
+    const shipped = await call('POST', '/orders/ship-1/shipment', { role: 'warehouse', body: { trackingNumber: 'TRK-9' } });
+    assert.equal(shipped.status, 202);
+    const view = await waitForStatus('ship-1', 'Shipped');
+    assert.equal(view.shipment?.trackingNumber, 'TRK-9');
+  });
+
+  it('404 for an unknown route', async () => {
+    assert.equal((await call('GET', '/nothing', { role: 'support' })).status, 404);
+  });
+});
