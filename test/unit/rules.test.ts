@@ -1,0 +1,92 @@
+/** Pure rules: durations, configuration, order totals, idempotency keys, email wording. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { customerEmailContent } from '../../activities/email-templates';
+import { formatDuration, parseDuration } from '../../config/durations';
+import { loadConfig } from '../../config/settings';
+import { chargeIdempotencyKey, orderEventMessageId, refundIdempotencyKey } from '../../domain/keys';
+import { orderTotal, OrderValidationError } from '../../domain/order';
+
+describe('durations', () => {
+  const cases: [string, number][] = [
+    ['90s', 90_000],
+    ['15m', 900_000],
+    ['1h', 3_600_000],
+    ['72h', 259_200_000],
+    ['3 days', 259_200_000],
+    ['30 days', 2_592_000_000],
+    ['500ms', 500],
+    ['1.5h', 5_400_000],
+    ['0', 0],
+  ];
+  for (const [text, ms] of cases) {
+    it(`${text} is ${ms} ms`, () => assert.equal(parseDuration(text), ms));
+  }
+  for (const bad of ['', '15', 'soon', '-1h', '1 fortnight']) {
+    it(`refuses "${bad}"`, () => assert.throws(() => parseDuration(bad), /is not a duration/));
+  }
+  it('formats back', () => {
+    assert.equal(formatDuration(3_600_000), '1h');
+    assert.equal(formatDuration(90_000), '90s');
+    assert.equal(formatDuration(1500), '1500ms');
+  });
+});
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.temporal.port, 7233);
+    assert.equal(config.temporal.namespace, 'default');
+    assert.equal(config.checkout.paymentResolutionWindowMs, 72 * 3_600_000);
+    assert.equal(config.checkout.sideEffectAlertAfterMs, 15 * 60_000);
+    assert.equal(config.checkout.returnWindowMs, 30 * 86_400_000);
+    assert.equal(config.checkout.authorizationThreshold, 100_000);
+    assert.equal(config.checkout.restockingFeePercent, 15);
+  });
+  it('names the variable at fault', () => {
+    assert.throws(() => loadConfig({ PAYMENT_RESOLUTION_WINDOW: 'tomorrow' }), /PAYMENT_RESOLUTION_WINDOW/);
+    assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
+    assert.throws(() => loadConfig({ RESTOCKING_FEE_PERCENT: '150' }), /RESTOCKING_FEE_PERCENT/);
+    assert.throws(() => loadConfig({ AMQP_URL: 'not a url' }), /AMQP_URL/);
+  });
+  it('reads durations written as Temporal writes them', () => {
+    assert.equal(loadConfig({ RETURN_WINDOW: '2 days' }).checkout.returnWindowMs, 172_800_000);
+  });
+});
+
+describe('order total', () => {
+  it('sums quantity × unit price in minor units', () => {
+    assert.equal(orderTotal([{ sku: 'a', quantity: 3, unitPrice: 199 }, { sku: 'b', quantity: 1, unitPrice: 1 }]), 598);
+  });
+  it('refuses what cannot be charged exactly', () => {
+    assert.throws(() => orderTotal([]), OrderValidationError);
+    assert.throws(() => orderTotal([{ sku: 'a', quantity: 1, unitPrice: 0 }]), /unitPrice/);
+    assert.throws(() => orderTotal([{ sku: 'a', quantity: 1.5, unitPrice: 10 }]), /quantity/);
+    assert.throws(() => orderTotal([{ sku: 'a', quantity: 2, unitPrice: Number.MAX_SAFE_INTEGER }]), /too large/);
+  });
+});
+
+describe('idempotency keys and message ids', () => {
+  it('come from the order and the business fact, not from an attempt', () => {
+    assert.equal(chargeIdempotencyKey('o-1', 1), 'order-o-1-charge-1');
+    assert.equal(chargeIdempotencyKey('o-1', 2), 'order-o-1-charge-2');
+    assert.equal(refundIdempotencyKey('o-1'), 'order-o-1-refund');
+    assert.equal(orderEventMessageId('o-1', 'order.paid'), 'o-1:order.paid');
+    assert.equal(orderEventMessageId('o-1', 'order.payment_failed', 2), 'o-1:order.payment_failed:2');
+  });
+});
+
+describe('customer emails', () => {
+  it('states the amount in major units', () => {
+    const content = customerEmailContent({
+      kind: 'order_confirmation',
+      orderId: 'o-9',
+      to: 'a@b.co',
+      messageKey: 'k',
+      data: { total: 2599, currency: 'usd' },
+    });
+    assert.equal(content.subject, 'Your order o-9 is confirmed');
+    assert.match(content.text, /25\.99 USD/);
+  });
+});
