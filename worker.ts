@@ -31,7 +31,9 @@ async function main(): Promise<void> {
         fromEmail: config.sendgrid.fromEmail,
       }),
     });
-    console.log(`[worker] polling task queue "${config.temporal.taskQueue}" on ${connectionOptions(config.temporal).address}`);
+    console.log(
+      `[worker] polling task queue "${config.temporal.taskQueue}" on ${connectionOptions(config.temporal).address}`,
+    );
     await worker.run();
   } finally {
     await adapters.events.close();

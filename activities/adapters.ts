@@ -24,11 +24,15 @@ export function createAdapters(config: AppConfig, log: (line: string) => void = 
 
   let payments: PaymentGateway;
   if (config.stripe.secretKey) {
-    payments = createStripeGateway(createStripeClient({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase }));
+    payments = createStripeGateway(
+      createStripeClient({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase }),
+    );
     summary.push(`payments: Stripe at ${config.stripe.apiBase ?? 'https://api.stripe.com'}`);
   } else {
     payments = createDevPaymentGateway(recorder);
-    summary.push(`payments: development adapter, records to ${recorder.file('payments')} (set STRIPE_SECRET_KEY for Stripe)`);
+    summary.push(
+      `payments: development adapter, records to ${recorder.file('payments')} (set STRIPE_SECRET_KEY for Stripe)`,
+    );
   }
 
   let mailer: Mailer;
@@ -37,7 +41,9 @@ export function createAdapters(config: AppConfig, log: (line: string) => void = 
     summary.push(`email: SendGrid at ${config.sendgrid.baseUrl ?? 'https://api.sendgrid.com'}`);
   } else {
     mailer = createDevMailer(recorder);
-    summary.push(`email: development adapter, records to ${recorder.file('emails')} (set SENDGRID_API_KEY for SendGrid)`);
+    summary.push(
+      `email: development adapter, records to ${recorder.file('emails')} (set SENDGRID_API_KEY for SendGrid)`,
+    );
   }
 
   let events: EventPublisher;
@@ -46,7 +52,9 @@ export function createAdapters(config: AppConfig, log: (line: string) => void = 
     summary.push(`events: RabbitMQ at ${redact(config.amqp.url)}`);
   } else {
     events = createDevPublisher(recorder);
-    summary.push(`events: development adapter, records to ${recorder.file('events')} (set AMQP_URL for RabbitMQ)`);
+    summary.push(
+      `events: development adapter, records to ${recorder.file('events')} (set AMQP_URL for RabbitMQ)`,
+    );
   }
   return { payments, mailer, events, summary };
 }

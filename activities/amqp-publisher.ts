@@ -67,7 +67,8 @@ export function createAmqpPublisher(url: string, appId = 'temporal-commerce'): E
             appId,
             timestamp: Math.floor(Date.parse(event.occurredAt) / 1000),
           },
-          (err: unknown) => (err ? reject(new Error(`the broker did not confirm ${event.messageId}`)) : resolve()),
+          (err: unknown) =>
+            err ? reject(new Error(`the broker did not confirm ${event.messageId}`)) : resolve(),
         );
       });
     },

@@ -24,7 +24,10 @@ export class DevRecorder {
   readonly file = (name: string): string => path.join(this.dir, `${name}.jsonl`);
 
   record(name: string, entry: Record<string, unknown>): void {
-    fs.appendFileSync(this.file(name), `${JSON.stringify({ recordedAt: new Date().toISOString(), ...entry })}\n`);
+    fs.appendFileSync(
+      this.file(name),
+      `${JSON.stringify({ recordedAt: new Date().toISOString(), ...entry })}\n`,
+    );
     this.log(`[dev ${name}] ${JSON.stringify(entry)}`);
   }
 }
@@ -40,11 +43,19 @@ export function createDevPaymentGateway(recorder: DevRecorder): PaymentGateway {
           type: PAYMENT_DECLINED,
           message: 'Your card was declined.',
           nonRetryable: true,
-          details: [{ code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' }],
+          details: [
+            { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
+          ],
         });
       }
       const paymentIntentId = `pi_dev_${idempotencyKey}`;
-      recorder.record('payments', { action: 'charge', outcome: 'succeeded', idempotencyKey, paymentIntentId, ...request });
+      recorder.record('payments', {
+        action: 'charge',
+        outcome: 'succeeded',
+        idempotencyKey,
+        paymentIntentId,
+        ...request,
+      });
       return { paymentIntentId, status: 'succeeded' };
     },
     async refund(request) {

@@ -40,7 +40,13 @@ export function createActivities(deps: ActivityDeps): CheckoutActivities {
     },
     async emailCustomer(email) {
       const content = customerEmailContent(email);
-      await mailer.send({ to: email.to, from: deps.fromEmail, messageKey: email.messageKey, category: email.kind, ...content });
+      await mailer.send({
+        to: email.to,
+        from: deps.fromEmail,
+        messageKey: email.messageKey,
+        category: email.kind,
+        ...content,
+      });
     },
     async alertSupport(alert) {
       // Two channels, so an alert about a failing one still gets through the other.

@@ -67,7 +67,8 @@ export function rateLimitDelaySeconds(headers: Record<string, string> = {}, nowM
 
 export function classifySendGridError(err: unknown): Error {
   if (!isResponseError(err)) return err instanceof Error ? err : new Error(String(err));
-  const body = typeof err.response?.body === 'string' ? err.response.body : JSON.stringify(err.response?.body ?? '');
+  const body =
+    typeof err.response?.body === 'string' ? err.response.body : JSON.stringify(err.response?.body ?? '');
   const message = `SendGrid answered ${err.code}: ${body.slice(0, 300) || err.message}`;
   if (err.code === 429) {
     return ApplicationFailure.create({

@@ -127,7 +127,11 @@ export function createStripeGateway(stripe: Stripe): PaymentGateway {
         // A refund is owed: a refusal is not the end of it, so it is retried (and visible in the
         // UI as a failing activity) until someone fixes the cause.
         if (failure instanceof ApplicationFailure && failure.nonRetryable) {
-          throw ApplicationFailure.create({ type: 'RefundRefused', message: failure.message, nonRetryable: false });
+          throw ApplicationFailure.create({
+            type: 'RefundRefused',
+            message: failure.message,
+            nonRetryable: false,
+          });
         }
         throw failure;
       }

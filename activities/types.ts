@@ -53,10 +53,7 @@ export interface OrderEvent {
 }
 
 export type CustomerEmailKind =
-  | 'order_confirmation'
-  | 'order_cancelled'
-  | 'order_refunded'
-  | 'payment_cancelled_unresolved';
+  'order_confirmation' | 'order_cancelled' | 'order_refunded' | 'payment_cancelled_unresolved';
 
 export interface CustomerEmail {
   kind: CustomerEmailKind;

@@ -55,7 +55,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
   app.use(authenticate(deps.jwtSecret));
   app.use(ordersRouter({ client: deps.client, store: deps.store, taskQueue: deps.taskQueue }));
-  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) =>
+    next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)),
+  );
   app.use(errorHandler(log));
   return app;
 }

@@ -49,7 +49,13 @@ export function requireRole(...roles: Role[]): RequestHandler {
       return;
     }
     if (!roles.includes(caller.role)) {
-      next(new HttpError(403, 'forbidden', `this needs the role ${roles.join(' or ')}; the token has ${caller.role}`));
+      next(
+        new HttpError(
+          403,
+          'forbidden',
+          `this needs the role ${roles.join(' or ')}; the token has ${caller.role}`,
+        ),
+      );
       return;
     }
     next();

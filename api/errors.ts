@@ -34,17 +34,27 @@ export function errorHandler(log: (message: string, err: unknown) => void): Erro
     const parserError = err as BodyParserError;
     if (parserError?.type === 'entity.too.large') {
       res.status(413).json({
-        error: { code: 'payload_too_large', message: 'the request body is over 64 KiB', details: [{ field: 'body' }] },
+        error: {
+          code: 'payload_too_large',
+          message: 'the request body is over 64 KiB',
+          details: [{ field: 'body' }],
+        },
       });
       return;
     }
     if (parserError?.type === 'entity.parse.failed' || parserError?.type === 'encoding.unsupported') {
       res.status(400).json({
-        error: { code: 'bad_request', message: 'the request body is not valid JSON', details: [{ field: 'body' }] },
+        error: {
+          code: 'bad_request',
+          message: 'the request body is not valid JSON',
+          details: [{ field: 'body' }],
+        },
       });
       return;
     }
     log('unexpected error', err);
-    res.status(500).json({ error: { code: 'internal', message: 'something went wrong; it has been logged' } });
+    res
+      .status(500)
+      .json({ error: { code: 'internal', message: 'something went wrong; it has been logged' } });
   };
 }

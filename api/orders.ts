@@ -125,7 +125,12 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
         memo: { requestFingerprint: fingerprint, customerId: order.customer.id },
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
-      res.status(202).json({ orderId, status: 'Received' satisfies OrderStatus, total: order.total, currency: order.currency });
+      res.status(202).json({
+        orderId,
+        status: 'Received' satisfies OrderStatus,
+        total: order.total,
+        currency: order.currency,
+      });
       return;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -157,7 +162,10 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
     if (view.status !== 'PaymentFailed') {
       throw conflict(`order ${orderId} is ${view.status}, not PaymentFailed`, { status: view.status });
     }
-    await signalIfRunning(orderId, retryPaymentSignal, { paymentMethod: body.paymentMethod, requestedBy: callerName(req) });
+    await signalIfRunning(orderId, retryPaymentSignal, {
+      paymentMethod: body.paymentMethod,
+      requestedBy: callerName(req),
+    });
     res.status(202).json({ orderId, status: view.status, retryRequested: true });
   });
 

@@ -7,7 +7,11 @@ import { badRequest } from './errors';
 
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-const positiveMinorUnits = z.number().int('must be a whole number of minor units').positive('must be more than 0').max(Number.MAX_SAFE_INTEGER);
+const positiveMinorUnits = z
+  .number()
+  .int('must be a whole number of minor units')
+  .positive('must be more than 0')
+  .max(Number.MAX_SAFE_INTEGER);
 
 export const placeOrderBody = z.strictObject({
   orderId: z.string().regex(ORDER_ID_PATTERN, 'must match ^[A-Za-z0-9_-]{1,64}$').optional(),
@@ -39,8 +43,15 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body === undefined ? {} : body);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? issue.keys.join(',') : 'body',
+    field: issue.path.length
+      ? issue.path.join('.')
+      : issue.code === 'unrecognized_keys'
+        ? issue.keys.join(',')
+        : 'body',
     message: issue.message,
   }));
-  throw badRequest(`the request body is not valid: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
+  throw badRequest(
+    `the request body is not valid: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`,
+    details,
+  );
 }

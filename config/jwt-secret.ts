@@ -8,7 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from './settings';
 
-export function resolveJwtSecret(config: Pick<AppConfig, 'auth' | 'dataDir'>): { secret: string; source: string } {
+export function resolveJwtSecret(config: Pick<AppConfig, 'auth' | 'dataDir'>): {
+  secret: string;
+  source: string;
+} {
   if (config.auth.jwtSecret) {
     if (config.auth.jwtSecret.length < 32) {
       throw new Error('configuration AUTH_JWT_SECRET: use at least 32 characters for an HS256 secret');

@@ -23,7 +23,12 @@ export interface TemporalSettings {
   namespace: string;
   taskQueue: string;
   apiKey?: string;
-  tls?: { serverName?: string; serverRootCaCertPath?: string; clientCertPath?: string; clientKeyPath?: string };
+  tls?: {
+    serverName?: string;
+    serverRootCaCertPath?: string;
+    clientCertPath?: string;
+    clientKeyPath?: string;
+  };
 }
 
 export interface AppConfig {

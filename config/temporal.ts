@@ -28,7 +28,9 @@ export function connectionOptions(settings: TemporalSettings): TemporalConnectio
   if (tls) {
     options.tls = {
       serverNameOverride: tls.serverName,
-      serverRootCACertificate: tls.serverRootCaCertPath ? fs.readFileSync(tls.serverRootCaCertPath) : undefined,
+      serverRootCACertificate: tls.serverRootCaCertPath
+        ? fs.readFileSync(tls.serverRootCaCertPath)
+        : undefined,
       clientCertPair:
         tls.clientCertPath && tls.clientKeyPath
           ? { crt: fs.readFileSync(tls.clientCertPath), key: fs.readFileSync(tls.clientKeyPath) }

@@ -25,15 +25,23 @@ export function ensureRabbitmqInstalled(): string {
   if (found) return found;
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !fs.existsSync('/usr/bin/apt-get')) {
-    throw new Error('rabbitmq-server is not installed: run `sudo apt-get install rabbitmq-server`, or set TEST_AMQP_URL');
+    throw new Error(
+      'rabbitmq-server is not installed: run `sudo apt-get install rabbitmq-server`, or set TEST_AMQP_URL',
+    );
   }
   log('rabbitmq-server is missing; installing it from Debian (apt-get install rabbitmq-server)');
   const started = Date.now();
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'rabbitmq-server'], { stdio: 'inherit', env });
+  let install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'rabbitmq-server'], {
+    stdio: 'inherit',
+    env,
+  });
   if (install.status !== 0) {
     spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-    install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'rabbitmq-server'], { stdio: 'inherit', env });
+    install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'rabbitmq-server'], {
+      stdio: 'inherit',
+      env,
+    });
   }
   const installed = findRabbitmqServer();
   if (install.status !== 0 || !installed) throw new Error('apt-get could not install rabbitmq-server');

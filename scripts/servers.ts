@@ -111,7 +111,12 @@ export function resolveTemporalCli(): ResolvedServer | undefined {
   const cached = fromCache('temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
   if (cached) return { name: 'temporal-cli', path: cached, how: 'cache' };
   if (!onPath('go')) return undefined;
-  return goInstall('temporal-cli', 'github.com/temporalio/cli/cmd/temporal', TEMPORAL_CLI_VERSION, 'temporal');
+  return goInstall(
+    'temporal-cli',
+    'github.com/temporalio/cli/cmd/temporal',
+    TEMPORAL_CLI_VERSION,
+    'temporal',
+  );
 }
 
 /** stripe-mock: STRIPE_MOCK_PATH → `stripe-mock` on PATH → the cache → built with Go. */
@@ -167,7 +172,13 @@ async function recordClassArchive(java: string, libDir: string, archive: string)
   const port = await freePort();
   const child = spawn(
     java,
-    [`-XX:ArchiveClassesAtExit=${archive}`, '-cp', `${libDir}/*`, 'io.temporal.testserver.TestServer', String(port)],
+    [
+      `-XX:ArchiveClassesAtExit=${archive}`,
+      '-cp',
+      `${libDir}/*`,
+      'io.temporal.testserver.TestServer',
+      String(port),
+    ],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -236,7 +247,9 @@ export async function resolveTestServer(): Promise<ResolvedServer> {
   ].join('\n');
   fs.writeFileSync(launcher, script, { mode: 0o755 });
   const buildSeconds = (Date.now() - started) / 1000;
-  log(`prepared temporal-test-server in ${buildSeconds.toFixed(1)} s (class archive: ${archived ? 'yes' : 'no'})`);
+  log(
+    `prepared temporal-test-server in ${buildSeconds.toFixed(1)} s (class archive: ${archived ? 'yes' : 'no'})`,
+  );
   return { name: 'temporal-test-server', path: launcher, how: 'built', buildSeconds };
 }
 
@@ -271,15 +284,23 @@ if (require.main === module) {
  * `stripe-mock -fixtures <file>`. The bundled fixtures come from the stripe-mock module itself.
  */
 export function stripeMockSucceededFixtures(): string {
-  const target = path.join(cacheRoot(), `stripe-mock-${STRIPE_MOCK_VERSION}`, 'fixtures-payment-succeeded.json');
+  const target = path.join(
+    cacheRoot(),
+    `stripe-mock-${STRIPE_MOCK_VERSION}`,
+    'fixtures-payment-succeeded.json',
+  );
   if (fs.existsSync(target)) return target;
   const goBinary = onPath('go');
   if (!goBinary) throw new Error("stripe-mock's fixtures need Go to fetch the stripe-mock module");
-  const result = spawnSync(goBinary, ['mod', 'download', '-json', `github.com/stripe/stripe-mock@${STRIPE_MOCK_VERSION}`], {
-    encoding: 'utf8',
-    cwd: os.tmpdir(),
-    env: { ...process.env, GOFLAGS: '-mod=mod' },
-  });
+  const result = spawnSync(
+    goBinary,
+    ['mod', 'download', '-json', `github.com/stripe/stripe-mock@${STRIPE_MOCK_VERSION}`],
+    {
+      encoding: 'utf8',
+      cwd: os.tmpdir(),
+      env: { ...process.env, GOFLAGS: '-mod=mod' },
+    },
+  );
   if (result.status !== 0) throw new Error(`go mod download stripe-mock failed: ${result.stderr}`);
   const moduleDir = (JSON.parse(result.stdout) as { Dir: string }).Dir;
   const fixtures = JSON.parse(

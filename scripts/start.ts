@@ -32,7 +32,8 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
       socket.once('error', () => resolve(false));
     });
     if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing answered on ${host}:${port} within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`nothing answered on ${host}:${port} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -88,22 +89,27 @@ async function main(): Promise<void> {
     const cli = resolveTemporalCli();
     if (cli) {
       say(describe(cli));
-      launch('temporal dev server', cli.path, [
-        'server',
-        'start-dev',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--ui-port',
-        String(uiPort),
-        '--db-filename',
-        dbFile,
-        '--namespace',
-        config.temporal.namespace,
-        '--log-level',
-        'warn',
-      ], env);
+      launch(
+        'temporal dev server',
+        cli.path,
+        [
+          'server',
+          'start-dev',
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--ui-port',
+          String(uiPort),
+          '--db-filename',
+          dbFile,
+          '--namespace',
+          config.temporal.namespace,
+          '--log-level',
+          'warn',
+        ],
+        env,
+      );
     } else {
       say("the Temporal CLI could not be found or built; trying the SDK's own download (needs the internet)");
       sdkServer = await TestWorkflowEnvironment.createLocal({
@@ -125,7 +131,9 @@ async function main(): Promise<void> {
   say(`  API          http://127.0.0.1:${config.port}  (health: /healthz, readiness: /readyz)`);
   if (uiAddress) say(`  Temporal UI  ${uiAddress}`);
   say(`  data folder  ${config.dataDir}`);
-  say(`  a token:     npm run token -- storefront shop   (roles: storefront support manager warehouse employee hr; ${source})`);
+  say(
+    `  a token:     npm run token -- storefront shop   (roles: storefront support manager warehouse employee hr; ${source})`,
+  );
   say('Ctrl-C stops everything.');
 }
 

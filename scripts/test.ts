@@ -8,7 +8,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startBroker, type Broker } from './rabbitmq';
-import { describe, resolveStripeMock, resolveTemporalCli, resolveTestServer, stripeMockSucceededFixtures } from './servers';
+import {
+  describe,
+  resolveStripeMock,
+  resolveTemporalCli,
+  resolveTestServer,
+  stripeMockSucceededFixtures,
+} from './servers';
 
 const root = path.resolve(__dirname, '..');
 
@@ -34,7 +40,8 @@ async function main(): Promise<number> {
   }
 
   const cli = resolveTemporalCli();
-  if (!cli) throw new Error('the Temporal CLI could not be found or built (it needs Go), and the tests need it');
+  if (!cli)
+    throw new Error('the Temporal CLI could not be found or built (it needs Go), and the tests need it');
   const testServer = await resolveTestServer();
   const stripeMock = resolveStripeMock();
   const fixtures = stripeMockSucceededFixtures();
@@ -63,7 +70,9 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', stopChild);
   process.on('SIGTERM', stopChild);
-  const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  const code = await new Promise<number>((resolve) =>
+    child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))),
+  );
   await broker?.stop();
   return code;
 }

@@ -10,7 +10,9 @@ export function openOrderStore(options: { dataDir: string; databaseUrl?: string 
     if (options.databaseUrl.startsWith('sqlite:')) {
       return openSqliteOrderStore(options.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, ''));
     }
-    throw new Error(`DATABASE_URL: only sqlite: URLs are supported so far (got ${options.databaseUrl.split(':')[0]}:)`);
+    throw new Error(
+      `DATABASE_URL: only sqlite: URLs are supported so far (got ${options.databaseUrl.split(':')[0]}:)`,
+    );
   }
   return openSqliteOrderStore(path.join(options.dataDir, 'app.db'));
 }

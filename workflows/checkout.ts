@@ -95,7 +95,12 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     view.status = status;
     view.updatedAt = now();
     version += 1;
-    const record = { orderId: order.orderId, status, version, view: JSON.parse(JSON.stringify(view)) as OrderView };
+    const record = {
+      orderId: order.orderId,
+      status,
+      version,
+      view: JSON.parse(JSON.stringify(view)) as OrderView,
+    };
     background.push(
       store.recordOrderStatus(record).catch((err: unknown) => {
         log.error('order status could not be recorded', { status, error: String(err) });
@@ -136,9 +141,13 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
         );
         if (!(await condition(() => settled, settings.sideEffectAlertAfterMs))) {
           view.notifications[name] = 'delayed';
-          await alert('delivery_delayed', `${name} for order ${order.orderId} is still failing; retries go on`, {
-            delivery: name,
-          });
+          await alert(
+            'delivery_delayed',
+            `${name} for order ${order.orderId} is still failing; retries go on`,
+            {
+              delivery: name,
+            },
+          );
         }
         await sending;
         if (failure === undefined) {
@@ -146,9 +155,13 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
           return;
         }
         view.notifications[name] = 'failed';
-        await alert('delivery_failed', `${name} for order ${order.orderId} was refused: ${describe(failure)}`, {
-          delivery: name,
-        });
+        await alert(
+          'delivery_failed',
+          `${name} for order ${order.orderId} was refused: ${describe(failure)}`,
+          {
+            delivery: name,
+          },
+        );
       })(),
     );
   }
@@ -161,7 +174,13 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
         orderId: order.orderId,
         messageId,
         occurredAt: now(),
-        data: { orderId: order.orderId, status: view.status, total: view.total, currency: view.currency, ...data },
+        data: {
+          orderId: order.orderId,
+          status: view.status,
+          total: view.total,
+          currency: view.currency,
+          ...data,
+        },
       }),
     );
   }
@@ -185,7 +204,10 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
 
   async function cancel(unresolvedPayment: boolean): Promise<OrderView> {
     setStatus('Cancelled');
-    publish('order.cancelled', { reason: view.cancellation?.reason, requestedBy: view.cancellation?.requestedBy });
+    publish('order.cancelled', {
+      reason: view.cancellation?.reason,
+      requestedBy: view.cancellation?.requestedBy,
+    });
     emailCustomer(unresolvedPayment ? 'payment_cancelled_unresolved' : 'order_cancelled', {
       reason: view.cancellation?.reason,
     });
@@ -211,10 +233,17 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         const declined = declineDetails(err);
-        view.payment = { attempt, status: 'declined', declineCode: declined.declineCode ?? declined.code, message: declined.message };
+        view.payment = {
+          attempt,
+          status: 'declined',
+          declineCode: declined.declineCode ?? declined.code,
+          message: declined.message,
+        };
       }
 
-      view.paymentResolutionDeadline = new Date(Date.now() + settings.paymentResolutionWindowMs).toISOString();
+      view.paymentResolutionDeadline = new Date(
+        Date.now() + settings.paymentResolutionWindowMs,
+      ).toISOString();
       setStatus('PaymentFailed');
       void alert('payment_failed', `payment for order ${order.orderId} failed: ${view.payment.message}`, {
         attempt,
@@ -271,7 +300,11 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
       amount: order.total,
       reason: view.cancellation?.reason ?? 'cancelled before shipment',
     });
-    view.refund = { refundId: refund.refundId, amount: refund.amount, status: refund.status === 'failed' ? 'failed' : refund.status === 'pending' ? 'pending' : 'succeeded' };
+    view.refund = {
+      refundId: refund.refundId,
+      amount: refund.amount,
+      status: refund.status === 'failed' ? 'failed' : refund.status === 'pending' ? 'pending' : 'succeeded',
+    };
     setStatus('Refunded');
     publish('order.refunded', { amount: refund.amount, refundId: refund.refundId });
     emailCustomer('order_refunded', { amount: refund.amount });
@@ -295,7 +328,11 @@ function declineDetails(err: ActivityFailure): PaymentDeclinedDetails {
   const cause = err.cause;
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as Partial<PaymentDeclinedDetails> | undefined;
-    return { code: details?.code, declineCode: details?.declineCode, message: details?.message ?? cause.message };
+    return {
+      code: details?.code,
+      declineCode: details?.declineCode,
+      message: details?.message ?? cause.message,
+    };
   }
   return { message: cause?.message ?? err.message };
 }

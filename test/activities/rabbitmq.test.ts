@@ -77,10 +77,24 @@ describe('RabbitMQ events', () => {
   });
 
   it('reconnects after the connection drops', async () => {
-    await publisher.publish({ exchange: 'commerce', type: 'order.received', orderId: 'o-78', messageId: 'o-78:order.received', occurredAt: new Date().toISOString(), data: {} });
+    await publisher.publish({
+      exchange: 'commerce',
+      type: 'order.received',
+      orderId: 'o-78',
+      messageId: 'o-78:order.received',
+      occurredAt: new Date().toISOString(),
+      data: {},
+    });
     await readOne();
     await publisher.close();
-    await publisher.publish({ exchange: 'commerce', type: 'order.received', orderId: 'o-79', messageId: 'o-79:order.received', occurredAt: new Date().toISOString(), data: {} });
+    await publisher.publish({
+      exchange: 'commerce',
+      type: 'order.received',
+      orderId: 'o-79',
+      messageId: 'o-79:order.received',
+      occurredAt: new Date().toISOString(),
+      data: {},
+    });
     assert.equal((await readOne()).properties.messageId, 'o-79:order.received');
   });
 });

@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { createSendGridMailer, EMAIL_REJECTED, rateLimitDelaySeconds } from '../../activities/sendgrid-mailer';
+import {
+  createSendGridMailer,
+  EMAIL_REJECTED,
+  rateLimitDelaySeconds,
+} from '../../activities/sendgrid-mailer';
 import { startFakeSendGrid, type FakeServer } from '../helpers/http-fakes';
 
 const message = {
@@ -40,15 +44,23 @@ describe('SendGrid email', () => {
     assert.equal(request.path, '/v3/mail/send');
     assert.equal(request.headers.authorization, 'Bearer SG.test-key');
     const body = JSON.parse(request.body) as Record<string, unknown>;
-    assert.deepEqual((body.personalizations as { to: { email: string }[] }[])[0]?.to, [{ email: 'ada@example.com' }]);
+    assert.deepEqual((body.personalizations as { to: { email: string }[] }[])[0]?.to, [
+      { email: 'ada@example.com' },
+    ]);
     assert.deepEqual(body.from, { email: 'orders@example.com' });
     assert.equal(body.subject, message.subject);
     assert.deepEqual(body.headers, { 'X-Message-Key': message.messageKey });
   });
 
   it('429 backs off for as long as SendGrid asks', async () => {
-    fake.script.push({ status: 429, headers: { 'retry-after': '7' }, body: { errors: [{ message: 'too many requests' }] } });
-    const failure = await failureOf(createSendGridMailer({ apiKey: 'SG.k', baseUrl: fake.url }).send(message));
+    fake.script.push({
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: { errors: [{ message: 'too many requests' }] },
+    });
+    const failure = await failureOf(
+      createSendGridMailer({ apiKey: 'SG.k', baseUrl: fake.url }).send(message),
+    );
     assert.equal(failure.nonRetryable, false);
     assert.equal(failure.type, 'EmailRateLimited');
     assert.equal(failure.nextRetryDelay, '7s');
@@ -56,14 +68,18 @@ describe('SendGrid email', () => {
 
   it('5xx is retried', async () => {
     fake.script.push({ status: 500, body: { errors: [{ message: 'internal' }] } });
-    const failure = await failureOf(createSendGridMailer({ apiKey: 'SG.k', baseUrl: fake.url }).send(message));
+    const failure = await failureOf(
+      createSendGridMailer({ apiKey: 'SG.k', baseUrl: fake.url }).send(message),
+    );
     assert.equal(failure.nonRetryable, false);
   });
 
   for (const status of [400, 401, 403]) {
     it(`${status} is refused for good`, async () => {
       fake.script.push({ status, body: { errors: [{ message: `status ${status}` }] } });
-      const failure = await failureOf(createSendGridMailer({ apiKey: 'SG.k', baseUrl: fake.url }).send(message));
+      const failure = await failureOf(
+        createSendGridMailer({ apiKey: 'SG.k', baseUrl: fake.url }).send(message),
+      );
       assert.equal(failure.nonRetryable, true);
       assert.equal(failure.type, EMAIL_REJECTED);
       assert.match(failure.message, new RegExp(`${status}`));

@@ -53,17 +53,26 @@ describe('Stripe payments', () => {
   });
 
   it('charges through stripe-mock and refunds the PaymentIntent', async () => {
-    const gateway = createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: stripeMock.url }));
+    const gateway = createStripeGateway(
+      createStripeClient({ secretKey: 'sk_test_123', apiBase: stripeMock.url }),
+    );
     const result = await gateway.charge(charge);
     assert.match(result.paymentIntentId, /^pi_/);
     assert.equal(result.status, 'succeeded');
-    const refund = await gateway.refund({ orderId: 'ord-42', paymentIntentId: result.paymentIntentId, amount: 4200, reason: 'test' });
+    const refund = await gateway.refund({
+      orderId: 'ord-42',
+      paymentIntentId: result.paymentIntentId,
+      amount: 4200,
+      reason: 'test',
+    });
     assert.match(refund.refundId, /^re_/);
     assert.equal(refund.amount, 4200);
   });
 
   it('a PaymentIntent left needing a payment method is a decline, not a success', async () => {
-    const gateway = createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: bundledMock.url }));
+    const gateway = createStripeGateway(
+      createStripeClient({ secretKey: 'sk_test_123', apiBase: bundledMock.url }),
+    );
     const failure = await failureOf(gateway.charge(charge));
     assert.equal(failure.type, PAYMENT_DECLINED);
     assert.equal(failure.nonRetryable, true);
@@ -83,7 +92,9 @@ describe('Stripe payments', () => {
       },
     });
     try {
-      const gateway = createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: fake.url }));
+      const gateway = createStripeGateway(
+        createStripeClient({ secretKey: 'sk_test_123', apiBase: fake.url }),
+      );
       const failure = await failureOf(gateway.charge(charge));
       assert.equal(failure.type, PAYMENT_DECLINED);
       assert.equal(failure.nonRetryable, true);
@@ -98,15 +109,35 @@ describe('Stripe payments', () => {
   });
 
   it('5xx, 429 and lock timeouts are retryable; a bad request is a decline', async () => {
-    const fake = await startFakeStripe({ status: 500, body: { error: { type: 'api_error', message: 'boom' } } });
+    const fake = await startFakeStripe({
+      status: 500,
+      body: { error: { type: 'api_error', message: 'boom' } },
+    });
     try {
-      const gateway = createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: fake.url }));
+      const gateway = createStripeGateway(
+        createStripeClient({ secretKey: 'sk_test_123', apiBase: fake.url }),
+      );
       assert.equal((await failureOf(gateway.charge(charge))).nonRetryable, false);
-      fake.script.push({ status: 429, body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'slow down' } } });
+      fake.script.push({
+        status: 429,
+        body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'slow down' } },
+      });
       assert.equal((await failureOf(gateway.charge(charge))).nonRetryable, false);
-      fake.script.push({ status: 400, body: { error: { type: 'invalid_request_error', code: 'lock_timeout', message: 'locked' } } });
+      fake.script.push({
+        status: 400,
+        body: { error: { type: 'invalid_request_error', code: 'lock_timeout', message: 'locked' } },
+      });
       assert.equal((await failureOf(gateway.charge(charge))).nonRetryable, false);
-      fake.script.push({ status: 400, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such PaymentMethod' } } });
+      fake.script.push({
+        status: 400,
+        body: {
+          error: {
+            type: 'invalid_request_error',
+            code: 'resource_missing',
+            message: 'No such PaymentMethod',
+          },
+        },
+      });
       const bad = await failureOf(gateway.charge(charge));
       assert.equal(bad.nonRetryable, true);
       assert.equal(bad.type, PAYMENT_DECLINED);
@@ -139,13 +170,25 @@ describe('Stripe payments', () => {
         settings: TEST_SETTINGS,
         fromEmail: 'orders@example.com',
       });
-      const stripeDown = { status: 503, body: { error: { type: 'api_error', message: 'Stripe is having a moment' } } };
+      const stripeDown = {
+        status: 503,
+        body: { error: { type: 'api_error', message: 'Stripe is having a moment' } },
+      };
       proxy.script.push(stripeDown, stripeDown);
       const order = placedOrder();
       const taskQueue = 'stripe-idempotency';
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities,
+      });
       await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start(checkoutWorkflow, { workflowId: `order-${order.orderId}`, taskQueue, args: [order] });
+        const handle = await env.client.workflow.start(checkoutWorkflow, {
+          workflowId: `order-${order.orderId}`,
+          taskQueue,
+          args: [order],
+        });
         await waitForStatus(handle, 'Paid');
         proxy.script.push(stripeDown);
         await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam' });
@@ -157,9 +200,15 @@ describe('Stripe payments', () => {
       const charges = proxy.requests.filter((r) => r.path === '/v1/payment_intents');
       const refunds = proxy.requests.filter((r) => r.path === '/v1/refunds');
       assert.equal(charges.length, 3, 'two failed attempts and one that went through');
-      assert.deepEqual(new Set(charges.map((r) => r.headers['idempotency-key'])), new Set([`order-${order.orderId}-charge-1`]));
+      assert.deepEqual(
+        new Set(charges.map((r) => r.headers['idempotency-key'])),
+        new Set([`order-${order.orderId}-charge-1`]),
+      );
       assert.equal(refunds.length, 2);
-      assert.deepEqual(new Set(refunds.map((r) => r.headers['idempotency-key'])), new Set([`order-${order.orderId}-refund`]));
+      assert.deepEqual(
+        new Set(refunds.map((r) => r.headers['idempotency-key'])),
+        new Set([`order-${order.orderId}-refund`]),
+      );
     });
   });
 });

@@ -13,7 +13,12 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createDevMailer, createDevPaymentGateway, createDevPublisher, DevRecorder } from '../../activities/dev-adapters';
+import {
+  createDevMailer,
+  createDevPaymentGateway,
+  createDevPublisher,
+  DevRecorder,
+} from '../../activities/dev-adapters';
 import { createApp } from '../../api/app';
 import { signToken, type Role } from '../../api/auth';
 import type { OrderView } from '../../domain/order';
@@ -59,7 +64,13 @@ describe('orders API', () => {
     });
     workerDone = worker.run();
     stopWorker = () => worker.shutdown();
-    const app = createApp({ client: env.client, store, taskQueue: TASK_QUEUE, jwtSecret: SECRET, log: () => undefined });
+    const app = createApp({
+      client: env.client,
+      store,
+      taskQueue: TASK_QUEUE,
+      jwtSecret: SECRET,
+      log: () => undefined,
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -77,7 +88,11 @@ describe('orders API', () => {
     await env?.teardown();
   });
 
-  async function call(method: string, url: string, options: { role?: Role; token?: string; body?: unknown; raw?: string } = {}): Promise<Answer> {
+  async function call(
+    method: string,
+    url: string,
+    options: { role?: Role; token?: string; body?: unknown; raw?: string } = {},
+  ): Promise<Answer> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = options.token ?? (options.role ? tokens[options.role] : undefined);
     if (token) headers.authorization = `Bearer ${token}`;
@@ -126,9 +141,15 @@ describe('orders API', () => {
     const missing = await call('POST', '/orders', { body: orderBody('auth-1') });
     assert.equal(missing.status, 401);
     assert.equal((missing.body.error as { code: string }).code, 'unauthorized');
-    const forged = await signToken('another-secret-of-the-right-length-here!!', { role: 'storefront', sub: 'x' });
+    const forged = await signToken('another-secret-of-the-right-length-here!!', {
+      role: 'storefront',
+      sub: 'x',
+    });
     assert.equal((await call('POST', '/orders', { token: forged, body: orderBody('auth-1') })).status, 401);
-    assert.equal((await call('POST', '/orders', { token: 'not-a-jwt', body: orderBody('auth-1') })).status, 401);
+    assert.equal(
+      (await call('POST', '/orders', { token: 'not-a-jwt', body: orderBody('auth-1') })).status,
+      401,
+    );
     const wrongRole = await call('POST', '/orders', { role: 'warehouse', body: orderBody('auth-1') });
     assert.equal(wrongRole.status, 403);
     assert.equal((wrongRole.body.error as { code: string }).code, 'forbidden');
@@ -144,7 +165,10 @@ describe('orders API', () => {
     assert.equal(again.status, 200);
     assert.equal(again.body.orderId, 'same-1');
     assert.equal(again.body.total, 2500);
-    const different = await call('POST', '/orders', { role: 'storefront', body: orderBody('same-1', { currency: 'eur' }) });
+    const different = await call('POST', '/orders', {
+      role: 'storefront',
+      body: orderBody('same-1', { currency: 'eur' }),
+    });
     assert.equal(different.status, 409);
     assert.equal((different.body.error as { code: string }).code, 'conflict');
   });
@@ -158,22 +182,61 @@ describe('orders API', () => {
   it('400 with the field at fault (413 for size), and nothing started', async () => {
     const cases: [string, Answer][] = [
       ['body', await call('POST', '/orders', { role: 'storefront', raw: '{"orderId": "bad-1",' })],
-      ['extra', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { extra: true }) })],
-      ['items.0.unitPrice', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 1, unitPrice: -5 }] }) })],
-      ['items.0.quantity', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 0, unitPrice: 5 }] }) })],
-      ['items.0.unitPrice', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 1, unitPrice: '5' }] }) })],
-      ['currency', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { currency: 'USD' }) })],
-      ['customer.email', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { customer: { id: 'c', email: 'nope' } }) })],
+      [
+        'extra',
+        await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { extra: true }) }),
+      ],
+      [
+        'items.0.unitPrice',
+        await call('POST', '/orders', {
+          role: 'storefront',
+          body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 1, unitPrice: -5 }] }),
+        }),
+      ],
+      [
+        'items.0.quantity',
+        await call('POST', '/orders', {
+          role: 'storefront',
+          body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 0, unitPrice: 5 }] }),
+        }),
+      ],
+      [
+        'items.0.unitPrice',
+        await call('POST', '/orders', {
+          role: 'storefront',
+          body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 1, unitPrice: '5' }] }),
+        }),
+      ],
+      [
+        'currency',
+        await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { currency: 'USD' }) }),
+      ],
+      [
+        'customer.email',
+        await call('POST', '/orders', {
+          role: 'storefront',
+          body: orderBody('bad-1', { customer: { id: 'c', email: 'nope' } }),
+        }),
+      ],
       ['orderId', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad 1/..') })],
-      ['items', await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { items: [] }) })],
+      [
+        'items',
+        await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { items: [] }) }),
+      ],
     ];
     for (const [field, answer] of cases) {
       assert.equal(answer.status, 400, `${field}: ${JSON.stringify(answer.body)}`);
       const error = answer.body.error as { code: string; details: { field: string }[] };
       assert.equal(error.code, 'bad_request');
-      assert.ok(error.details.some((d) => d.field === field), `${field} named in ${JSON.stringify(error.details)}`);
+      assert.ok(
+        error.details.some((d) => d.field === field),
+        `${field} named in ${JSON.stringify(error.details)}`,
+      );
     }
-    const huge = await call('POST', '/orders', { role: 'storefront', body: orderBody('bad-1', { paymentMethod: 'x'.repeat(70_000) }) });
+    const huge = await call('POST', '/orders', {
+      role: 'storefront',
+      body: orderBody('bad-1', { paymentMethod: 'x'.repeat(70_000) }),
+    });
     assert.equal(huge.status, 413);
     await assertNotStarted('bad-1');
   });
@@ -191,9 +254,18 @@ describe('orders API', () => {
     assert.equal((await call('POST', '/orders/ghost/cancel', { role: 'storefront', body: {} })).status, 404);
     await call('POST', '/orders', { role: 'storefront', body: orderBody('cancel-1') });
     await waitForStatus('cancel-1', 'Paid');
-    assert.equal((await call('POST', '/orders/cancel-1/cancel', { role: 'warehouse', body: {} })).status, 403);
-    assert.equal((await call('POST', '/orders/cancel-1/cancel', { role: 'storefront', body: { reason: 42 } })).status, 400);
-    const first = await call('POST', '/orders/cancel-1/cancel', { role: 'storefront', body: { reason: 'changed my mind' } });
+    assert.equal(
+      (await call('POST', '/orders/cancel-1/cancel', { role: 'warehouse', body: {} })).status,
+      403,
+    );
+    assert.equal(
+      (await call('POST', '/orders/cancel-1/cancel', { role: 'storefront', body: { reason: 42 } })).status,
+      400,
+    );
+    const first = await call('POST', '/orders/cancel-1/cancel', {
+      role: 'storefront',
+      body: { reason: 'changed my mind' },
+    });
     assert.equal(first.status, 202);
     assert.equal(first.body.orderId, 'cancel-1');
     const refunded = await waitForStatus('cancel-1', 'Refunded');
@@ -205,29 +277,76 @@ describe('orders API', () => {
   });
 
   it('payment-retry: 409 unless PaymentFailed, 202 then paid with the new method', async () => {
-    await call('POST', '/orders', { role: 'storefront', body: orderBody('retry-1', { paymentMethod: 'pm_card_chargeDeclined' }) });
+    await call('POST', '/orders', {
+      role: 'storefront',
+      body: orderBody('retry-1', { paymentMethod: 'pm_card_chargeDeclined' }),
+    });
     const failed = await waitForStatus('retry-1', 'PaymentFailed');
     assert.equal(failed.payment?.status, 'declined');
-    assert.equal((await call('POST', '/orders/retry-1/payment-retry', { role: 'storefront', body: { paymentMethod: 'pm_card_visa' } })).status, 403);
-    assert.equal((await call('POST', '/orders/retry-1/payment-retry', { role: 'support', body: {} })).status, 400);
-    const retried = await call('POST', '/orders/retry-1/payment-retry', { role: 'support', body: { paymentMethod: 'pm_card_visa' } });
+    assert.equal(
+      (
+        await call('POST', '/orders/retry-1/payment-retry', {
+          role: 'storefront',
+          body: { paymentMethod: 'pm_card_visa' },
+        })
+      ).status,
+      403,
+    );
+    assert.equal(
+      (await call('POST', '/orders/retry-1/payment-retry', { role: 'support', body: {} })).status,
+      400,
+    );
+    const retried = await call('POST', '/orders/retry-1/payment-retry', {
+      role: 'support',
+      body: { paymentMethod: 'pm_card_visa' },
+    });
     assert.equal(retried.status, 202);
     const paid = await waitForStatus('retry-1', 'Paid');
     assert.equal(paid.paymentAttempts, 2);
-    const conflict = await call('POST', '/orders/retry-1/payment-retry', { role: 'support', body: { paymentMethod: 'pm_card_visa' } });
+    const conflict = await call('POST', '/orders/retry-1/payment-retry', {
+      role: 'support',
+      body: { paymentMethod: 'pm_card_visa' },
+    });
     assert.equal(conflict.status, 409);
-    assert.equal((await call('POST', '/orders/ghost/payment-retry', { role: 'support', body: { paymentMethod: 'pm_x' } })).status, 404);
+    assert.equal(
+      (
+        await call('POST', '/orders/ghost/payment-retry', {
+          role: 'support',
+          body: { paymentMethod: 'pm_x' },
+        })
+      ).status,
+      404,
+    );
   });
 
   it('shipment: 409 before payment, 403 for the storefront, 202 once paid', async () => {
-    await call('POST', '/orders', { role: 'storefront', body: orderBody('ship-1', { paymentMethod: 'pm_card_chargeDeclined' }) });
+    await call('POST', '/orders', {
+      role: 'storefront',
+      body: orderBody('ship-1', { paymentMethod: 'pm_card_chargeDeclined' }),
+    });
     await waitForStatus('ship-1', 'PaymentFailed');
-    assert.equal((await call('POST', '/orders/ship-1/shipment', { role: 'warehouse', body: {} })).status, 409);
-    await call('POST', '/orders/ship-1/payment-retry', { role: 'support', body: { paymentMethod: 'pm_card_visa' } });
+    assert.equal(
+      (await call('POST', '/orders/ship-1/shipment', { role: 'warehouse', body: {} })).status,
+      409,
+    );
+    await call('POST', '/orders/ship-1/payment-retry', {
+      role: 'support',
+      body: { paymentMethod: 'pm_card_visa' },
+    });
     await waitForStatus('ship-1', 'Paid');
-    assert.equal((await call('POST', '/orders/ship-1/shipment', { role: 'storefront', body: {} })).status, 403);
-    assert.equal((await call('POST', '/orders/ship-1/shipment', { role: 'warehouse', body: { trackingNumber: 7 } })).status, 400);
-    const shipped = await call('POST', '/orders/ship-1/shipment', { role: 'warehouse', body: { trackingNumber: 'TRK-9' } });
+    assert.equal(
+      (await call('POST', '/orders/ship-1/shipment', { role: 'storefront', body: {} })).status,
+      403,
+    );
+    assert.equal(
+      (await call('POST', '/orders/ship-1/shipment', { role: 'warehouse', body: { trackingNumber: 7 } }))
+        .status,
+      400,
+    );
+    const shipped = await call('POST', '/orders/ship-1/shipment', {
+      role: 'warehouse',
+      body: { trackingNumber: 'TRK-9' },
+    });
     assert.equal(shipped.status, 202);
     const view = await waitForStatus('ship-1', 'Shipped');
     assert.equal(view.shipment?.trackingNumber, 'TRK-9');

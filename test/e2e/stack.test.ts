@@ -80,12 +80,19 @@ describe('the stack as npm start runs it', () => {
   });
 
   async function startStack(): Promise<void> {
-    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     stack.stdout?.on('data', (c: Buffer) => (output += c.toString()));
     stack.stderr?.on('data', (c: Buffer) => (output += c.toString()));
     for (let i = 0; i < 600; i++) {
       assert.equal(stack.exitCode, null, `the stack exited:\n${output.slice(-3000)}`);
-      const ready = await fetch(`http://127.0.0.1:${apiPort}/readyz`).then((r) => r.ok, () => false);
+      const ready = await fetch(`http://127.0.0.1:${apiPort}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) return;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -101,7 +108,11 @@ describe('the stack as npm start runs it', () => {
     await exited;
   }
 
-  async function api(method: string, url: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function api(
+    method: string,
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const token = await signToken(SECRET, { role: method === 'GET' ? 'support' : 'storefront', sub: 'e2e' });
     const response = await fetch(`http://127.0.0.1:${apiPort}${url}`, {
       method,

@@ -65,8 +65,15 @@ export class CheckoutScenario {
       loadCheckoutSettings: async () => settings,
       saveOrder: async () => undefined,
       recordOrderStatus: async () => undefined,
-      chargePayment: async (req) => ({ paymentIntentId: `pi_${req.orderId}_${req.paymentAttempt}`, status: 'succeeded' }),
-      refundPayment: async (req) => ({ refundId: `re_${req.orderId}`, amount: req.amount, status: 'succeeded' }),
+      chargePayment: async (req) => ({
+        paymentIntentId: `pi_${req.orderId}_${req.paymentAttempt}`,
+        status: 'succeeded',
+      }),
+      refundPayment: async (req) => ({
+        refundId: `re_${req.orderId}`,
+        amount: req.amount,
+        status: 'succeeded',
+      }),
       publishOrderEvent: async () => undefined,
       emailCustomer: async () => undefined,
       alertSupport: async () => undefined,
@@ -77,7 +84,10 @@ export class CheckoutScenario {
   /** Activities that record each attempt (with its time) before running the implementation. */
   activities(): CheckoutActivities {
     const recorded = {} as Record<string, (input: unknown) => Promise<unknown>>;
-    for (const [name, fn] of Object.entries(this.impl) as [keyof CheckoutActivities, (i: unknown) => Promise<unknown>][]) {
+    for (const [name, fn] of Object.entries(this.impl) as [
+      keyof CheckoutActivities,
+      (i: unknown) => Promise<unknown>,
+    ][]) {
       recorded[name] = async (input: unknown) => {
         const at = Context.current().info.currentAttemptScheduledTimestampMs;
         const call: Call = { name, input, at, ok: false };
@@ -92,7 +102,9 @@ export class CheckoutScenario {
 
   /** Successful calls of one activity, bookkeeping left out unless asked for. */
   called<N extends keyof CheckoutActivities>(name: N): Parameters<CheckoutActivities[N]>[0][] {
-    return this.calls.filter((c) => c.name === name && c.ok).map((c) => c.input as Parameters<CheckoutActivities[N]>[0]);
+    return this.calls
+      .filter((c) => c.name === name && c.ok)
+      .map((c) => c.input as Parameters<CheckoutActivities[N]>[0]);
   }
 
   /** The routing keys of the events published, in order. */
@@ -104,7 +116,15 @@ export class CheckoutScenario {
   businessCalls(): string[] {
     return this.calls
       .filter((c) => c.ok && c.name !== 'loadCheckoutSettings' && c.name !== 'recordOrderStatus')
-      .map((c) => (c.name === 'publishOrderEvent' ? `publish ${(c.input as { type: string }).type}` : c.name === 'emailCustomer' ? `email ${(c.input as { kind: string }).kind}` : c.name === 'alertSupport' ? `alert ${(c.input as { kind: string }).kind}` : c.name));
+      .map((c) =>
+        c.name === 'publishOrderEvent'
+          ? `publish ${(c.input as { type: string }).type}`
+          : c.name === 'emailCustomer'
+            ? `email ${(c.input as { kind: string }).kind}`
+            : c.name === 'alertSupport'
+              ? `alert ${(c.input as { kind: string }).kind}`
+              : c.name,
+      );
   }
 
   /** Runs `body` with a worker for this scenario and the order's workflow started. */
@@ -124,7 +144,11 @@ export class CheckoutScenario {
     return worker.runUntil(async () => {
       const handle = start
         ? await start(taskQueue)
-        : await env.client.workflow.start(checkoutWorkflow, { workflowId: `order-${order.orderId}`, taskQueue, args: [order] });
+        : await env.client.workflow.start(checkoutWorkflow, {
+            workflowId: `order-${order.orderId}`,
+            taskQueue,
+            args: [order],
+          });
       return body(handle);
     });
   }

@@ -27,13 +27,20 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-async function serve(handler: (req: RecordedRequest, res: http.ServerResponse, server: FakeServer) => void | Promise<void>): Promise<FakeServer> {
+async function serve(
+  handler: (req: RecordedRequest, res: http.ServerResponse, server: FakeServer) => void | Promise<void>,
+): Promise<FakeServer> {
   const fake: FakeServer = { url: '', requests: [], script: [], close: async () => undefined };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const recorded = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       fake.requests.push(recorded);
       void handler(recorded, res, fake);
     });
@@ -80,11 +87,15 @@ export function startRecordingProxy(target: string): Promise<FakeServer> {
     const upstream = await fetch(`${target}${req.path}`, {
       method: req.method,
       headers: Object.fromEntries(
-        Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)),
+        Object.entries(req.headers).filter(
+          ([k, v]) => typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k),
+        ),
       ) as Record<string, string>,
       body: req.method === 'GET' ? undefined : req.body,
     });
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+    res.writeHead(upstream.status, {
+      'content-type': upstream.headers.get('content-type') ?? 'application/json',
+    });
     res.end(await upstream.text());
   });
 }

@@ -23,12 +23,15 @@ export function freePort(): Promise<number> {
  * `payments: 'succeed'` loads stripe-mock's own fixtures with a succeeded PaymentIntent (what Stripe
  * answers for a good card); `'bundled'` keeps its bundled fixtures (`requires_payment_method`).
  */
-export async function startStripeMock(payments: 'succeed' | 'bundled' = 'succeed'): Promise<RunningStripeMock> {
+export async function startStripeMock(
+  payments: 'succeed' | 'bundled' = 'succeed',
+): Promise<RunningStripeMock> {
   const binary = process.env.STRIPE_MOCK_PATH ?? resolveStripeMock().path;
   const [port, tlsPort] = [await freePort(), await freePort()];
   // Both listeners get a free port: left alone, HTTPS takes 12112 and a second instance fails.
   const args = ['-http-addr', `127.0.0.1:${port}`, '-https-addr', `127.0.0.1:${tlsPort}`];
-  if (payments === 'succeed') args.push('-fixtures', process.env.STRIPE_MOCK_FIXTURES ?? stripeMockSucceededFixtures());
+  if (payments === 'succeed')
+    args.push('-fixtures', process.env.STRIPE_MOCK_FIXTURES ?? stripeMockSucceededFixtures());
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

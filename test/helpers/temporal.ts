@@ -29,14 +29,18 @@ function quietRuntime(): void {
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const server = await resolveTestServer();
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server.path } } });
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: server.path } },
+  });
 }
 
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const cli = resolveTemporalCli();
   if (!cli) throw new Error('the Temporal CLI is needed for this test (run it through `npm test`)');
-  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli.path } } });
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli.path } },
+  });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -10,7 +10,10 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, '..', 'histories');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('replay of stored histories', () => {
   it('has histories to replay', () => {
@@ -20,7 +23,7 @@ describe('replay of stored histories', () => {
   for (const file of files) {
     it(`replays ${file}`, async () => {
       const history = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as unknown;
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history as Parameters<typeof Worker.runReplayHistory>[1], file);
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
     });
   }
 });

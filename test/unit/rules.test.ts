@@ -57,13 +57,22 @@ describe('configuration', () => {
 
 describe('order total', () => {
   it('sums quantity × unit price in minor units', () => {
-    assert.equal(orderTotal([{ sku: 'a', quantity: 3, unitPrice: 199 }, { sku: 'b', quantity: 1, unitPrice: 1 }]), 598);
+    assert.equal(
+      orderTotal([
+        { sku: 'a', quantity: 3, unitPrice: 199 },
+        { sku: 'b', quantity: 1, unitPrice: 1 },
+      ]),
+      598,
+    );
   });
   it('refuses what cannot be charged exactly', () => {
     assert.throws(() => orderTotal([]), OrderValidationError);
     assert.throws(() => orderTotal([{ sku: 'a', quantity: 1, unitPrice: 0 }]), /unitPrice/);
     assert.throws(() => orderTotal([{ sku: 'a', quantity: 1.5, unitPrice: 10 }]), /quantity/);
-    assert.throws(() => orderTotal([{ sku: 'a', quantity: 2, unitPrice: Number.MAX_SAFE_INTEGER }]), /too large/);
+    assert.throws(
+      () => orderTotal([{ sku: 'a', quantity: 2, unitPrice: Number.MAX_SAFE_INTEGER }]),
+      /too large/,
+    );
   });
 });
 

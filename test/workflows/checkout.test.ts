@@ -39,7 +39,10 @@ describe('checkout workflow', () => {
       const final = await handle.result();
       await captureHistory(handle, 'checkout-paid-shipped-completed');
       const completedAt = Date.parse(final.updatedAt);
-      assert.ok(completedAt - Date.parse(shipped.shipment!.shippedAt) >= 30 * DAY, 'completed only after the return window');
+      assert.ok(
+        completedAt - Date.parse(shipped.shipment!.shippedAt) >= 30 * DAY,
+        'completed only after the return window',
+      );
       return final;
     });
 
@@ -54,12 +57,28 @@ describe('checkout workflow', () => {
         customerId: 'cust-1',
       },
     ]);
-    assert.deepEqual(scenario.events().sort(), ['order.completed', 'order.paid', 'order.received', 'order.shipped']);
+    assert.deepEqual(scenario.events().sort(), [
+      'order.completed',
+      'order.paid',
+      'order.received',
+      'order.shipped',
+    ]);
     assert.deepEqual(
-      scenario.called('publishOrderEvent').map((e) => e.messageId).sort(),
-      [`${order.orderId}:order.completed`, `${order.orderId}:order.paid`, `${order.orderId}:order.received`, `${order.orderId}:order.shipped`],
+      scenario
+        .called('publishOrderEvent')
+        .map((e) => e.messageId)
+        .sort(),
+      [
+        `${order.orderId}:order.completed`,
+        `${order.orderId}:order.paid`,
+        `${order.orderId}:order.received`,
+        `${order.orderId}:order.shipped`,
+      ],
     );
-    assert.deepEqual(scenario.called('emailCustomer').map((e) => [e.kind, e.to]), [['order_confirmation', 'ada@example.com']]);
+    assert.deepEqual(
+      scenario.called('emailCustomer').map((e) => [e.kind, e.to]),
+      [['order_confirmation', 'ada@example.com']],
+    );
     assert.deepEqual(scenario.called('saveOrder'), [order]);
     assert.equal(scenario.called('alertSupport').length, 0);
     assert.equal(scenario.called('refundPayment').length, 0);
@@ -91,7 +110,13 @@ describe('checkout workflow', () => {
     });
 
     assert.deepEqual(
-      scenario.calls.filter((c) => c.name === 'chargePayment').map((c) => [(c.input as { paymentAttempt: number }).paymentAttempt, (c.input as { paymentMethod: string }).paymentMethod, c.ok]),
+      scenario.calls
+        .filter((c) => c.name === 'chargePayment')
+        .map((c) => [
+          (c.input as { paymentAttempt: number }).paymentAttempt,
+          (c.input as { paymentMethod: string }).paymentMethod,
+          c.ok,
+        ]),
       [
         [1, 'pm_card_chargeDeclined', false],
         [2, 'pm_card_visa', true],
@@ -100,7 +125,7 @@ describe('checkout workflow', () => {
     const alerts = scenario.called('alertSupport');
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0]?.kind, 'payment_failed');
-    assert.match(alerts[0]!.message, /declined/);
+    assert.match(alerts[0].message, /declined/);
     const failedEvent = scenario.called('publishOrderEvent').find((e) => e.type === 'order.payment_failed');
     assert.equal(failedEvent?.messageId, `${order.orderId}:order.payment_failed`);
   });
@@ -139,9 +164,14 @@ describe('checkout workflow', () => {
         if (event.type === 'order.paid') paidAt = Date.parse(event.occurredAt);
       },
       emailCustomer: async (email) => {
-        const { currentAttemptScheduledTimestampMs: now } = (await import('@temporalio/activity')).Context.current().info;
+        const { currentAttemptScheduledTimestampMs: now } = (
+          await import('@temporalio/activity')
+        ).Context.current().info;
         if (email.kind === 'order_confirmation' && (paidAt === 0 || now - paidAt < HOUR)) {
-          throw ApplicationFailure.create({ type: 'EmailServiceUnavailable', message: 'SendGrid answered 503' });
+          throw ApplicationFailure.create({
+            type: 'EmailServiceUnavailable',
+            message: 'SendGrid answered 503',
+          });
         }
       },
     });
@@ -156,9 +186,16 @@ describe('checkout workflow', () => {
       await handle.result();
     });
 
-    const paidEvent = scenario.calls.find((c) => c.name === 'publishOrderEvent' && (c.input as { type: string }).type === 'order.paid');
-    assert.ok(paidEvent?.ok && paidEvent.at - paidAt < 60_000, 'order.paid published within a minute of payment');
-    const emailAttempts = scenario.calls.filter((c) => c.name === 'emailCustomer' && (c.input as { kind: string }).kind === 'order_confirmation');
+    const paidEvent = scenario.calls.find(
+      (c) => c.name === 'publishOrderEvent' && (c.input as { type: string }).type === 'order.paid',
+    );
+    assert.ok(
+      paidEvent?.ok && paidEvent.at - paidAt < 60_000,
+      'order.paid published within a minute of payment',
+    );
+    const emailAttempts = scenario.calls.filter(
+      (c) => c.name === 'emailCustomer' && (c.input as { kind: string }).kind === 'order_confirmation',
+    );
     assert.ok(emailAttempts.length > 5, `the email was retried (${emailAttempts.length} attempts)`);
     assert.equal(emailAttempts.filter((c) => c.ok).length, 1, 'delivered exactly once');
     assert.ok(emailAttempts.at(-1)!.at - paidAt >= HOUR, 'delivered only once SendGrid was back');
@@ -166,7 +203,10 @@ describe('checkout workflow', () => {
     assert.equal(alerts.length, 1);
     const alert = alerts[0]!;
     assert.equal((alert.input as { kind: string }).kind, 'delivery_delayed');
-    assert.ok(alert.at - paidAt >= TEST_SETTINGS.sideEffectAlertAfterMs && alert.at - paidAt < 20 * 60_000, 'alerted at about 15 minutes');
+    assert.ok(
+      alert.at - paidAt >= TEST_SETTINGS.sideEffectAlertAfterMs && alert.at - paidAt < 20 * 60_000,
+      'alerted at about 15 minutes',
+    );
   });
 
   it('cancel before payment: Cancelled, nothing charged, order.cancelled published', async () => {
@@ -191,7 +231,12 @@ describe('checkout workflow', () => {
     );
     assert.equal(final.status, 'Cancelled');
     assert.equal(final.cancellation?.reason, 'clicked by mistake');
-    assert.deepEqual(scenario.businessCalls().sort(), ['email order_cancelled', 'publish order.cancelled', 'publish order.received', 'saveOrder']);
+    assert.deepEqual(scenario.businessCalls().sort(), [
+      'email order_cancelled',
+      'publish order.cancelled',
+      'publish order.received',
+      'saveOrder',
+    ]);
   });
 
   it('cancel after payment, before shipment: one full refund, even when cancelled twice', async () => {
@@ -210,7 +255,13 @@ describe('checkout workflow', () => {
       { orderId: order.orderId, paymentIntentId: `pi_${order.orderId}_1`, amount: 2500, reason: 'too slow' },
     ]);
     assert.ok(scenario.events().includes('order.refunded'));
-    assert.deepEqual(scenario.called('emailCustomer').map((e) => e.kind).sort(), ['order_confirmation', 'order_refunded']);
+    assert.deepEqual(
+      scenario
+        .called('emailCustomer')
+        .map((e) => e.kind)
+        .sort(),
+      ['order_confirmation', 'order_refunded'],
+    );
   });
 
   it('a shipment report before payment is ignored', async () => {
