@@ -245,10 +245,12 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
         Date.now() + settings.paymentResolutionWindowMs,
       ).toISOString();
       setStatus('PaymentFailed');
-      void alert('payment_failed', `payment for order ${order.orderId} failed: ${view.payment.message}`, {
-        attempt,
-        declineCode: view.payment.declineCode,
-      });
+      background.push(
+        alert('payment_failed', `payment for order ${order.orderId} failed: ${view.payment.message}`, {
+          attempt,
+          declineCode: view.payment.declineCode,
+        }),
+      );
       publish('order.payment_failed', { attempt, declineCode: view.payment.declineCode }, attempt);
 
       const answered = await condition(
