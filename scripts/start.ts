@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
+import { waitForPort } from './net';
 import { describe, resolveTemporalCli } from './servers';
 
 const root = path.resolve(__dirname, '..');
@@ -18,24 +18,6 @@ let stopping = false;
 
 function say(line: string): void {
   console.log(`[start] ${line}`);
-}
-
-async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, host);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline)
-      throw new Error(`nothing answered on ${host}:${port} within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -116,7 +98,7 @@ async function main(): Promise<void> {
         server: { ip: '127.0.0.1', port, uiPort, dbFilename: dbFile, namespace: config.temporal.namespace },
       });
     }
-    await waitForPort('127.0.0.1', port, 60_000);
+    if (!(await waitForPort(port, 60_000))) throw new Error(`the dev server did not answer on port ${port}`);
     env.TEMPORAL_ADDRESS = `127.0.0.1:${port}`;
     uiAddress = `http://127.0.0.1:${uiPort}`;
     say(`Temporal dev server on 127.0.0.1:${port}, its database in ${dbFile}`);
@@ -125,7 +107,8 @@ async function main(): Promise<void> {
   const tsx = ['--import', 'tsx'];
   launch('worker', process.execPath, [...tsx, 'worker.ts'], env);
   launch('api', process.execPath, [...tsx, 'api/server.ts'], env);
-  await waitForPort('127.0.0.1', config.port, 120_000);
+  if (!(await waitForPort(config.port, 120_000)))
+    throw new Error(`the API did not answer on port ${config.port}`);
 
   say('the stack is up:');
   say(`  API          http://127.0.0.1:${config.port}  (health: /healthz, readiness: /readyz)`);

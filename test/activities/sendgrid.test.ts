@@ -1,12 +1,12 @@
 /** The SendGrid adapter against a FAKE of SendGrid's `POST /v3/mail/send` (no local SendGrid exists). */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import {
   createSendGridMailer,
   EMAIL_REJECTED,
   rateLimitDelaySeconds,
 } from '../../activities/sendgrid-mailer';
+import { failureOf } from '../helpers/assertions';
 import { startFakeSendGrid, type FakeServer } from '../helpers/http-fakes';
 
 const message = {
@@ -17,16 +17,6 @@ const message = {
   messageKey: 'o-1:email:order_confirmation',
   category: 'order_confirmation',
 };
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the send to fail');
-}
 
 describe('SendGrid email', () => {
   let fake: FakeServer;

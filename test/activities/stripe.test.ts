@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -19,6 +18,7 @@ import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { checkoutWorkflow } from '../../workflows';
 import { cancelOrderSignal } from '../../workflows/definitions';
 import { placedOrder, TEST_SETTINGS } from '../helpers/checkout-scenario';
+import { failureOf } from '../helpers/assertions';
 import { startFakeStripe, startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
 import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
 import { timeSkippingEnv, waitForStatus, workflowBundle } from '../helpers/temporal';
@@ -31,16 +31,6 @@ const charge = {
   paymentMethod: 'pm_card_visa',
   customerId: 'cust-9',
 };
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('Stripe payments', () => {
   let stripeMock: RunningStripeMock;

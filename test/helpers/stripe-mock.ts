@@ -1,22 +1,13 @@
 /** stripe-mock, Stripe's own API simulator, started on a free loopback port for a test file. */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from '../../scripts/net';
 import { resolveStripeMock, stripeMockSucceededFixtures } from '../../scripts/servers';
+
+export { freePort };
 
 export interface RunningStripeMock {
   url: string;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /**
