@@ -6,6 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createAdapters } from './activities/adapters';
 import { loadConfig } from './config/settings';
+import { ensureSearchAttributes } from './config/search-attributes';
 import { connectionOptions } from './config/temporal';
 import { openOrderStore } from './store';
 
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
 
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   try {
+    const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+    if (added.length) console.log(`[worker] registered search attributes ${added.join(', ')}`);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,

@@ -1,5 +1,5 @@
 /** The words of each email, kept apart from sending so they can be read and tested on their own. */
-import type { CustomerEmail, SupportAlert } from './types';
+import type { AuthorizationRequest, CustomerEmail, SupportAlert } from './types';
 
 function money(amount: unknown, currency: unknown): string {
   if (typeof amount !== 'number' || typeof currency !== 'string') return '';
@@ -25,12 +25,49 @@ export function customerEmailContent(email: CustomerEmail): { subject: string; t
         subject: `Your order ${orderId} is cancelled`,
         text: `We could not take payment for your order ${orderId}, and it has now been cancelled. Nothing was charged.`,
       };
-    case 'order_refunded':
+    case 'order_rejected':
+      return {
+        subject: `Your order ${orderId} could not be accepted`,
+        text: `We are sorry: your order ${orderId} could not be accepted. Nothing was charged.`,
+      };
+    case 'order_refunded': {
+      const fee =
+        typeof email.data.restockingFee === 'number' && email.data.restockingFee > 0
+          ? ` A restocking fee of ${money(email.data.restockingFee, email.data.currency)} was kept because the goods did not come back in their original packaging.`
+          : '';
       return {
         subject: `Your refund for order ${orderId}`,
-        text: `Your order ${orderId} has been cancelled and ${money(email.data.amount, email.data.currency)} refunded to your payment method.`,
+        text: `Your order ${orderId} has been cancelled and ${money(email.data.amount, email.data.currency)} refunded to your payment method.${fee}`,
+      };
+    }
+    case 'return_instructions':
+      return {
+        subject: `Returning order ${orderId}`,
+        text: `We have your cancellation of order ${orderId}. It has already shipped: please send the goods back by ${String(email.data.expectedBy)}. Goods in their original packaging are refunded in full; otherwise a restocking fee of ${String(email.data.restockingFeePercent)}% is kept.`,
+      };
+    case 'return_not_received':
+      return {
+        subject: `Your cancellation of order ${orderId}`,
+        text: `We did not receive the goods of order ${orderId} back by ${String(email.data.expectedBy)}, so no refund was made. Your cancellation stays on record.`,
       };
   }
+}
+
+export function authorizationRequestContent(request: AuthorizationRequest): { subject: string; text: string } {
+  const lines = request.items.map(
+    (item) => `  ${item.quantity} × ${item.sku} at ${money(item.unitPrice, request.currency)}`,
+  );
+  return {
+    subject: `Authorization needed: order ${request.orderId} (${money(request.total, request.currency)})`,
+    text: [
+      `Order ${request.orderId} from customer ${request.customerId} totals ${money(request.total, request.currency)} and needs a manager's authorization.`,
+      '',
+      ...lines,
+      '',
+      `Answer by ${request.answerBy} with POST /orders/${request.orderId}/authorizations {"approved": true|false}.`,
+      'Without an approval by then the order is rejected and nothing is charged.',
+    ].join('\n'),
+  };
 }
 
 export function supportAlertContent(alert: SupportAlert): { subject: string; text: string } {
@@ -38,6 +75,7 @@ export function supportAlertContent(alert: SupportAlert): { subject: string; tex
     payment_failed: 'Payment failed',
     delivery_delayed: 'Delivery delayed',
     delivery_failed: 'Delivery refused',
+    refund_failed: 'Refund failed',
   }[alert.kind];
   return {
     subject: `[${headline}] order ${alert.orderId}`,

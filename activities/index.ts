@@ -4,7 +4,7 @@
  */
 import type { CheckoutSettings } from '../config/settings';
 import type { OrderStore } from '../store';
-import { customerEmailContent, supportAlertContent } from './email-templates';
+import { authorizationRequestContent, customerEmailContent, supportAlertContent } from './email-templates';
 import type { EventPublisher, Mailer, PaymentGateway } from './ports';
 import type { CheckoutActivities } from './types';
 
@@ -46,6 +46,15 @@ export function createActivities(deps: ActivityDeps): CheckoutActivities {
         messageKey: email.messageKey,
         category: email.kind,
         ...content,
+      });
+    },
+    async requestManagerAuthorization(request) {
+      await mailer.send({
+        to: settings.managersEmail,
+        from: deps.fromEmail,
+        messageKey: request.messageKey,
+        category: 'authorization_request',
+        ...authorizationRequestContent(request),
       });
     },
     async alertSupport(alert) {

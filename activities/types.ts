@@ -53,7 +53,13 @@ export interface OrderEvent {
 }
 
 export type CustomerEmailKind =
-  'order_confirmation' | 'order_cancelled' | 'order_refunded' | 'payment_cancelled_unresolved';
+  | 'order_confirmation'
+  | 'order_cancelled'
+  | 'order_rejected'
+  | 'order_refunded'
+  | 'payment_cancelled_unresolved'
+  | 'return_instructions'
+  | 'return_not_received';
 
 export interface CustomerEmail {
   kind: CustomerEmailKind;
@@ -66,10 +72,23 @@ export interface CustomerEmail {
 
 export interface SupportAlert {
   orderId: string;
-  kind: 'payment_failed' | 'delivery_delayed' | 'delivery_failed';
+  kind: 'payment_failed' | 'delivery_delayed' | 'delivery_failed' | 'refund_failed';
   message: string;
   messageKey: string;
   data?: Record<string, unknown>;
+}
+
+/** The email half of a large order's two authorization requests, to the managers' address. */
+export interface AuthorizationRequest {
+  orderId: string;
+  /** Identical on every retry of the same request. */
+  messageKey: string;
+  total: number;
+  currency: string;
+  customerId: string;
+  items: { sku: string; quantity: number; unitPrice: number }[];
+  /** Answers after this moment come too late. */
+  answerBy: string;
 }
 
 export interface StatusRecord {
@@ -88,5 +107,6 @@ export interface CheckoutActivities {
   refundPayment(request: RefundRequest): Promise<RefundResult>;
   publishOrderEvent(event: OrderEvent): Promise<void>;
   emailCustomer(email: CustomerEmail): Promise<void>;
+  requestManagerAuthorization(request: AuthorizationRequest): Promise<void>;
   alertSupport(alert: SupportAlert): Promise<void>;
 }

@@ -14,6 +14,8 @@ export interface CheckoutSettings {
   authorizationThreshold: number;
   restockingFeePercent: number;
   supportEmail: string;
+  /** Where a large order's authorization request is emailed. */
+  managersEmail: string;
 }
 
 export interface TemporalSettings {
@@ -116,6 +118,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       authorizationThreshold: integer(env, 'AUTHORIZATION_THRESHOLD', 100_000, 1, Number.MAX_SAFE_INTEGER),
       restockingFeePercent: integer(env, 'RESTOCKING_FEE_PERCENT', 15, 0, 100),
       supportEmail: text(env, 'SUPPORT_EMAIL') ?? 'support@example.com',
+      managersEmail: text(env, 'MANAGERS_EMAIL') ?? 'managers@example.com',
     },
     stripe: { secretKey: text(env, 'STRIPE_SECRET_KEY'), apiBase: url(env, 'STRIPE_API_BASE') },
     sendgrid: {

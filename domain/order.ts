@@ -1,3 +1,5 @@
+import type { AcceptanceOutcome, AuthorizationDecision } from './acceptance';
+
 /** The order as the storefront places it, and the facts the checkout process keeps about it. */
 
 export const ORDER_STATUSES = [
@@ -55,8 +57,32 @@ export interface PaymentRecord {
 
 export interface RefundRecord {
   refundId?: string;
+  /** What goes back to the customer, in minor units. */
   amount: number;
+  /** Kept for goods returned out of their original packaging, in minor units. */
+  restockingFee?: number;
   status: 'pending' | 'succeeded' | 'failed';
+}
+
+/** The remorse window and the managers' answers (DOMAIN.md §2). */
+export interface AcceptanceRecord {
+  /** A cancel received before this moment costs nothing and reaches no one downstream. */
+  remorseWindowEndsAt: string;
+  authorizationRequired: boolean;
+  /** The answers that counted: the first of each manager, while the outcome was open. */
+  authorizations: AuthorizationDecision[];
+  outcome?: AcceptanceOutcome;
+  decidedAt?: string;
+  /** Why a `Rejected` order was rejected. */
+  rejectionReason?: string;
+}
+
+/** A shipped order cancelled: the refund waits for the goods. */
+export interface GoodsReturnRecord {
+  /** No goods by then: no refund, and the order is `Completed` with the cancellation on record. */
+  expectedBy: string;
+  receivedAt?: string;
+  originalPackaging?: boolean;
 }
 
 export type DeliveryState = 'pending' | 'delivered' | 'delayed' | 'failed';
@@ -71,6 +97,8 @@ export interface OrderView {
   items: OrderItem[];
   placedAt: string;
   updatedAt: string;
+  /** Absent only on orders placed before acceptance existed. */
+  acceptance?: AcceptanceRecord;
   payment?: PaymentRecord;
   paymentAttempts: number;
   /** When the order is `PaymentFailed`: the moment it is cancelled if support does not answer. */
@@ -80,6 +108,7 @@ export interface OrderView {
   shipment?: { trackingNumber?: string; shippedAt: string };
   /** When shipped: the end of the return window, after which the order is `Completed`. */
   returnWindowEndsAt?: string;
+  goodsReturn?: GoodsReturnRecord;
   notifications: Record<string, DeliveryState>;
 }
 

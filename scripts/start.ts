@@ -9,6 +9,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
+import { SEARCH_ATTRIBUTES } from '../config/search-attributes';
 import { waitForPort } from './net';
 import { describe, resolveTemporalCli } from './servers';
 
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
           config.temporal.namespace,
           '--log-level',
           'warn',
+          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, { cli }]) => ['--search-attribute', `${name}=${cli}`]),
         ],
         env,
       );

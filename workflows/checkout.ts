@@ -1,62 +1,58 @@
 /**
- * The checkout process (DOMAIN.md §1): save the order, take payment, then tell downstream and
- * the customer, wait for shipment and the return window. Every side effect is an activity; this
- * file only decides what happens next, so it replays deterministically.
+ * The checkout process (DOMAIN.md §1) with order acceptance (§2) as its second stage: save the
+ * order, accept it (remorse window, manager authorization), take payment, tell downstream and
+ * the customer, then follow the order through shipment, a cancellation and the goods' return.
+ * Every side effect is an activity; this file only decides what happens next, so it replays
+ * deterministically.
+ *
+ * Acceptance is a stage of this workflow rather than a child workflow: one order is one history
+ * and one state machine, "cancel" is one signal whatever the stage, and the Temporal UI shows the
+ * whole story of an order under its id (`order-<id>`), with the `OrderStatus` search attribute
+ * saying where it is.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  log,
-  proxyActivities,
+  patched,
   proxyLocalActivities,
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type {
-  CheckoutActivities,
-  CustomerEmailKind,
-  PaymentDeclinedDetails,
-  SupportAlert,
-} from '../activities/types';
+import type { CheckoutActivities, PaymentDeclinedDetails } from '../activities/types';
 import type { CheckoutSettings } from '../config/settings';
-import { orderEventMessageId } from '../domain/keys';
+import { recordDecision, refundForReturn } from '../domain/acceptance';
 import { FINAL_STATUSES, type OrderStatus, type OrderView, type PlacedOrder } from '../domain/order';
+import { acceptOrder } from './acceptance';
 import {
+  authorizeOrderSignal,
   cancelOrderSignal,
+  goodsReturnedSignal,
   orderShippedSignal,
   orderStatusQuery,
   retryPaymentSignal,
   type PaymentRetryRequest,
+  type ReturnReport,
   type ShipmentReport,
 } from './definitions';
+import { OrderContext, payments, store } from './order-context';
+
+/**
+ * Orders started before acceptance existed go straight from saving to payment, complete after the
+ * return window whatever happens, and keep no search attribute; `patched` keeps them replaying.
+ * Remove the old path with `deprecatePatch` once no such order is open.
+ */
+export const ORDER_ACCEPTANCE_PATCH = 'order-acceptance';
 
 const { loadCheckoutSettings } = proxyLocalActivities<CheckoutActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 10 },
 });
 
-/** Bookkeeping in our own database: retried until it succeeds. */
-const store = proxyActivities<CheckoutActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-
-/** Stripe: transient failures retried without limit; a decline comes back as a business outcome. */
-const payments = proxyActivities<CheckoutActivities>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
-});
-
-/** Events, emails and alerts: retried without limit; nothing is dropped. */
-const deliveries = proxyActivities<CheckoutActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
-});
-
 type PaymentOutcome = 'paid' | 'cancelled' | 'unresolved';
 
 export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
+  const withAcceptance = patched(ORDER_ACCEPTANCE_PATCH);
   const now = (): string => new Date().toISOString();
   const view: OrderView = {
     orderId: order.orderId,
@@ -70,17 +66,28 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     paymentAttempts: 0,
     notifications: {},
   };
-  let version = 0;
   let retryRequest: PaymentRetryRequest | undefined;
   let shipment: ShipmentReport | undefined;
-  const background: Promise<void>[] = [];
-  const alertCounts = new Map<string, number>();
+  let goodsReturned: ReturnReport | undefined;
 
+  // Handlers first, so no message that arrives with the start is lost. Each one changes the order
+  // only when the message means something now; otherwise the order stays as it is, and the API
+  // answers with its current state.
   setHandler(orderStatusQuery, () => view);
   setHandler(cancelOrderSignal, (request) => {
     // Cancel never fails; the first request is the one on record, later ones change nothing.
     if (view.cancellation || FINAL_STATUSES.has(view.status)) return;
     view.cancellation = { reason: request.reason, requestedBy: request.requestedBy, requestedAt: now() };
+  });
+  setHandler(authorizeOrderSignal, (answer) => {
+    const acceptance = view.acceptance;
+    if (!acceptance?.authorizationRequired || acceptance.outcome || view.cancellation) return;
+    acceptance.authorizations = recordDecision(acceptance.authorizations, {
+      managerId: answer.managerId,
+      approved: answer.approved,
+      note: answer.note,
+      decidedAt: now(),
+    }).decisions;
   });
   setHandler(retryPaymentSignal, (request) => {
     if (view.status === 'PaymentFailed' && !view.cancellation && !retryRequest) retryRequest = request;
@@ -88,130 +95,71 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   setHandler(orderShippedSignal, (report) => {
     if (view.status === 'Paid' && !view.cancellation && !shipment) shipment = report;
   });
+  setHandler(goodsReturnedSignal, (report) => {
+    if (view.status === 'Shipped' && view.cancellation && !goodsReturned) goodsReturned = report;
+  });
 
   const settings: CheckoutSettings = await loadCheckoutSettings();
-
-  function setStatus(status: OrderStatus): void {
-    view.status = status;
-    view.updatedAt = now();
-    version += 1;
-    const record = {
-      orderId: order.orderId,
-      status,
-      version,
-      view: JSON.parse(JSON.stringify(view)) as OrderView,
-    };
-    background.push(
-      store.recordOrderStatus(record).catch((err: unknown) => {
-        log.error('order status could not be recorded', { status, error: String(err) });
-      }),
-    );
-  }
-
-  function alert(kind: SupportAlert['kind'], message: string, data?: Record<string, unknown>): Promise<void> {
-    const count = (alertCounts.get(kind) ?? 0) + 1;
-    alertCounts.set(kind, count);
-    const messageKey = `${order.orderId}:alert:${kind}:${count}`;
-    return deliveries
-      .alertSupport({ orderId: order.orderId, kind, message, messageKey, data })
-      .catch((err: unknown) => {
-        log.error('support could not be alerted', { kind, error: String(err) });
-      });
-  }
-
-  /**
-   * Runs one side effect in the background, independent of the others: retried until it
-   * succeeds, support alerted once it has failed for SIDE_EFFECT_ALERT_AFTER, and told at once if
-   * the peer refuses it for good (a 400 from SendGrid, say).
-   */
-  function deliver(name: string, send: () => Promise<void>): void {
-    view.notifications[name] = 'pending';
-    background.push(
-      (async () => {
-        let settled = false;
-        let failure: unknown;
-        const sending = send().then(
-          () => {
-            settled = true;
-          },
-          (err: unknown) => {
-            settled = true;
-            failure = err;
-          },
-        );
-        if (!(await condition(() => settled, settings.sideEffectAlertAfterMs))) {
-          view.notifications[name] = 'delayed';
-          await alert(
-            'delivery_delayed',
-            `${name} for order ${order.orderId} is still failing; retries go on`,
-            {
-              delivery: name,
-            },
-          );
-        }
-        await sending;
-        if (failure === undefined) {
-          view.notifications[name] = 'delivered';
-          return;
-        }
-        view.notifications[name] = 'failed';
-        await alert(
-          'delivery_failed',
-          `${name} for order ${order.orderId} was refused: ${describe(failure)}`,
-          {
-            delivery: name,
-          },
-        );
-      })(),
-    );
-  }
-
-  function publish(type: string, data: Record<string, unknown> = {}, occurrence = 1): void {
-    const messageId = orderEventMessageId(order.orderId, type, occurrence);
-    deliver(occurrence === 1 ? type : `${type}#${occurrence}`, () =>
-      deliveries.publishOrderEvent({
-        type,
-        orderId: order.orderId,
-        messageId,
-        occurredAt: now(),
-        data: {
-          orderId: order.orderId,
-          status: view.status,
-          total: view.total,
-          currency: view.currency,
-          ...data,
-        },
-      }),
-    );
-  }
-
-  function emailCustomer(kind: CustomerEmailKind, data: Record<string, unknown> = {}): void {
-    deliver(`email:${kind}`, () =>
-      deliveries.emailCustomer({
-        kind,
-        orderId: order.orderId,
-        to: order.customer.email,
-        messageKey: `${order.orderId}:email:${kind}`,
-        data: { orderId: order.orderId, total: view.total, currency: view.currency, ...data },
-      }),
-    );
-  }
-
-  async function finish(): Promise<OrderView> {
-    await Promise.all(background);
-    return view;
-  }
+  const ctx = new OrderContext(order, settings, view, withAcceptance);
 
   async function cancel(unresolvedPayment: boolean): Promise<OrderView> {
-    setStatus('Cancelled');
-    publish('order.cancelled', {
+    ctx.setStatus('Cancelled');
+    ctx.publish('order.cancelled', {
       reason: view.cancellation?.reason,
       requestedBy: view.cancellation?.requestedBy,
     });
-    emailCustomer(unresolvedPayment ? 'payment_cancelled_unresolved' : 'order_cancelled', {
+    ctx.emailCustomer(unresolvedPayment ? 'payment_cancelled_unresolved' : 'order_cancelled', {
       reason: view.cancellation?.reason,
     });
-    return finish();
+    return ctx.finish();
+  }
+
+  async function reject(): Promise<OrderView> {
+    ctx.setStatus('Rejected');
+    ctx.publish('order.rejected', { reason: view.acceptance?.rejectionReason });
+    ctx.emailCustomer('order_rejected');
+    return ctx.finish();
+  }
+
+  /** The only real undo: money back through Stripe, at most once per order (one idempotency key). */
+  async function refund(amount: number, restockingFee: number): Promise<OrderView> {
+    const paymentIntentId = view.payment?.paymentIntentId;
+    if (!paymentIntentId) throw ApplicationFailure.nonRetryable('a paid order has no payment intent');
+    const status: OrderStatus = restockingFee > 0 ? 'PartiallyRefunded' : 'Refunded';
+    view.refund = { amount, restockingFee: restockingFee > 0 ? restockingFee : undefined, status: 'pending' };
+    if (amount > 0) {
+      const result = await payments.refundPayment({
+        orderId: order.orderId,
+        paymentIntentId,
+        amount,
+        reason: view.cancellation?.reason ?? 'cancelled',
+      });
+      view.refund = {
+        ...view.refund,
+        refundId: result.refundId,
+        amount: result.amount,
+        status:
+          result.status === 'succeeded'
+            ? 'succeeded'
+            : result.status === 'failed' || result.status === 'canceled'
+              ? 'failed'
+              : 'pending',
+      };
+      if (withAcceptance && view.refund.status === 'failed') {
+        ctx.inBackground(
+          ctx.alert('refund_failed', `the refund ${result.refundId} for order ${order.orderId} failed`, {
+            refundId: result.refundId,
+            amount: result.amount,
+          }),
+        );
+      }
+    } else {
+      view.refund.status = 'succeeded';
+    }
+    ctx.setStatus(status);
+    ctx.publish('order.refunded', { amount: view.refund.amount, restockingFee, refundId: view.refund.refundId });
+    ctx.emailCustomer('order_refunded', { amount: view.refund.amount, restockingFee });
+    return ctx.finish();
   }
 
   async function takePayment(statusBeforePayment: OrderStatus): Promise<PaymentOutcome> {
@@ -220,6 +168,9 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
       if (view.cancellation) return 'cancelled';
       view.paymentAttempts = attempt;
       try {
+        // A cancel that arrives while Stripe is being asked does not abort the request: whether
+        // the money moved is only known from Stripe's answer. A charge that went through is then
+        // refunded; a declined one ends the order with nothing charged.
         const charge = await payments.chargePayment({
           orderId: order.orderId,
           paymentAttempt: attempt,
@@ -240,18 +191,18 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
           message: declined.message,
         };
       }
+      // Cancelled while the bank said no: nothing to resolve, nobody to alert.
+      if (withAcceptance && view.cancellation) return 'cancelled';
 
-      view.paymentResolutionDeadline = new Date(
-        Date.now() + settings.paymentResolutionWindowMs,
-      ).toISOString();
-      setStatus('PaymentFailed');
-      background.push(
-        alert('payment_failed', `payment for order ${order.orderId} failed: ${view.payment.message}`, {
+      view.paymentResolutionDeadline = ctx.after(settings.paymentResolutionWindowMs);
+      ctx.setStatus('PaymentFailed');
+      ctx.inBackground(
+        ctx.alert('payment_failed', `payment for order ${order.orderId} failed: ${view.payment.message}`, {
           attempt,
           declineCode: view.payment.declineCode,
         }),
       );
-      publish('order.payment_failed', { attempt, declineCode: view.payment.declineCode }, attempt);
+      ctx.publish('order.payment_failed', { attempt, declineCode: view.payment.declineCode }, attempt);
 
       const answered = await condition(
         () => retryRequest !== undefined || view.cancellation !== undefined,
@@ -269,61 +220,87 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
       if (view.cancellation || !retryRequest) return 'cancelled';
       paymentMethod = retryRequest.paymentMethod;
       retryRequest = undefined;
-      setStatus(statusBeforePayment);
+      ctx.setStatus(statusBeforePayment);
     }
   }
 
   // 1. Save the order (idempotent on the order id).
   await store.saveOrder(order);
-  publish('order.received', { customerId: order.customer.id });
 
-  // 2. Acceptance (DOMAIN.md §2: remorse window, manager authorization) belongs here, before
-  //    anything is charged. Until it lands, a saved order goes straight on to payment.
-  const statusBeforePayment: OrderStatus = view.status;
+  // 2. Acceptance: the remorse window and, for a large order, a manager's approval. Nothing has
+  //    been charged and nothing downstream has seen the order as accepted before this ends.
+  if (withAcceptance) {
+    const outcome = await acceptOrder(ctx);
+    if (outcome === 'Cancelled') return cancel(false);
+    if (outcome === 'Rejected') return reject();
+    ctx.setStatus('Accepted');
+    ctx.publish('order.accepted', { customerId: order.customer.id });
+  } else {
+    ctx.publish('order.received', { customerId: order.customer.id });
+  }
 
-  // 3. Payment.
-  const payment = await takePayment(statusBeforePayment);
+  // 3. Payment. From here on a cancel is always accepted; what it means depends on where the order is.
+  const payment = await takePayment(view.status);
   if (payment !== 'paid') return cancel(payment === 'unresolved');
 
   // 4. After payment: the event and the email, independently of each other.
-  setStatus('Paid');
-  publish('order.paid', { paymentIntentId: view.payment?.paymentIntentId });
-  emailCustomer('order_confirmation');
+  ctx.setStatus('Paid');
+  ctx.publish('order.paid', { paymentIntentId: view.payment?.paymentIntentId });
+  ctx.emailCustomer('order_confirmation');
 
   // 5. Fulfilment, or a cancellation before it: a full refund.
   await condition(() => shipment !== undefined || view.cancellation !== undefined);
-  if (!shipment) {
-    const paymentIntentId = view.payment?.paymentIntentId;
-    if (!paymentIntentId) throw ApplicationFailure.nonRetryable('a paid order has no payment intent');
-    view.refund = { amount: order.total, status: 'pending' };
-    const refund = await payments.refundPayment({
-      orderId: order.orderId,
-      paymentIntentId,
-      amount: order.total,
-      reason: view.cancellation?.reason ?? 'cancelled before shipment',
-    });
-    view.refund = {
-      refundId: refund.refundId,
-      amount: refund.amount,
-      status: refund.status === 'failed' ? 'failed' : refund.status === 'pending' ? 'pending' : 'succeeded',
-    };
-    setStatus('Refunded');
-    publish('order.refunded', { amount: refund.amount, refundId: refund.refundId });
-    emailCustomer('order_refunded', { amount: refund.amount });
-    return finish();
-  }
+  if (!shipment) return refund(order.total, 0);
 
   view.shipment = { trackingNumber: shipment.trackingNumber, shippedAt: now() };
-  view.returnWindowEndsAt = new Date(Date.now() + settings.returnWindowMs).toISOString();
-  setStatus('Shipped');
-  publish('order.shipped', { trackingNumber: shipment.trackingNumber });
+  view.returnWindowEndsAt = ctx.after(settings.returnWindowMs);
+  ctx.setStatus('Shipped');
+  ctx.publish('order.shipped', { trackingNumber: shipment.trackingNumber });
 
-  // The return window. A cancellation now stays on record; what it means for a shipped order
-  // (waiting for the goods, refund less a restocking fee) comes with order acceptance.
-  await sleep(settings.returnWindowMs);
-  setStatus('Completed');
-  publish('order.completed', { cancellationRequested: view.cancellation !== undefined });
-  return finish();
+  if (!withAcceptance) {
+    await sleep(settings.returnWindowMs);
+    ctx.setStatus('Completed');
+    ctx.publish('order.completed', { cancellationRequested: view.cancellation !== undefined });
+    return ctx.finish();
+  }
+
+  // 6. The return window. Without a cancellation the order completes at its end.
+  const cancelledAfterShipment = await condition(() => view.cancellation !== undefined, settings.returnWindowMs, {
+    summary: 'return window',
+  });
+  if (!cancelledAfterShipment) {
+    ctx.setStatus('Completed');
+    ctx.publish('order.completed', { cancellationRequested: false });
+    return ctx.finish();
+  }
+
+  // 7. Cancelled after shipment: the refund waits for the goods, for one RETURN_WINDOW from the cancel.
+  view.goodsReturn = { expectedBy: ctx.after(settings.returnWindowMs) };
+  ctx.publish('order.return_requested', { expectedBy: view.goodsReturn.expectedBy });
+  ctx.emailCustomer('return_instructions', {
+    expectedBy: view.goodsReturn.expectedBy,
+    restockingFeePercent: settings.restockingFeePercent,
+  });
+  const returned = await condition(() => goodsReturned !== undefined, settings.returnWindowMs, {
+    summary: 'waiting for the returned goods',
+  });
+  if (!returned || !goodsReturned) {
+    ctx.setStatus('Completed');
+    ctx.publish('order.completed', { cancellationRequested: true, goodsReturned: false });
+    ctx.emailCustomer('return_not_received', { expectedBy: view.goodsReturn.expectedBy });
+    return ctx.finish();
+  }
+  view.goodsReturn = {
+    ...view.goodsReturn,
+    receivedAt: now(),
+    originalPackaging: goodsReturned.originalPackaging,
+  };
+  const { amount, restockingFee } = refundForReturn(
+    order.total,
+    goodsReturned.originalPackaging,
+    settings.restockingFeePercent,
+  );
+  return refund(amount, restockingFee);
 }
 
 function declineDetails(err: ActivityFailure): PaymentDeclinedDetails {
@@ -337,9 +314,4 @@ function declineDetails(err: ActivityFailure): PaymentDeclinedDetails {
     };
   }
   return { message: cause?.message ?? err.message };
-}
-
-function describe(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

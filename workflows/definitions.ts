@@ -2,6 +2,7 @@
  * The messages the checkout process understands, shared by the workflow (which handles them)
  * and the API (which sends them). Names are part of every running order's history: rename none.
  */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { OrderView } from '../domain/order';
 
@@ -21,11 +22,33 @@ export interface ShipmentReport {
   trackingNumber?: string;
 }
 
+/** A manager's answer to an authorization request (`POST /orders/:id/authorizations`). */
+export interface AuthorizationAnswer {
+  approved: boolean;
+  note?: string;
+  managerId: string;
+}
+
+/** The warehouse's report that cancelled goods came back (`POST /orders/:id/return`). */
+export interface ReturnReport {
+  originalPackaging: boolean;
+  reportedBy: string;
+}
+
 export const cancelOrderSignal = defineSignal<[CancelRequest]>('cancelOrder');
 export const retryPaymentSignal = defineSignal<[PaymentRetryRequest]>('retryPayment');
 export const orderShippedSignal = defineSignal<[ShipmentReport]>('orderShipped');
+export const authorizeOrderSignal = defineSignal<[AuthorizationAnswer]>('authorizeOrder');
+export const goodsReturnedSignal = defineSignal<[ReturnReport]>('goodsReturned');
 
 export const orderStatusQuery = defineQuery<OrderView>('orderStatus');
+
+/**
+ * The order's status as a search attribute, so the Temporal UI and CLI can list orders by where
+ * they are: `OrderStatus = "PaymentFailed"`. Registered with every server the project starts, and
+ * by the worker on a cluster that lacks it.
+ */
+export const orderStatusSearchAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 
 /** The workflow id of an order: derived from the order id, so a repeated click is the same order. */
 export function checkoutWorkflowId(orderId: string): string {

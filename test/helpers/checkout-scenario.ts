@@ -1,18 +1,27 @@
 /**
- * Short checkout scenarios: the real workflow on the time-skipping server with recording
- * activities, so a test reads "given these messages and this much time, these activities were
- * called with these arguments, and no others".
+ * Short order scenarios: the real workflow on the time-skipping server with recording activities,
+ * so a test reads "given these messages and this much time, these activities were called with
+ * these arguments, and no others":
+ *
+ *     assert.deepEqual(await o.step(() => o.signal(authorizeOrderSignal, yes)), ['status:Authorized']);
+ *     assert.deepEqual(await o.step(() => o.sleep('1h')), ['event:order.accepted', 'status:Accepted', ...]);
+ *
+ * A step runs the action, waits until the workflow is idle again (no workflow task and no
+ * activity open in its history), and returns what the activities were asked to do meanwhile.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { Duration, SignalDefinition } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { PAYMENT_DECLINED, type CheckoutActivities } from '../../activities/types';
 import type { CheckoutSettings } from '../../config/settings';
-import type { PlacedOrder } from '../../domain/order';
+import type { OrderView, PlacedOrder } from '../../domain/order';
 import { checkoutWorkflow } from '../../workflows';
+import { orderStatusQuery } from '../../workflows/definitions';
 import { workflowBundle } from './temporal';
 
 export const TEST_SETTINGS: CheckoutSettings = {
@@ -23,6 +32,7 @@ export const TEST_SETTINGS: CheckoutSettings = {
   authorizationThreshold: 100_000,
   restockingFeePercent: 15,
   supportEmail: 'support@example.com',
+  managersEmail: 'managers@example.com',
 };
 
 export interface Call {
@@ -59,6 +69,7 @@ export function declined(message = 'Your card was declined.'): ApplicationFailur
 export class CheckoutScenario {
   readonly calls: Call[] = [];
   private readonly impl: CheckoutActivities;
+  private taken = 0;
 
   constructor(overrides: Partial<CheckoutActivities> = {}, settings: CheckoutSettings = TEST_SETTINGS) {
     const defaults: CheckoutActivities = {
@@ -76,6 +87,7 @@ export class CheckoutScenario {
       }),
       publishOrderEvent: async () => undefined,
       emailCustomer: async () => undefined,
+      requestManagerAuthorization: async () => undefined,
       alertSupport: async () => undefined,
     };
     this.impl = { ...defaults, ...overrides };
@@ -127,20 +139,36 @@ export class CheckoutScenario {
       );
   }
 
-  /** Runs `body` with a worker for this scenario and the order's workflow started. */
-  async run<T>(
-    env: TestWorkflowEnvironment,
-    order: PlacedOrder,
-    body: (handle: WorkflowHandle<typeof checkoutWorkflow>) => Promise<T>,
-    start?: (taskQueue: string) => Promise<WorkflowHandle<typeof checkoutWorkflow>>,
-  ): Promise<T> {
-    const taskQueue = `checkout-${randomUUID()}`;
-    const worker = await Worker.create({
+  /** Every call since the last `take`, in the compact form of `describeCall`, sorted. */
+  take(): string[] {
+    const fresh = this.calls.slice(this.taken);
+    this.taken = this.calls.length;
+    return fresh
+      .filter((c) => c.name !== 'loadCheckoutSettings')
+      .map(describeCall)
+      .sort();
+  }
+
+  /** A worker for this scenario's activities on `taskQueue`. */
+  async worker(env: TestWorkflowEnvironment, taskQueue: string, options: Partial<WorkerOptions> = {}): Promise<Worker> {
+    return Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: this.activities(),
+      ...options,
     });
+  }
+
+  /** Runs `body` with a worker for this scenario and the order's workflow started. */
+  async run<T>(
+    env: TestWorkflowEnvironment,
+    order: PlacedOrder,
+    body: (o: OrderDriver) => Promise<T>,
+    start?: (taskQueue: string) => Promise<WorkflowHandle<typeof checkoutWorkflow>>,
+  ): Promise<T> {
+    const taskQueue = `checkout-${randomUUID()}`;
+    const worker = await this.worker(env, taskQueue);
     return worker.runUntil(async () => {
       const handle = start
         ? await start(taskQueue)
@@ -149,7 +177,103 @@ export class CheckoutScenario {
             taskQueue,
             args: [order],
           });
-      return body(handle);
+      return body(new OrderDriver(env, handle, this));
     });
   }
+}
+
+/**
+ * One call in a few words: `status:Paid`, `event:order.paid`, `email:order_confirmation`,
+ * `charge:2500:pm_card_visa`, `refund:2125`, `alert:payment_failed`, `authorization-request`,
+ * `save`; a failed attempt ends in ` failed`.
+ */
+export function describeCall(call: Call): string {
+  const input = call.input as Record<string, unknown>;
+  const words: Record<keyof CheckoutActivities, () => string> = {
+    loadCheckoutSettings: () => 'settings',
+    saveOrder: () => 'save',
+    recordOrderStatus: () => `status:${String(input.status)}`,
+    chargePayment: () => `charge:${String(input.amount)}:${String(input.paymentMethod)}`,
+    refundPayment: () => `refund:${String(input.amount)}`,
+    publishOrderEvent: () => `event:${String(input.type)}`,
+    emailCustomer: () => `email:${String(input.kind)}`,
+    requestManagerAuthorization: () => 'authorization-request',
+    alertSupport: () => `alert:${String(input.kind)}`,
+  };
+  return words[call.name]() + (call.ok ? '' : ' failed');
+}
+
+/** Drives one order: messages in, time on, and the activities each step caused. */
+export class OrderDriver {
+  constructor(
+    readonly env: TestWorkflowEnvironment,
+    readonly handle: WorkflowHandle<typeof checkoutWorkflow>,
+    private readonly scenario: CheckoutScenario,
+  ) {}
+
+  async signal<Args extends unknown[]>(definition: SignalDefinition<Args>, ...args: Args): Promise<void> {
+    await this.handle.signal(definition, ...args);
+  }
+
+  /** Moves the test server's clock on; timers due meanwhile fire. */
+  async sleep(duration: Duration): Promise<void> {
+    await this.env.sleep(duration);
+  }
+
+  query(): Promise<OrderView> {
+    return this.handle.query(orderStatusQuery);
+  }
+
+  /** Runs `action` (or nothing), waits for the workflow to be idle, and returns the calls it caused. */
+  async step(action?: () => Promise<unknown>): Promise<string[]> {
+    await action?.();
+    await settle(this.handle);
+    return this.scenario.take();
+  }
+
+  result(): Promise<OrderView> {
+    return this.handle.result();
+  }
+}
+
+/**
+ * Waits (bounded: 10 s) until the workflow's history shows no workflow task and no activity
+ * open, or the workflow closed. Time does not move meanwhile: outside `sleep` and `result`, the
+ * time-skipping server holds its clock.
+ */
+export async function settle(handle: WorkflowHandle): Promise<void> {
+  let problem = 'no history yet';
+  for (let i = 0; i < 500; i++) {
+    const history = await handle.fetchHistory();
+    const open = new Set<string>();
+    let taskOpen = false;
+    let closed = false;
+    for (const e of history.events ?? []) {
+      if (e.activityTaskScheduledEventAttributes) open.add(String(e.eventId));
+      const ended =
+        e.activityTaskCompletedEventAttributes ??
+        e.activityTaskFailedEventAttributes ??
+        e.activityTaskTimedOutEventAttributes ??
+        e.activityTaskCanceledEventAttributes;
+      if (ended) open.delete(String(ended.scheduledEventId));
+      if (e.workflowTaskScheduledEventAttributes) taskOpen = true;
+      if (e.workflowTaskCompletedEventAttributes) taskOpen = false;
+      if (e.workflowTaskFailedEventAttributes) {
+        problem = `a workflow task failed: ${e.workflowTaskFailedEventAttributes.failure?.message ?? 'unknown'}`;
+      }
+      if (
+        e.workflowExecutionCompletedEventAttributes ??
+        e.workflowExecutionFailedEventAttributes ??
+        e.workflowExecutionTerminatedEventAttributes
+      ) {
+        closed = true;
+      }
+    }
+    if (closed || (!taskOpen && open.size === 0)) return;
+    if (!problem.startsWith('a workflow task failed')) {
+      problem = `${open.size} activities open${taskOpen ? ', a workflow task open' : ''}`;
+    }
+    await delay(20);
+  }
+  throw new Error(`the workflow did not settle: ${problem}`);
 }

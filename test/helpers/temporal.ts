@@ -12,6 +12,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { resolveTemporalCli, resolveTestServer } from '../../scripts/servers';
+import { ensureSearchAttributes } from '../../config/search-attributes';
 import type { OrderStatus, OrderView } from '../../domain/order';
 import { orderStatusQuery } from '../../workflows/definitions';
 
@@ -29,18 +30,22 @@ function quietRuntime(): void {
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const server = await resolveTestServer();
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: server.path } },
   });
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
 }
 
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const cli = resolveTemporalCli();
   if (!cli) throw new Error('the Temporal CLI is needed for this test (run it through `npm test`)');
-  return TestWorkflowEnvironment.createLocal({
+  const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: cli.path } },
   });
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -1,0 +1,177 @@
+/**
+ * What every stage of an order's process shares: the order, what it knows so far (the view its
+ * query answers), and the ways it speaks to the world — status records, events, emails, alerts —
+ * each an activity with its own retry policy, run in the background so one outage never holds up
+ * another. Workflow code: deterministic, no I/O of its own.
+ */
+import { ActivityFailure, condition, log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../activities/types';
+import type { CheckoutSettings } from '../config/settings';
+import { orderEventMessageId } from '../domain/keys';
+import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+import { orderStatusSearchAttribute } from './definitions';
+
+/** Bookkeeping in our own database: retried until it succeeds. */
+export const store = proxyActivities<CheckoutActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/** Stripe: transient failures retried without limit; a decline comes back as a business outcome. */
+export const payments = proxyActivities<CheckoutActivities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+
+/** Events, emails and alerts: retried without limit; nothing is dropped. */
+export const deliveries = proxyActivities<CheckoutActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
+});
+
+export class OrderContext {
+  readonly view: OrderView;
+  private version = 0;
+  private readonly background: Promise<void>[] = [];
+  private readonly alertCounts = new Map<string, number>();
+
+  constructor(
+    readonly order: PlacedOrder,
+    readonly settings: CheckoutSettings,
+    view: OrderView,
+    /** False for orders started before acceptance existed: their histories have no upserts. */
+    private readonly keepsSearchAttributes: boolean,
+  ) {
+    this.view = view;
+  }
+
+  now(): string {
+    return new Date().toISOString();
+  }
+
+  /** Workflow time plus `ms`, as an ISO timestamp. */
+  after(ms: number): string {
+    return new Date(Date.now() + ms).toISOString();
+  }
+
+  /** Moves the order to `status`: the view, the store (in the background) and the UI's search attribute. */
+  setStatus(status: OrderStatus): void {
+    const { view, order } = this;
+    view.status = status;
+    view.updatedAt = this.now();
+    this.version += 1;
+    if (this.keepsSearchAttributes) upsertSearchAttributes([{ key: orderStatusSearchAttribute, value: status }]);
+    const record = {
+      orderId: order.orderId,
+      status,
+      version: this.version,
+      view: JSON.parse(JSON.stringify(view)) as OrderView,
+    };
+    this.inBackground(
+      store.recordOrderStatus(record).catch((err: unknown) => {
+        log.error('order status could not be recorded', { status, error: String(err) });
+      }),
+    );
+  }
+
+  /** Work the process must see finished before it ends, but need not wait for now. */
+  inBackground(work: Promise<void>): void {
+    this.background.push(work);
+  }
+
+  alert(kind: SupportAlert['kind'], message: string, data?: Record<string, unknown>): Promise<void> {
+    const { orderId } = this.order;
+    const count = (this.alertCounts.get(kind) ?? 0) + 1;
+    this.alertCounts.set(kind, count);
+    const messageKey = `${orderId}:alert:${kind}:${count}`;
+    return deliveries.alertSupport({ orderId, kind, message, messageKey, data }).catch((err: unknown) => {
+      log.error('support could not be alerted', { kind, error: String(err) });
+    });
+  }
+
+  /**
+   * Runs one side effect in the background, independent of the others: retried until it
+   * succeeds, support alerted once it has failed for SIDE_EFFECT_ALERT_AFTER, and told at once if
+   * the peer refuses it for good (a 400 from SendGrid, say).
+   */
+  deliver(name: string, send: () => Promise<void>): void {
+    const { view, order, settings } = this;
+    view.notifications[name] = 'pending';
+    this.inBackground(
+      (async () => {
+        let settled = false;
+        let failure: unknown;
+        const sending = send().then(
+          () => {
+            settled = true;
+          },
+          (err: unknown) => {
+            settled = true;
+            failure = err;
+          },
+        );
+        if (!(await condition(() => settled, settings.sideEffectAlertAfterMs))) {
+          view.notifications[name] = 'delayed';
+          await this.alert(
+            'delivery_delayed',
+            `${name} for order ${order.orderId} is still failing; retries go on`,
+            { delivery: name },
+          );
+        }
+        await sending;
+        if (failure === undefined) {
+          view.notifications[name] = 'delivered';
+          return;
+        }
+        view.notifications[name] = 'failed';
+        await this.alert('delivery_failed', `${name} for order ${order.orderId} was refused: ${describe(failure)}`, {
+          delivery: name,
+        });
+      })(),
+    );
+  }
+
+  publish(type: string, data: Record<string, unknown> = {}, occurrence = 1): void {
+    const { order, view } = this;
+    const messageId = orderEventMessageId(order.orderId, type, occurrence);
+    this.deliver(occurrence === 1 ? type : `${type}#${occurrence}`, () =>
+      deliveries.publishOrderEvent({
+        type,
+        orderId: order.orderId,
+        messageId,
+        occurredAt: this.now(),
+        data: {
+          orderId: order.orderId,
+          status: view.status,
+          total: view.total,
+          currency: view.currency,
+          ...data,
+        },
+      }),
+    );
+  }
+
+  emailCustomer(kind: CustomerEmailKind, data: Record<string, unknown> = {}): void {
+    const { order, view } = this;
+    this.deliver(`email:${kind}`, () =>
+      deliveries.emailCustomer({
+        kind,
+        orderId: order.orderId,
+        to: order.customer.email,
+        messageKey: `${order.orderId}:email:${kind}`,
+        data: { orderId: order.orderId, total: view.total, currency: view.currency, ...data },
+      }),
+    );
+  }
+
+  /** Waits for every background delivery and status record, then hands back the final view. */
+  async finish(): Promise<OrderView> {
+    await Promise.all(this.background);
+    return this.view;
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
