@@ -53,7 +53,10 @@ export function customerEmailContent(email: CustomerEmail): { subject: string; t
   }
 }
 
-export function authorizationRequestContent(request: AuthorizationRequest): { subject: string; text: string } {
+export function authorizationRequestContent(request: AuthorizationRequest): {
+  subject: string;
+  text: string;
+} {
   const lines = request.items.map(
     (item) => `  ${item.quantity} × ${item.sku} at ${money(item.unitPrice, request.currency)}`,
   );

@@ -10,7 +10,10 @@ import { orderStatusSearchAttribute } from '../workflows/definitions';
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
 /** Name → server type, as `temporal operator search-attribute create` spells them. */
-export const SEARCH_ATTRIBUTES: Record<string, { type: temporal.api.enums.v1.IndexedValueType; cli: string }> = {
+export const SEARCH_ATTRIBUTES: Record<
+  string,
+  { type: temporal.api.enums.v1.IndexedValueType; cli: string }
+> = {
   [orderStatusSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
 };
 
@@ -56,7 +59,10 @@ async function listCustomAttributes(
 }
 
 /** Registers whichever of SEARCH_ATTRIBUTES the namespace lacks; returns the names it added. */
-export async function ensureSearchAttributes(connection: OperatorConnection, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(
+  connection: OperatorConnection,
+  namespace: string,
+): Promise<string[]> {
   const existing = (await listCustomAttributes(connection, namespace)) ?? {};
   const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
   for (const [name, { type, cli }] of Object.entries(SEARCH_ATTRIBUTES)) {

@@ -86,7 +86,9 @@ export function refundForReturn(
     throw new RangeError(`the total must be a positive whole number of minor units, not ${total}`);
   }
   if (!Number.isInteger(restockingFeePercent) || restockingFeePercent < 0 || restockingFeePercent > 100) {
-    throw new RangeError(`the restocking fee must be a whole percentage from 0 to 100, not ${restockingFeePercent}`);
+    throw new RangeError(
+      `the restocking fee must be a whole percentage from 0 to 100, not ${restockingFeePercent}`,
+    );
   }
   if (originalPackaging) return { amount: total, restockingFee: 0 };
   const restockingFee = Number((BigInt(total) * BigInt(restockingFeePercent)) / 100n);

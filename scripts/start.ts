@@ -90,7 +90,10 @@ async function main(): Promise<void> {
           config.temporal.namespace,
           '--log-level',
           'warn',
-          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, { cli }]) => ['--search-attribute', `${name}=${cli}`]),
+          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, { cli }]) => [
+            '--search-attribute',
+            `${name}=${cli}`,
+          ]),
         ],
         env,
       );

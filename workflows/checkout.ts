@@ -157,7 +157,11 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
       view.refund.status = 'succeeded';
     }
     ctx.setStatus(status);
-    ctx.publish('order.refunded', { amount: view.refund.amount, restockingFee, refundId: view.refund.refundId });
+    ctx.publish('order.refunded', {
+      amount: view.refund.amount,
+      restockingFee,
+      refundId: view.refund.refundId,
+    });
     ctx.emailCustomer('order_refunded', { amount: view.refund.amount, restockingFee });
     return ctx.finish();
   }
@@ -265,9 +269,13 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   }
 
   // 6. The return window. Without a cancellation the order completes at its end.
-  const cancelledAfterShipment = await condition(() => view.cancellation !== undefined, settings.returnWindowMs, {
-    summary: 'return window',
-  });
+  const cancelledAfterShipment = await condition(
+    () => view.cancellation !== undefined,
+    settings.returnWindowMs,
+    {
+      summary: 'return window',
+    },
+  );
   if (!cancelledAfterShipment) {
     ctx.setStatus('Completed');
     ctx.publish('order.completed', { cancellationRequested: false });

@@ -48,7 +48,10 @@ export const orderStatusQuery = defineQuery<OrderView>('orderStatus');
  * they are: `OrderStatus = "PaymentFailed"`. Registered with every server the project starts, and
  * by the worker on a cluster that lacks it.
  */
-export const orderStatusSearchAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+export const orderStatusSearchAttribute = defineSearchAttributeKey(
+  'OrderStatus',
+  SearchAttributeType.KEYWORD,
+);
 
 /** The workflow id of an order: derived from the order id, so a repeated click is the same order. */
 export function checkoutWorkflowId(orderId: string): string {

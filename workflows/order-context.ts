@@ -4,7 +4,13 @@
  * each an activity with its own retry policy, run in the background so one outage never holds up
  * another. Workflow code: deterministic, no I/O of its own.
  */
-import { ActivityFailure, condition, log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  condition,
+  log,
+  proxyActivities,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../activities/types';
 import type { CheckoutSettings } from '../config/settings';
 import { orderEventMessageId } from '../domain/keys';
@@ -60,7 +66,8 @@ export class OrderContext {
     view.status = status;
     view.updatedAt = this.now();
     this.version += 1;
-    if (this.keepsSearchAttributes) upsertSearchAttributes([{ key: orderStatusSearchAttribute, value: status }]);
+    if (this.keepsSearchAttributes)
+      upsertSearchAttributes([{ key: orderStatusSearchAttribute, value: status }]);
     const record = {
       orderId: order.orderId,
       status,
@@ -124,9 +131,13 @@ export class OrderContext {
           return;
         }
         view.notifications[name] = 'failed';
-        await this.alert('delivery_failed', `${name} for order ${order.orderId} was refused: ${describe(failure)}`, {
-          delivery: name,
-        });
+        await this.alert(
+          'delivery_failed',
+          `${name} for order ${order.orderId} was refused: ${describe(failure)}`,
+          {
+            delivery: name,
+          },
+        );
       })(),
     );
   }

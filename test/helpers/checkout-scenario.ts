@@ -150,7 +150,11 @@ export class CheckoutScenario {
   }
 
   /** A worker for this scenario's activities on `taskQueue`. */
-  async worker(env: TestWorkflowEnvironment, taskQueue: string, options: Partial<WorkerOptions> = {}): Promise<Worker> {
+  async worker(
+    env: TestWorkflowEnvironment,
+    taskQueue: string,
+    options: Partial<WorkerOptions> = {},
+  ): Promise<Worker> {
     return Worker.create({
       connection: env.nativeConnection,
       taskQueue,

@@ -1,23 +1,66 @@
 /**
- * Replays the stored histories of real checkout runs against the current workflow code: a change
- * that would break orders already running fails here. Refresh them with `npm run histories:capture`.
+ * Replays the stored histories of real order runs against the current workflow code: a change
+ * that would break orders already running fails here. Refresh the current ones with
+ * `npm run histories:capture`; never refresh the ones under a folder named for a past version
+ * (`before-acceptance/`): they stand for orders started by that version and still open.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
+import { ORDER_ACCEPTANCE_PATCH } from '../../workflows/checkout';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, '..', 'histories');
-const files = fs
-  .readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .sort();
+
+function historyFiles(folder: string): string[] {
+  return fs
+    .readdirSync(folder, { withFileTypes: true })
+    .flatMap((entry) => {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) return historyFiles(full);
+      return entry.name.endsWith('.json') ? [path.relative(dir, full)] : [];
+    })
+    .sort();
+}
+
+const files = historyFiles(dir);
+const legacy = files.filter((f) => f.startsWith(`before-acceptance${path.sep}`));
+const current = files.filter((f) => !legacy.includes(f));
+
+interface StoredEvent {
+  markerRecordedEventAttributes?: {
+    markerName?: string;
+    details?: Record<string, { payloads?: { data?: string }[] }>;
+  };
+}
+
+/** The patch ids a history's markers recorded (taken by code that called `patched`). */
+function patchesOf(file: string): string[] {
+  const { events } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { events: StoredEvent[] };
+  return events.flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id] : [];
+  });
+}
+
+function hasAcceptancePatch(file: string): boolean {
+  return patchesOf(file).includes(ORDER_ACCEPTANCE_PATCH);
+}
 
 describe('replay of stored histories', () => {
-  it('has histories to replay', () => {
-    assert.ok(files.length >= 4, `expected stored histories in ${dir}, found ${files.length}`);
+  it('has histories from before acceptance and from the current code', () => {
+    assert.ok(legacy.length >= 4, `expected the before-acceptance histories, found ${legacy.length}`);
+    assert.ok(current.length >= 8, `expected current histories, found ${current.length}`);
+  });
+
+  it('covers both sides of the acceptance patch', () => {
+    for (const file of legacy) assert.equal(hasAcceptancePatch(file), false, `${file} predates the patch`);
+    for (const file of current)
+      assert.equal(hasAcceptancePatch(file), true, `${file} was taken with the patch`);
   });
 
   for (const file of files) {

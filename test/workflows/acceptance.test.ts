@@ -32,7 +32,11 @@ const DAY = 24 * HOUR;
 
 /** At the authorization threshold (100 000 minor units) and above, managers must approve. */
 function largeOrder(overrides: Partial<PlacedOrder> = {}): PlacedOrder {
-  return placedOrder({ items: [{ sku: 'piano', quantity: 1, unitPrice: 250_000 }], total: 250_000, ...overrides });
+  return placedOrder({
+    items: [{ sku: 'piano', quantity: 1, unitPrice: 250_000 }],
+    total: 250_000,
+    ...overrides,
+  });
 }
 
 const RECEIVED_SMALL = ['event:order.received', 'save', 'status:Received'];
@@ -81,11 +85,15 @@ describe('order acceptance', () => {
           answerBy: deadline,
         },
       ]);
-      const request = scenario.called('publishOrderEvent').find((e) => e.type === 'order.authorization_requested');
+      const request = scenario
+        .called('publishOrderEvent')
+        .find((e) => e.type === 'order.authorization_requested');
       assert.deepEqual(request?.data.answerBy, deadline);
 
       assert.deepEqual(
-        await o.step(() => o.signal(authorizeOrderSignal, { approved: true, managerId: 'mia', note: 'fine' })),
+        await o.step(() =>
+          o.signal(authorizeOrderSignal, { approved: true, managerId: 'mia', note: 'fine' }),
+        ),
         ['status:Authorized'],
       );
       const authorized = await o.query();
@@ -98,7 +106,10 @@ describe('order acceptance', () => {
       assert.deepEqual(await o.step(() => o.sleep('1h')), ACCEPTED_AND_PAID(250_000));
       const paid = await o.query();
       assert.equal(paid.acceptance?.outcome, 'Accepted');
-      assert.ok(Date.parse(paid.acceptance!.decidedAt!) >= Date.parse(deadline), 'accepted only when the window closed');
+      assert.ok(
+        Date.parse(paid.acceptance.decidedAt!) >= Date.parse(deadline),
+        'accepted only when the window closed',
+      );
       await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'test' }));
       await o.result();
       await captureHistory(o.handle, 'acceptance-large-authorized-accepted');
@@ -121,23 +132,28 @@ describe('order acceptance', () => {
     const scenario = new CheckoutScenario();
     const final = await scenario.run(env, largeOrder(), async (o) => {
       assert.deepEqual(await o.step(), RECEIVED_LARGE);
-      assert.deepEqual(await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'mia' })), []);
+      assert.deepEqual(
+        await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'mia' })),
+        [],
+      );
       assert.deepEqual(
         await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'mia' })),
         [],
         'the same manager twice counts once',
       );
-      assert.deepEqual(await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'max' })), [
-        'email:order_rejected',
-        'event:order.rejected',
-        'status:Rejected',
-      ]);
+      assert.deepEqual(
+        await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'max' })),
+        ['email:order_rejected', 'event:order.rejected', 'status:Rejected'],
+      );
       const result = await o.result();
       await captureHistory(o.handle, 'acceptance-refused-rejected');
       return result;
     });
     assert.equal(final.status, 'Rejected');
-    assert.ok(Date.parse(final.updatedAt) < Date.parse(final.acceptance!.remorseWindowEndsAt), 'before the window closed');
+    assert.ok(
+      Date.parse(final.updatedAt) < Date.parse(final.acceptance!.remorseWindowEndsAt),
+      'before the window closed',
+    );
     assert.match(final.acceptance?.rejectionReason ?? '', /answered "no"/);
     assert.equal(scenario.called('chargePayment').length, 0);
   });
@@ -146,7 +162,10 @@ describe('order acceptance', () => {
     const scenario = new CheckoutScenario();
     const final = await scenario.run(env, largeOrder(), async (o) => {
       await o.step();
-      assert.deepEqual(await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'mia' })), []);
+      assert.deepEqual(
+        await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'mia' })),
+        [],
+      );
       assert.deepEqual(await o.step(() => o.sleep('1h')), [
         'email:order_rejected',
         'event:order.rejected',
@@ -163,12 +182,15 @@ describe('order acceptance', () => {
     const scenario = new CheckoutScenario();
     const final = await scenario.run(env, largeOrder(), async (o) => {
       await o.step();
-      assert.deepEqual(await o.step(() => o.signal(authorizeOrderSignal, { approved: true, managerId: 'mia' })), [
-        'status:Authorized',
-      ]);
+      assert.deepEqual(
+        await o.step(() => o.signal(authorizeOrderSignal, { approved: true, managerId: 'mia' })),
+        ['status:Authorized'],
+      );
       assert.deepEqual(await o.step(() => o.sleep('59m')), []);
       assert.deepEqual(
-        await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'storefront:shop', reason: 'changed my mind' })),
+        await o.step(() =>
+          o.signal(cancelOrderSignal, { requestedBy: 'storefront:shop', reason: 'changed my mind' }),
+        ),
         ['email:order_cancelled', 'event:order.cancelled', 'status:Cancelled'],
       );
       const result = await o.result();
@@ -178,7 +200,7 @@ describe('order acceptance', () => {
     assert.equal(final.status, 'Cancelled');
     assert.equal(final.acceptance?.outcome, 'Cancelled');
     assert.equal(final.cancellation?.reason, 'changed my mind');
-    assert.ok(Date.parse(final.cancellation!.requestedAt) < Date.parse(final.acceptance!.remorseWindowEndsAt));
+    assert.ok(Date.parse(final.cancellation.requestedAt) < Date.parse(final.acceptance.remorseWindowEndsAt));
     assert.equal(scenario.called('chargePayment').length, 0);
     assert.ok(!scenario.events().includes('order.accepted'), 'nothing downstream saw it as accepted');
   });
@@ -225,7 +247,10 @@ describe('order acceptance', () => {
     const history = (await handle.fetchHistory()).events ?? [];
     const fired = history.findIndex((e) => e.timerFiredEventAttributes);
     const signalled = history.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
-    assert.ok(fired > 0 && signalled > fired, 'the timer fired, then the cancel arrived, before the process woke');
+    assert.ok(
+      fired > 0 && signalled > fired,
+      'the timer fired, then the cancel arrived, before the process woke',
+    );
 
     const final = await (
       await scenario.worker(env, taskQueue, noCache)
@@ -247,7 +272,10 @@ describe('order acceptance', () => {
       await o.step(() => o.sleep('1h'));
       const before = await o.query();
       assert.equal(before.status, 'Paid');
-      assert.deepEqual(await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'max' })), []);
+      assert.deepEqual(
+        await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'max' })),
+        [],
+      );
       assert.deepEqual(await o.query(), before);
       await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'test' }));
     });
@@ -255,7 +283,10 @@ describe('order acceptance', () => {
     const small = new CheckoutScenario();
     await small.run(env, placedOrder(), async (o) => {
       await o.step();
-      assert.deepEqual(await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'max' })), []);
+      assert.deepEqual(
+        await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'max' })),
+        [],
+      );
       assert.deepEqual((await o.query()).acceptance?.authorizations, []);
       assert.deepEqual(await o.step(() => o.sleep('1h')), ACCEPTED_AND_PAID(2500));
       await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'test' }));
@@ -269,7 +300,11 @@ describe('order acceptance', () => {
       await o.signal(cancelOrderSignal, { requestedBy: 'storefront:shop', reason: 'first' });
       await o.signal(cancelOrderSignal, { requestedBy: 'support:sam', reason: 'second' });
       const result = await o.result();
-      assert.deepEqual(await o.step(), ['email:order_cancelled', 'event:order.cancelled', 'status:Cancelled']);
+      assert.deepEqual(await o.step(), [
+        'email:order_cancelled',
+        'event:order.cancelled',
+        'status:Cancelled',
+      ]);
       return result;
     });
     assert.equal(final.cancellation?.reason, 'first');
@@ -371,7 +406,9 @@ describe('cancellation after shipment', () => {
       await shippedAndCancelled(o, 2500);
       await o.sleep('5 days');
       assert.deepEqual(
-        await o.step(() => o.signal(goodsReturnedSignal, { originalPackaging: true, reportedBy: 'warehouse:wes' })),
+        await o.step(() =>
+          o.signal(goodsReturnedSignal, { originalPackaging: true, reportedBy: 'warehouse:wes' }),
+        ),
         ['email:order_refunded', 'event:order.refunded', 'refund:2500', 'status:Refunded'],
       );
       return o.result();
@@ -391,7 +428,9 @@ describe('cancellation after shipment', () => {
     const final = await scenario.run(env, order, async (o) => {
       await shippedAndCancelled(o, 9_999);
       assert.deepEqual(
-        await o.step(() => o.signal(goodsReturnedSignal, { originalPackaging: false, reportedBy: 'warehouse:wes' })),
+        await o.step(() =>
+          o.signal(goodsReturnedSignal, { originalPackaging: false, reportedBy: 'warehouse:wes' }),
+        ),
         ['email:order_refunded', 'event:order.refunded', 'refund:8500', 'status:PartiallyRefunded'],
       );
       const result = await o.result();
@@ -440,17 +479,24 @@ describe('cancellation after shipment', () => {
       await o.step(() => o.sleep('1h'));
       await o.step(() => o.signal(orderShippedSignal, {}));
       assert.deepEqual(
-        await o.step(() => o.signal(goodsReturnedSignal, { originalPackaging: true, reportedBy: 'warehouse:wes' })),
+        await o.step(() =>
+          o.signal(goodsReturnedSignal, { originalPackaging: true, reportedBy: 'warehouse:wes' }),
+        ),
         [],
       );
       assert.equal((await o.query()).goodsReturn, undefined);
-      assert.deepEqual(await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'a', reason: 'first' })), [
-        'email:return_instructions',
-        'event:order.return_requested',
-      ]);
-      assert.deepEqual(await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'b', reason: 'second' })), []);
       assert.deepEqual(
-        await o.step(() => o.signal(goodsReturnedSignal, { originalPackaging: true, reportedBy: 'warehouse:wes' })),
+        await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'a', reason: 'first' })),
+        ['email:return_instructions', 'event:order.return_requested'],
+      );
+      assert.deepEqual(
+        await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'b', reason: 'second' })),
+        [],
+      );
+      assert.deepEqual(
+        await o.step(() =>
+          o.signal(goodsReturnedSignal, { originalPackaging: true, reportedBy: 'warehouse:wes' }),
+        ),
         ['email:order_refunded', 'event:order.refunded', 'refund:2500', 'status:Refunded'],
       );
       return o.result();

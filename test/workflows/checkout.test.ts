@@ -1,6 +1,7 @@
 /**
  * The checkout process on the time-skipping server: days of business time in seconds of test time.
  * Activities are recorded fakes; each test states what was sent, when, and that nothing else was.
+ * Every order first passes its remorse window (acceptance has its own suite).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,11 +14,23 @@ import {
   orderStatusQuery,
   retryPaymentSignal,
 } from '../../workflows/definitions';
-import { CheckoutScenario, declined, placedOrder, TEST_SETTINGS } from '../helpers/checkout-scenario';
+import {
+  CheckoutScenario,
+  declined,
+  placedOrder,
+  TEST_SETTINGS,
+  type OrderDriver,
+} from '../helpers/checkout-scenario';
 import { captureHistory, timeSkippingEnv, waitForStatus } from '../helpers/temporal';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+
+/** Lets the remorse window pass: the order is accepted and payment starts. */
+async function pastTheWindow(o: OrderDriver): Promise<void> {
+  await o.step();
+  await o.sleep('1h');
+}
 
 describe('checkout workflow', () => {
   let env: TestWorkflowEnvironment;
@@ -31,7 +44,9 @@ describe('checkout workflow', () => {
   it('paid: charges once, tells downstream and the customer, then completes after the return window', async () => {
     const scenario = new CheckoutScenario();
     const order = placedOrder();
-    const result = await scenario.run(env, order, async (handle) => {
+    const result = await scenario.run(env, order, async (o) => {
+      await pastTheWindow(o);
+      const { handle } = o;
       const paid = await waitForStatus(handle, 'Paid');
       assert.equal(paid.payment?.paymentIntentId, `pi_${order.orderId}_1`);
       await handle.signal(orderShippedSignal, { trackingNumber: 'TRACK-1' });
@@ -58,6 +73,7 @@ describe('checkout workflow', () => {
       },
     ]);
     assert.deepEqual(scenario.events().sort(), [
+      'order.accepted',
       'order.completed',
       'order.paid',
       'order.received',
@@ -69,6 +85,7 @@ describe('checkout workflow', () => {
         .map((e) => e.messageId)
         .sort(),
       [
+        `${order.orderId}:order.accepted`,
         `${order.orderId}:order.completed`,
         `${order.orderId}:order.paid`,
         `${order.orderId}:order.received`,
@@ -84,7 +101,7 @@ describe('checkout workflow', () => {
     assert.equal(scenario.called('refundPayment').length, 0);
     assert.deepEqual(
       scenario.called('recordOrderStatus').map((r) => r.status),
-      ['Paid', 'Shipped', 'Completed'],
+      ['Received', 'Accepted', 'Paid', 'Shipped', 'Completed'],
     );
   });
 
@@ -96,7 +113,9 @@ describe('checkout workflow', () => {
       },
     });
     const order = placedOrder({ paymentMethod: 'pm_card_chargeDeclined' });
-    await scenario.run(env, order, async (handle) => {
+    await scenario.run(env, order, async (o) => {
+      await pastTheWindow(o);
+      const { handle } = o;
       const failed = await waitForStatus(handle, 'PaymentFailed');
       assert.equal(failed.payment?.declineCode, 'insufficient_funds');
       assert.equal(Date.parse(failed.paymentResolutionDeadline!) - Date.parse(failed.updatedAt), 72 * HOUR);
@@ -137,7 +156,9 @@ describe('checkout workflow', () => {
       },
     });
     const order = placedOrder();
-    const final = await scenario.run(env, order, async (handle) => {
+    const final = await scenario.run(env, order, async (o) => {
+      await pastTheWindow(o);
+      const { handle } = o;
       const failed = await waitForStatus(handle, 'PaymentFailed');
       const result = await handle.result();
       await captureHistory(handle, 'checkout-declined-unresolved-cancelled');
@@ -149,6 +170,7 @@ describe('checkout workflow', () => {
     assert.deepEqual(scenario.businessCalls().sort(), [
       'alert payment_failed',
       'email payment_cancelled_unresolved',
+      'publish order.accepted',
       'publish order.cancelled',
       'publish order.payment_failed',
       'publish order.received',
@@ -176,7 +198,9 @@ describe('checkout workflow', () => {
       },
     });
     const order = placedOrder();
-    await scenario.run(env, order, async (handle) => {
+    await scenario.run(env, order, async (o) => {
+      await pastTheWindow(o);
+      const { handle } = o;
       await waitForStatus(handle, 'Paid');
       await env.sleep('2h');
       const view = await handle.query(orderStatusQuery);
@@ -215,7 +239,7 @@ describe('checkout workflow', () => {
     const final = await scenario.run(
       env,
       order,
-      async (handle) => {
+      async ({ handle }) => {
         const result = await handle.result();
         await captureHistory(handle, 'checkout-cancelled-before-payment');
         return result;
@@ -242,7 +266,9 @@ describe('checkout workflow', () => {
   it('cancel after payment, before shipment: one full refund, even when cancelled twice', async () => {
     const scenario = new CheckoutScenario();
     const order = placedOrder();
-    const final = await scenario.run(env, order, async (handle) => {
+    const final = await scenario.run(env, order, async (o) => {
+      await pastTheWindow(o);
+      const { handle } = o;
       await waitForStatus(handle, 'Paid');
       await handle.signal(cancelOrderSignal, { requestedBy: 'storefront:shop', reason: 'too slow' });
       await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam', reason: 'again' });
@@ -270,7 +296,9 @@ describe('checkout workflow', () => {
         throw declined();
       },
     });
-    await scenario.run(env, placedOrder(), async (handle) => {
+    await scenario.run(env, placedOrder(), async (o) => {
+      await pastTheWindow(o);
+      const { handle } = o;
       await waitForStatus(handle, 'PaymentFailed');
       await handle.signal(orderShippedSignal, {});
       await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam' });
