@@ -15,8 +15,10 @@ import { Router, type Request } from 'express';
 import { orderTotal, type OrderStatus, type OrderView, type PlacedOrder } from '../domain/order';
 import type { OrderStore } from '../store';
 import {
+  authorizeOrderSignal,
   cancelOrderSignal,
   checkoutWorkflowId,
+  goodsReturnedSignal,
   orderShippedSignal,
   orderStatusQuery,
   retryPaymentSignal,
@@ -24,11 +26,13 @@ import {
 import { requireRole } from './auth';
 import { conflict, notFound } from './errors';
 import {
+  authorizationBody,
   cancelBody,
   ORDER_ID_PATTERN,
   parseBody,
   paymentRetryBody,
   placeOrderBody,
+  returnBody,
   shipmentBody,
   type PlaceOrderBody,
 } from './schemas';
@@ -151,6 +155,34 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
     const body = parseBody(cancelBody, req.body);
     await currentView(orderId); // 404 for an unknown order, before anything is sent
     await signalIfRunning(orderId, cancelOrderSignal, { reason: body.reason, requestedBy: callerName(req) });
+    const view = await currentView(orderId);
+    res.status(202).json({ ...view, orderId, status: view.status });
+  });
+
+  // A manager's answer to a large order's authorization request. A late one, one for an order that
+  // needs none, or a second one from the same manager is answered with the order as it is.
+  router.post('/orders/:id/authorizations', requireRole('manager'), async (req, res) => {
+    const orderId = req.params.id as string;
+    const body = parseBody(authorizationBody, req.body);
+    await currentView(orderId);
+    await signalIfRunning(orderId, authorizeOrderSignal, {
+      approved: body.approved,
+      note: body.note,
+      managerId: req.caller?.sub ?? 'unknown',
+    });
+    const view = await currentView(orderId);
+    res.status(202).json({ ...view, orderId, status: view.status });
+  });
+
+  // The warehouse reports cancelled goods back. Without a cancellation on record it changes nothing.
+  router.post('/orders/:id/return', requireRole('warehouse'), async (req, res) => {
+    const orderId = req.params.id as string;
+    const body = parseBody(returnBody, req.body);
+    await currentView(orderId);
+    await signalIfRunning(orderId, goodsReturnedSignal, {
+      originalPackaging: body.originalPackaging,
+      reportedBy: callerName(req),
+    });
     const view = await currentView(orderId);
     res.status(202).json({ ...view, orderId, status: view.status });
   });

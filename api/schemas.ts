@@ -37,6 +37,11 @@ export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 export const cancelBody = z.strictObject({ reason: z.string().max(500).optional() });
 export const paymentRetryBody = z.strictObject({ paymentMethod: z.string().min(1).max(255) });
 export const shipmentBody = z.strictObject({ trackingNumber: z.string().min(1).max(128).optional() });
+export const authorizationBody = z.strictObject({
+  approved: z.boolean('must be true or false'),
+  note: z.string().max(500).optional(),
+});
+export const returnBody = z.strictObject({ originalPackaging: z.boolean('must be true or false') });
 
 /** Parses a body or throws a 400 naming each field at fault. A missing body counts as `{}`. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -21,6 +21,7 @@ import {
 } from '../../activities/dev-adapters';
 import { createApp } from '../../api/app';
 import { signToken, type Role } from '../../api/auth';
+import type { CheckoutSettings } from '../../config/settings';
 import type { OrderView } from '../../domain/order';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import type { OrderStore } from '../../store';
@@ -28,7 +29,11 @@ import { TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const SECRET = 'test-secret-that-is-long-enough-for-hs256!!';
+/** Orders on this queue leave their remorse window after half a second, so payment follows at once. */
 const TASK_QUEUE = 'api-test';
+const QUICK_WINDOW = { ...TEST_SETTINGS, orderRemorseWindowMs: 500 };
+/** Orders on this queue stay in their hour-long window for the whole test. */
+const WINDOW_TASK_QUEUE = 'api-test-window';
 
 interface Answer {
   status: number;
@@ -38,52 +43,62 @@ interface Answer {
 describe('orders API', () => {
   let env: TestWorkflowEnvironment;
   let store: OrderStore;
-  let server: Server;
+  let servers: Server[] = [];
   let base: string;
-  let stopWorker: () => void;
-  let workerDone: Promise<void>;
+  /** The same API, starting orders on WINDOW_TASK_QUEUE. */
+  let windowBase: string;
+  let outbox: string;
+  const workers: { shutdown(): void; done: Promise<void> }[] = [];
   const tokens = {} as Record<Role, string>;
 
   before(async () => {
     env = await devServerEnv();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-test-'));
+    outbox = dir;
     store = openSqliteOrderStore(path.join(dir, 'app.db'));
     const recorder = new DevRecorder(dir, () => undefined);
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({
+    async function serve(taskQueue: string, settings: CheckoutSettings): Promise<string> {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities({
+          store,
+          payments: createDevPaymentGateway(recorder),
+          mailer: createDevMailer(recorder),
+          events: createDevPublisher(recorder),
+          settings,
+          fromEmail: 'orders@example.com',
+        }),
+      });
+      workers.push({ shutdown: () => worker.shutdown(), done: worker.run() });
+      const app = createApp({
+        client: env.client,
         store,
-        payments: createDevPaymentGateway(recorder),
-        mailer: createDevMailer(recorder),
-        events: createDevPublisher(recorder),
-        settings: TEST_SETTINGS,
-        fromEmail: 'orders@example.com',
-      }),
-    });
-    workerDone = worker.run();
-    stopWorker = () => worker.shutdown();
-    const app = createApp({
-      client: env.client,
-      store,
-      taskQueue: TASK_QUEUE,
-      jwtSecret: SECRET,
-      log: () => undefined,
-    });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        taskQueue,
+        jwtSecret: SECRET,
+        log: () => undefined,
+      });
+      const server = app.listen(0, '127.0.0.1');
+      servers.push(server);
+      await new Promise((resolve) => server.once('listening', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+    base = await serve(TASK_QUEUE, QUICK_WINDOW);
+    windowBase = await serve(WINDOW_TASK_QUEUE, TEST_SETTINGS);
     for (const role of ['storefront', 'support', 'manager', 'warehouse', 'employee', 'hr'] as Role[]) {
       tokens[role] = await signToken(SECRET, { role, sub: `${role}-1` });
     }
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    stopWorker?.();
-    await workerDone;
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    servers = [];
+    for (const worker of workers) worker.shutdown();
+    await Promise.all(workers.map((w) => w.done));
     await store?.close();
     await env?.teardown();
   });
@@ -91,12 +106,12 @@ describe('orders API', () => {
   async function call(
     method: string,
     url: string,
-    options: { role?: Role; token?: string; body?: unknown; raw?: string } = {},
+    options: { role?: Role; token?: string; body?: unknown; raw?: string; base?: string } = {},
   ): Promise<Answer> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = options.token ?? (options.role ? tokens[options.role] : undefined);
     if (token) headers.authorization = `Bearer ${token}`;
-    const response = await fetch(`${base}${url}`, {
+    const response = await fetch(`${options.base ?? base}${url}`, {
       method,
       headers,
       body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
@@ -120,14 +135,38 @@ describe('orders API', () => {
     await assert.rejects(env.client.workflow.getHandle(`order-${orderId}`).describe(), WorkflowNotFoundError);
   }
 
-  async function waitForStatus(orderId: string, status: string): Promise<OrderView> {
+  async function waitForStatus(orderId: string, status: string, at = base): Promise<OrderView> {
+    return waitFor(orderId, (view) => view.status === status, `status ${status}`, at);
+  }
+
+  /** Polls GET /orders/:id (bounded: 100 polls, 10 s) until `done` holds. */
+  async function waitFor(
+    orderId: string,
+    done: (view: OrderView) => boolean,
+    what: string,
+    at = base,
+  ): Promise<OrderView> {
     let last: Answer | undefined;
     for (let i = 0; i < 100; i++) {
-      last = await call('GET', `/orders/${orderId}`, { role: 'support' });
-      if (last.body.status === status) return last.body as unknown as OrderView;
+      last = await call('GET', `/orders/${orderId}`, { role: 'support', base: at });
+      if (last.status === 200 && done(last.body as unknown as OrderView))
+        return last.body as unknown as OrderView;
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.fail(`order ${orderId} never reached ${status}: ${JSON.stringify(last?.body)}`);
+    assert.fail(`order ${orderId} never reached ${what}: ${JSON.stringify(last?.body)}`);
+  }
+
+  /** What the development payment gateway was asked to do for one order. */
+  function paymentsOf(orderId: string): { action: string; amount: number }[] {
+    const file = path.join(outbox, 'payments.jsonl');
+    if (!fs.existsSync(file)) return [];
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { action: string; amount: number; orderId: string })
+      .filter((entry) => entry.orderId === orderId)
+      .map(({ action, amount }) => ({ action, amount }));
   }
 
   it('answers /healthz and /readyz without a token', async () => {
@@ -350,6 +389,154 @@ describe('orders API', () => {
     assert.equal(shipped.status, 202);
     const view = await waitForStatus('ship-1', 'Shipped');
     assert.equal(view.shipment?.trackingNumber, 'TRK-9');
+  });
+
+  it('authorizations: managers only, 404 unknown, 400 bad bodies; an approval inside the window makes the order Authorized', async () => {
+    const at = windowBase;
+    const placed = await call('POST', '/orders', {
+      role: 'storefront',
+      base: at,
+      body: orderBody('auth-1', { items: [{ sku: 'piano', quantity: 1, unitPrice: 250_000 }] }),
+    });
+    assert.equal(placed.status, 202);
+    const received = await waitFor('auth-1', (v) => v.acceptance !== undefined, 'its acceptance', at);
+    assert.equal(received.status, 'Received');
+    assert.equal(received.acceptance?.authorizationRequired, true);
+    const windowLeft = Date.parse(received.acceptance!.remorseWindowEndsAt) - Date.now();
+    assert.ok(
+      windowLeft > 50 * 60_000 && windowLeft <= 60 * 60_000,
+      `the window ends in about an hour (${windowLeft} ms)`,
+    );
+
+    const approve = { approved: true, note: 'known customer' };
+    assert.equal(
+      (await call('POST', '/orders/ghost/authorizations', { role: 'manager', body: approve })).status,
+      404,
+    );
+    for (const role of ['storefront', 'support', 'warehouse'] as Role[]) {
+      assert.equal(
+        (await call('POST', '/orders/auth-1/authorizations', { role, body: approve })).status,
+        403,
+        role,
+      );
+    }
+    const bad = await call('POST', '/orders/auth-1/authorizations', {
+      role: 'manager',
+      body: { approved: 'yes' },
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(
+      (bad.body.error as { details: { field: string }[] }).details.map((d) => d.field),
+      ['approved'],
+    );
+    assert.equal(
+      (
+        await call('POST', '/orders/auth-1/authorizations', {
+          role: 'manager',
+          body: { ...approve, by: 'x' },
+        })
+      ).status,
+      400,
+    );
+    assert.equal((await call('POST', '/orders/auth-1/authorizations', { role: 'manager' })).status, 400);
+    assert.deepEqual(
+      (await waitForStatus('auth-1', 'Received', at)).acceptance?.authorizations,
+      [],
+      'nothing signalled',
+    );
+
+    const answered = await call('POST', '/orders/auth-1/authorizations', { role: 'manager', body: approve });
+    assert.equal(answered.status, 202);
+    assert.equal(answered.body.orderId, 'auth-1');
+    const authorized = await waitForStatus('auth-1', 'Authorized', at);
+    assert.deepEqual(
+      authorized.acceptance?.authorizations.map((a) => [a.managerId, a.approved, a.note]),
+      [['manager-1', true, 'known customer']],
+    );
+
+    const cancelled = await call('POST', '/orders/auth-1/cancel', {
+      role: 'storefront',
+      body: { reason: 'oops' },
+    });
+    assert.equal(cancelled.status, 202);
+    await waitForStatus('auth-1', 'Cancelled', at);
+    assert.deepEqual(paymentsOf('auth-1'), [], 'cancelled inside the window: Stripe never asked');
+    const late = await call('POST', '/orders/auth-1/authorizations', {
+      role: 'manager',
+      body: { approved: false },
+    });
+    assert.equal(late.status, 202);
+    assert.equal(late.body.status, 'Cancelled');
+  });
+
+  it('return: warehouse only, 404 unknown, 400 bad bodies; goods back without packaging after a cancel are refunded less the fee, once', async () => {
+    await call('POST', '/orders', { role: 'storefront', body: orderBody('return-1') });
+    await waitForStatus('return-1', 'Paid');
+    await call('POST', '/orders/return-1/shipment', { role: 'warehouse', body: { trackingNumber: 'TRK-1' } });
+    await waitForStatus('return-1', 'Shipped');
+
+    const early = await call('POST', '/orders/return-1/return', {
+      role: 'warehouse',
+      body: { originalPackaging: true },
+    });
+    assert.equal(early.status, 202, 'a return without a cancellation is answered with the current state');
+    assert.equal(early.body.status, 'Shipped');
+    assert.equal(early.body.goodsReturn, undefined);
+
+    assert.equal(
+      (await call('POST', '/orders/return-1/cancel', { role: 'storefront', body: {} })).status,
+      202,
+    );
+    const waiting = await waitFor('return-1', (v) => v.goodsReturn !== undefined, 'waiting for the goods');
+    assert.equal(waiting.status, 'Shipped');
+
+    assert.equal(
+      (await call('POST', '/orders/ghost/return', { role: 'warehouse', body: { originalPackaging: true } }))
+        .status,
+      404,
+    );
+    for (const role of ['storefront', 'support', 'manager'] as Role[]) {
+      assert.equal(
+        (await call('POST', '/orders/return-1/return', { role, body: { originalPackaging: true } })).status,
+        403,
+        role,
+      );
+    }
+    const bad = await call('POST', '/orders/return-1/return', {
+      role: 'warehouse',
+      body: { originalPackaging: 'no' },
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(
+      (bad.body.error as { details: { field: string }[] }).details.map((d) => d.field),
+      ['originalPackaging'],
+    );
+    assert.equal(
+      (await call('POST', '/orders/return-1/return', { role: 'warehouse', body: {} })).status,
+      400,
+    );
+
+    const returned = await call('POST', '/orders/return-1/return', {
+      role: 'warehouse',
+      body: { originalPackaging: false },
+    });
+    assert.equal(returned.status, 202);
+    const refunded = await waitForStatus('return-1', 'PartiallyRefunded');
+    assert.deepEqual(
+      [refunded.refund?.amount, refunded.refund?.restockingFee, refunded.refund?.status],
+      [2125, 375, 'succeeded'],
+    );
+    const again = await call('POST', '/orders/return-1/return', {
+      role: 'warehouse',
+      body: { originalPackaging: true },
+    });
+    assert.equal(again.status, 202);
+    assert.equal(again.body.status, 'PartiallyRefunded');
+    assert.deepEqual(
+      paymentsOf('return-1').filter((p) => p.action === 'refund'),
+      [{ action: 'refund', amount: 2125 }],
+      'one refund',
+    );
   });
 
   it('404 for an unknown route', async () => {
