@@ -179,6 +179,7 @@ describe('Stripe payments', () => {
           taskQueue,
           args: [order],
         });
+        await env.sleep('1h'); // the remorse window
         await waitForStatus(handle, 'Paid');
         proxy.script.push(stripeDown);
         await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam' });

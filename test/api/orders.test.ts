@@ -402,7 +402,7 @@ describe('orders API', () => {
     const received = await waitFor('auth-1', (v) => v.acceptance !== undefined, 'its acceptance', at);
     assert.equal(received.status, 'Received');
     assert.equal(received.acceptance?.authorizationRequired, true);
-    const windowLeft = Date.parse(received.acceptance!.remorseWindowEndsAt) - Date.now();
+    const windowLeft = Date.parse(received.acceptance.remorseWindowEndsAt) - Date.now();
     assert.ok(
       windowLeft > 50 * 60_000 && windowLeft <= 60 * 60_000,
       `the window ends in about an hour (${windowLeft} ms)`,

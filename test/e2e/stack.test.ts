@@ -1,8 +1,9 @@
 /**
  * End to end: the stack exactly as `npm start` runs it (dev server, worker, API as processes),
  * configured for real peers: stripe-mock, RabbitMQ, and the FAKE SendGrid endpoint. An order
- * placed over HTTP reaches Paid, its event is read back from RabbitMQ, its email reached SendGrid;
- * and after a restart on the same data folder the order is still there.
+ * placed over HTTP is accepted when its remorse window (seconds long here) closes and reaches Paid,
+ * its events are read back from RabbitMQ, its email reached SendGrid; an order cancelled inside
+ * its window is never charged; and after a restart on the same data folder the orders are still there.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -70,6 +71,7 @@ describe('the stack as npm start runs it', () => {
       SENDGRID_API_KEY: 'SG.e2e',
       SENDGRID_BASE_URL: sendgrid.url,
       AMQP_URL: amqpUrl,
+      ORDER_REMORSE_WINDOW: '3s',
     };
   });
 
@@ -80,6 +82,7 @@ describe('the stack as npm start runs it', () => {
   });
 
   async function startStack(): Promise<void> {
+    const outputBefore = output.length;
     stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: root,
       env,
@@ -93,7 +96,8 @@ describe('the stack as npm start runs it', () => {
         (r) => r.ok,
         () => false,
       );
-      if (ready) return;
+      // Ready: the API answers and this start's worker polls its task queue.
+      if (ready && output.slice(outputBefore).includes('[worker] polling')) return;
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.fail(`the stack was not ready within 120 s:\n${output.slice(-3000)}`);
@@ -122,6 +126,32 @@ describe('the stack as npm start runs it', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
+  const seen: amqp.GetMessage[] = [];
+  /**
+   * The messages read from RabbitMQ for one order so far, waiting (bounded: 15 s) until those with
+   * the routing keys `until` are among them. Background deliveries need not arrive in order.
+   */
+  async function eventsFor(orderId: string, until: string[]): Promise<amqp.GetMessage[]> {
+    const mine = () => seen.filter((m) => String(m.properties.messageId).startsWith(`${orderId}:`));
+    const complete = () => until.every((key) => mine().some((m) => m.fields.routingKey === key));
+    for (let i = 0; i < 150 && !complete(); i++) {
+      const message = await channel.get(queue, { noAck: true });
+      if (message) seen.push(message);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    return mine();
+  }
+
+  async function waitForStatus(orderId: string, status: string): Promise<Record<string, unknown>> {
+    let view: Record<string, unknown> = {};
+    for (let i = 0; i < 150 && view.status !== status; i++) {
+      view = (await api('GET', `/orders/${orderId}`)).body;
+      if (view.status !== status) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(view.status, status, JSON.stringify(view));
+    return view;
+  }
+
   it('an order placed over HTTP is paid, its event reaches RabbitMQ and its email reaches SendGrid', async () => {
     await startStack();
     assert.match(output, /payments: Stripe at http:\/\/127\.0\.0\.1/);
@@ -136,21 +166,24 @@ describe('the stack as npm start runs it', () => {
       paymentMethod: 'pm_card_visa',
     });
     assert.equal(placed.status, 202);
+    assert.equal(placed.body.status, 'Received');
 
-    let view: Record<string, unknown> = {};
-    for (let i = 0; i < 150 && view.status !== 'Paid'; i++) {
-      view = (await api('GET', '/orders/e2e-1')).body;
-      if (view.status !== 'Paid') await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.equal(view.status, 'Paid', JSON.stringify(view));
+    const view = await waitForStatus('e2e-1', 'Paid');
     assert.match(String((view.payment as { paymentIntentId: string }).paymentIntentId), /^pi_/);
+    const acceptance = view.acceptance as { remorseWindowEndsAt: string; outcome: string; decidedAt: string };
+    assert.equal(acceptance.outcome, 'Accepted');
+    assert.ok(Date.parse(acceptance.decidedAt) >= Date.parse(acceptance.remorseWindowEndsAt));
 
-    let paidEvent: amqp.GetMessage | undefined;
-    for (let i = 0; i < 100 && !paidEvent; i++) {
-      const message = await channel.get(queue, { noAck: true });
-      if (message && message.fields.routingKey === 'order.paid') paidEvent = message;
-      else if (!message) await new Promise((r) => setTimeout(r, 100));
-    }
+    const events = await eventsFor('e2e-1', ['order.received', 'order.accepted', 'order.paid']);
+    const keys = events.map((m) => m.fields.routingKey);
+    assert.deepEqual([...keys].sort(), ['order.accepted', 'order.paid', 'order.received']);
+    const occurred = (key: string) => {
+      const message = events.find((m) => m.fields.routingKey === key)!;
+      return Date.parse((JSON.parse(message.content.toString()) as { occurredAt: string }).occurredAt);
+    };
+    assert.ok(occurred('order.accepted') < occurred('order.paid'), 'accepted before paid');
+    assert.ok(occurred('order.accepted') - occurred('order.received') >= 3000, 'after the 3 s window');
+    const paidEvent = events.find((m) => m.fields.routingKey === 'order.paid');
     assert.ok(paidEvent, 'order.paid was read from RabbitMQ');
     assert.equal(paidEvent.properties.messageId, 'e2e-1:order.paid');
     assert.equal((JSON.parse(paidEvent.content.toString()) as { data: { total: number } }).data.total, 4999);
@@ -165,11 +198,32 @@ describe('the stack as npm start runs it', () => {
     assert.equal(email.subject, 'Your order e2e-1 is confirmed');
   });
 
-  it('keeps the order across a restart on the same data folder', async () => {
+  it('an order cancelled inside its remorse window is never charged and never accepted', async () => {
+    const placed = await api('POST', '/orders', {
+      orderId: 'e2e-2',
+      customer: { id: 'cust-e2e', email: 'alan@example.com' },
+      items: [{ sku: 'lamp', quantity: 1, unitPrice: 4999 }],
+      currency: 'usd',
+      paymentMethod: 'pm_card_visa',
+    });
+    assert.equal(placed.status, 202);
+    const cancelled = await api('POST', '/orders/e2e-2/cancel', { reason: 'wrong lamp' });
+    assert.equal(cancelled.status, 202);
+    const view = await waitForStatus('e2e-2', 'Cancelled');
+    assert.equal(view.payment, undefined, 'Stripe was never asked');
+    assert.equal(view.paymentAttempts, 0);
+    const keys = (await eventsFor('e2e-2', ['order.received', 'order.cancelled'])).map(
+      (m) => m.fields.routingKey,
+    );
+    assert.deepEqual(keys.sort(), ['order.cancelled', 'order.received'], 'never order.accepted');
+  });
+
+  it('keeps the orders across a restart on the same data folder', async () => {
     await stopStack();
     await startStack();
     const again = await api('GET', '/orders/e2e-1');
     assert.equal(again.status, 200);
     assert.equal(again.body.status, 'Paid');
+    assert.equal((await api('GET', '/orders/e2e-2')).body.status, 'Cancelled');
   });
 });
