@@ -58,6 +58,10 @@ function callerName(req: Request): string {
   return req.caller ? `${req.caller.role}:${req.caller.sub}` : 'unknown';
 }
 
+function formatMoney(minorUnits: number, currency: string): string {
+  return `${(minorUnits / 100).toFixed(2)} ${currency.toUpperCase()}`;
+}
+
 export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
   const router = Router();
 
@@ -127,6 +131,8 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
         taskQueue,
         args: [order],
         memo: { requestFingerprint: fingerprint, customerId: order.customer.id },
+        // What the Temporal UI lists for this workflow, in words.
+        staticSummary: `Order ${orderId}: ${order.items.length} line(s), ${formatMoney(order.total, order.currency)}, customer ${order.customer.id}`,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
       res.status(202).json({

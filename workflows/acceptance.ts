@@ -6,6 +6,7 @@
 import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import {
   acceptanceOutcome,
+  AUTHORIZATION_REQUESTS,
   authorizationState,
   requiresAuthorization,
   type AcceptanceOutcome,
@@ -44,6 +45,16 @@ export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome>
     );
 
   const authorization = () => authorizationState(acceptance.authorizationRequired, acceptance.authorizations);
+  const explain = () =>
+    ctx.explain(
+      `remorse window until ${acceptance.remorseWindowEndsAt}` +
+        (acceptance.authorizationRequired && authorization() === 'Pending'
+          ? `; waiting for a manager's approval (${AUTHORIZATION_REQUESTS} requests sent)`
+          : acceptance.authorizationRequired
+            ? '; approved by a manager'
+            : ''),
+    );
+  explain();
   for (;;) {
     await condition(
       () =>
@@ -55,6 +66,7 @@ export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome>
     // Checked in this order, so a cancel that arrives with the timer's end wins the tie.
     if (view.cancellation || authorization() === 'Refused' || windowClosed) break;
     ctx.setStatus('Authorized');
+    explain();
   }
   if (!windowClosed) windowScope.cancel();
   await windowTimer;

@@ -171,6 +171,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     for (let attempt = 1; ; attempt++) {
       if (view.cancellation) return 'cancelled';
       view.paymentAttempts = attempt;
+      ctx.explain(`taking payment with Stripe (attempt ${attempt})`);
       try {
         // A cancel that arrives while Stripe is being asked does not abort the request: whether
         // the money moved is only known from Stripe's answer. A charge that went through is then
@@ -207,6 +208,10 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
         }),
       );
       ctx.publish('order.payment_failed', { attempt, declineCode: view.payment.declineCode }, attempt);
+      ctx.explain(
+        `payment declined (${view.payment.declineCode ?? view.payment.message ?? 'no reason given'}); ` +
+          `waiting for support to retry with a new payment method or cancel, until ${view.paymentResolutionDeadline}`,
+      );
 
       const answered = await condition(
         () => retryRequest !== undefined || view.cancellation !== undefined,
@@ -251,6 +256,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   ctx.setStatus('Paid');
   ctx.publish('order.paid', { paymentIntentId: view.payment?.paymentIntentId });
   ctx.emailCustomer('order_confirmation');
+  ctx.explain('waiting for the warehouse to ship');
 
   // 5. Fulfilment, or a cancellation before it: a full refund.
   await condition(() => shipment !== undefined || view.cancellation !== undefined);
@@ -269,6 +275,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   }
 
   // 6. The return window. Without a cancellation the order completes at its end.
+  ctx.explain(`return window until ${view.returnWindowEndsAt}; completes then unless cancelled`);
   const cancelledAfterShipment = await condition(
     () => view.cancellation !== undefined,
     settings.returnWindowMs,
@@ -289,6 +296,9 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     expectedBy: view.goodsReturn.expectedBy,
     restockingFeePercent: settings.restockingFeePercent,
   });
+  ctx.explain(
+    `cancelled after shipment; waiting for the goods until ${view.goodsReturn.expectedBy}, then no refund`,
+  );
   const returned = await condition(() => goodsReturned !== undefined, settings.returnWindowMs, {
     summary: 'waiting for the returned goods',
   });

@@ -9,6 +9,7 @@ import {
   condition,
   log,
   proxyActivities,
+  setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../activities/types';
@@ -79,6 +80,15 @@ export class OrderContext {
         log.error('order status could not be recorded', { status, error: String(err) });
       }),
     );
+  }
+
+  /**
+   * What the order is waiting for, in words: the Temporal UI shows it as the workflow's current
+   * details, so an engineer sees where an order is and why without decoding JSON. Not a command:
+   * it changes nothing in the history.
+   */
+  explain(details: string): void {
+    setCurrentDetails(`${this.view.status}: ${details}`);
   }
 
   /** Work the process must see finished before it ends, but need not wait for now. */
@@ -177,6 +187,7 @@ export class OrderContext {
 
   /** Waits for every background delivery and status record, then hands back the final view. */
   async finish(): Promise<OrderView> {
+    this.explain('finished; the last events and emails are being delivered');
     await Promise.all(this.background);
     return this.view;
   }

@@ -25,6 +25,7 @@ import type { CheckoutSettings } from '../../config/settings';
 import type { OrderView } from '../../domain/order';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import type { OrderStore } from '../../store';
+import { orderStatusSearchAttribute } from '../../workflows/definitions';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
@@ -210,6 +211,22 @@ describe('orders API', () => {
     });
     assert.equal(different.status, 409);
     assert.equal((different.body.error as { code: string }).code, 'conflict');
+  });
+
+  it('in the Temporal UI an order reads in words and can be found by its status', async () => {
+    await call('POST', '/orders', { role: 'storefront', body: orderBody('ui-1') });
+    await waitForStatus('ui-1', 'Paid');
+    const description = await env.client.workflow.getHandle('order-ui-1').describe();
+    assert.equal(await description.staticSummary(), 'Order ui-1: 1 line(s), 25.00 USD, customer cust-1');
+    assert.deepEqual(description.typedSearchAttributes.get(orderStatusSearchAttribute), 'Paid');
+    let found: string[] = [];
+    for (let i = 0; i < 50 && !found.includes('order-ui-1'); i++) {
+      found = [];
+      for await (const run of env.client.workflow.list({ query: 'OrderStatus = "Paid"' }))
+        found.push(run.workflowId);
+      if (!found.includes('order-ui-1')) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(found.includes('order-ui-1'), `OrderStatus = "Paid" lists the order: ${found.join(', ')}`);
   });
 
   it('makes an order id when the storefront gives none', async () => {

@@ -228,6 +228,14 @@ export class OrderDriver {
     return this.handle.query(orderStatusQuery);
   }
 
+  /** What the Temporal UI shows as the workflow's current details. */
+  async details(): Promise<string> {
+    const metadata = await this.handle.query<{ currentDetails?: string | null }>(
+      '__temporal_workflow_metadata',
+    );
+    return metadata.currentDetails ?? '';
+  }
+
   /** Runs `action` (or nothing), waits for the workflow to be idle, and returns the calls it caused. */
   async step(action?: () => Promise<unknown>): Promise<string[]> {
     await action?.();

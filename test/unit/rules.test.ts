@@ -1,7 +1,7 @@
 /** Pure rules: durations, configuration, order totals, idempotency keys, email wording. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { customerEmailContent } from '../../activities/email-templates';
+import { authorizationRequestContent, customerEmailContent } from '../../activities/email-templates';
 import { formatDuration, parseDuration } from '../../config/durations';
 import { loadConfig } from '../../config/settings';
 import { chargeIdempotencyKey, orderEventMessageId, refundIdempotencyKey } from '../../domain/keys';
@@ -97,5 +97,45 @@ describe('customer emails', () => {
     });
     assert.equal(content.subject, 'Your order o-9 is confirmed');
     assert.match(content.text, /25\.99 USD/);
+  });
+
+  it('tells the customer what a return costs and what was kept', () => {
+    const email = (kind: Parameters<typeof customerEmailContent>[0]['kind'], data: Record<string, unknown>) =>
+      customerEmailContent({
+        kind,
+        orderId: 'o-9',
+        to: 'a@b.co',
+        messageKey: 'k',
+        data: { currency: 'usd', ...data },
+      });
+    assert.match(
+      email('order_refunded', { amount: 8500, restockingFee: 1499 }).text,
+      /85\.00 USD refunded.*restocking fee of 14\.99 USD/,
+    );
+    assert.doesNotMatch(email('order_refunded', { amount: 2500, restockingFee: 0 }).text, /restocking/);
+    assert.match(
+      email('return_instructions', { expectedBy: '2026-12-21T10:00:00.000Z', restockingFeePercent: 15 }).text,
+      /send the goods back by 2026-12-21T10:00:00.000Z.*15%/,
+    );
+    assert.match(email('return_not_received', { expectedBy: 'X' }).text, /no refund was made/);
+    assert.match(email('order_rejected', {}).text, /Nothing was charged/);
+  });
+
+  it('asks the managers with the order, the deadline and how to answer', () => {
+    const content = authorizationRequestContent({
+      orderId: 'o-big',
+      messageKey: 'k',
+      total: 250_000,
+      currency: 'usd',
+      customerId: 'cust-1',
+      items: [{ sku: 'piano', quantity: 1, unitPrice: 250_000 }],
+      answerBy: '2026-11-21T11:00:00.000Z',
+    });
+    assert.equal(content.subject, 'Authorization needed: order o-big (2500.00 USD)');
+    assert.match(content.text, /1 × piano at 2500\.00 USD/);
+    assert.match(
+      content.text,
+      /Answer by 2026-11-21T11:00:00.000Z with POST \/orders\/o-big\/authorizations/,
+    );
   });
 });

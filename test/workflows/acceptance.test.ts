@@ -85,6 +85,11 @@ describe('order acceptance', () => {
           answerBy: deadline,
         },
       ]);
+      assert.equal(
+        await o.details(),
+        `Received: remorse window until ${deadline}; waiting for a manager's approval (2 requests sent)`,
+        'the Temporal UI says what the order waits for',
+      );
       const request = scenario
         .called('publishOrderEvent')
         .find((e) => e.type === 'order.authorization_requested');
@@ -103,7 +108,9 @@ describe('order acceptance', () => {
         [['mia', true, 'fine']],
       );
 
+      assert.match(await o.details(), /^Authorized: remorse window until .*; approved by a manager$/);
       assert.deepEqual(await o.step(() => o.sleep('1h')), ACCEPTED_AND_PAID(250_000));
+      assert.equal(await o.details(), 'Paid: waiting for the warehouse to ship');
       const paid = await o.query();
       assert.equal(paid.acceptance?.outcome, 'Accepted');
       assert.ok(
@@ -392,6 +399,10 @@ describe('cancellation after shipment', () => {
       ['email:return_instructions', 'event:order.return_requested'],
     );
     const view = await o.query();
+    assert.equal(
+      await o.details(),
+      `Shipped: cancelled after shipment; waiting for the goods until ${view.goodsReturn!.expectedBy}, then no refund`,
+    );
     assert.equal(view.status, 'Shipped', 'the order stays shipped until the goods are back');
     assert.equal(
       Date.parse(view.goodsReturn!.expectedBy) - Date.parse(view.cancellation!.requestedAt),

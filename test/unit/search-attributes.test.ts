@@ -1,0 +1,70 @@
+/** Registering the workflows' search attributes: what is added, and what an operator is told. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { temporal } from '@temporalio/proto';
+import {
+  ensureSearchAttributes,
+  SearchAttributeError,
+  type OperatorConnection,
+} from '../../config/search-attributes';
+
+const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_INT: INT } =
+  temporal.api.enums.v1.IndexedValueType;
+
+function operator(
+  existing: Record<string, number> | 'unimplemented',
+  add: (attrs: Record<string, number>) => Promise<void> = async () => undefined,
+): OperatorConnection & { added: Record<string, number>[] } {
+  const added: Record<string, number>[] = [];
+  return {
+    added,
+    operatorService: {
+      async listSearchAttributes() {
+        if (existing === 'unimplemented') throw Object.assign(new Error('unimplemented'), { code: 12 });
+        return { customAttributes: existing };
+      },
+      async addSearchAttributes({ searchAttributes }) {
+        await add(searchAttributes);
+        added.push(searchAttributes);
+      },
+    },
+  };
+}
+
+describe('search attributes', () => {
+  it('adds OrderStatus as a keyword when the namespace lacks it', async () => {
+    const conn = operator({ Other: INT });
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), ['OrderStatus']);
+    assert.deepEqual(conn.added, [{ OrderStatus: KEYWORD }]);
+  });
+
+  it('adds nothing when it is there', async () => {
+    const conn = operator({ OrderStatus: KEYWORD });
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), []);
+    assert.deepEqual(conn.added, []);
+  });
+
+  it('adds them on a server that cannot list them (the time-skipping test server)', async () => {
+    const conn = operator('unimplemented');
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), ['OrderStatus']);
+  });
+
+  it('refuses an attribute of the wrong type', async () => {
+    await assert.rejects(
+      ensureSearchAttributes(operator({ OrderStatus: INT }), 'shop'),
+      /OrderStatus exists on namespace shop with type INDEXED_VALUE_TYPE_INT, but the workflows need Keyword/,
+    );
+  });
+
+  it('tells the operator the command to run when it may not add them', async () => {
+    const conn = operator({}, async () => {
+      throw new Error('PermissionDenied');
+    });
+    const err = await ensureSearchAttributes(conn, 'shop').catch((e: unknown) => e);
+    assert.ok(err instanceof SearchAttributeError);
+    assert.match(
+      err.message,
+      /could not be added \(PermissionDenied\)\. Ask an operator to run: temporal operator search-attribute create --namespace shop --name OrderStatus --type Keyword/,
+    );
+  });
+});
