@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { PlacedOrder } from '../../domain/order';
+import type { ChargeRequest, ChargeResult } from '../../activities/types';
+import type { OrderView, PlacedOrder } from '../../domain/order';
 import { checkoutWorkflow } from '../../workflows';
 import {
   authorizeOrderSignal,
@@ -317,25 +318,45 @@ describe('order acceptance', () => {
     assert.equal(final.cancellation?.reason, 'first');
   });
 
-  it('cancelled while Stripe is still answering and the card is declined: Cancelled, support not bothered', async () => {
+  /**
+   * Accepts an order whose charge Stripe is still answering when the customer cancels; Stripe's
+   * answer (`answer`) comes only after the cancel has reached the process.
+   */
+  async function cancelledWhileCharging(answer: (req: ChargeRequest) => ChargeResult): Promise<{
+    final: OrderView;
+    scenario: CheckoutScenario;
+  }> {
     let release!: () => void;
     const answered = new Promise<void>((resolve) => (release = resolve));
     let charging!: () => void;
     const started = new Promise<void>((resolve) => (charging = resolve));
     const scenario = new CheckoutScenario({
-      chargePayment: async () => {
+      chargePayment: async (req) => {
         charging();
         await answered;
-        throw declined();
+        return answer(req);
       },
     });
     const final = await scenario.run(env, placedOrder(), async (o) => {
       await o.step();
       await o.sleep('1h');
       await started;
-      await o.signal(cancelOrderSignal, { requestedBy: 'storefront:shop' });
-      release();
+      try {
+        await o.signal(cancelOrderSignal, { requestedBy: 'storefront:shop' });
+        const view = await o.query(); // answered after the signal: the cancel is on record
+        assert.ok(view.cancellation, 'the cancel is on record');
+        assert.equal(view.status, 'Accepted', 'nothing decided while Stripe is answering');
+      } finally {
+        release();
+      }
       return o.result();
+    });
+    return { final, scenario };
+  }
+
+  it('cancelled while Stripe is still answering and the card is declined: Cancelled, support not bothered', async () => {
+    const { final, scenario } = await cancelledWhileCharging(() => {
+      throw declined();
     });
     assert.equal(final.status, 'Cancelled');
     assert.equal(final.payment?.status, 'declined');
@@ -351,28 +372,24 @@ describe('order acceptance', () => {
   });
 
   it('cancelled while Stripe is still answering and the charge goes through: refunded in full', async () => {
-    let release!: () => void;
-    const answered = new Promise<void>((resolve) => (release = resolve));
-    let charging!: () => void;
-    const started = new Promise<void>((resolve) => (charging = resolve));
-    const scenario = new CheckoutScenario({
-      chargePayment: async (req) => {
-        charging();
-        await answered;
-        return { paymentIntentId: `pi_${req.orderId}`, status: 'succeeded' };
-      },
-    });
-    const final = await scenario.run(env, placedOrder(), async (o) => {
-      await o.step();
-      await o.sleep('1h');
-      await started;
-      await o.signal(cancelOrderSignal, { requestedBy: 'storefront:shop' });
-      release();
-      return o.result();
-    });
+    const { final, scenario } = await cancelledWhileCharging((req) => ({
+      paymentIntentId: `pi_${req.orderId}`,
+      status: 'succeeded',
+    }));
     assert.equal(final.status, 'Refunded');
     assert.equal(final.refund?.amount, 2500);
-    assert.ok(scenario.take().includes('refund:2500'));
+    assert.deepEqual(scenario.take(), [
+      'charge:2500:pm_card_visa',
+      'email:order_confirmation',
+      'email:order_refunded',
+      'event:order.accepted',
+      'event:order.paid',
+      'event:order.refunded',
+      'refund:2500',
+      'status:Accepted',
+      'status:Paid',
+      'status:Refunded',
+    ]);
   });
 });
 
