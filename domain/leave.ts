@@ -1,0 +1,126 @@
+/**
+ * Annual leave rules (DOMAIN.md §3) as pure functions. "An employee cannot take more leave than
+ * they have" is not an invariant but a policy that changes: who may let a balance go how far
+ * negative lives here, in one table, and the workflow, the store and the API all ask it.
+ */
+
+export const RANKS = ['employee', 'manager', 'vp'] as const;
+export type Rank = (typeof RANKS)[number];
+
+export const LEAVE_STATUSES = ['PendingApproval', 'Approved', 'Rejected', 'Expired', 'Withdrawn'] as const;
+export type LeaveStatus = (typeof LEAVE_STATUSES)[number];
+
+/** How many days below zero an approver of each rank may take an employee's balance. */
+export const NEGATIVE_BALANCE_LIMIT: Readonly<Record<Rank, number>> = { employee: 0, manager: 2, vp: 5 };
+
+export interface ChainMember {
+  id: string;
+  rank: Rank;
+}
+
+export type ApprovalRefusal = 'not_a_manager' | 'not_in_chain' | 'beyond_authority';
+
+export type ApprovalDecision =
+  { allowed: true; balanceAfter: number } | { allowed: false; reason: ApprovalRefusal; message: string };
+
+/** A positive multiple of half a day, at most a year. */
+export function isValidLeaveDays(days: number): boolean {
+  return Number.isFinite(days) && days > 0 && days <= 366 && Number.isInteger(days * 2);
+}
+
+/** Whether a request fits in the balance and is approved at once. */
+export function withinBalance(balance: number, days: number): boolean {
+  return days <= balance;
+}
+
+/**
+ * May `approver` approve `days` for an employee whose manager chain (nearest first) is `chain`
+ * and whose balance is `balance`? Only a manager in the chain, and only down to their rank's limit.
+ */
+export function decideApproval(input: {
+  approver: ChainMember;
+  chain: readonly ChainMember[];
+  balance: number;
+  days: number;
+}): ApprovalDecision {
+  const { approver, chain, balance, days } = input;
+  const balanceAfter = balance - days;
+  if (approver.rank === 'employee') {
+    return { allowed: false, reason: 'not_a_manager', message: `${approver.id} is not a manager` };
+  }
+  if (!chain.some((member) => member.id === approver.id)) {
+    return {
+      allowed: false,
+      reason: 'not_in_chain',
+      message: `${approver.id} is not in the employee's manager chain`,
+    };
+  }
+  const limit = NEGATIVE_BALANCE_LIMIT[approver.rank];
+  if (balanceAfter < -limit) {
+    return {
+      allowed: false,
+      reason: 'beyond_authority',
+      message:
+        `approving would take the balance to ${formatDays(balanceAfter)}; a ${approver.rank} may allow ` +
+        `down to ${formatDays(-limit)}`,
+    };
+  }
+  return { allowed: true, balanceAfter };
+}
+
+/** The nearest member of the chain who may approve taking the balance to `balanceAfter`, if any. */
+export function nearestApprover(
+  chain: readonly ChainMember[],
+  balanceAfter: number,
+): ChainMember | undefined {
+  return chain.find(
+    (member) => balanceAfter >= -NEGATIVE_BALANCE_LIMIT[member.rank] && member.rank !== 'employee',
+  );
+}
+
+export function formatDays(days: number): string {
+  return `${days} day${Math.abs(days) === 1 ? '' : 's'}`;
+}
+
+/**
+ * The value of negative leave taken from a final paycheck: days × daily rate, in minor units,
+ * rounded down to a whole minor unit (half a day at an odd rate: the employee's favour).
+ */
+export function paycheckDeduction(days: number, dailyRate: number): number {
+  if (!isValidLeaveDays(days) || !Number.isSafeInteger(dailyRate) || dailyRate < 0) {
+    throw new RangeError(`cannot value ${days} days at ${dailyRate}`);
+  }
+  return Math.floor((days * 2 * dailyRate) / 2);
+}
+
+/** `MM-DD`: the day each leave year starts. */
+export function parseYearStart(text: string): { month: number; day: number } {
+  const match = /^(\d{2})-(\d{2})$/.exec(text);
+  const month = Number(match?.[1]);
+  const day = Number(match?.[2]);
+  if (!match || month < 1 || month > 12 || day < 1 || day > 28) {
+    throw new RangeError(`"${text}" is not a leave year start: write MM-DD, a day from 01 to 28`);
+  }
+  return { month, day };
+}
+
+/** The leave year a date (`YYYY-MM-DD` or a Date) falls in, named by the calendar year it starts in. */
+export function leaveYearOf(date: string | Date, yearStart: string): number {
+  const { month, day } = parseYearStart(yearStart);
+  const d = typeof date === 'string' ? new Date(`${date}T00:00:00.000Z`) : date;
+  const startThisYear = Date.UTC(d.getUTCFullYear(), month - 1, day);
+  return d.getTime() >= startThisYear ? d.getUTCFullYear() : d.getUTCFullYear() - 1;
+}
+
+/** The moment (UTC midnight) leave year `year` + 1 starts: when a negative balance of `year` is deducted. */
+export function nextLeaveYearStart(year: number, yearStart: string): Date {
+  const { month, day } = parseYearStart(yearStart);
+  return new Date(Date.UTC(year + 1, month - 1, day));
+}
+
+/** A `YYYY-MM-DD` date that exists. */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const d = new Date(`${text}T00:00:00.000Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+}
