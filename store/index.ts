@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { OrderStore } from './order-store';
+import type { LeaveStore } from './leave-store';
+import { openSqliteLeaveStore } from './sqlite-leave-store';
 import { openSqliteOrderStore } from './sqlite-order-store';
 
 export type { OrderStore, StoredOrder } from './order-store';
@@ -15,4 +17,19 @@ export function openOrderStore(options: { dataDir: string; databaseUrl?: string 
     );
   }
   return openSqliteOrderStore(path.join(options.dataDir, 'app.db'));
+}
+
+export type { Employee, LeaveStore, LedgerEntry, StoredLeaveRequest } from './leave-store';
+
+/** The leave store: the same database as the orders. */
+export function openLeaveStore(options: { dataDir: string; databaseUrl?: string }): LeaveStore {
+  if (options.databaseUrl) {
+    if (options.databaseUrl.startsWith('sqlite:')) {
+      return openSqliteLeaveStore(options.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, ''));
+    }
+    throw new Error(
+      `DATABASE_URL: only sqlite: URLs are supported so far (got ${options.databaseUrl.split(':')[0]}:)`,
+    );
+  }
+  return openSqliteLeaveStore(path.join(options.dataDir, 'app.db'));
 }

@@ -1,0 +1,114 @@
+/**
+ * Employees and their leave ledger. The balance is never stored: it is the sum of the ledger's
+ * entries for a leave year (the year's grant, reservations, releases, carried-over and deducted
+ * days). Every change is one entry with a unique key, so a retried activity writes it once.
+ */
+import type { ApprovalRefusal, ChainMember, LeaveStatus, Rank } from '../domain/leave';
+
+export interface Employee {
+  id: string;
+  name: string;
+  email: string;
+  managerId?: string;
+  rank: Rank;
+  /** Days granted at the start of each leave year. */
+  annualAllowance: number;
+  /** Minor units: what one day of leave is worth on a paycheck. */
+  dailyRate: number;
+  /** `YYYY-MM-DD` when HR recorded a termination. */
+  lastDay?: string;
+}
+
+export const LEDGER_KINDS = [
+  'grant',
+  'reservation',
+  'release',
+  'carried_over',
+  'deduction',
+  'paycheck_deduction',
+] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+export interface LedgerEntry {
+  employeeId: string;
+  leaveYear: number;
+  kind: LedgerKind;
+  /** Signed: a grant adds, a reservation takes away. */
+  days: number;
+  requestId?: string;
+  /** Minor units, for a paycheck deduction. */
+  amount?: number;
+  createdAt: string;
+}
+
+export type ReserveResult =
+  | { reserved: true; balanceBefore: number; balanceAfter: number }
+  | {
+      reserved: false;
+      balance: number;
+      refusal: { reason: ApprovalRefusal | 'beyond_balance'; message: string };
+    };
+
+/** How a reservation may be made: within the balance, or down to what an approver may allow. */
+export type ReserveMode = { kind: 'within_balance' } | { kind: 'approval'; approverId: string };
+
+export interface StoredLeaveRequest {
+  requestId: string;
+  employeeId: string;
+  days: number;
+  startDate: string;
+  status: LeaveStatus;
+  statusVersion: number;
+  view?: unknown;
+  updatedAt: string;
+}
+
+export interface LeaveStore {
+  /** Loads `employees` when there are none yet; true when it did. */
+  seedIfEmpty(employees: readonly Employee[]): Promise<boolean>;
+  listEmployees(): Promise<Employee[]>;
+  getEmployee(id: string): Promise<Employee | undefined>;
+  /** The employee's managers, nearest first. */
+  managerChain(employeeId: string): Promise<ChainMember[]>;
+  balance(employeeId: string, leaveYear: number): Promise<number>;
+  entries(employeeId: string): Promise<LedgerEntry[]>;
+  /**
+   * Checks and reserves in one transaction that holds the database's write lock, so two requests
+   * at the same instant never both pass unless the balance covers both. Idempotent per request.
+   */
+  reserve(input: {
+    requestId: string;
+    employeeId: string;
+    days: number;
+    leaveYear: number;
+    mode: ReserveMode;
+  }): Promise<ReserveResult>;
+  /** Gives a request's reserved days back, once. */
+  release(requestId: string): Promise<{ released: boolean; days: number }>;
+  /**
+   * At the start of leave year `fromYear + 1`: moves a negative balance of `fromYear` into the
+   * new year as a deduction from its allowance. Once per employee and year; never for an employee
+   * whose negative days went to their final paycheck.
+   */
+  carryNegativeBalance(
+    employeeId: string,
+    fromYear: number,
+  ): Promise<{ days: number; done: 'now' | 'before' | 'not_needed' | 'paid_by_paycheck' }>;
+  /** On termination: values the negative balance of `leaveYear` at the daily rate, once. */
+  deductFromPaycheck(
+    employeeId: string,
+    leaveYear: number,
+  ): Promise<{ days: number; amount: number; done: 'now' | 'before' | 'not_needed' | 'carried_over' }>;
+  recordTermination(employeeId: string, lastDay: string): Promise<{ recorded: boolean }>;
+  saveLeaveRequest(request: {
+    requestId: string;
+    employeeId: string;
+    days: number;
+    startDate: string;
+  }): Promise<void>;
+  recordLeaveStatus(requestId: string, status: LeaveStatus, version: number, view: unknown): Promise<void>;
+  getLeaveRequest(requestId: string): Promise<StoredLeaveRequest | undefined>;
+  /** Requests of an employee whose process may still be running. */
+  openLeaveRequestIds(employeeId: string): Promise<string[]>;
+  close(): Promise<void>;
+}
