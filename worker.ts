@@ -4,15 +4,17 @@
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { createLeaveActivities } from './activities/leave';
 import { createAdapters } from './activities/adapters';
 import { loadConfig } from './config/settings';
 import { ensureSearchAttributes } from './config/search-attributes';
 import { connectionOptions } from './config/temporal';
-import { openOrderStore } from './store';
+import { openLeaveStore, openOrderStore } from './store';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const store = openOrderStore(config);
+  const leaveStore = openLeaveStore(config);
   const adapters = createAdapters(config);
   for (const line of adapters.summary) console.log(`[worker] ${line}`);
 
@@ -25,14 +27,23 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('./workflows'),
-      activities: createActivities({
-        store,
-        payments: adapters.payments,
-        mailer: adapters.mailer,
-        events: adapters.events,
-        settings: config.checkout,
-        fromEmail: config.sendgrid.fromEmail,
-      }),
+      activities: {
+        ...createActivities({
+          store,
+          payments: adapters.payments,
+          mailer: adapters.mailer,
+          events: adapters.events,
+          settings: config.checkout,
+          fromEmail: config.sendgrid.fromEmail,
+        }),
+        ...createLeaveActivities({
+          leaveStore,
+          mailer: adapters.mailer,
+          events: adapters.events,
+          settings: config.leave,
+          fromEmail: config.sendgrid.fromEmail,
+        }),
+      },
     });
     console.log(
       `[worker] polling task queue "${config.temporal.taskQueue}" on ${connectionOptions(config.temporal).address}`,
@@ -41,6 +52,7 @@ async function main(): Promise<void> {
   } finally {
     await adapters.events.close();
     await store.close();
+    await leaveStore.close();
     await connection.close();
   }
 }

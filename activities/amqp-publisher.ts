@@ -49,7 +49,8 @@ export function createAmqpPublisher(url: string, appId = 'temporal-commerce'): E
         JSON.stringify({
           messageId: event.messageId,
           type: event.type,
-          orderId: event.orderId,
+          ...(event.orderId ? { orderId: event.orderId } : {}),
+          ...(event.employeeId ? { employeeId: event.employeeId } : {}),
           occurredAt: event.occurredAt,
           data: event.data,
         }),

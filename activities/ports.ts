@@ -3,7 +3,7 @@
  * SendGrid and RabbitMQ adapters; a stack with an adapter left unconfigured passes the local
  * development adapters; tests pass whatever they need.
  */
-import type { ChargeRequest, ChargeResult, OrderEvent, RefundRequest, RefundResult } from './types';
+import type { ChargeRequest, ChargeResult, RefundRequest, RefundResult } from './types';
 
 export interface PaymentGateway {
   readonly name: string;
@@ -26,8 +26,17 @@ export interface Mailer {
   send(message: EmailMessage): Promise<void>;
 }
 
-export interface PublishedEvent extends OrderEvent {
+/** One fact on a topic exchange: orders on `commerce`, people (leave) on `people`. */
+export interface PublishedEvent {
   exchange: 'commerce' | 'people';
+  /** The routing key, e.g. `order.paid` or `leave.approved`. */
+  type: string;
+  /** Identical on every retry of the same fact. */
+  messageId: string;
+  occurredAt: string;
+  orderId?: string;
+  employeeId?: string;
+  data: Record<string, unknown>;
 }
 
 export interface EventPublisher {

@@ -5,7 +5,11 @@
  * when it may not register them itself (Temporal Cloud, a locked-down cluster).
  */
 import { temporal } from '@temporalio/proto';
-import { orderStatusSearchAttribute } from '../workflows/definitions';
+import {
+  employeeIdSearchAttribute,
+  leaveStatusSearchAttribute,
+  orderStatusSearchAttribute,
+} from '../workflows/definitions';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
@@ -15,6 +19,8 @@ export const SEARCH_ATTRIBUTES: Record<
   { type: temporal.api.enums.v1.IndexedValueType; cli: string }
 > = {
   [orderStatusSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
+  [leaveStatusSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
+  [employeeIdSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
 };
 
 /** The part of a client or native connection this needs. */

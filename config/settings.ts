@@ -3,6 +3,7 @@
  * script) and passed down. Bad values stop startup with a message that names the variable.
  */
 import path from 'node:path';
+import { parseYearStart } from '../domain/leave';
 import { parseDuration } from './durations';
 
 /** The business timings and limits the checkout workflow follows (DOMAIN.md). */
@@ -16,6 +17,14 @@ export interface CheckoutSettings {
   supportEmail: string;
   /** Where a large order's authorization request is emailed. */
   managersEmail: string;
+}
+
+/** The annual-leave process's timings (DOMAIN.md §3). */
+export interface LeaveSettings {
+  /** How long a pending request waits before its approver is reminded (and again after each reminder). */
+  reminderAfterMs: number;
+  /** `MM-DD`: when a leave year starts and a negative balance is deducted from the new allowance. */
+  yearStart: string;
 }
 
 export interface TemporalSettings {
@@ -39,6 +48,7 @@ export interface AppConfig {
   temporal: TemporalSettings;
   auth: { jwtSecret?: string };
   checkout: CheckoutSettings;
+  leave: LeaveSettings;
   stripe: { secretKey?: string; apiBase?: string };
   sendgrid: { apiKey?: string; baseUrl?: string; fromEmail: string };
   amqp: { url?: string };
@@ -76,6 +86,16 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `"${value}" is not a whole number from ${min} to ${max}`);
   }
   return Number(value);
+}
+
+function yearStart(env: Env, name: string, fallback: string): string {
+  const value = text(env, name) ?? fallback;
+  try {
+    parseYearStart(value);
+  } catch (err) {
+    throw new ConfigError(name, (err as Error).message);
+  }
+  return value;
 }
 
 function url(env: Env, name: string): string | undefined {
@@ -119,6 +139,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       restockingFeePercent: integer(env, 'RESTOCKING_FEE_PERCENT', 15, 0, 100),
       supportEmail: text(env, 'SUPPORT_EMAIL') ?? 'support@example.com',
       managersEmail: text(env, 'MANAGERS_EMAIL') ?? 'managers@example.com',
+    },
+    leave: {
+      reminderAfterMs: duration(env, 'LEAVE_REMINDER_AFTER', '2 days'),
+      yearStart: yearStart(env, 'LEAVE_YEAR_START', '01-01'),
     },
     stripe: { secretKey: text(env, 'STRIPE_SECRET_KEY'), apiBase: url(env, 'STRIPE_API_BASE') },
     sendgrid: {

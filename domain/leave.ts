@@ -124,3 +124,40 @@ export function isCalendarDate(text: string): boolean {
   const d = new Date(`${text}T00:00:00.000Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }
+
+export interface LeaveDecisionRecord {
+  by: string;
+  decision: 'approved' | 'rejected' | 'refused';
+  /** Why an approval was refused (beyond the approver's authority, say). */
+  reason?: string;
+  note?: string;
+  at: string;
+}
+
+/** What `GET /leave-requests/:id` shows; kept by the leave workflow and answered by its query. */
+export interface LeaveView {
+  requestId: string;
+  employeeId: string;
+  days: number;
+  startDate: string;
+  note?: string;
+  /** Absent only for the moment between the start and the first balance check. */
+  status?: LeaveStatus;
+  leaveYear?: number;
+  submittedAt: string;
+  updatedAt: string;
+  balanceBefore?: number;
+  balanceAfter?: number;
+  /** Who was asked to decide. */
+  approvers: string[];
+  decisions: LeaveDecisionRecord[];
+  remindersSent: number;
+  withdrawnBy?: string;
+  /** Days taken below zero, and how they were settled. */
+  negativeBalance?: {
+    days: number;
+    settlement: 'at_next_year_start' | 'deducted_at_year_start' | 'paycheck';
+    settlesAt?: string;
+    paycheckAmount?: number;
+  };
+}

@@ -10,6 +10,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { SEARCH_ATTRIBUTES } from '../config/search-attributes';
+import { openLeaveStore } from '../store';
+import { SEED_ORGANISATION } from '../store/seed-organisation';
 import { waitForPort } from './net';
 import { describe, resolveTemporalCli } from './servers';
 
@@ -60,6 +62,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
   const { source } = resolveJwtSecret(config);
+  const leaveStore = openLeaveStore(config);
+  if (await leaveStore.seedIfEmpty(SEED_ORGANISATION)) {
+    say(`loaded the sample organisation (${SEED_ORGANISATION.map((e) => `${e.id}: ${e.rank}`).join(', ')})`);
+  }
+  await leaveStore.close();
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: config.dataDir };
   let uiAddress: string | undefined;
 
@@ -121,6 +128,9 @@ async function main(): Promise<void> {
   say(`  data folder  ${config.dataDir}`);
   say(
     `  a token:     npm run token -- storefront shop   (roles: storefront support manager warehouse employee hr; ${source})`,
+  );
+  say(
+    '  leave:       npm run token -- employee ella   (her manager: mia; their VP: vera; HR: npm run token -- hr hana)',
   );
   say('Ctrl-C stops everything.');
 }

@@ -1,2 +1,3 @@
 /** Every workflow the worker runs. */
 export { checkoutWorkflow } from './checkout';
+export { employeeTerminationWorkflow, leaveRequestWorkflow } from './leave';

@@ -32,32 +32,39 @@ function operator(
 }
 
 describe('search attributes', () => {
-  it('adds OrderStatus as a keyword when the namespace lacks it', async () => {
-    const conn = operator({ Other: INT });
-    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), ['OrderStatus']);
-    assert.deepEqual(conn.added, [{ OrderStatus: KEYWORD }]);
+  it('adds the missing ones as keywords', async () => {
+    const conn = operator({ Other: INT, EmployeeId: KEYWORD });
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), ['OrderStatus', 'LeaveStatus']);
+    assert.deepEqual(conn.added, [{ OrderStatus: KEYWORD, LeaveStatus: KEYWORD }]);
   });
 
-  it('adds nothing when it is there', async () => {
-    const conn = operator({ OrderStatus: KEYWORD });
+  it('adds nothing when they are there', async () => {
+    const conn = operator({ OrderStatus: KEYWORD, LeaveStatus: KEYWORD, EmployeeId: KEYWORD });
     assert.deepEqual(await ensureSearchAttributes(conn, 'default'), []);
     assert.deepEqual(conn.added, []);
   });
 
   it('adds them on a server that cannot list them (the time-skipping test server)', async () => {
     const conn = operator('unimplemented');
-    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), ['OrderStatus']);
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), [
+      'OrderStatus',
+      'LeaveStatus',
+      'EmployeeId',
+    ]);
   });
 
   it('refuses an attribute of the wrong type', async () => {
     await assert.rejects(
-      ensureSearchAttributes(operator({ OrderStatus: INT }), 'shop'),
+      ensureSearchAttributes(
+        operator({ OrderStatus: INT, LeaveStatus: KEYWORD, EmployeeId: KEYWORD }),
+        'shop',
+      ),
       /OrderStatus exists on namespace shop with type INDEXED_VALUE_TYPE_INT, but the workflows need Keyword/,
     );
   });
 
   it('tells the operator the command to run when it may not add them', async () => {
-    const conn = operator({}, async () => {
+    const conn = operator({ LeaveStatus: KEYWORD, EmployeeId: KEYWORD }, async () => {
       throw new Error('PermissionDenied');
     });
     const err = await ensureSearchAttributes(conn, 'shop').catch((e: unknown) => e);

@@ -1,0 +1,129 @@
+/**
+ * The leave process's activities, built from their clients: the leave store, the mailer and the
+ * event publisher (the same adapters the checkout uses; events go to the `people` exchange).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { LeaveSettings } from '../config/settings';
+import { leaveYearOf, nearestApprover, withinBalance } from '../domain/leave';
+import type { Employee, LeaveStore } from '../store/leave-store';
+import { leaveEmailContent } from './email-templates';
+import type { EventPublisher, Mailer } from './ports';
+import type { LeaveActivities, Person } from './leave-types';
+
+export interface LeaveActivityDeps {
+  leaveStore: LeaveStore;
+  mailer: Mailer;
+  events: EventPublisher;
+  settings: LeaveSettings;
+  fromEmail: string;
+}
+
+/** The ApplicationFailure type of a request the process cannot take (an unknown or departed employee). */
+export const LEAVE_REQUEST_INVALID = 'LeaveRequestInvalid';
+
+function person(employee: Employee): Person {
+  return { id: employee.id, name: employee.name, email: employee.email };
+}
+
+export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities {
+  const { leaveStore, mailer, events, settings } = deps;
+
+  async function employeeOrFail(id: string): Promise<Employee> {
+    const employee = await leaveStore.getEmployee(id);
+    if (!employee) {
+      throw ApplicationFailure.create({
+        type: LEAVE_REQUEST_INVALID,
+        message: `no employee ${id}`,
+        nonRetryable: true,
+      });
+    }
+    return employee;
+  }
+
+  return {
+    async loadLeaveSettings() {
+      return settings;
+    },
+    async submitLeaveRequest(request) {
+      const employee = await employeeOrFail(request.employeeId);
+      if (employee.lastDay) {
+        throw ApplicationFailure.create({
+          type: LEAVE_REQUEST_INVALID,
+          message: `${employee.id} left on ${employee.lastDay}`,
+          nonRetryable: true,
+        });
+      }
+      await leaveStore.saveLeaveRequest(request);
+      const leaveYear = leaveYearOf(request.startDate, settings.yearStart);
+      const result = await leaveStore.reserve({
+        requestId: request.requestId,
+        employeeId: request.employeeId,
+        days: request.days,
+        leaveYear,
+        mode: { kind: 'within_balance' },
+      });
+      if (result.reserved) {
+        return {
+          status: 'Approved',
+          leaveYear,
+          balanceBefore: result.balanceBefore,
+          balanceAfter: result.balanceAfter,
+          employee: person(employee),
+          approvers: [],
+        };
+      }
+      const chain = await leaveStore.managerChain(employee.id);
+      const ids = [chain[0]?.id, nearestApprover(chain, result.balance - request.days)?.id].filter(
+        (id, i, all): id is string => id !== undefined && all.indexOf(id) === i,
+      );
+      const approvers = await Promise.all(ids.map(async (id) => person(await employeeOrFail(id))));
+      return {
+        status: withinBalance(result.balance, request.days) ? 'Approved' : 'PendingApproval',
+        leaveYear,
+        balanceBefore: result.balance,
+        employee: person(employee),
+        approvers,
+      };
+    },
+    async approveLeave(input) {
+      return leaveStore.reserve({
+        requestId: input.requestId,
+        employeeId: input.employeeId,
+        days: input.days,
+        leaveYear: input.leaveYear,
+        mode: { kind: 'approval', approverId: input.approverId },
+      });
+    },
+    async releaseLeave(requestId) {
+      return leaveStore.release(requestId);
+    },
+    async carryNegativeBalance({ employeeId, fromYear }) {
+      return leaveStore.carryNegativeBalance(employeeId, fromYear);
+    },
+    async deductFromPaycheck({ employeeId, leaveYear }) {
+      return leaveStore.deductFromPaycheck(employeeId, leaveYear);
+    },
+    async recordLeaveStatus(record) {
+      await leaveStore.recordLeaveStatus(record.requestId, record.status, record.version, record.view);
+    },
+    async emailLeave(email) {
+      await mailer.send({
+        to: email.to,
+        from: deps.fromEmail,
+        messageKey: email.messageKey,
+        category: email.kind,
+        ...leaveEmailContent(email),
+      });
+    },
+    async publishLeaveEvent(event) {
+      await events.publish({ ...event, exchange: 'people' });
+    },
+    async recordTermination({ employeeId, lastDay }) {
+      await employeeOrFail(employeeId);
+      return leaveStore.recordTermination(employeeId, lastDay);
+    },
+    async openLeaveRequests(employeeId) {
+      return leaveStore.openLeaveRequestIds(employeeId);
+    },
+  };
+}

@@ -1,0 +1,346 @@
+/**
+ * The annual-leave process on the time-skipping server, with the real leave activities on a
+ * SQLite ledger (seeded with the sample organisation) and recording mail and event adapters.
+ * Ella has 25 days; her manager is Mia (may go to −2), Mia's is Vera, a VP (may go to −5).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createLeaveActivities } from '../../activities/leave';
+import type { LeaveRequest } from '../../activities/leave-types';
+import type { EventPublisher, Mailer } from '../../activities/ports';
+import type { LeaveSettings } from '../../config/settings';
+import type { LeaveView } from '../../domain/leave';
+import type { LeaveStore } from '../../store/leave-store';
+import { SEED_ORGANISATION } from '../../store/seed-organisation';
+import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
+import { employeeTerminationWorkflow, leaveRequestWorkflow } from '../../workflows';
+import {
+  approveLeaveSignal,
+  leaveStatusQuery,
+  leaveWorkflowId,
+  rejectLeaveSignal,
+  terminationWorkflowId,
+  withdrawLeaveSignal,
+} from '../../workflows/definitions';
+import { settle } from '../helpers/checkout-scenario';
+import { captureHistory, timeSkippingEnv, workflowBundle } from '../helpers/temporal';
+
+const DAY = 86_400_000;
+const SETTINGS: LeaveSettings = { reminderAfterMs: 2 * DAY, yearStart: '01-01' };
+
+class LeaveScenario {
+  readonly store: LeaveStore = openSqliteLeaveStore(':memory:');
+  readonly sent: { kind: string; to: string }[] = [];
+  readonly published: { type: string; data: Record<string, unknown> }[] = [];
+  private readonly taskQueue = `leave-${randomUUID()}`;
+
+  async worker(env: TestWorkflowEnvironment): Promise<Worker> {
+    await this.store.seedIfEmpty(SEED_ORGANISATION);
+    const mailer: Mailer = {
+      name: 'recording',
+      send: async (m) => {
+        this.sent.push({ kind: m.category, to: m.to.split('@')[0]! });
+      },
+    };
+    const events: EventPublisher = {
+      name: 'recording',
+      publish: async (e) => {
+        this.published.push({ type: e.type, data: e.data });
+      },
+      close: async () => undefined,
+    };
+    return Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: this.taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createLeaveActivities({
+        leaveStore: this.store,
+        mailer,
+        events,
+        settings: SETTINGS,
+        fromEmail: 'people@example.com',
+      }),
+    });
+  }
+
+  start(
+    env: TestWorkflowEnvironment,
+    request: LeaveRequest,
+  ): Promise<WorkflowHandle<typeof leaveRequestWorkflow>> {
+    return env.client.workflow.start(leaveRequestWorkflow, {
+      workflowId: leaveWorkflowId(request.requestId),
+      taskQueue: this.taskQueue,
+      args: [request],
+    });
+  }
+
+  terminate(env: TestWorkflowEnvironment, employeeId: string, lastDay: string): Promise<string[]> {
+    return env.client.workflow.execute(employeeTerminationWorkflow, {
+      workflowId: terminationWorkflowId(employeeId),
+      taskQueue: this.taskQueue,
+      args: [{ employeeId, lastDay }],
+    });
+  }
+
+  /** Emails since the last call, as `kind→person`, sorted; events likewise by type. */
+  take(): { emails: string[]; events: string[] } {
+    const emails = this.sent.splice(0).map((m) => `${m.kind}→${m.to}`);
+    const events = this.published.splice(0).map((e) => e.type);
+    return { emails: emails.sort(), events: events.sort() };
+  }
+}
+
+describe('annual leave', () => {
+  let env: TestWorkflowEnvironment;
+  let today: Date;
+  before(async () => {
+    env = await timeSkippingEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  /** A request by Ella starting `inDays` days from the test server's today. */
+  async function request(days: number, inDays = 10, employeeId = 'ella'): Promise<LeaveRequest> {
+    today = new Date(await env.currentTimeMs());
+    const start = new Date(
+      Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) + inDays * DAY,
+    );
+    return {
+      requestId: randomUUID(),
+      employeeId,
+      days,
+      startDate: start.toISOString().slice(0, 10),
+      submittedAt: today.toISOString(),
+    };
+  }
+
+  async function status(handle: WorkflowHandle, expected: string): Promise<LeaveView> {
+    await settle(handle);
+    const view = await handle.query(leaveStatusQuery);
+    assert.equal(view.status, expected, JSON.stringify(view));
+    return view;
+  }
+
+  function leaveYear(req: LeaveRequest): number {
+    return Number(req.startDate.slice(0, 4));
+  }
+
+  it('within the balance: approved at once, the days reserved, Ella told, leave.approved', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(5);
+    await (
+      await scenario.worker(env)
+    ).runUntil(async () => {
+      const handle = await scenario.start(env, req);
+      const view = await status(handle, 'Approved');
+      assert.deepEqual([view.balanceBefore, view.balanceAfter], [25, 20]);
+      assert.deepEqual(scenario.take(), { emails: ['leave_approved→ella'], events: ['leave.approved'] });
+      assert.equal(await scenario.store.balance('ella', leaveYear(req)), 20);
+      await handle.result();
+      await captureHistory(handle, 'leave-within-balance');
+    });
+    assert.deepEqual(scenario.take(), { emails: [], events: [] }, 'nothing more once the leave started');
+  });
+
+  it('two days below zero, approved by her manager; deducted from next year when it starts (months skipped)', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(27);
+    await (
+      await scenario.worker(env)
+    ).runUntil(async () => {
+      const handle = await scenario.start(env, req);
+      const pending = await status(handle, 'PendingApproval');
+      assert.deepEqual(pending.approvers, ['mia']);
+      assert.deepEqual(scenario.take(), {
+        emails: ['leave_approval_requested→mia'],
+        events: ['leave.requested'],
+      });
+      await handle.signal(approveLeaveSignal, { approverId: 'mia', note: 'fine' });
+      const approved = await status(handle, 'Approved');
+      assert.equal(approved.balanceAfter, -2);
+      assert.deepEqual(scenario.take(), { emails: ['leave_approved→ella'], events: ['leave.approved'] });
+      const final = await handle.result();
+      await captureHistory(handle, 'leave-negative-deducted-at-year-start');
+      assert.deepEqual(final.negativeBalance, {
+        days: 2,
+        settlement: 'deducted_at_year_start',
+        settlesAt: `${leaveYear(req) + 1}-01-01T00:00:00.000Z`,
+      });
+      assert.ok(
+        Date.parse(final.updatedAt) >= Date.parse(final.negativeBalance.settlesAt),
+        'only when the year started',
+      );
+    });
+    assert.deepEqual(scenario.take(), { emails: ['leave_deducted→ella'], events: ['leave.deducted'] });
+    assert.equal(await scenario.store.balance('ella', leaveYear(req)), 0);
+    assert.equal(await scenario.store.balance('ella', leaveYear(req) + 1), 23, "next year's 25 less 2");
+  });
+
+  it('three below zero: refused for her manager with the reason, then approved by the VP', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(28);
+    await (
+      await scenario.worker(env)
+    ).runUntil(async () => {
+      const handle = await scenario.start(env, req);
+      const pending = await status(handle, 'PendingApproval');
+      assert.deepEqual(
+        pending.approvers,
+        ['mia', 'vera'],
+        'the manager and the nearest approver with the authority',
+      );
+      await handle.signal(approveLeaveSignal, { approverId: 'mia' });
+      const still = await status(handle, 'PendingApproval');
+      assert.deepEqual(
+        still.decisions.map((d) => [d.by, d.decision, d.reason]),
+        [
+          [
+            'mia',
+            'refused',
+            'approving would take the balance to -3 days; a manager may allow down to -2 days',
+          ],
+        ],
+      );
+      await handle.signal(approveLeaveSignal, { approverId: 'vera' });
+      const approved = await status(handle, 'Approved');
+      assert.equal(approved.balanceAfter, -3);
+      await handle.signal(withdrawLeaveSignal, { by: 'ella' });
+      await status(handle, 'Withdrawn');
+      await captureHistory(handle, 'leave-refused-then-vp-approved-withdrawn');
+    });
+    assert.equal(await scenario.store.balance('ella', leaveYear(req)), 25, 'withdrawn: the days are back');
+  });
+
+  it('six below zero: refused by everyone in the chain, and by a manager outside it; expires when the leave starts', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(31, 3);
+    await (
+      await scenario.worker(env)
+    ).runUntil(async () => {
+      const handle = await scenario.start(env, req);
+      const pending = await status(handle, 'PendingApproval');
+      assert.deepEqual(pending.approvers, ['mia'], 'nobody has the authority: the manager is asked');
+      for (const approverId of ['mia', 'vera', 'max'])
+        await handle.signal(approveLeaveSignal, { approverId });
+      const still = await status(handle, 'PendingApproval');
+      assert.deepEqual(
+        still.decisions.map((d) => [d.by, d.decision]),
+        [
+          ['mia', 'refused'],
+          ['vera', 'refused'],
+          ['max', 'refused'],
+        ],
+      );
+      assert.match(still.decisions[2]!.reason!, /not in the employee's manager chain/);
+      const final = await handle.result();
+      assert.equal(final.status, 'Expired');
+    });
+    assert.equal(await scenario.store.balance('ella', leaveYear(req)), 25);
+  });
+
+  it('nobody decides: the approver is reminded every two days, then the request expires on the start date', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(27, 5);
+    await (
+      await scenario.worker(env)
+    ).runUntil(async () => {
+      const handle = await scenario.start(env, req);
+      await status(handle, 'PendingApproval');
+      scenario.take();
+      const final = await handle.result();
+      await captureHistory(handle, 'leave-reminded-then-expired');
+      assert.equal(final.status, 'Expired');
+      assert.equal(final.remindersSent, 2, 'at two and four days; the leave starts on the fifth');
+      assert.equal(final.updatedAt.slice(0, 10), req.startDate);
+    });
+    assert.deepEqual(scenario.take(), {
+      emails: ['leave_approval_reminder→mia', 'leave_approval_reminder→mia', 'leave_expired→ella'],
+      events: ['leave.expired'],
+    });
+  });
+
+  it('a rejection ends the request', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(27);
+    await (
+      await scenario.worker(env)
+    ).runUntil(async () => {
+      const handle = await scenario.start(env, req);
+      await status(handle, 'PendingApproval');
+      scenario.take();
+      await handle.signal(rejectLeaveSignal, { approverId: 'mia', note: 'busy month' });
+      const final = await handle.result();
+      assert.equal(final.status, 'Rejected');
+    });
+    assert.deepEqual(scenario.take(), { emails: ['leave_rejected→ella'], events: ['leave.rejected'] });
+  });
+
+  it('withdrawn before it starts: Withdrawn, the reservation released', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(5);
+    await (
+      await scenario.worker(env)
+    ).runUntil(async () => {
+      const handle = await scenario.start(env, req);
+      await status(handle, 'Approved');
+      assert.equal(await scenario.store.balance('ella', leaveYear(req)), 20);
+      await handle.signal(withdrawLeaveSignal, { by: 'ella' });
+      const final = await handle.result();
+      assert.equal(final.status, 'Withdrawn');
+      assert.equal(final.withdrawnBy, 'ella');
+    });
+    assert.equal(await scenario.store.balance('ella', leaveYear(req)), 25);
+    assert.deepEqual(
+      (await scenario.store.entries('ella')).map((e) => e.kind),
+      ['grant', 'reservation', 'release'],
+    );
+  });
+
+  it('terminated after the leave, before the year starts: the value comes off the final paycheck, no year-start deduction', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(27, 2);
+    await (
+      await scenario.worker(env)
+    ).runUntil(async () => {
+      const handle = await scenario.start(env, req);
+      await status(handle, 'PendingApproval');
+      await handle.signal(approveLeaveSignal, { approverId: 'mia' });
+      await status(handle, 'Approved');
+      await env.sleep('5 days'); // the leave has started; the year has not ended
+      const told = await scenario.terminate(env, 'ella', req.startDate);
+      assert.deepEqual(told, [req.requestId], 'the open process heard of it');
+      const final = await handle.result();
+      await captureHistory(handle, 'leave-negative-paycheck-on-termination');
+      assert.deepEqual(final.negativeBalance, { days: 2, settlement: 'paycheck', paycheckAmount: 50_000 });
+    });
+    const { events } = scenario.take();
+    assert.ok(events.includes('leave.paycheck_deduction'));
+    assert.ok(!events.includes('leave.deducted'));
+    assert.equal(await scenario.store.balance('ella', leaveYear(req) + 1), 25, 'next year untouched');
+    assert.equal((await scenario.store.getEmployee('ella'))?.lastDay, req.startDate);
+  });
+
+  it('terminated after the year-start deduction: nothing more', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(27);
+    await (
+      await scenario.worker(env)
+    ).runUntil(async () => {
+      const handle = await scenario.start(env, req);
+      await status(handle, 'PendingApproval');
+      await handle.signal(approveLeaveSignal, { approverId: 'mia' });
+      await handle.result();
+      scenario.take();
+      assert.deepEqual(await scenario.terminate(env, 'ella', `${leaveYear(req) + 1}-02-01`), []);
+    });
+    assert.deepEqual(scenario.take(), { emails: [], events: [] });
+    const kinds = (await scenario.store.entries('ella')).map((e) => e.kind);
+    assert.ok(kinds.includes('deduction'));
+    assert.ok(!kinds.includes('paycheck_deduction'));
+  });
+});
