@@ -1,9 +1,10 @@
 /** The HTTP API as an express app, built from its clients so tests can start it on any port. */
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
-import type { OrderStore } from '../store';
+import type { LeaveStore, OrderStore } from '../store';
 import { authenticate } from './auth';
 import { errorHandler, HttpError } from './errors';
+import { leaveRouter } from './leave';
 import { ordersRouter } from './orders';
 
 export interface AppDeps {
@@ -11,6 +12,8 @@ export interface AppDeps {
   store: OrderStore;
   taskQueue: string;
   jwtSecret: string;
+  /** The leave part of the contract; without it those routes answer 404. */
+  leave?: { store: LeaveStore; yearStart: string };
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -55,6 +58,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
   app.use(authenticate(deps.jwtSecret));
   app.use(ordersRouter({ client: deps.client, store: deps.store, taskQueue: deps.taskQueue }));
+  if (deps.leave) {
+    app.use(
+      leaveRouter({
+        client: deps.client,
+        leaveStore: deps.leave.store,
+        taskQueue: deps.taskQueue,
+        yearStart: deps.leave.yearStart,
+      }),
+    );
+  }
   app.use((req, _res, next) =>
     next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)),
   );

@@ -8,16 +8,23 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { connectionOptions } from '../config/temporal';
-import { openOrderStore } from '../store';
+import { openLeaveStore, openOrderStore } from '../store';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const { secret, source } = resolveJwtSecret(config);
   const store = openOrderStore(config);
+  const leaveStore = openLeaveStore(config);
   const connection = await Connection.connect(connectionOptions(config.temporal));
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const app = createApp({ client, store, taskQueue: config.temporal.taskQueue, jwtSecret: secret });
+  const app = createApp({
+    client,
+    store,
+    taskQueue: config.temporal.taskQueue,
+    jwtSecret: secret,
+    leave: { store: leaveStore, yearStart: config.leave.yearStart },
+  });
 
   const server = app.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;
@@ -30,7 +37,9 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`[api] ${signal}: finishing requests in flight, then stopping`);
     server.close(() => {
-      void Promise.allSettled([connection.close(), store.close()]).then(() => process.exit(0));
+      void Promise.allSettled([connection.close(), store.close(), leaveStore.close()]).then(() =>
+        process.exit(0),
+      );
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();
