@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
-import { signToken } from '../../api/auth';
+import { signToken, type Role } from '../../api/auth';
 import { startFakeSendGrid, type FakeServer } from '../helpers/http-fakes';
 import { freePort, startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
 
@@ -57,6 +57,8 @@ describe('the stack as npm start runs it', () => {
     await channel.assertExchange('commerce', 'topic', { durable: true });
     queue = (await channel.assertQueue('', { exclusive: true })).queue;
     await channel.bindQueue(queue, 'commerce', 'order.#');
+    await channel.assertExchange('people', 'topic', { durable: true });
+    await channel.bindQueue(queue, 'people', 'leave.#');
     apiPort = await freePort();
     const inherited = { ...process.env };
     delete inherited.TEMPORAL_ADDRESS;
@@ -72,6 +74,7 @@ describe('the stack as npm start runs it', () => {
       SENDGRID_BASE_URL: sendgrid.url,
       AMQP_URL: amqpUrl,
       ORDER_REMORSE_WINDOW: '3s',
+      LEAVE_REMINDER_AFTER: '2s',
     };
   });
 
@@ -116,8 +119,9 @@ describe('the stack as npm start runs it', () => {
     method: string,
     url: string,
     body?: unknown,
+    as: { role: Role; sub: string } = { role: method === 'GET' ? 'support' : 'storefront', sub: 'e2e' },
   ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const token = await signToken(SECRET, { role: method === 'GET' ? 'support' : 'storefront', sub: 'e2e' });
+    const token = await signToken(SECRET, as);
     const response = await fetch(`http://127.0.0.1:${apiPort}${url}`, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -216,6 +220,55 @@ describe('the stack as npm start runs it', () => {
       (m) => m.fields.routingKey,
     );
     assert.deepEqual(keys.sort(), ['order.cancelled', 'order.received'], 'never order.accepted');
+  });
+
+  it('leave over HTTP: the sample organisation is loaded; a request beyond the balance reminds its approver, then is approved', async () => {
+    assert.match(output, /loaded the sample organisation/);
+    const startDate = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const placed = await api(
+      'POST',
+      '/leave-requests',
+      { days: 27, startDate },
+      { role: 'employee', sub: 'ella' },
+    );
+    assert.equal(placed.status, 202, JSON.stringify(placed.body));
+    assert.equal(placed.body.status, 'PendingApproval');
+    const id = String(placed.body.requestId);
+
+    // LEAVE_REMINDER_AFTER is 2 s here: Mia is asked, then reminded, through SendGrid.
+    const toMia = (kind: string) =>
+      sendgrid.requests.filter((r) => r.body.includes('mia@example.com') && r.body.includes(kind));
+    for (let i = 0; i < 100 && toMia('Reminder').length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.equal(toMia('Leave to approve').length, 1, 'Mia was asked once');
+    assert.ok(toMia('Reminder').length >= 1, 'and reminded');
+
+    const approved = await api(
+      'POST',
+      `/leave-requests/${id}/approve`,
+      { note: 'fine' },
+      { role: 'manager', sub: 'mia' },
+    );
+    assert.equal(approved.status, 202);
+    let view: Record<string, unknown> = {};
+    for (let i = 0; i < 100 && view.status !== 'Approved'; i++) {
+      view = (await api('GET', `/leave-requests/${id}`, undefined, { role: 'employee', sub: 'ella' })).body;
+      if (view.status !== 'Approved') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(view.status, 'Approved', JSON.stringify(view));
+    assert.equal(view.balanceAfter, -2);
+    const keys = (await eventsFor(id, ['leave.requested', 'leave.approved'])).map((m) => m.fields.routingKey);
+    assert.deepEqual(keys.sort(), ['leave.approved', 'leave.requested']);
+    const balance = await api(
+      'GET',
+      `/employees/ella/leave-balance?leaveYear=${startDate.slice(0, 4)}`,
+      undefined,
+      {
+        role: 'hr',
+        sub: 'hana',
+      },
+    );
+    assert.equal(balance.body.balance, -2);
   });
 
   it('keeps the orders across a restart on the same data folder', async () => {

@@ -1,5 +1,5 @@
 /**
- * Replays the stored histories of real order runs against the current workflow code: a change
+ * Replays the stored histories of real order and leave runs against the current workflow code: a change
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
  * (`before-acceptance/`): they stand for orders started by that version and still open.
@@ -55,12 +55,17 @@ describe('replay of stored histories', () => {
   it('has histories from before acceptance and from the current code', () => {
     assert.ok(legacy.length >= 4, `expected the before-acceptance histories, found ${legacy.length}`);
     assert.ok(current.length >= 8, `expected current histories, found ${current.length}`);
+    assert.ok(
+      current.filter((f) => f.startsWith('leave-')).length >= 5,
+      'expected leave histories (leave-*.json)',
+    );
   });
 
   it('covers both sides of the acceptance patch', () => {
     for (const file of legacy) assert.equal(hasAcceptancePatch(file), false, `${file} predates the patch`);
-    for (const file of current)
+    for (const file of current.filter((f) => !f.startsWith('leave-'))) {
       assert.equal(hasAcceptancePatch(file), true, `${file} was taken with the patch`);
+    }
   });
 
   for (const file of files) {
