@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { LeaveSettings } from '../config/settings';
-import { leaveYearOf, nearestApprover, withinBalance } from '../domain/leave';
+import { leaveYearOf, nearestApprover } from '../domain/leave';
 import type { Employee, LeaveStore } from '../store/leave-store';
 import { leaveEmailContent } from './email-templates';
 import type { EventPublisher, Mailer } from './ports';
@@ -78,7 +78,7 @@ export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities 
       );
       const approvers = await Promise.all(ids.map(async (id) => person(await employeeOrFail(id))));
       return {
-        status: withinBalance(result.balance, request.days) ? 'Approved' : 'PendingApproval',
+        status: 'PendingApproval',
         leaveYear,
         balanceBefore: result.balance,
         employee: person(employee),
