@@ -86,6 +86,16 @@ class LeaveScenario {
     });
   }
 
+  /** Runs `body` with a worker for this scenario and the request's workflow started. */
+  async run<T>(
+    env: TestWorkflowEnvironment,
+    request: LeaveRequest,
+    body: (handle: WorkflowHandle<typeof leaveRequestWorkflow>) => Promise<T>,
+  ): Promise<T> {
+    const worker = await this.worker(env);
+    return worker.runUntil(async () => body(await this.start(env, request)));
+  }
+
   /** Emails since the last call, as `kind→person`, sorted; events likewise by type. */
   take(): { emails: string[]; events: string[] } {
     const emails = this.sent.splice(0).map((m) => `${m.kind}→${m.to}`);
@@ -133,10 +143,7 @@ describe('annual leave', () => {
   it('within the balance: approved at once, the days reserved, Ella told, leave.approved', async () => {
     const scenario = new LeaveScenario();
     const req = await request(5);
-    await (
-      await scenario.worker(env)
-    ).runUntil(async () => {
-      const handle = await scenario.start(env, req);
+    await scenario.run(env, req, async (handle) => {
       const view = await status(handle, 'Approved');
       assert.deepEqual([view.balanceBefore, view.balanceAfter], [25, 20]);
       assert.deepEqual(scenario.take(), { emails: ['leave_approved→ella'], events: ['leave.approved'] });
@@ -150,10 +157,7 @@ describe('annual leave', () => {
   it('two days below zero, approved by her manager; deducted from next year when it starts (months skipped)', async () => {
     const scenario = new LeaveScenario();
     const req = await request(27);
-    await (
-      await scenario.worker(env)
-    ).runUntil(async () => {
-      const handle = await scenario.start(env, req);
+    await scenario.run(env, req, async (handle) => {
       const pending = await status(handle, 'PendingApproval');
       assert.deepEqual(pending.approvers, ['mia']);
       assert.deepEqual(scenario.take(), {
@@ -184,10 +188,7 @@ describe('annual leave', () => {
   it('three below zero: refused for her manager with the reason, then approved by the VP', async () => {
     const scenario = new LeaveScenario();
     const req = await request(28);
-    await (
-      await scenario.worker(env)
-    ).runUntil(async () => {
-      const handle = await scenario.start(env, req);
+    await scenario.run(env, req, async (handle) => {
       const pending = await status(handle, 'PendingApproval');
       assert.deepEqual(
         pending.approvers,
@@ -219,10 +220,7 @@ describe('annual leave', () => {
   it('six below zero: refused by everyone in the chain, and by a manager outside it; expires when the leave starts', async () => {
     const scenario = new LeaveScenario();
     const req = await request(31, 3);
-    await (
-      await scenario.worker(env)
-    ).runUntil(async () => {
-      const handle = await scenario.start(env, req);
+    await scenario.run(env, req, async (handle) => {
       const pending = await status(handle, 'PendingApproval');
       assert.deepEqual(pending.approvers, ['mia'], 'nobody has the authority: the manager is asked');
       for (const approverId of ['mia', 'vera', 'max'])
@@ -246,10 +244,7 @@ describe('annual leave', () => {
   it('nobody decides: the approver is reminded every two days, then the request expires on the start date', async () => {
     const scenario = new LeaveScenario();
     const req = await request(27, 5);
-    await (
-      await scenario.worker(env)
-    ).runUntil(async () => {
-      const handle = await scenario.start(env, req);
+    await scenario.run(env, req, async (handle) => {
       await status(handle, 'PendingApproval');
       scenario.take();
       const final = await handle.result();
@@ -267,10 +262,7 @@ describe('annual leave', () => {
   it('a rejection ends the request', async () => {
     const scenario = new LeaveScenario();
     const req = await request(27);
-    await (
-      await scenario.worker(env)
-    ).runUntil(async () => {
-      const handle = await scenario.start(env, req);
+    await scenario.run(env, req, async (handle) => {
       await status(handle, 'PendingApproval');
       scenario.take();
       await handle.signal(rejectLeaveSignal, { approverId: 'mia', note: 'busy month' });
@@ -283,10 +275,7 @@ describe('annual leave', () => {
   it('withdrawn before it starts: Withdrawn, the reservation released', async () => {
     const scenario = new LeaveScenario();
     const req = await request(5);
-    await (
-      await scenario.worker(env)
-    ).runUntil(async () => {
-      const handle = await scenario.start(env, req);
+    await scenario.run(env, req, async (handle) => {
       await status(handle, 'Approved');
       assert.equal(await scenario.store.balance('ella', leaveYear(req)), 20);
       await handle.signal(withdrawLeaveSignal, { by: 'ella' });
@@ -304,10 +293,7 @@ describe('annual leave', () => {
   it('terminated after the leave, before the year starts: the value comes off the final paycheck, no year-start deduction', async () => {
     const scenario = new LeaveScenario();
     const req = await request(27, 2);
-    await (
-      await scenario.worker(env)
-    ).runUntil(async () => {
-      const handle = await scenario.start(env, req);
+    await scenario.run(env, req, async (handle) => {
       await status(handle, 'PendingApproval');
       await handle.signal(approveLeaveSignal, { approverId: 'mia' });
       await status(handle, 'Approved');
@@ -328,10 +314,7 @@ describe('annual leave', () => {
   it('terminated after the year-start deduction: nothing more', async () => {
     const scenario = new LeaveScenario();
     const req = await request(27);
-    await (
-      await scenario.worker(env)
-    ).runUntil(async () => {
-      const handle = await scenario.start(env, req);
+    await scenario.run(env, req, async (handle) => {
       await status(handle, 'PendingApproval');
       await handle.signal(approveLeaveSignal, { approverId: 'mia' });
       await handle.result();
