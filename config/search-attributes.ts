@@ -6,8 +6,10 @@
  */
 import { temporal } from '@temporalio/proto';
 import {
+  customerIdSearchAttribute,
   employeeIdSearchAttribute,
   leaveStatusSearchAttribute,
+  orderIdSearchAttribute,
   orderStatusSearchAttribute,
 } from '../workflows/definitions';
 
@@ -19,6 +21,8 @@ export const SEARCH_ATTRIBUTES: Record<
   { type: temporal.api.enums.v1.IndexedValueType; cli: string }
 > = {
   [orderStatusSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
+  [orderIdSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
+  [customerIdSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
   [leaveStatusSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
   [employeeIdSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
 };

@@ -53,6 +53,8 @@ export const orderStatusSearchAttribute = defineSearchAttributeKey(
   'OrderStatus',
   SearchAttributeType.KEYWORD,
 );
+export const orderIdSearchAttribute = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
+export const customerIdSearchAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 
 /** The workflow id of an order: derived from the order id, so a repeated click is the same order. */
 export function checkoutWorkflowId(orderId: string): string {

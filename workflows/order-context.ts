@@ -16,7 +16,7 @@ import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../act
 import type { CheckoutSettings } from '../config/settings';
 import { orderEventMessageId } from '../domain/keys';
 import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
-import { orderStatusSearchAttribute } from './definitions';
+import { customerIdSearchAttribute, orderIdSearchAttribute, orderStatusSearchAttribute } from './definitions';
 
 /** Bookkeeping in our own database: retried until it succeeds. */
 export const store = proxyActivities<CheckoutActivities>({
@@ -67,8 +67,14 @@ export class OrderContext {
     view.status = status;
     view.updatedAt = this.now();
     this.version += 1;
-    if (this.keepsSearchAttributes)
-      upsertSearchAttributes([{ key: orderStatusSearchAttribute, value: status }]);
+    if (this.keepsSearchAttributes) {
+      // One upsert (one command) per status change, carrying the order's ids with its status.
+      upsertSearchAttributes([
+        { key: orderStatusSearchAttribute, value: status },
+        { key: orderIdSearchAttribute, value: order.orderId },
+        { key: customerIdSearchAttribute, value: order.customer.id },
+      ]);
+    }
     const record = {
       orderId: order.orderId,
       status,

@@ -25,7 +25,11 @@ import type { CheckoutSettings } from '../../config/settings';
 import type { OrderView } from '../../domain/order';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import type { OrderStore } from '../../store';
-import { orderStatusSearchAttribute } from '../../workflows/definitions';
+import {
+  customerIdSearchAttribute,
+  orderIdSearchAttribute,
+  orderStatusSearchAttribute,
+} from '../../workflows/definitions';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
@@ -227,6 +231,8 @@ describe('orders API', () => {
       if (!found.includes('order-ui-1')) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(found.includes('order-ui-1'), `OrderStatus = "Paid" lists the order: ${found.join(', ')}`);
+    assert.equal(description.typedSearchAttributes.get(orderIdSearchAttribute), 'ui-1');
+    assert.equal(description.typedSearchAttributes.get(customerIdSearchAttribute), 'cust-1');
   });
 
   it('makes an order id when the storefront gives none', async () => {

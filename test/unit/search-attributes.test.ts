@@ -11,6 +11,15 @@ import {
 const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_INT: INT } =
   temporal.api.enums.v1.IndexedValueType;
 
+/** Every attribute the workflows keep, as a namespace that has them all would list them. */
+const ALL = {
+  OrderStatus: KEYWORD,
+  OrderId: KEYWORD,
+  CustomerId: KEYWORD,
+  LeaveStatus: KEYWORD,
+  EmployeeId: KEYWORD,
+};
+
 function operator(
   existing: Record<string, number> | 'unimplemented',
   add: (attrs: Record<string, number>) => Promise<void> = async () => undefined,
@@ -34,23 +43,26 @@ function operator(
 describe('search attributes', () => {
   it('adds the missing ones as keywords', async () => {
     const conn = operator({ Other: INT, EmployeeId: KEYWORD });
-    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), ['OrderStatus', 'LeaveStatus']);
-    assert.deepEqual(conn.added, [{ OrderStatus: KEYWORD, LeaveStatus: KEYWORD }]);
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), [
+      'OrderStatus',
+      'OrderId',
+      'CustomerId',
+      'LeaveStatus',
+    ]);
+    assert.deepEqual(conn.added, [
+      { OrderStatus: KEYWORD, OrderId: KEYWORD, CustomerId: KEYWORD, LeaveStatus: KEYWORD },
+    ]);
   });
 
   it('adds nothing when they are there', async () => {
-    const conn = operator({ OrderStatus: KEYWORD, LeaveStatus: KEYWORD, EmployeeId: KEYWORD });
+    const conn = operator(ALL);
     assert.deepEqual(await ensureSearchAttributes(conn, 'default'), []);
     assert.deepEqual(conn.added, []);
   });
 
   it('adds them on a server that cannot list them (the time-skipping test server)', async () => {
     const conn = operator('unimplemented');
-    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), [
-      'OrderStatus',
-      'LeaveStatus',
-      'EmployeeId',
-    ]);
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), Object.keys(ALL));
   });
 
   it('refuses an attribute of the wrong type', async () => {
@@ -64,7 +76,9 @@ describe('search attributes', () => {
   });
 
   it('tells the operator the command to run when it may not add them', async () => {
-    const conn = operator({ LeaveStatus: KEYWORD, EmployeeId: KEYWORD }, async () => {
+    const others: Record<string, number> = { ...ALL };
+    delete others.OrderStatus;
+    const conn = operator(others, async () => {
       throw new Error('PermissionDenied');
     });
     const err = await ensureSearchAttributes(conn, 'shop').catch((e: unknown) => e);
