@@ -9,6 +9,7 @@ import { createAdapters } from './activities/adapters';
 import { loadConfig } from './config/settings';
 import { ensureSearchAttributes } from './config/search-attributes';
 import { connectionOptions } from './config/temporal';
+import { workflowCode } from './config/workflow-code';
 import { openLeaveStore, openOrderStore } from './store';
 
 async function main(): Promise<void> {
@@ -22,11 +23,14 @@ async function main(): Promise<void> {
   try {
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (added.length) console.log(`[worker] registered search attributes ${added.join(', ')}`);
+    const code = workflowCode();
+    console.log(`[worker] workflow code: ${code.description}`);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      workflowsPath: require.resolve('./workflows'),
+      ...code.options,
+      ...definedOnly(config.worker),
       activities: {
         ...createActivities({
           store,
@@ -55,6 +59,11 @@ async function main(): Promise<void> {
     await leaveStore.close();
     await connection.close();
   }
+}
+
+/** Tuning the environment left unset keeps the SDK's default. */
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 main().catch((err: unknown) => {

@@ -27,6 +27,16 @@ export interface LeaveSettings {
   yearStart: string;
 }
 
+/** Worker tuning; unset values keep the SDK's defaults. */
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
+  maxConcurrentWorkflowTaskPolls?: number;
+  maxConcurrentActivityTaskPolls?: number;
+}
+
 export interface TemporalSettings {
   /** Unset: `npm start` runs a local dev server on `port`. */
   address?: string;
@@ -49,6 +59,7 @@ export interface AppConfig {
   auth: { jwtSecret?: string };
   checkout: CheckoutSettings;
   leave: LeaveSettings;
+  worker: WorkerTuning;
   stripe: { secretKey?: string; apiBase?: string };
   sendgrid: { apiKey?: string; baseUrl?: string; fromEmail: string };
   amqp: { url?: string };
@@ -98,6 +109,10 @@ function yearStart(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  return text(env, name) === undefined ? undefined : integer(env, name, min, min, max);
+}
+
 function url(env: Env, name: string): string | undefined {
   const value = text(env, name);
   if (value === undefined) return undefined;
@@ -143,6 +158,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
     leave: {
       reminderAfterMs: duration(env, 'LEAVE_REMINDER_AFTER', '2 days'),
       yearStart: yearStart(env, 'LEAVE_YEAR_START', '01-01'),
+    },
+    worker: {
+      maxCachedWorkflows: optionalInteger(env, 'WORKER_MAX_CACHED_WORKFLOWS', 0, 100_000),
+      maxConcurrentWorkflowTaskExecutions: optionalInteger(
+        env,
+        'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+        2,
+        10_000,
+      ),
+      maxConcurrentActivityTaskExecutions: optionalInteger(
+        env,
+        'WORKER_MAX_CONCURRENT_ACTIVITIES',
+        1,
+        10_000,
+      ),
+      maxConcurrentLocalActivityExecutions: optionalInteger(
+        env,
+        'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES',
+        1,
+        10_000,
+      ),
+      maxConcurrentWorkflowTaskPolls: optionalInteger(env, 'WORKER_WORKFLOW_POLLERS', 2, 1_000),
+      maxConcurrentActivityTaskPolls: optionalInteger(env, 'WORKER_ACTIVITY_POLLERS', 1, 1_000),
     },
     stripe: { secretKey: text(env, 'STRIPE_SECRET_KEY'), apiBase: url(env, 'STRIPE_API_BASE') },
     sendgrid: {

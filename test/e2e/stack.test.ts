@@ -6,7 +6,7 @@
  * its window is never charged; and after a restart on the same data folder the orders are still there.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -269,6 +269,21 @@ describe('the stack as npm start runs it', () => {
       },
     );
     assert.equal(balance.body.balance, -2);
+  });
+
+  it('npm run replay fetches an order from the running server and replays it against this code', async () => {
+    const run = (id: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', id], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+      });
+    const ok = run('order-e2e-1');
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /order-e2e-1: replays cleanly; the current code would carry it on/);
+    const missing = run('order-nobody');
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /no workflow order-nobody/);
   });
 
   it('keeps the orders across a restart on the same data folder', async () => {

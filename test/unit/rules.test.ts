@@ -139,3 +139,20 @@ describe('customer emails', () => {
     );
   });
 });
+
+describe('worker tuning', () => {
+  it("keeps the SDK's defaults unless told, and refuses nonsense naming the variable", () => {
+    assert.deepEqual(
+      Object.values(loadConfig({}).worker).filter((v) => v !== undefined),
+      [],
+    );
+    const tuned = loadConfig({
+      WORKER_MAX_CACHED_WORKFLOWS: '500',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
+    }).worker;
+    assert.equal(tuned.maxCachedWorkflows, 500);
+    assert.equal(tuned.maxConcurrentActivityTaskExecutions, 50);
+    assert.throws(() => loadConfig({ WORKER_WORKFLOW_POLLERS: '1' }), /WORKER_WORKFLOW_POLLERS/);
+    assert.throws(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'lots' }), /WORKER_MAX_CACHED_WORKFLOWS/);
+  });
+});

@@ -1,0 +1,31 @@
+/**
+ * Where a worker gets the workflow code. Compiled (`node dist/worker.js`, as the production image
+ * runs it): the bundle `npm run build` wrote beside it, so it starts without bundling. From the
+ * TypeScript sources (`npm start`, `npm run worker`, `npm run replay`): the sources, bundled at
+ * start, so a stale bundle never runs in development.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ReplayWorkerOptions } from '@temporalio/worker';
+
+/** `dist/workflow-bundle.js`, seen from the compiled `dist/config/`. */
+const COMPILED_BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
+const RUNNING_COMPILED = __filename.endsWith('.js');
+
+export function workflowCode(bundlePath = RUNNING_COMPILED ? COMPILED_BUNDLE_PATH : undefined): {
+  options: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  description: string;
+} {
+  if (bundlePath && fs.existsSync(bundlePath)) {
+    const size = fs.statSync(bundlePath).size;
+    return {
+      options: { workflowBundle: { codePath: bundlePath } },
+      description: `the prebuilt bundle ${bundlePath} (${(size / 1024).toFixed(0)} KiB)`,
+    };
+  }
+  return {
+    options: { workflowsPath: require.resolve('../workflows') },
+    description:
+      'the workflow sources (bundled now; `npm run build` prebuilds them for `node dist/worker.js`)',
+  };
+}
