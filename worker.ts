@@ -2,10 +2,11 @@
  * The worker: a thin composition root. Reads configuration once, builds the adapters and the
  * store, and runs the workflows and activities on the task queue until SIGINT/SIGTERM.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createLeaveActivities } from './activities/leave';
 import { createAdapters } from './activities/adapters';
+import { createLogger } from './config/logging';
 import { loadConfig } from './config/settings';
 import { ensureSearchAttributes } from './config/search-attributes';
 import { connectionOptions } from './config/temporal';
@@ -14,17 +15,31 @@ import { openLeaveStore, openOrderStore } from './store';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger(config.log, 'worker');
+  // One logger for everything the worker says, the SDK's core included; workflow logs arrive
+  // here replay-aware, with their workflow and run ids.
+  Runtime.install({
+    logger,
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      metrics: config.workerMetricsAddress
+        ? { prometheus: { bindAddress: config.workerMetricsAddress } }
+        : undefined,
+    },
+  });
+  if (config.workerMetricsAddress)
+    logger.info(`SDK metrics for Prometheus on http://${config.workerMetricsAddress}/metrics`);
   const store = openOrderStore(config);
   const leaveStore = openLeaveStore(config);
   const adapters = createAdapters(config);
-  for (const line of adapters.summary) console.log(`[worker] ${line}`);
+  for (const line of adapters.summary) logger.info(line);
 
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   try {
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
-    if (added.length) console.log(`[worker] registered search attributes ${added.join(', ')}`);
+    if (added.length) logger.info(`registered search attributes ${added.join(', ')}`);
     const code = workflowCode();
-    console.log(`[worker] workflow code: ${code.description}`);
+    logger.info(`workflow code: ${code.description}`);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
@@ -49,8 +64,8 @@ async function main(): Promise<void> {
         }),
       },
     });
-    console.log(
-      `[worker] polling task queue "${config.temporal.taskQueue}" on ${connectionOptions(config.temporal).address}`,
+    logger.info(
+      `polling task queue "${config.temporal.taskQueue}" on ${connectionOptions(config.temporal).address}`,
     );
     await worker.run();
   } finally {
@@ -67,6 +82,11 @@ function definedOnly<T extends object>(values: T): Partial<T> {
 }
 
 main().catch((err: unknown) => {
-  console.error('[worker] stopped:', err);
+  createLogger(
+    { level: 'ERROR', format: process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json' },
+    'worker',
+  ).error('stopped', {
+    error: err instanceof Error ? err : String(err),
+  });
   process.exit(1);
 });

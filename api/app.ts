@@ -5,6 +5,7 @@ import type { LeaveStore, OrderStore } from '../store';
 import { authenticate } from './auth';
 import { errorHandler, HttpError } from './errors';
 import { leaveRouter } from './leave';
+import { HttpMetrics } from './metrics';
 import { ordersRouter } from './orders';
 
 export interface AppDeps {
@@ -35,6 +36,12 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
+  const metrics = new HttpMetrics();
+  app.use(metrics.middleware());
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(metrics.exposition());
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -50,6 +57,14 @@ export function createApp(deps: AppDeps): Express {
         () => (checks.store = 'ok'),
         (err: unknown) => (checks.store = `unreachable: ${(err as Error).message}`),
       ),
+      ...(deps.leave
+        ? [
+            withTimeout(deps.leave.store.ping(), 2000, 'the leave ledger').then(
+              () => (checks.leaveLedger = 'ok'),
+              (err: unknown) => (checks.leaveLedger = `unreachable: ${(err as Error).message}`),
+            ),
+          ]
+        : []),
     ]);
     const ready = Object.values(checks).every((value) => value === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });

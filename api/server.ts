@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { createLogger } from '../config/logging';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { connectionOptions } from '../config/temporal';
@@ -13,6 +14,7 @@ import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger(config.log, 'api');
   const { secret, source } = resolveJwtSecret(config);
   const store = openOrderStore(config);
   const leaveStore = openLeaveStore(config);
@@ -23,19 +25,20 @@ async function main(): Promise<void> {
     store,
     taskQueue: config.temporal.taskQueue,
     jwtSecret: secret,
+    log: (message, err) => logger.error(message, { error: err instanceof Error ? err : String(err) }),
     leave: { store: leaveStore, yearStart: config.leave.yearStart },
   });
 
   const server = app.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;
-    console.log(`[api] listening on http://127.0.0.1:${port} (tokens signed with the ${source})`);
+    logger.info(`listening on http://127.0.0.1:${port} (tokens signed with the ${source})`);
   });
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    console.log(`[api] ${signal}: finishing requests in flight, then stopping`);
+    logger.info(`${signal}: finishing requests in flight, then stopping`);
     server.close(() => {
       void Promise.allSettled([connection.close(), store.close(), leaveStore.close()]).then(() =>
         process.exit(0),
@@ -49,6 +52,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('[api] could not start:', err);
+  createLogger(
+    { level: 'ERROR', format: process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json' },
+    'api',
+  ).error('could not start', {
+    error: err instanceof Error ? err : String(err),
+  });
   process.exit(1);
 });

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseYearStart } from '../domain/leave';
 import { parseDuration } from './durations';
+import { LOG_LEVELS, type LogSettings } from './logging';
 
 /** The business timings and limits the checkout workflow follows (DOMAIN.md). */
 export interface CheckoutSettings {
@@ -54,6 +55,9 @@ export interface TemporalSettings {
 
 export interface AppConfig {
   port: number;
+  log: LogSettings;
+  /** Where the worker serves the SDK's Prometheus metrics (`host:port`); unset: off. */
+  workerMetricsAddress?: string;
   dataDir: string;
   temporal: TemporalSettings;
   auth: { jwtSecret?: string };
@@ -113,6 +117,22 @@ function optionalInteger(env: Env, name: string, min: number, max: number): numb
   return text(env, name) === undefined ? undefined : integer(env, name, min, min, max);
 }
 
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const found = values.find((v) => v.toLowerCase() === value.toLowerCase());
+  if (!found) throw new ConfigError(name, `"${value}" is not one of ${values.join(', ')}`);
+  return found;
+}
+
+function hostPort(env: Env, name: string): string | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  const match = /^([\w.-]+|\[[\d:a-f]+\]):(\d{1,5})$/i.exec(value);
+  if (!match || Number(match[2]) > 65535) throw new ConfigError(name, `"${value}" is not host:port`);
+  return value;
+}
+
 function url(env: Env, name: string): string | undefined {
   const value = text(env, name);
   if (value === undefined) return undefined;
@@ -128,6 +148,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const tlsEnabled = text(env, 'TEMPORAL_TLS') === 'true' || Boolean(text(env, 'TEMPORAL_TLS_CERT'));
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
+    log: {
+      level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'INFO'),
+      format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
+    },
+    workerMetricsAddress: hostPort(env, 'WORKER_METRICS_ADDRESS'),
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? '.data'),
     temporal: {
       address: text(env, 'TEMPORAL_ADDRESS'),

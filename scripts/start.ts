@@ -67,7 +67,8 @@ async function main(): Promise<void> {
     say(`loaded the sample organisation (${SEED_ORGANISATION.map((e) => `${e.id}: ${e.rank}`).join(', ')})`);
   }
   await leaveStore.close();
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: config.dataDir };
+  // On a laptop the worker and the API log one readable line per event; in production, JSON.
+  const env: NodeJS.ProcessEnv = { LOG_FORMAT: 'pretty', ...process.env, DATA_DIR: config.dataDir };
   let uiAddress: string | undefined;
 
   if (config.temporal.address) {

@@ -110,5 +110,7 @@ export interface LeaveStore {
   getLeaveRequest(requestId: string): Promise<StoredLeaveRequest | undefined>;
   /** Requests of an employee whose process may still be running. */
   openLeaveRequestIds(employeeId: string): Promise<string[]>;
+  /** Answers when the database does. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

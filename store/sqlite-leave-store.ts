@@ -369,6 +369,9 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
         .all(employeeId)
         .map((r) => r.request_id);
     },
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
     async close() {
       db.close();
     },

@@ -17,7 +17,7 @@ import { PAYMENT_DECLINED } from '../../activities/types';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { checkoutWorkflow } from '../../workflows';
 import { cancelOrderSignal } from '../../workflows/definitions';
-import { placedOrder, TEST_SETTINGS } from '../helpers/checkout-scenario';
+import { placedOrder, settle, TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { failureOf } from '../helpers/assertions';
 import { startFakeStripe, startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
 import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
@@ -179,7 +179,8 @@ describe('Stripe payments', () => {
           taskQueue,
           args: [order],
         });
-        await env.sleep('1h'); // the remorse window
+        await settle(handle); // the remorse window's timer is running
+        await env.sleep('1h'); // and now over
         await waitForStatus(handle, 'Paid');
         proxy.script.push(stripeDown);
         await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam' });

@@ -562,6 +562,38 @@ describe('orders API', () => {
     );
   });
 
+  it('GET /metrics counts what was answered, by route pattern', async () => {
+    await call('GET', '/orders/get-1', { role: 'support' });
+    const response = await fetch(`${base}/metrics`);
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.match(text, /^http_requests_total\{method="POST",route="\/orders",status="202"\} \d+$/m);
+    assert.match(text, /^http_requests_total\{method="GET",route="\/orders\/:id",status="200"\} \d+$/m);
+  });
+
+  it('/readyz answers 503 naming the dependency that is down', async () => {
+    const down = createApp({
+      client: env.client,
+      store: { ...store, ping: () => Promise.reject(new Error('disk gone')) },
+      taskQueue: TASK_QUEUE,
+      jwtSecret: SECRET,
+      log: () => undefined,
+    });
+    const server = down.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
+      assert.equal(response.status, 503);
+      assert.deepEqual(await response.json(), {
+        status: 'not ready',
+        checks: { temporal: 'ok', store: 'unreachable: disk gone' },
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('404 for an unknown route', async () => {
     assert.equal((await call('GET', '/nothing', { role: 'support' })).status, 404);
   });

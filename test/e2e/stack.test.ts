@@ -75,6 +75,7 @@ describe('the stack as npm start runs it', () => {
       AMQP_URL: amqpUrl,
       ORDER_REMORSE_WINDOW: '3s',
       LEAVE_REMINDER_AFTER: '2s',
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
     };
   });
 
@@ -199,6 +200,14 @@ describe('the stack as npm start runs it', () => {
       else await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(email, 'the confirmation reached the SendGrid endpoint');
+
+    const metrics = await (await fetch(`http://${env.WORKER_METRICS_ADDRESS}/metrics`)).text();
+    assert.match(
+      metrics,
+      /^temporal_activity_execution_latency_count\{activity_type="chargePayment",[^}]*workflow_type="checkoutWorkflow"\} 1$/m,
+      "the worker's SDK metrics for Prometheus",
+    );
+    assert.match(metrics, /^temporal_workflow_task_execution_latency_count\{/m);
     assert.equal(email.subject, 'Your order e2e-1 is confirmed');
   });
 

@@ -1,0 +1,62 @@
+/** The log format and the observability settings. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger } from '../../config/logging';
+import { loadConfig } from '../../config/settings';
+import { HttpMetrics } from '../../api/metrics';
+
+describe('logs', () => {
+  it('writes one JSON object per line, at or above the level, errors with their stack', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'INFO', format: 'json' }, 'api', (l) => lines.push(l));
+    logger.debug('not written');
+    logger.info('listening', { port: 3000 });
+    logger.error('unexpected error', { error: new Error('boom') });
+    assert.equal(lines.length, 2);
+    const [info, error] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      { ...info, time: undefined },
+      { time: undefined, level: 'INFO', component: 'api', message: 'listening', port: 3000 },
+    );
+    assert.equal((error!.error as { message: string }).message, 'boom');
+    assert.match((error!.error as { stack: string }).stack, /boom/);
+  });
+
+  it('or one readable line', () => {
+    const lines: string[] = [];
+    createLogger({ level: 'INFO', format: 'pretty' }, 'worker', (l) => lines.push(l)).warn('slow', {
+      workflowId: 'order-1',
+    });
+    assert.match(lines[0]!, /^\S+Z WARN  \[worker\] slow workflowId=order-1$/);
+  });
+
+  it('reads LOG_LEVEL, LOG_FORMAT and WORKER_METRICS_ADDRESS, refusing nonsense by name', () => {
+    assert.deepEqual(loadConfig({}).log, { level: 'INFO', format: 'json' });
+    assert.deepEqual(loadConfig({ LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty' }).log, {
+      level: 'DEBUG',
+      format: 'pretty',
+    });
+    assert.equal(loadConfig({ WORKER_METRICS_ADDRESS: '0.0.0.0:9464' }).workerMetricsAddress, '0.0.0.0:9464');
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+    assert.throws(() => loadConfig({ WORKER_METRICS_ADDRESS: '9464' }), /WORKER_METRICS_ADDRESS/);
+  });
+});
+
+describe('API metrics', () => {
+  it('counts requests by method, route and status, with a duration histogram', () => {
+    const metrics = new HttpMetrics();
+    metrics.record('POST', '/orders', 202, 0.02);
+    metrics.record('POST', '/orders', 202, 0.3);
+    const text = metrics.exposition();
+    assert.match(text, /^http_requests_total\{method="POST",route="\/orders",status="202"\} 2$/m);
+    assert.match(
+      text,
+      /^http_request_duration_seconds_bucket\{method="POST",route="\/orders",status="202",le="0.025"\} 1$/m,
+    );
+    assert.match(
+      text,
+      /^http_request_duration_seconds_bucket\{method="POST",route="\/orders",status="202",le="\+Inf"\} 2$/m,
+    );
+    assert.match(text, /# TYPE http_request_duration_seconds histogram/);
+  });
+});
