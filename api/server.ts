@@ -25,7 +25,9 @@ async function main(): Promise<void> {
     store,
     taskQueue: config.temporal.taskQueue,
     jwtSecret: secret,
-    log: (message, err) => logger.error(message, { error: err instanceof Error ? err : String(err) }),
+    log: (message, err) => {
+      logger.error(message, { error: err instanceof Error ? err : String(err) });
+    },
     leave: { store: leaveStore, yearStart: config.leave.yearStart },
   });
 

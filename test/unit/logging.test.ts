@@ -27,7 +27,7 @@ describe('logs', () => {
     createLogger({ level: 'INFO', format: 'pretty' }, 'worker', (l) => lines.push(l)).warn('slow', {
       workflowId: 'order-1',
     });
-    assert.match(lines[0]!, /^\S+Z WARN  \[worker\] slow workflowId=order-1$/);
+    assert.match(lines[0]!, /^\S+Z WARN {2}\[worker\] slow workflowId=order-1$/);
   });
 
   it('reads LOG_LEVEL, LOG_FORMAT and WORKER_METRICS_ADDRESS, refusing nonsense by name', () => {
