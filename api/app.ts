@@ -6,6 +6,7 @@ import { authenticate } from './auth';
 import { errorHandler, HttpError } from './errors';
 import { leaveRouter } from './leave';
 import { HttpMetrics } from './metrics';
+import { OPENAPI_DOCUMENT } from './openapi';
 import { ordersRouter } from './orders';
 
 export interface AppDeps {
@@ -40,6 +41,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.middleware());
   app.get('/metrics', (_req, res) => {
     res.type('text/plain; version=0.0.4').send(metrics.exposition());
+  });
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(OPENAPI_DOCUMENT);
   });
 
   app.get('/healthz', (_req, res) => {

@@ -21,6 +21,7 @@ import type { LeaveStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { assertMatchesContract } from '../helpers/openapi';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const SECRET = 'leave-test-secret-long-enough-for-hs256!!!';
@@ -102,7 +103,12 @@ describe('leave API', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    const answer = {
+      status: response.status,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
+    assertMatchesContract(method, url, answer.status, answer.body);
+    return answer;
   }
 
   async function waitForStatus(requestId: string, status: string): Promise<LeaveView> {

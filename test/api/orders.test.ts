@@ -31,6 +31,7 @@ import {
   orderStatusSearchAttribute,
 } from '../../workflows/definitions';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
+import { assertMatchesContract } from '../helpers/openapi';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const SECRET = 'test-secret-that-is-long-enough-for-hs256!!';
@@ -122,7 +123,12 @@ describe('orders API', () => {
       body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    const answer = {
+      status: response.status,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
+    assertMatchesContract(method, url, answer.status, answer.body);
+    return answer;
   }
 
   function orderBody(orderId?: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -560,6 +566,13 @@ describe('orders API', () => {
       [{ action: 'refund', amount: 2125 }],
       'one refund',
     );
+  });
+
+  it('serves its OpenAPI 3.1 document, which every answer in these suites is checked against', async () => {
+    const answer = await call('GET', '/openapi.json');
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.openapi, '3.1.0');
+    assert.ok((answer.body.paths as Record<string, unknown>)['/orders/{id}/authorizations']);
   });
 
   it('GET /metrics counts what was answered, by route pattern', async () => {
