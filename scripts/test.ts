@@ -1,12 +1,13 @@
 /**
  * `npm test`: resolves the Temporal servers and stripe-mock (building them on first use), starts
- * a private RabbitMQ broker (installing it when missing), then runs every test file under test/
- * with Node's test runner, one file at a time. Extra arguments narrow the run to matching files:
- * `npm test -- workflows`.
+ * a private RabbitMQ broker and a private PostgreSQL server (installing them when missing), then
+ * runs every test file under test/ with Node's test runner, one file at a time. Extra arguments
+ * narrow the run to matching files: `npm test -- workflows`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { startPostgres, type PostgresServer } from './postgres';
 import { startBroker, type Broker } from './rabbitmq';
 import {
   describe,
@@ -55,6 +56,14 @@ async function main(): Promise<number> {
     amqpUrl = broker.url;
   }
 
+  let postgres: PostgresServer | undefined;
+  let databaseUrl = process.env.TEST_DATABASE_URL;
+  if (databaseUrl) console.log('[test] PostgreSQL from TEST_DATABASE_URL');
+  else {
+    postgres = await startPostgres();
+    databaseUrl = postgres.url;
+  }
+
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_CLI_PATH: cli.path,
@@ -62,6 +71,7 @@ async function main(): Promise<number> {
     STRIPE_MOCK_PATH: stripeMock.path,
     STRIPE_MOCK_FIXTURES: fixtures,
     TEST_AMQP_URL: amqpUrl,
+    TEST_DATABASE_URL: databaseUrl,
   };
   const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
@@ -74,6 +84,7 @@ async function main(): Promise<number> {
     child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))),
   );
   await broker?.stop();
+  await postgres?.stop();
   return code;
 }
 

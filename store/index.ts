@@ -1,35 +1,40 @@
 import path from 'node:path';
-import type { OrderStore } from './order-store';
 import type { LeaveStore } from './leave-store';
+import type { OrderStore } from './order-store';
+import { openPostgresLeaveStore, openPostgresOrderStore } from './postgres';
 import { openSqliteLeaveStore } from './sqlite-leave-store';
 import { openSqliteOrderStore } from './sqlite-order-store';
 
 export type { OrderStore, StoredOrder } from './order-store';
-
-/** The store a composition root opens: SQLite in the data folder unless DATABASE_URL says otherwise. */
-export function openOrderStore(options: { dataDir: string; databaseUrl?: string }): OrderStore {
-  if (options.databaseUrl) {
-    if (options.databaseUrl.startsWith('sqlite:')) {
-      return openSqliteOrderStore(options.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, ''));
-    }
-    throw new Error(
-      `DATABASE_URL: only sqlite: URLs are supported so far (got ${options.databaseUrl.split(':')[0]}:)`,
-    );
-  }
-  return openSqliteOrderStore(path.join(options.dataDir, 'app.db'));
-}
-
 export type { Employee, LeaveStore, LedgerEntry, StoredLeaveRequest } from './leave-store';
 
+interface StoreOptions {
+  dataDir: string;
+  databaseUrl?: string;
+}
+
+/** Which database DATABASE_URL names: unset, SQLite in the data folder; `sqlite:<file>`; `postgres://…`. */
+export function databaseFor(
+  options: StoreOptions,
+): { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string } {
+  const url = options.databaseUrl;
+  if (!url) return { kind: 'sqlite', file: path.join(options.dataDir, 'app.db') };
+  if (url.startsWith('sqlite:'))
+    return { kind: 'sqlite', file: url.slice('sqlite:'.length).replace(/^\/\//, '') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  throw new Error(
+    `DATABASE_URL: use sqlite:<file> or postgres://user:password@host:port/database (got ${url.split(':')[0]}:)`,
+  );
+}
+
+/** The order store a composition root opens. */
+export function openOrderStore(options: StoreOptions): OrderStore {
+  const db = databaseFor(options);
+  return db.kind === 'sqlite' ? openSqliteOrderStore(db.file) : openPostgresOrderStore(db.url);
+}
+
 /** The leave store: the same database as the orders. */
-export function openLeaveStore(options: { dataDir: string; databaseUrl?: string }): LeaveStore {
-  if (options.databaseUrl) {
-    if (options.databaseUrl.startsWith('sqlite:')) {
-      return openSqliteLeaveStore(options.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, ''));
-    }
-    throw new Error(
-      `DATABASE_URL: only sqlite: URLs are supported so far (got ${options.databaseUrl.split(':')[0]}:)`,
-    );
-  }
-  return openSqliteLeaveStore(path.join(options.dataDir, 'app.db'));
+export function openLeaveStore(options: StoreOptions): LeaveStore {
+  const db = databaseFor(options);
+  return db.kind === 'sqlite' ? openSqliteLeaveStore(db.file) : openPostgresLeaveStore(db.url);
 }

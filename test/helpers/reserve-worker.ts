@@ -3,18 +3,19 @@
  * worker have), waiting on a shared barrier so all contenders reserve at the same instant.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
+import { openLeaveStore } from '../../store';
 
 interface Job {
-  file: string;
+  /** A DATABASE_URL: sqlite:<file> or postgres://… */
+  url: string;
   barrier: SharedArrayBuffer;
   contenders: number;
   rounds: { requestId: string; employeeId: string; days: number }[];
 }
 
 async function main(): Promise<void> {
-  const { file, barrier, contenders, rounds } = workerData as Job;
-  const store = openSqliteLeaveStore(file);
+  const { url, barrier, contenders, rounds } = workerData as Job;
+  const store = openLeaveStore({ dataDir: '', databaseUrl: url });
   const counter = new Int32Array(barrier);
   const results: boolean[] = [];
   for (let round = 0; round < rounds.length; round++) {

@@ -116,6 +116,14 @@ describe('docker-compose.yml', () => {
     assert.ok(services[stripe.hostname] && publishes(stripe.hostname, Number(stripe.port)));
     const api = loadConfig(interpolate(services.api!.environment ?? {}));
     assert.ok(publishes('api', api.port), `the API listens on ${api.port} and publishes it`);
+    const database = new URL(env.DATABASE_URL!);
+    const appDb = services[database.hostname]!.environment!;
+    assert.deepEqual(
+      [database.username, database.password, database.pathname.slice(1)],
+      [appDb.POSTGRES_USER, appDb.POSTGRES_PASSWORD, appDb.POSTGRES_DB],
+      "the app's database and its credentials",
+    );
+    assert.equal(database.port, '5432');
     const temporal = services.temporal!.environment!;
     const db = services.postgresql!.environment!;
     assert.equal(temporal.POSTGRES_SEEDS, 'postgresql');

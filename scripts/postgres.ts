@@ -1,0 +1,96 @@
+/**
+ * A private PostgreSQL server for a test run: its own cluster (initdb) in a temp dir, on a free
+ * loopback port, trust auth for one user, stopped at the end. Installs Debian's postgresql when it
+ * is missing and the machine allows it (root with apt-get). As root the cluster belongs to the
+ * `postgres` system user, because PostgreSQL refuses to run as root.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './net';
+
+function log(message: string): void {
+  process.stderr.write(`[postgres] ${message}\n`);
+}
+
+/** The newest PostgreSQL server binaries Debian installed (/usr/lib/postgresql/<major>/bin). */
+export function findPostgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!fs.existsSync(root)) return undefined;
+  const majors = fs
+    .readdirSync(root)
+    .filter((d) => fs.existsSync(path.join(root, d, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return majors[0] ? path.join(root, majors[0], 'bin') : undefined;
+}
+
+export function ensurePostgresInstalled(): string {
+  const found = findPostgresBin();
+  if (found) return found;
+  if (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/apt-get')) {
+    throw new Error(
+      'PostgreSQL is not installed: run `sudo apt-get install postgresql`, or set TEST_DATABASE_URL',
+    );
+  }
+  log('postgresql is missing; installing it from Debian (apt-get install postgresql)');
+  const started = Date.now();
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'postgresql'], {
+      stdio: 'inherit',
+      env,
+    });
+  if (install().status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+    install();
+  }
+  const installed = findPostgresBin();
+  if (!installed) throw new Error('apt-get could not install postgresql');
+  log(`installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return installed;
+}
+
+export interface PostgresServer {
+  /** `postgres://commerce@127.0.0.1:<port>/postgres`: a superuser, for tests that make databases. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+  const bin = ensurePostgresInstalled();
+  const started = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postgres-'));
+  const data = path.join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+  const run = (command: string, args: string[]) => {
+    const result = asRoot
+      ? spawnSync('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], { encoding: 'utf8' })
+      : spawnSync(path.join(bin, command), args, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.stdout}`);
+  };
+  run('initdb', ['-D', data, '-U', 'commerce', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  run('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    path.join(dir, 'server.log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    'start',
+  ]);
+  log(`server ready on 127.0.0.1:${port} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return {
+    url: `postgres://commerce@127.0.0.1:${port}/postgres`,
+    async stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,490 @@
+/**
+ * The app's stores on PostgreSQL (`DATABASE_URL=postgres://…`), beside the SQLite default: the
+ * same interfaces, the same idempotent keys. The leave reservation's check and write run in one
+ * transaction that first locks the employee's row (`SELECT … FOR UPDATE`), so two requests of one
+ * employee at the same instant are decided one after the other, on any number of connections.
+ */
+import pg from 'pg';
+import {
+  decideApproval,
+  paycheckDeduction,
+  type ChainMember,
+  type LeaveStatus,
+  type Rank,
+} from '../domain/leave';
+import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+import type { Employee, LeaveStore, LedgerEntry, LedgerKind, ReserveResult } from './leave-store';
+import type { OrderStore } from './order-store';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS orders (
+  order_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, customer_email TEXT NOT NULL,
+  currency TEXT NOT NULL, total BIGINT NOT NULL CHECK (total > 0), order_json JSONB NOT NULL,
+  status TEXT NOT NULL, status_version INTEGER NOT NULL DEFAULT 0, view_json JSONB,
+  placed_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id);
+CREATE TABLE IF NOT EXISTS employees (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, manager_id TEXT REFERENCES employees (id),
+  rank TEXT NOT NULL CHECK (rank IN ('employee', 'manager', 'vp')),
+  annual_allowance NUMERIC NOT NULL CHECK (annual_allowance >= 0), daily_rate BIGINT NOT NULL CHECK (daily_rate >= 0),
+  last_day TEXT);
+CREATE TABLE IF NOT EXISTS leave_ledger (
+  entry_key TEXT PRIMARY KEY, employee_id TEXT NOT NULL REFERENCES employees (id), leave_year INTEGER NOT NULL,
+  kind TEXT NOT NULL, days NUMERIC NOT NULL, request_id TEXT, amount BIGINT, created_at TEXT NOT NULL,
+  seq BIGSERIAL);
+CREATE INDEX IF NOT EXISTS leave_ledger_balance ON leave_ledger (employee_id, leave_year);
+CREATE TABLE IF NOT EXISTS leave_requests (
+  request_id TEXT PRIMARY KEY, employee_id TEXT NOT NULL REFERENCES employees (id), days NUMERIC NOT NULL,
+  start_date TEXT NOT NULL, status TEXT NOT NULL, status_version INTEGER NOT NULL DEFAULT 0, view_json JSONB,
+  updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS leave_requests_employee ON leave_requests (employee_id, status);
+`;
+
+// NUMERIC and BIGINT come back as strings by default: days are halves, amounts minor units, both
+// exact as JavaScript numbers within the ranges the app allows.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+type Query = (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+
+/** One pool per URL and process, its schema created once (behind an advisory lock). */
+function openPool(url: string): { pool: pg.Pool; ready: Promise<void> } {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const ready = (async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock(727274)');
+      await client.query(SCHEMA);
+      await client.query('SELECT pg_advisory_unlock(727274)');
+    } finally {
+      client.release();
+    }
+  })();
+  ready.catch(() => undefined); // reported by the first call that awaits it
+  return { pool, ready };
+}
+
+async function transaction<T>(pool: pg.Pool, work: (query: Query) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work((text, values) => client.query(text, values));
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export function openPostgresOrderStore(url: string): OrderStore {
+  const { pool, ready } = openPool(url);
+  const query: Query = async (text, values) => {
+    await ready;
+    return pool.query(text, values);
+  };
+  return {
+    async saveOrder(order: PlacedOrder) {
+      const result = await query(
+        `INSERT INTO orders (order_id, customer_id, customer_email, currency, total, order_json, status, placed_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'Received', $7, $8) ON CONFLICT (order_id) DO NOTHING`,
+        [
+          order.orderId,
+          order.customer.id,
+          order.customer.email,
+          order.currency,
+          order.total,
+          JSON.stringify(order),
+          order.placedAt,
+          new Date().toISOString(),
+        ],
+      );
+      return { created: result.rowCount === 1 };
+    },
+    async getOrder(orderId) {
+      const { rows } = await query('SELECT * FROM orders WHERE order_id = $1', [orderId]);
+      const row = rows[0] as
+        | {
+            order_json: PlacedOrder;
+            status: OrderStatus;
+            status_version: number;
+            view_json: OrderView | null;
+            updated_at: string;
+          }
+        | undefined;
+      if (!row) return undefined;
+      return {
+        order: row.order_json,
+        status: row.status,
+        statusVersion: row.status_version,
+        view: row.view_json ?? undefined,
+        updatedAt: row.updated_at,
+      };
+    },
+    async recordStatus(orderId, status, version, view) {
+      await query(
+        `UPDATE orders SET status = $2, status_version = $3, view_json = $4, updated_at = $5
+         WHERE order_id = $1 AND status_version < $3`,
+        [orderId, status, version, JSON.stringify(view), new Date().toISOString()],
+      );
+    },
+    async ping() {
+      await query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+interface EmployeeRow {
+  id: string;
+  name: string;
+  email: string;
+  manager_id: string | null;
+  rank: Rank;
+  annual_allowance: number;
+  daily_rate: number;
+  last_day: string | null;
+}
+
+function toEmployee(row: EmployeeRow): Employee {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    managerId: row.manager_id ?? undefined,
+    rank: row.rank,
+    annualAllowance: row.annual_allowance,
+    dailyRate: row.daily_rate,
+    lastDay: row.last_day ?? undefined,
+  };
+}
+
+export function openPostgresLeaveStore(url: string): LeaveStore {
+  const { pool, ready } = openPool(url);
+  const query: Query = async (text, values) => {
+    await ready;
+    return pool.query(text, values);
+  };
+  const now = () => new Date().toISOString();
+
+  async function employee(q: Query, id: string, lock = false): Promise<EmployeeRow> {
+    const { rows } = await q(`SELECT * FROM employees WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    if (!rows[0]) throw new Error(`no employee ${id}`);
+    return rows[0] as EmployeeRow;
+  }
+
+  async function addEntry(
+    q: Query,
+    entry: {
+      key: string;
+      employeeId: string;
+      leaveYear: number;
+      kind: LedgerKind;
+      days: number;
+      requestId?: string;
+      amount?: number;
+    },
+  ): Promise<boolean> {
+    const result = await q(
+      `INSERT INTO leave_ledger (entry_key, employee_id, leave_year, kind, days, request_id, amount, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (entry_key) DO NOTHING`,
+      [
+        entry.key,
+        entry.employeeId,
+        entry.leaveYear,
+        entry.kind,
+        entry.days,
+        entry.requestId ?? null,
+        entry.amount ?? null,
+        now(),
+      ],
+    );
+    return result.rowCount === 1;
+  }
+
+  async function entry(
+    q: Query,
+    key: string,
+  ): Promise<{ employee_id: string; leave_year: number; days: number; amount: number | null } | undefined> {
+    const { rows } = await q('SELECT * FROM leave_ledger WHERE entry_key = $1', [key]);
+    return rows[0] as
+      { employee_id: string; leave_year: number; days: number; amount: number | null } | undefined;
+  }
+
+  async function balanceOf(q: Query, employeeId: string, leaveYear: number): Promise<number> {
+    const row = await employee(q, employeeId);
+    await addEntry(q, {
+      key: `grant:${employeeId}:${leaveYear}`,
+      employeeId,
+      leaveYear,
+      kind: 'grant',
+      days: row.annual_allowance,
+    });
+    const { rows } = await q(
+      'SELECT COALESCE(SUM(days), 0) AS total FROM leave_ledger WHERE employee_id = $1 AND leave_year = $2',
+      [employeeId, leaveYear],
+    );
+    return (rows[0] as { total: number }).total;
+  }
+
+  async function chainOf(q: Query, employeeId: string): Promise<ChainMember[]> {
+    const chain: ChainMember[] = [];
+    const seen = new Set([employeeId]);
+    let current = (await q('SELECT * FROM employees WHERE id = $1', [employeeId])).rows[0] as
+      EmployeeRow | undefined;
+    while (current?.manager_id && !seen.has(current.manager_id)) {
+      seen.add(current.manager_id);
+      current = (await q('SELECT * FROM employees WHERE id = $1', [current.manager_id])).rows[0] as
+        EmployeeRow | undefined;
+      if (current) chain.push({ id: current.id, rank: current.rank });
+    }
+    return chain;
+  }
+
+  /** A write that must not interleave with another for the same employee: their row is locked first. */
+  async function forEmployee<T>(employeeId: string, work: (q: Query) => Promise<T>): Promise<T> {
+    await ready;
+    return transaction(pool, async (q) => {
+      await employee(q, employeeId, true);
+      return work(q);
+    });
+  }
+
+  return {
+    async seedIfEmpty(employees) {
+      await ready;
+      return transaction(pool, async (q) => {
+        await q('LOCK TABLE employees IN EXCLUSIVE MODE');
+        const { rows } = await q('SELECT COUNT(*)::int AS n FROM employees');
+        if ((rows[0] as { n: number }).n > 0) return false;
+        const pending = [...employees];
+        const inserted = new Set<string>();
+        while (pending.length) {
+          const index = pending.findIndex((e) => !e.managerId || inserted.has(e.managerId));
+          if (index < 0) throw new Error('the seed has a manager that is not in it');
+          const [e] = pending.splice(index, 1);
+          await q(
+            'INSERT INTO employees (id, name, email, manager_id, rank, annual_allowance, daily_rate, last_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+            [
+              e!.id,
+              e!.name,
+              e!.email,
+              e!.managerId ?? null,
+              e!.rank,
+              e!.annualAllowance,
+              e!.dailyRate,
+              e!.lastDay ?? null,
+            ],
+          );
+          inserted.add(e!.id);
+        }
+        return true;
+      });
+    },
+    async listEmployees() {
+      return (await query('SELECT * FROM employees ORDER BY id')).rows.map((r) =>
+        toEmployee(r as EmployeeRow),
+      );
+    },
+    async getEmployee(id) {
+      const row = (await query('SELECT * FROM employees WHERE id = $1', [id])).rows[0] as
+        EmployeeRow | undefined;
+      return row ? toEmployee(row) : undefined;
+    },
+    async managerChain(employeeId) {
+      return chainOf(query, employeeId);
+    },
+    async balance(employeeId, leaveYear) {
+      return forEmployee(employeeId, (q) => balanceOf(q, employeeId, leaveYear));
+    },
+    async entries(employeeId) {
+      const { rows } = await query('SELECT * FROM leave_ledger WHERE employee_id = $1 ORDER BY seq', [
+        employeeId,
+      ]);
+      return rows.map((r) => {
+        const row = r as {
+          employee_id: string;
+          leave_year: number;
+          kind: LedgerKind;
+          days: number;
+          request_id: string | null;
+          amount: number | null;
+          created_at: string;
+        };
+        const entry: LedgerEntry = {
+          employeeId: row.employee_id,
+          leaveYear: row.leave_year,
+          kind: row.kind,
+          days: row.days,
+          requestId: row.request_id ?? undefined,
+          amount: row.amount ?? undefined,
+          createdAt: row.created_at,
+        };
+        return entry;
+      });
+    },
+    async reserve(input) {
+      const { requestId, employeeId, days, leaveYear, mode } = input;
+      return forEmployee(employeeId, async (q): Promise<ReserveResult> => {
+        const key = `reserve:${requestId}`;
+        const existing = await entry(q, key);
+        const balance = await balanceOf(q, employeeId, leaveYear);
+        if (existing)
+          return { reserved: true, balanceBefore: balance - existing.days, balanceAfter: balance };
+        if (mode.kind === 'within_balance') {
+          if (days > balance) {
+            return {
+              reserved: false,
+              balance,
+              refusal: { reason: 'beyond_balance', message: `${days} days requested, ${balance} left` },
+            };
+          }
+        } else {
+          const approver = (await q('SELECT * FROM employees WHERE id = $1', [mode.approverId])).rows[0] as
+            EmployeeRow | undefined;
+          const decision = decideApproval({
+            approver: { id: mode.approverId, rank: approver?.rank ?? 'employee' },
+            chain: await chainOf(q, employeeId),
+            balance,
+            days,
+          });
+          if (!decision.allowed)
+            return {
+              reserved: false,
+              balance,
+              refusal: { reason: decision.reason, message: decision.message },
+            };
+        }
+        await addEntry(q, { key, employeeId, leaveYear, kind: 'reservation', days: -days, requestId });
+        return { reserved: true, balanceBefore: balance, balanceAfter: balance - days };
+      });
+    },
+    async release(requestId) {
+      const reservation = await entry(query, `reserve:${requestId}`);
+      if (!reservation) return { released: false, days: 0 };
+      return forEmployee(reservation.employee_id, async (q) => {
+        const released = await addEntry(q, {
+          key: `release:${requestId}`,
+          employeeId: reservation.employee_id,
+          leaveYear: reservation.leave_year,
+          kind: 'release',
+          days: -reservation.days,
+          requestId,
+        });
+        return { released, days: -reservation.days };
+      });
+    },
+    async carryNegativeBalance(employeeId, fromYear) {
+      return forEmployee(employeeId, async (q) => {
+        const carried = await entry(q, `carried:${employeeId}:${fromYear}`);
+        if (carried) return { days: carried.days, done: 'before' as const };
+        if (await entry(q, `paycheck:${employeeId}:${fromYear}`))
+          return { days: 0, done: 'paid_by_paycheck' as const };
+        const balance = await balanceOf(q, employeeId, fromYear);
+        if (balance >= 0) return { days: 0, done: 'not_needed' as const };
+        const days = -balance;
+        await addEntry(q, {
+          key: `carried:${employeeId}:${fromYear}`,
+          employeeId,
+          leaveYear: fromYear,
+          kind: 'carried_over',
+          days,
+        });
+        await balanceOf(q, employeeId, fromYear + 1);
+        await addEntry(q, {
+          key: `deduct:${employeeId}:${fromYear + 1}`,
+          employeeId,
+          leaveYear: fromYear + 1,
+          kind: 'deduction',
+          days: -days,
+        });
+        return { days, done: 'now' as const };
+      });
+    },
+    async deductFromPaycheck(employeeId, leaveYear) {
+      return forEmployee(employeeId, async (q) => {
+        const paid = await entry(q, `paycheck:${employeeId}:${leaveYear}`);
+        if (paid) return { days: paid.days, amount: paid.amount ?? 0, done: 'before' as const };
+        if (await entry(q, `carried:${employeeId}:${leaveYear}`))
+          return { days: 0, amount: 0, done: 'carried_over' as const };
+        const balance = await balanceOf(q, employeeId, leaveYear);
+        if (balance >= 0) return { days: 0, amount: 0, done: 'not_needed' as const };
+        const days = -balance;
+        const amount = paycheckDeduction(days, (await employee(q, employeeId)).daily_rate);
+        await addEntry(q, {
+          key: `paycheck:${employeeId}:${leaveYear}`,
+          employeeId,
+          leaveYear,
+          kind: 'paycheck_deduction',
+          days,
+          amount,
+        });
+        return { days, amount, done: 'now' as const };
+      });
+    },
+    async recordTermination(employeeId, lastDay) {
+      await employee(query, employeeId);
+      const result = await query('UPDATE employees SET last_day = $1 WHERE id = $2 AND last_day IS NULL', [
+        lastDay,
+        employeeId,
+      ]);
+      return { recorded: result.rowCount === 1 };
+    },
+    async saveLeaveRequest(request) {
+      await query(
+        `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, updated_at)
+         VALUES ($1, $2, $3, $4, 'PendingApproval', $5) ON CONFLICT (request_id) DO NOTHING`,
+        [request.requestId, request.employeeId, request.days, request.startDate, now()],
+      );
+    },
+    async recordLeaveStatus(requestId, status, version, view) {
+      await query(
+        `UPDATE leave_requests SET status = $2, status_version = $3, view_json = $4, updated_at = $5
+         WHERE request_id = $1 AND status_version < $3`,
+        [requestId, status, version, JSON.stringify(view), now()],
+      );
+    },
+    async getLeaveRequest(requestId) {
+      const row = (await query('SELECT * FROM leave_requests WHERE request_id = $1', [requestId])).rows[0] as
+        | {
+            request_id: string;
+            employee_id: string;
+            days: number;
+            start_date: string;
+            status: LeaveStatus;
+            status_version: number;
+            view_json: unknown;
+            updated_at: string;
+          }
+        | undefined;
+      if (!row) return undefined;
+      return {
+        requestId: row.request_id,
+        employeeId: row.employee_id,
+        days: row.days,
+        startDate: row.start_date,
+        status: row.status,
+        statusVersion: row.status_version,
+        view: row.view_json ?? undefined,
+        updatedAt: row.updated_at,
+      };
+    },
+    async openLeaveRequestIds(employeeId) {
+      const { rows } = await query(
+        `SELECT request_id FROM leave_requests WHERE employee_id = $1 AND status IN ('PendingApproval', 'Approved')`,
+        [employeeId],
+      );
+      return rows.map((r) => (r as { request_id: string }).request_id);
+    },
+    async ping() {
+      await query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
