@@ -1,19 +1,14 @@
 /**
  * The app's stores on PostgreSQL (`DATABASE_URL=postgres://…`), beside the SQLite default: the
- * same interfaces, the same idempotent keys. The leave reservation's check and write run in one
- * transaction that first locks the employee's row (`SELECT … FOR UPDATE`), so two requests of one
- * employee at the same instant are decided one after the other, on any number of connections.
+ * same interfaces, and the same ledger operations (store/ledger.ts), each in one transaction that
+ * first locks the employee's row (`SELECT … FOR UPDATE`), so two requests of one employee at the
+ * same instant are decided one after the other, on any number of connections.
  */
 import pg from 'pg';
-import {
-  decideApproval,
-  paycheckDeduction,
-  type ChainMember,
-  type LeaveStatus,
-  type Rank,
-} from '../domain/leave';
+import type { LeaveStatus, Rank } from '../domain/leave';
 import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
-import type { Employee, LeaveStore, LedgerEntry, LedgerKind, ReserveResult } from './leave-store';
+import * as ledger from './ledger';
+import type { Employee, LeaveStore, LedgerEntry, LedgerKind } from './leave-store';
 import type { OrderStore } from './order-store';
 
 const SCHEMA = `
@@ -171,86 +166,74 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
   };
   const now = () => new Date().toISOString();
 
-  async function employee(q: Query, id: string, lock = false): Promise<EmployeeRow> {
-    const { rows } = await q(`SELECT * FROM employees WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-    if (!rows[0]) throw new Error(`no employee ${id}`);
-    return rows[0] as EmployeeRow;
+  async function employeeRow(q: Query, id: string): Promise<EmployeeRow | undefined> {
+    return (await q('SELECT * FROM employees WHERE id = $1', [id])).rows[0] as EmployeeRow | undefined;
   }
 
-  async function addEntry(
-    q: Query,
-    entry: {
-      key: string;
-      employeeId: string;
-      leaveYear: number;
-      kind: LedgerKind;
-      days: number;
-      requestId?: string;
-      amount?: number;
-    },
-  ): Promise<boolean> {
-    const result = await q(
-      `INSERT INTO leave_ledger (entry_key, employee_id, leave_year, kind, days, request_id, amount, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (entry_key) DO NOTHING`,
-      [
-        entry.key,
-        entry.employeeId,
-        entry.leaveYear,
-        entry.kind,
-        entry.days,
-        entry.requestId ?? null,
-        entry.amount ?? null,
-        now(),
-      ],
-    );
-    return result.rowCount === 1;
+  /** The ledger's primitives on one connection inside its transaction. */
+  function ledgerOn(q: Query): ledger.LedgerTransaction {
+    return {
+      async employee(id) {
+        const row = await employeeRow(q, id);
+        return row
+          ? { rank: row.rank, annualAllowance: row.annual_allowance, dailyRate: row.daily_rate }
+          : undefined;
+      },
+      async chain(employeeId) {
+        return ledger.walkChain(employeeId, async (id) => {
+          const row = await employeeRow(q, id);
+          return row ? { id: row.id, managerId: row.manager_id, rank: row.rank } : undefined;
+        });
+      },
+      async entry(key) {
+        const row = (await q('SELECT * FROM leave_ledger WHERE entry_key = $1', [key])).rows[0] as
+          { employee_id: string; leave_year: number; days: number; amount: number | null } | undefined;
+        return row
+          ? {
+              employeeId: row.employee_id,
+              leaveYear: row.leave_year,
+              days: row.days,
+              amount: row.amount ?? undefined,
+            }
+          : undefined;
+      },
+      async addEntry(entry) {
+        const result = await q(
+          `INSERT INTO leave_ledger (entry_key, employee_id, leave_year, kind, days, request_id, amount, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (entry_key) DO NOTHING`,
+          [
+            entry.key,
+            entry.employeeId,
+            entry.leaveYear,
+            entry.kind,
+            entry.days,
+            entry.requestId ?? null,
+            entry.amount ?? null,
+            now(),
+          ],
+        );
+        return result.rowCount === 1;
+      },
+      async sumDays(employeeId, leaveYear) {
+        const { rows } = await q(
+          'SELECT COALESCE(SUM(days), 0) AS total FROM leave_ledger WHERE employee_id = $1 AND leave_year = $2',
+          [employeeId, leaveYear],
+        );
+        return (rows[0] as { total: number }).total;
+      },
+    };
   }
 
-  async function entry(
-    q: Query,
-    key: string,
-  ): Promise<{ employee_id: string; leave_year: number; days: number; amount: number | null } | undefined> {
-    const { rows } = await q('SELECT * FROM leave_ledger WHERE entry_key = $1', [key]);
-    return rows[0] as
-      { employee_id: string; leave_year: number; days: number; amount: number | null } | undefined;
-  }
-
-  async function balanceOf(q: Query, employeeId: string, leaveYear: number): Promise<number> {
-    const row = await employee(q, employeeId);
-    await addEntry(q, {
-      key: `grant:${employeeId}:${leaveYear}`,
-      employeeId,
-      leaveYear,
-      kind: 'grant',
-      days: row.annual_allowance,
-    });
-    const { rows } = await q(
-      'SELECT COALESCE(SUM(days), 0) AS total FROM leave_ledger WHERE employee_id = $1 AND leave_year = $2',
-      [employeeId, leaveYear],
-    );
-    return (rows[0] as { total: number }).total;
-  }
-
-  async function chainOf(q: Query, employeeId: string): Promise<ChainMember[]> {
-    const chain: ChainMember[] = [];
-    const seen = new Set([employeeId]);
-    let current = (await q('SELECT * FROM employees WHERE id = $1', [employeeId])).rows[0] as
-      EmployeeRow | undefined;
-    while (current?.manager_id && !seen.has(current.manager_id)) {
-      seen.add(current.manager_id);
-      current = (await q('SELECT * FROM employees WHERE id = $1', [current.manager_id])).rows[0] as
-        EmployeeRow | undefined;
-      if (current) chain.push({ id: current.id, rank: current.rank });
-    }
-    return chain;
-  }
-
-  /** A write that must not interleave with another for the same employee: their row is locked first. */
-  async function forEmployee<T>(employeeId: string, work: (q: Query) => Promise<T>): Promise<T> {
+  /** A ledger operation for one employee: their row is locked first, so theirs run one at a time. */
+  async function forEmployee<T>(
+    employeeId: string,
+    work: (tx: ledger.LedgerTransaction) => Promise<T>,
+  ): Promise<T> {
     await ready;
     return transaction(pool, async (q) => {
-      await employee(q, employeeId, true);
-      return work(q);
+      const { rows } = await q('SELECT id FROM employees WHERE id = $1 FOR UPDATE', [employeeId]);
+      if (!rows[0]) throw new Error(`no employee ${employeeId}`);
+      return work(ledgerOn(q));
     });
   }
 
@@ -261,26 +244,20 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
         await q('LOCK TABLE employees IN EXCLUSIVE MODE');
         const { rows } = await q('SELECT COUNT(*)::int AS n FROM employees');
         if ((rows[0] as { n: number }).n > 0) return false;
-        const pending = [...employees];
-        const inserted = new Set<string>();
-        while (pending.length) {
-          const index = pending.findIndex((e) => !e.managerId || inserted.has(e.managerId));
-          if (index < 0) throw new Error('the seed has a manager that is not in it');
-          const [e] = pending.splice(index, 1);
+        for (const e of ledger.managersFirst(employees)) {
           await q(
             'INSERT INTO employees (id, name, email, manager_id, rank, annual_allowance, daily_rate, last_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
             [
-              e!.id,
-              e!.name,
-              e!.email,
-              e!.managerId ?? null,
-              e!.rank,
-              e!.annualAllowance,
-              e!.dailyRate,
-              e!.lastDay ?? null,
+              e.id,
+              e.name,
+              e.email,
+              e.managerId ?? null,
+              e.rank,
+              e.annualAllowance,
+              e.dailyRate,
+              e.lastDay ?? null,
             ],
           );
-          inserted.add(e!.id);
         }
         return true;
       });
@@ -291,15 +268,14 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
       );
     },
     async getEmployee(id) {
-      const row = (await query('SELECT * FROM employees WHERE id = $1', [id])).rows[0] as
-        EmployeeRow | undefined;
+      const row = await employeeRow(query, id);
       return row ? toEmployee(row) : undefined;
     },
     async managerChain(employeeId) {
-      return chainOf(query, employeeId);
+      return ledgerOn(query).chain(employeeId);
     },
     async balance(employeeId, leaveYear) {
-      return forEmployee(employeeId, (q) => balanceOf(q, employeeId, leaveYear));
+      return forEmployee(employeeId, (tx) => ledger.balanceOf(tx, employeeId, leaveYear));
     },
     async entries(employeeId) {
       const { rows } = await query('SELECT * FROM leave_ledger WHERE employee_id = $1 ORDER BY seq', [
@@ -328,106 +304,21 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
       });
     },
     async reserve(input) {
-      const { requestId, employeeId, days, leaveYear, mode } = input;
-      return forEmployee(employeeId, async (q): Promise<ReserveResult> => {
-        const key = `reserve:${requestId}`;
-        const existing = await entry(q, key);
-        const balance = await balanceOf(q, employeeId, leaveYear);
-        if (existing)
-          return { reserved: true, balanceBefore: balance - existing.days, balanceAfter: balance };
-        if (mode.kind === 'within_balance') {
-          if (days > balance) {
-            return {
-              reserved: false,
-              balance,
-              refusal: { reason: 'beyond_balance', message: `${days} days requested, ${balance} left` },
-            };
-          }
-        } else {
-          const approver = (await q('SELECT * FROM employees WHERE id = $1', [mode.approverId])).rows[0] as
-            EmployeeRow | undefined;
-          const decision = decideApproval({
-            approver: { id: mode.approverId, rank: approver?.rank ?? 'employee' },
-            chain: await chainOf(q, employeeId),
-            balance,
-            days,
-          });
-          if (!decision.allowed)
-            return {
-              reserved: false,
-              balance,
-              refusal: { reason: decision.reason, message: decision.message },
-            };
-        }
-        await addEntry(q, { key, employeeId, leaveYear, kind: 'reservation', days: -days, requestId });
-        return { reserved: true, balanceBefore: balance, balanceAfter: balance - days };
-      });
+      return forEmployee(input.employeeId, (tx) => ledger.reserve(tx, input));
     },
     async release(requestId) {
-      const reservation = await entry(query, `reserve:${requestId}`);
+      const reservation = await ledgerOn(query).entry(`reserve:${requestId}`);
       if (!reservation) return { released: false, days: 0 };
-      return forEmployee(reservation.employee_id, async (q) => {
-        const released = await addEntry(q, {
-          key: `release:${requestId}`,
-          employeeId: reservation.employee_id,
-          leaveYear: reservation.leave_year,
-          kind: 'release',
-          days: -reservation.days,
-          requestId,
-        });
-        return { released, days: -reservation.days };
-      });
+      return forEmployee(reservation.employeeId, (tx) => ledger.release(tx, requestId));
     },
     async carryNegativeBalance(employeeId, fromYear) {
-      return forEmployee(employeeId, async (q) => {
-        const carried = await entry(q, `carried:${employeeId}:${fromYear}`);
-        if (carried) return { days: carried.days, done: 'before' as const };
-        if (await entry(q, `paycheck:${employeeId}:${fromYear}`))
-          return { days: 0, done: 'paid_by_paycheck' as const };
-        const balance = await balanceOf(q, employeeId, fromYear);
-        if (balance >= 0) return { days: 0, done: 'not_needed' as const };
-        const days = -balance;
-        await addEntry(q, {
-          key: `carried:${employeeId}:${fromYear}`,
-          employeeId,
-          leaveYear: fromYear,
-          kind: 'carried_over',
-          days,
-        });
-        await balanceOf(q, employeeId, fromYear + 1);
-        await addEntry(q, {
-          key: `deduct:${employeeId}:${fromYear + 1}`,
-          employeeId,
-          leaveYear: fromYear + 1,
-          kind: 'deduction',
-          days: -days,
-        });
-        return { days, done: 'now' as const };
-      });
+      return forEmployee(employeeId, (tx) => ledger.carryNegativeBalance(tx, employeeId, fromYear));
     },
     async deductFromPaycheck(employeeId, leaveYear) {
-      return forEmployee(employeeId, async (q) => {
-        const paid = await entry(q, `paycheck:${employeeId}:${leaveYear}`);
-        if (paid) return { days: paid.days, amount: paid.amount ?? 0, done: 'before' as const };
-        if (await entry(q, `carried:${employeeId}:${leaveYear}`))
-          return { days: 0, amount: 0, done: 'carried_over' as const };
-        const balance = await balanceOf(q, employeeId, leaveYear);
-        if (balance >= 0) return { days: 0, amount: 0, done: 'not_needed' as const };
-        const days = -balance;
-        const amount = paycheckDeduction(days, (await employee(q, employeeId)).daily_rate);
-        await addEntry(q, {
-          key: `paycheck:${employeeId}:${leaveYear}`,
-          employeeId,
-          leaveYear,
-          kind: 'paycheck_deduction',
-          days,
-          amount,
-        });
-        return { days, amount, done: 'now' as const };
-      });
+      return forEmployee(employeeId, (tx) => ledger.deductFromPaycheck(tx, employeeId, leaveYear));
     },
     async recordTermination(employeeId, lastDay) {
-      await employee(query, employeeId);
+      if (!(await employeeRow(query, employeeId))) throw new Error(`no employee ${employeeId}`);
       const result = await query('UPDATE employees SET last_day = $1 WHERE id = $2 AND last_day IS NULL', [
         lastDay,
         employeeId,

@@ -1,26 +1,15 @@
 /**
- * LeaveStore on SQLite, in the same database file as the orders. Checks and writes that must not
- * interleave run in `BEGIN IMMEDIATE` transactions: SQLite's write lock serialises them across
- * connections and processes (the API and the worker each have their own).
+ * LeaveStore on SQLite, in the same database file as the orders. The ledger's operations
+ * (store/ledger.ts) run in `BEGIN IMMEDIATE` transactions: SQLite's write lock serialises them
+ * across connections and processes (the API and the worker each have their own), and a queue
+ * keeps this connection's own callers one at a time.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  decideApproval,
-  paycheckDeduction,
-  type ChainMember,
-  type LeaveStatus,
-  type Rank,
-} from '../domain/leave';
-import type {
-  Employee,
-  LeaveStore,
-  LedgerEntry,
-  LedgerKind,
-  ReserveResult,
-  StoredLeaveRequest,
-} from './leave-store';
+import type { LeaveStatus, Rank } from '../domain/leave';
+import * as ledger from './ledger';
+import type { Employee, LeaveStore, LedgerEntry, LedgerKind, StoredLeaveRequest } from './leave-store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS employees (
@@ -112,163 +101,71 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
     'SELECT SUM(days) AS total FROM leave_ledger WHERE employee_id = ? AND leave_year = ?',
   );
 
-  function employeeOrThrow(id: string): EmployeeRow {
-    const row = employeeById.get(id);
-    if (!row) throw new Error(`no employee ${id}`);
-    return row;
-  }
-
-  function addEntry(entry: {
-    key: string;
-    employeeId: string;
-    leaveYear: number;
-    kind: LedgerKind;
-    days: number;
-    requestId?: string;
-    amount?: number;
-  }): boolean {
-    const result = insertEntry.run({ requestId: null, amount: null, createdAt: now(), ...entry });
-    return result.changes === 1;
-  }
-
-  /** The year's allowance is granted the first time anything touches that year. */
-  function balanceOf(employeeId: string, leaveYear: number): number {
-    const employee = employeeOrThrow(employeeId);
-    addEntry({
-      key: `grant:${employeeId}:${leaveYear}`,
-      employeeId,
-      leaveYear,
-      kind: 'grant',
-      days: employee.annual_allowance,
-    });
-    return sumForYear.get(employeeId, leaveYear)?.total ?? 0;
-  }
-
-  function chainOf(employeeId: string): ChainMember[] {
-    const chain: ChainMember[] = [];
-    const seen = new Set<string>([employeeId]);
-    let current = employeeById.get(employeeId);
-    while (current?.manager_id && !seen.has(current.manager_id)) {
-      seen.add(current.manager_id);
-      current = employeeById.get(current.manager_id);
-      if (current) chain.push({ id: current.id, rank: current.rank });
-    }
-    return chain;
-  }
-
-  const reserve = db.transaction((input: Parameters<LeaveStore['reserve']>[0]): ReserveResult => {
-    const { requestId, employeeId, days, leaveYear, mode } = input;
-    const key = `reserve:${requestId}`;
-    const existing = entryByKey.get(key);
-    const balance = balanceOf(employeeId, leaveYear);
-    if (existing) return { reserved: true, balanceBefore: balance - existing.days, balanceAfter: balance };
-    if (mode.kind === 'within_balance') {
-      if (days > balance) {
-        return {
-          reserved: false,
-          balance,
-          refusal: { reason: 'beyond_balance', message: `${days} days requested, ${balance} left` },
-        };
-      }
-    } else {
-      const approver = employeeById.get(mode.approverId);
-      const decision = decideApproval({
-        approver: { id: mode.approverId, rank: approver?.rank ?? 'employee' },
-        chain: chainOf(employeeId),
-        balance,
-        days,
+  const tx: ledger.LedgerTransaction = {
+    async employee(id) {
+      const row = employeeById.get(id);
+      return row
+        ? { rank: row.rank, annualAllowance: row.annual_allowance, dailyRate: row.daily_rate }
+        : undefined;
+    },
+    async chain(employeeId) {
+      return ledger.walkChain(employeeId, async (id) => {
+        const row = employeeById.get(id);
+        return row ? { id: row.id, managerId: row.manager_id, rank: row.rank } : undefined;
       });
-      if (!decision.allowed) {
-        return { reserved: false, balance, refusal: { reason: decision.reason, message: decision.message } };
+    },
+    async entry(key) {
+      const row = entryByKey.get(key);
+      return row
+        ? {
+            employeeId: row.employee_id,
+            leaveYear: row.leave_year,
+            days: row.days,
+            amount: row.amount ?? undefined,
+          }
+        : undefined;
+    },
+    async addEntry(entry) {
+      return insertEntry.run({ requestId: null, amount: null, createdAt: now(), ...entry }).changes === 1;
+    },
+    async sumDays(employeeId, leaveYear) {
+      return sumForYear.get(employeeId, leaveYear)?.total ?? 0;
+    },
+  };
+
+  // One transaction at a time on this connection: its statements are synchronous, but the ledger's
+  // operations are written for any database and await between them.
+  let queue: Promise<unknown> = Promise.resolve();
+  function transaction<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.then(async () => {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work();
+        db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw err;
       }
-    }
-    addEntry({ key, employeeId, leaveYear, kind: 'reservation', days: -days, requestId });
-    return { reserved: true, balanceBefore: balance, balanceAfter: balance - days };
-  });
-
-  const release = db.transaction((requestId: string) => {
-    const reservation = entryByKey.get(`reserve:${requestId}`);
-    if (!reservation) return { released: false, days: 0 };
-    const released = addEntry({
-      key: `release:${requestId}`,
-      employeeId: reservation.employee_id,
-      leaveYear: reservation.leave_year,
-      kind: 'release',
-      days: -reservation.days,
-      requestId,
     });
-    return { released, days: -reservation.days };
-  });
-
-  const carry = db.transaction((employeeId: string, fromYear: number) => {
-    const carried = entryByKey.get(`carried:${employeeId}:${fromYear}`);
-    if (carried) return { days: carried.days, done: 'before' as const };
-    if (entryByKey.get(`paycheck:${employeeId}:${fromYear}`))
-      return { days: 0, done: 'paid_by_paycheck' as const };
-    const balance = balanceOf(employeeId, fromYear);
-    if (balance >= 0) return { days: 0, done: 'not_needed' as const };
-    const days = -balance;
-    addEntry({
-      key: `carried:${employeeId}:${fromYear}`,
-      employeeId,
-      leaveYear: fromYear,
-      kind: 'carried_over',
-      days,
-    });
-    balanceOf(employeeId, fromYear + 1);
-    addEntry({
-      key: `deduct:${employeeId}:${fromYear + 1}`,
-      employeeId,
-      leaveYear: fromYear + 1,
-      kind: 'deduction',
-      days: -days,
-    });
-    return { days, done: 'now' as const };
-  });
-
-  const paycheck = db.transaction((employeeId: string, leaveYear: number) => {
-    const paid = entryByKey.get(`paycheck:${employeeId}:${leaveYear}`);
-    if (paid) return { days: paid.days, amount: paid.amount ?? 0, done: 'before' as const };
-    if (entryByKey.get(`carried:${employeeId}:${leaveYear}`))
-      return { days: 0, amount: 0, done: 'carried_over' as const };
-    const balance = balanceOf(employeeId, leaveYear);
-    if (balance >= 0) return { days: 0, amount: 0, done: 'not_needed' as const };
-    const days = -balance;
-    const amount = paycheckDeduction(days, employeeOrThrow(employeeId).daily_rate);
-    addEntry({
-      key: `paycheck:${employeeId}:${leaveYear}`,
-      employeeId,
-      leaveYear,
-      kind: 'paycheck_deduction',
-      days,
-      amount,
-    });
-    return { days, amount, done: 'now' as const };
-  });
-
-  const seed = db.transaction((employees: readonly Employee[]) => {
-    const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM employees').get()?.n ?? 0;
-    if (count > 0) return false;
-    const insert = db.prepare(
-      `INSERT INTO employees (id, name, email, manager_id, rank, annual_allowance, daily_rate, last_day)
-       VALUES (@id, @name, @email, @managerId, @rank, @annualAllowance, @dailyRate, @lastDay)`,
-    );
-    // Managers before their reports, whatever order the seed lists them in.
-    const pending = [...employees];
-    const inserted = new Set<string>();
-    while (pending.length) {
-      const index = pending.findIndex((e) => !e.managerId || inserted.has(e.managerId));
-      if (index < 0) throw new Error('the seed has a manager that is not in it');
-      const [employee] = pending.splice(index, 1);
-      insert.run({ managerId: null, lastDay: null, ...employee });
-      inserted.add(employee!.id);
-    }
-    return true;
-  });
+    queue = run.catch(() => undefined);
+    return run;
+  }
 
   return {
     async seedIfEmpty(employees) {
-      return seed.immediate(employees);
+      return transaction(async () => {
+        const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM employees').get()?.n ?? 0;
+        if (count > 0) return false;
+        const insert = db.prepare(
+          `INSERT INTO employees (id, name, email, manager_id, rank, annual_allowance, daily_rate, last_day)
+           VALUES (@id, @name, @email, @managerId, @rank, @annualAllowance, @dailyRate, @lastDay)`,
+        );
+        for (const employee of ledger.managersFirst(employees)) {
+          insert.run({ managerId: null, lastDay: null, ...employee });
+        }
+        return true;
+      });
     },
     async listEmployees() {
       return db.prepare<[], EmployeeRow>('SELECT * FROM employees ORDER BY id').all().map(toEmployee);
@@ -278,10 +175,10 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
       return row ? toEmployee(row) : undefined;
     },
     async managerChain(employeeId) {
-      return chainOf(employeeId);
+      return tx.chain(employeeId);
     },
     async balance(employeeId, leaveYear) {
-      return db.transaction(() => balanceOf(employeeId, leaveYear)).immediate();
+      return transaction(() => ledger.balanceOf(tx, employeeId, leaveYear));
     },
     async entries(employeeId) {
       return db
@@ -300,36 +197,42 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
         }));
     },
     async reserve(input) {
-      return reserve.immediate(input);
+      return transaction(() => ledger.reserve(tx, input));
     },
     async release(requestId) {
-      return release.immediate(requestId);
+      return transaction(() => ledger.release(tx, requestId));
     },
     async carryNegativeBalance(employeeId, fromYear) {
-      return carry.immediate(employeeId, fromYear);
+      return transaction(() => ledger.carryNegativeBalance(tx, employeeId, fromYear));
     },
     async deductFromPaycheck(employeeId, leaveYear) {
-      return paycheck.immediate(employeeId, leaveYear);
+      return transaction(() => ledger.deductFromPaycheck(tx, employeeId, leaveYear));
     },
     async recordTermination(employeeId, lastDay) {
-      employeeOrThrow(employeeId);
-      const result = db
-        .prepare('UPDATE employees SET last_day = ? WHERE id = ? AND last_day IS NULL')
-        .run(lastDay, employeeId);
-      return { recorded: result.changes === 1 };
+      return transaction(async () => {
+        if (!employeeById.get(employeeId)) throw new Error(`no employee ${employeeId}`);
+        const result = db
+          .prepare('UPDATE employees SET last_day = ? WHERE id = ? AND last_day IS NULL')
+          .run(lastDay, employeeId);
+        return { recorded: result.changes === 1 };
+      });
     },
     async saveLeaveRequest(request) {
-      db.prepare(
-        `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, updated_at)
-         VALUES (@requestId, @employeeId, @days, @startDate, 'PendingApproval', @now)
-         ON CONFLICT (request_id) DO NOTHING`,
-      ).run({ ...request, now: now() });
+      await transaction(async () => {
+        db.prepare(
+          `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, updated_at)
+           VALUES (@requestId, @employeeId, @days, @startDate, 'PendingApproval', @now)
+           ON CONFLICT (request_id) DO NOTHING`,
+        ).run({ ...request, now: now() });
+      });
     },
     async recordLeaveStatus(requestId, status, version, view) {
-      db.prepare(
-        `UPDATE leave_requests SET status = ?, status_version = ?, view_json = ?, updated_at = ?
-         WHERE request_id = ? AND status_version < ?`,
-      ).run(status, version, JSON.stringify(view), now(), requestId, version);
+      await transaction(async () => {
+        db.prepare(
+          `UPDATE leave_requests SET status = ?, status_version = ?, view_json = ?, updated_at = ?
+           WHERE request_id = ? AND status_version < ?`,
+        ).run(status, version, JSON.stringify(view), now(), requestId, version);
+      });
     },
     async getLeaveRequest(requestId) {
       const row = db
@@ -373,6 +276,7 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
       db.prepare('SELECT 1').get();
     },
     async close() {
+      await queue;
       db.close();
     },
   };
