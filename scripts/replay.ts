@@ -11,6 +11,29 @@ import { loadConfig } from '../config/settings';
 import { connectionOptions } from '../config/temporal';
 import { workflowCode } from '../config/workflow-code';
 
+/** Replays one history against workflow code and says, in words, whether that code would carry it on. */
+export async function replayVerdict(
+  history: Parameters<typeof Worker.runReplayHistory>[1],
+  workflowId: string,
+  options: Parameters<typeof Worker.runReplayHistory>[0],
+): Promise<{ carriesOn: boolean; words: string }> {
+  try {
+    await Worker.runReplayHistory(options, history, workflowId);
+    return { carriesOn: true, words: 'replays cleanly; the current code would carry it on' };
+  } catch (err) {
+    // The replayer throws @temporalio/workflow's DeterminismViolationError; matched by name so this
+    // script need not load the workflow runtime.
+    if (!(err instanceof Error) || err.name !== 'DeterminismViolationError') throw err;
+    return {
+      carriesOn: false,
+      words:
+        'the current code would NOT carry this workflow on. Replaying its history, the code asked for ' +
+        `different steps than the ones recorded:\n  ${err.message}\n` +
+        'Guard the change with patched() so running workflows keep the old path (README: Versioning).',
+    };
+  }
+}
+
 async function main(): Promise<number> {
   const [workflowId, runId] = process.argv.slice(2);
   if (!workflowId) {
@@ -37,33 +60,25 @@ async function main(): Promise<number> {
       }
       throw err;
     }
-    const events = history.events?.length ?? 0;
     const code = workflowCode();
-    console.log(`[replay] ${workflowId}: ${events} events, replayed against ${code.description}`);
-    try {
-      await Worker.runReplayHistory(code.options, history, workflowId);
-    } catch (err) {
-      // The replayer throws @temporalio/workflow's DeterminismViolationError; matched by name so this
-      // script need not load the workflow runtime.
-      if (!(err instanceof Error) || err.name !== 'DeterminismViolationError') throw err;
-      console.error(
-        `[replay] ${workflowId}: the current code would NOT carry this workflow on. Replaying its history, ` +
-          `the code asked for different steps than the ones recorded:\n  ${err.message}\n` +
-          'Guard the change with patched() so running workflows keep the old path (README: Versioning).',
-      );
-      return 1;
-    }
-    console.log(`[replay] ${workflowId}: replays cleanly; the current code would carry it on`);
-    return 0;
+    console.log(
+      `[replay] ${workflowId}: ${history.events?.length ?? 0} events, replayed against ${code.description}`,
+    );
+    const verdict = await replayVerdict(history, workflowId, code.options);
+    if (verdict.carriesOn) console.log(`[replay] ${workflowId}: ${verdict.words}`);
+    else console.error(`[replay] ${workflowId}: ${verdict.words}`);
+    return verdict.carriesOn ? 0 : 1;
   } finally {
     await connection.close();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error('[replay] failed:', err);
-    process.exit(2);
-  },
-);
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error('[replay] failed:', err);
+      process.exit(2);
+    },
+  );
+}
