@@ -128,9 +128,13 @@ describe('the stack as npm start runs it', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const text = await response.text();
+    answers.push(text);
+    return { status: response.status, body: JSON.parse(text) as Record<string, unknown> };
   }
 
+  /** Every response body the tests received, to look for secrets in. */
+  const answers: string[] = [];
   const seen: amqp.GetMessage[] = [];
   /**
    * The messages read from RabbitMQ for one order so far, waiting (bounded: 15 s) until those with
@@ -293,6 +297,22 @@ describe('the stack as npm start runs it', () => {
     const missing = run('order-nobody');
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /no workflow order-nobody/);
+  });
+
+  it('no secret appears in the logs, in a response, in an event or in an email', async () => {
+    const secrets = { AUTH_JWT_SECRET: SECRET, STRIPE_SECRET_KEY: 'sk_test_123', SENDGRID_API_KEY: 'SG.e2e' };
+    const places: Record<string, string> = {
+      "the stack's log": output,
+      'an API response': answers.join('\n'),
+      'an event': seen.map((m) => m.content.toString()).join('\n'),
+      'an email': sendgrid.requests.map((r) => r.body).join('\n'),
+    };
+    assert.ok(answers.length > 5 && output.length > 1000 && seen.length > 3, 'there is something to search');
+    for (const [name, secret] of Object.entries(secrets)) {
+      for (const [place, text] of Object.entries(places)) {
+        assert.ok(!text.includes(secret), `${name} appears in ${place}`);
+      }
+    }
   });
 
   it('keeps the orders across a restart on the same data folder', async () => {
