@@ -1,0 +1,273 @@
+/**
+ * Bad input, generated (fast-check): random bodies of every shape, wrong types, unicode, huge and
+ * non-finite numbers, `__proto__` keys, raw text under any content type. Whatever arrives, the API
+ * never answers 5xx, and a refused request starts no workflow and signals none. Bounded: a fixed
+ * number of runs per endpoint, against a dev server and a worker on 127.0.0.1.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import fc from 'fast-check';
+import { createActivities } from '../../activities';
+import {
+  createDevMailer,
+  createDevPaymentGateway,
+  createDevPublisher,
+  DevRecorder,
+} from '../../activities/dev-adapters';
+import { createLeaveActivities } from '../../activities/leave';
+import { createApp } from '../../api/app';
+import { signToken, type Role } from '../../api/auth';
+import { openLeaveStore, openOrderStore, type LeaveStore, type OrderStore } from '../../store';
+import { SEED_ORGANISATION } from '../../store/seed-organisation';
+import { TEST_SETTINGS } from '../helpers/checkout-scenario';
+import { assertMatchesContract } from '../helpers/openapi';
+import { devServerEnv, workflowBundle } from '../helpers/temporal';
+
+const SECRET = 'bad-input-secret-long-enough-for-hs256!!!';
+const TASK_QUEUE = 'bad-input';
+const RUNS = 60;
+
+/** JSON values of every kind, with the awkward ones made likely. */
+const awkward = fc.oneof(
+  fc.jsonValue(),
+  fc.string({ unit: 'grapheme', maxLength: 50 }),
+  fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, -0, 0.1 + 0.2, 1e-320, '', '0', 'true', null),
+  fc.array(fc.jsonValue(), { maxLength: 5 }),
+);
+/** Objects with random and with meaningful keys, `__proto__` and `constructor` among them. */
+const body = fc.oneof(
+  awkward,
+  fc.dictionary(
+    fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'prototype',
+        'days',
+        'startDate',
+        'approved',
+        'note',
+        'reason',
+        'items',
+        'customer',
+        'currency',
+        'paymentMethod',
+        'originalPackaging',
+        'lastDay',
+        'trackingNumber',
+      ),
+    ),
+    awkward,
+    { maxKeys: 6 },
+  ),
+);
+
+describe('bad input', () => {
+  let env: TestWorkflowEnvironment;
+  let orderStore: OrderStore;
+  let leaveStore: LeaveStore;
+  let server: Server;
+  let base: string;
+  let worker: Worker;
+  let workerDone: Promise<void>;
+  const tokens = {} as Record<Role, string>;
+
+  before(async () => {
+    env = await devServerEnv();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
+    orderStore = openOrderStore({ dataDir });
+    leaveStore = openLeaveStore({ dataDir });
+    await leaveStore.seedIfEmpty(SEED_ORGANISATION);
+    const recorder = new DevRecorder(dataDir, () => undefined);
+    const deps = {
+      mailer: createDevMailer(recorder),
+      events: createDevPublisher(recorder),
+      fromEmail: 'x@example.com',
+    };
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowBundle: await workflowBundle(),
+      activities: {
+        ...createActivities({
+          ...deps,
+          store: orderStore,
+          payments: createDevPaymentGateway(recorder),
+          settings: TEST_SETTINGS,
+        }),
+        ...createLeaveActivities({
+          ...deps,
+          leaveStore,
+          settings: { reminderAfterMs: 86_400_000, yearStart: '01-01' },
+        }),
+      },
+    });
+    workerDone = worker.run();
+    const app = createApp({
+      client: env.client,
+      store: orderStore,
+      taskQueue: TASK_QUEUE,
+      jwtSecret: SECRET,
+      leave: { store: leaveStore, yearStart: '01-01' },
+      log: () => undefined,
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const subs: Record<Role, string> = {
+      storefront: 'shop',
+      support: 'sam',
+      manager: 'mia',
+      warehouse: 'wes',
+      employee: 'ella',
+      hr: 'hana',
+    };
+    for (const [role, sub] of Object.entries(subs) as [Role, string][])
+      tokens[role] = await signToken(SECRET, { role, sub });
+  });
+
+  after(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    worker?.shutdown();
+    await workerDone;
+    await orderStore?.close();
+    await leaveStore?.close();
+    await env?.teardown();
+  });
+
+  async function send(
+    method: string,
+    url: string,
+    role: Role,
+    raw: string,
+    contentType = 'application/json',
+  ) {
+    const response = await fetch(`${base}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': contentType },
+      body: raw,
+    });
+    const text = await response.text();
+    assert.ok(
+      response.status < 500,
+      `${method} ${url} answered ${response.status} to ${raw.slice(0, 200)}: ${text}`,
+    );
+    assertMatchesContract(method, url, response.status, text ? (JSON.parse(text) as unknown) : {});
+    return response.status;
+  }
+
+  async function signalCount(workflowId: string): Promise<number> {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+  }
+
+  it('POST /orders: never 5xx, and a refused body starts nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(body, async (generated) => {
+        const orderId = `fuzz-${randomUUID().slice(0, 8)}`;
+        const withId =
+          generated && typeof generated === 'object' && !Array.isArray(generated)
+            ? { ...generated, orderId }
+            : generated;
+        const status = await send('POST', '/orders', 'storefront', JSON.stringify(withId));
+        if (status >= 400) {
+          await assert.rejects(
+            env.client.workflow.getHandle(`order-${orderId}`).describe(),
+            WorkflowNotFoundError,
+          );
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('raw text under any content type, and oversized bodies: 400 or 413, never 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/xml',
+          '',
+        ),
+        async (raw, contentType) => {
+          const status = await send('POST', '/orders', 'storefront', raw, contentType);
+          assert.ok(
+            status === 400 || status === 413 || status === 202,
+            `${status} for ${JSON.stringify(raw)}`,
+          );
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    assert.equal(await send('POST', '/orders', 'storefront', `{"pad":"${'x'.repeat(70 * 1024)}"}`), 413);
+  });
+
+  it('the messages to an order: never 5xx, and a refused body signals nothing', async () => {
+    const orderId = `fuzz-target-${randomUUID().slice(0, 8)}`;
+    const placed = await send(
+      'POST',
+      '/orders',
+      'storefront',
+      JSON.stringify({
+        orderId,
+        customer: { id: 'c', email: 'c@example.com' },
+        items: [{ sku: 'piano', quantity: 1, unitPrice: 250_000 }],
+        currency: 'usd',
+        paymentMethod: 'pm_card_visa',
+      }),
+    );
+    assert.equal(placed, 202);
+    const calls: [string, Role][] = [
+      [`/orders/${orderId}/cancel`, 'support'],
+      [`/orders/${orderId}/authorizations`, 'manager'],
+      [`/orders/${orderId}/payment-retry`, 'support'],
+      [`/orders/${orderId}/shipment`, 'warehouse'],
+      [`/orders/${orderId}/return`, 'warehouse'],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...calls), body, async ([url, role], generated) => {
+        const before = await signalCount(`order-${orderId}`);
+        const status = await send('POST', url, role, JSON.stringify(generated));
+        if (status >= 400)
+          assert.equal(await signalCount(`order-${orderId}`), before, `${url} ${status} signalled`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the leave calls: never 5xx', async () => {
+    const calls: [string, string, Role][] = [
+      ['POST', '/leave-requests', 'employee'],
+      ['POST', '/leave-requests/none/approve', 'manager'],
+      ['POST', '/leave-requests/none/reject', 'manager'],
+      ['POST', '/leave-requests/none/withdraw', 'employee'],
+      ['POST', '/employees/ethan/termination', 'hr'],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...calls), body, async ([method, url, role], generated) => {
+        // A termination that passes validation would end Ethan's employment: keep it invalid.
+        const payload =
+          url.endsWith('/termination') && generated && typeof generated === 'object'
+            ? { ...generated, lastDay: 'soon' }
+            : generated;
+        await send(method, url, role, JSON.stringify(payload));
+      }),
+      { numRuns: RUNS },
+    );
+    assert.equal((await leaveStore.getEmployee('ethan'))?.lastDay, undefined);
+  });
+});
