@@ -6,6 +6,7 @@ import { makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@t
 import { createActivities } from './activities';
 import { createLeaveActivities } from './activities/leave';
 import { createAdapters } from './activities/adapters';
+import { dataConverterFor } from './config/encryption';
 import { createLogger } from './config/logging';
 import { loadConfig } from './config/settings';
 import { ensureSearchAttributes } from './config/search-attributes';
@@ -40,11 +41,17 @@ async function main(): Promise<void> {
     if (added.length) logger.info(`registered search attributes ${added.join(', ')}`);
     const code = workflowCode();
     logger.info(`workflow code: ${code.description}`);
+    logger.info(
+      config.encryptionKeys
+        ? `payloads encrypted (AES-256-GCM) with key ${config.encryptionKeys[0]!.id}; ${config.encryptionKeys.length} key(s) can decrypt`
+        : 'payloads are plain JSON: set PAYLOAD_ENCRYPTION_KEYS to encrypt them',
+    );
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       ...code.options,
+      dataConverter: dataConverterFor(config.encryptionKeys),
       ...definedOnly(config.worker),
       activities: {
         ...createActivities({

@@ -1,8 +1,10 @@
 /** The HTTP API as an express app, built from its clients so tests can start it on any port. */
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
 import type { LeaveStore, OrderStore } from '../store';
 import { authenticate } from './auth';
+import { codecRouter } from './codec';
 import { errorHandler, HttpError } from './errors';
 import { leaveRouter } from './leave';
 import { HttpMetrics } from './metrics';
@@ -14,6 +16,8 @@ export interface AppDeps {
   store: OrderStore;
   taskQueue: string;
   jwtSecret: string;
+  /** The payload codec; with it the API serves /codec/decode and /codec/encode for the Temporal UI. */
+  codec?: { codec: PayloadCodec; corsOrigins: string[] };
   /** The leave part of the contract; without it those routes answer 404. */
   leave?: { store: LeaveStore; yearStart: string };
   log?: (message: string, err?: unknown) => void;
@@ -74,6 +78,8 @@ export function createApp(deps: AppDeps): Express {
     const ready = Object.values(checks).every((value) => value === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+
+  if (deps.codec) app.use(codecRouter({ ...deps.codec, jwtSecret: deps.jwtSecret }));
 
   app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
   app.use(authenticate(deps.jwtSecret));

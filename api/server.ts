@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFor } from '../config/encryption';
 import { createLogger } from '../config/logging';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   const store = openOrderStore(config);
   const leaveStore = openLeaveStore(config);
   const connection = await Connection.connect(connectionOptions(config.temporal));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const dataConverter = dataConverterFor(config.encryptionKeys);
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const app = createApp({
     client,
     store,
@@ -29,6 +31,9 @@ async function main(): Promise<void> {
       logger.error(message, { error: err instanceof Error ? err : String(err) });
     },
     leave: { store: leaveStore, yearStart: config.leave.yearStart },
+    codec: dataConverter.payloadCodecs
+      ? { codec: dataConverter.payloadCodecs[0]!, corsOrigins: config.codecCorsOrigins }
+      : undefined,
   });
 
   const server = app.listen(config.port, () => {

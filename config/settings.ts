@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseYearStart } from '../domain/leave';
 import { parseDuration } from './durations';
+import { parseEncryptionKeys, type EncryptionKey } from './encryption';
 import { LOG_LEVELS, type LogSettings } from './logging';
 
 /** The business timings and limits the checkout workflow follows (DOMAIN.md). */
@@ -61,6 +62,10 @@ export interface AppConfig {
   dataDir: string;
   temporal: TemporalSettings;
   auth: { jwtSecret?: string };
+  /** Payload encryption keys, the current one first; unset: payloads travel as plain JSON. */
+  encryptionKeys?: EncryptionKey[];
+  /** Origins (the Temporal UI's) allowed to call the codec endpoints from a browser. */
+  codecCorsOrigins: string[];
   checkout: CheckoutSettings;
   leave: LeaveSettings;
   worker: WorkerTuning;
@@ -133,6 +138,16 @@ function hostPort(env: Env, name: string): string | undefined {
   return value;
 }
 
+function encryptionKeys(env: Env, name: string): EncryptionKey[] | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  try {
+    return parseEncryptionKeys(value);
+  } catch (err) {
+    throw new ConfigError(name, (err as Error).message);
+  }
+}
+
 function url(env: Env, name: string): string | undefined {
   const value = text(env, name);
   if (value === undefined) return undefined;
@@ -170,6 +185,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
         : undefined,
     },
     auth: { jwtSecret: text(env, 'AUTH_JWT_SECRET') },
+    encryptionKeys: encryptionKeys(env, 'PAYLOAD_ENCRYPTION_KEYS'),
+    codecCorsOrigins: (text(env, 'CODEC_CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     checkout: {
       paymentResolutionWindowMs: duration(env, 'PAYMENT_RESOLUTION_WINDOW', '72h'),
       sideEffectAlertAfterMs: duration(env, 'SIDE_EFFECT_ALERT_AFTER', '15m'),

@@ -7,6 +7,7 @@
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { dataConverterFor } from '../config/encryption';
 import { loadConfig } from '../config/settings';
 import { connectionOptions } from '../config/temporal';
 import { workflowCode } from '../config/workflow-code';
@@ -46,7 +47,8 @@ async function main(): Promise<number> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const connection = await Connection.connect(connectionOptions(config.temporal));
   try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const dataConverter = dataConverterFor(config.encryptionKeys);
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
     let history;
     try {
       history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -64,7 +66,7 @@ async function main(): Promise<number> {
     console.log(
       `[replay] ${workflowId}: ${history.events?.length ?? 0} events, replayed against ${code.description}`,
     );
-    const verdict = await replayVerdict(history, workflowId, code.options);
+    const verdict = await replayVerdict(history, workflowId, { ...code.options, dataConverter });
     if (verdict.carriesOn) console.log(`[replay] ${workflowId}: ${verdict.words}`);
     else console.error(`[replay] ${workflowId}: ${verdict.words}`);
     return verdict.carriesOn ? 0 : 1;

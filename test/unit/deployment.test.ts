@@ -37,12 +37,21 @@ function variablesTheAppReads(): Set<string> {
   return names;
 }
 
-/** Compose's `${NAME:?message}` with a stand-in value, as `docker compose` would fill it in. */
+/** What `docker compose` would fill in for `${NAME:?message}`: a stand-in of the right shape. */
+const STAND_INS: Record<string, string> = {
+  AUTH_JWT_SECRET: 'a-secret-of-more-than-thirty-two-characters',
+  PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+};
+
 function interpolate(env: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(env).map(([k, v]) => [
       k,
-      v.replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'a-secret-of-more-than-thirty-two-characters'),
+      v.replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, name: string) => {
+        const standIn = STAND_INS[name];
+        assert.ok(standIn, `no stand-in for the required variable ${name}`);
+        return standIn;
+      }),
     ]),
   );
 }
@@ -98,6 +107,7 @@ describe('docker-compose.yml', () => {
       const config = loadConfig(env);
       assert.equal(config.temporal.address, 'temporal:7233');
       assert.equal(config.dataDir, '/data');
+      assert.equal(config.encryptionKeys?.[0]?.id, 'k1', 'payloads are encrypted');
     }
   });
 
@@ -132,6 +142,11 @@ describe('docker-compose.yml', () => {
       [db.POSTGRES_USER, db.POSTGRES_PASSWORD],
     );
     assert.equal(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS, env.TEMPORAL_ADDRESS);
+    const codecEndpoint = new URL(services['temporal-ui']!.environment!.TEMPORAL_CODEC_ENDPOINT!);
+    assert.equal(codecEndpoint.pathname, '/codec', "the UI decodes through the API's codec server");
+    assert.equal(codecEndpoint.port, String(api.port));
+    const uiOrigin = `http://localhost:${services['temporal-ui']!.ports![0]!.split(':')[0]}`;
+    assert.deepEqual(api.codecCorsOrigins, [uiOrigin], 'the API lets the UI call the codec server');
   });
 
   it('registers every search attribute the workflows keep, with its type', () => {
