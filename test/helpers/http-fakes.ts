@@ -24,6 +24,8 @@ export interface FakeServer {
   requests: RecordedRequest[];
   /** Answers to give, in order; when empty, the default answer. */
   script: ScriptedAnswer[];
+  /** While set, requests wait for it before they are answered (to hold a call in flight). */
+  hold?: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export function startFakeStripe(defaultAnswer: ScriptedAnswer): Promise<FakeServ
 /** A recording proxy to `target` (stripe-mock) that can answer scripted failures first. */
 export function startRecordingProxy(target: string): Promise<FakeServer> {
   return serve(async (req, res, fake) => {
+    if (fake.hold) await fake.hold;
     const scripted = fake.script.shift();
     if (scripted) {
       answer(res, scripted);

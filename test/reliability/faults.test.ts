@@ -1,0 +1,133 @@
+/**
+ * Faults, caused on purpose on 127.0.0.1 (bounded waits throughout). First: the worker killed with
+ * SIGKILL while Stripe is answering the charge, then started again. The charge had reached Stripe;
+ * the retry after the activity's timeout carries the same idempotency key (so Stripe charges once),
+ * the order ends in its right state, and every fact was published under one messageId.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { placedOrder } from '../helpers/checkout-scenario';
+import { startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
+import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
+import { devServerEnv, waitForStatus } from '../helpers/temporal';
+import { cancelOrderSignal } from '../../workflows/definitions';
+
+const root = path.resolve(__dirname, '..', '..');
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('faults', () => {
+  let env: TestWorkflowEnvironment;
+  let stripeMock: RunningStripeMock;
+  let proxy: FakeServer;
+  const workers: ChildProcess[] = [];
+
+  before(async () => {
+    env = await devServerEnv();
+    stripeMock = await startStripeMock('succeed');
+    proxy = await startRecordingProxy(stripeMock.url);
+  });
+  after(async () => {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    await proxy?.close();
+    await stripeMock?.stop();
+    await env?.teardown();
+  });
+
+  it('the worker killed mid-charge and restarted: one idempotency key, the right final state, no fact lost or doubled', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-kill-'));
+    const taskQueue = `fault-kill-${Date.now()}`;
+    let output = '';
+    const startWorker = async (): Promise<ChildProcess> => {
+      const before = output.length;
+      const child = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
+        cwd: root,
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: env.address,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          DATA_DIR: dataDir,
+          STRIPE_SECRET_KEY: 'sk_test_fault',
+          STRIPE_API_BASE: proxy.url,
+          ORDER_REMORSE_WINDOW: '1s',
+          LOG_FORMAT: 'pretty',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+      workers.push(child);
+      await until('the worker to poll', () => output.slice(before).includes('polling task queue'), 60_000);
+      return child;
+    };
+
+    const order = placedOrder();
+    let release!: () => void;
+    proxy.hold = new Promise<void>((resolve) => (release = resolve));
+    const first = await startWorker();
+    const handle = await env.client.workflow.start('checkoutWorkflow', {
+      workflowId: `order-${order.orderId}`,
+      taskQueue,
+      args: [order],
+    });
+    const charges = () =>
+      proxy.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents');
+    await until('the charge to reach Stripe', () => charges().length === 1, 30_000);
+
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    proxy.hold = undefined;
+    release(); // Stripe finishes the charge; the worker that asked is gone.
+
+    await startWorker();
+    // The payment activity times out (startToCloseTimeout 1m) and is retried by the new worker.
+    await until(
+      'the order to be paid',
+      async () => (await handle.describe()).status.name === 'RUNNING' && charges().length >= 2,
+      150_000,
+    );
+    await waitForStatus(handle, 'Paid');
+    await handle.signal(cancelOrderSignal, { requestedBy: 'test' });
+    await until(
+      'the order to finish',
+      async () => (await handle.describe()).status.name !== 'RUNNING',
+      60_000,
+    );
+    const final = (await handle.result()) as { status: string };
+    assert.equal(final.status, 'Refunded');
+
+    const keys = new Set(charges().map((r) => r.headers['idempotency-key']));
+    assert.deepEqual(
+      [...keys],
+      [`order-${order.orderId}-charge-1`],
+      'every request for the charge carries one key',
+    );
+    const refunds = proxy.requests.filter((r) => r.path === '/v1/refunds');
+    assert.deepEqual(
+      new Set(refunds.map((r) => r.headers['idempotency-key'])),
+      new Set([`order-${order.orderId}-refund`]),
+    );
+
+    const events = fs
+      .readFileSync(path.join(dataDir, 'dev-outbox', 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { messageId: string });
+    const ids = new Set(events.map((e) => e.messageId));
+    for (const fact of ['order.received', 'order.accepted', 'order.paid', 'order.refunded']) {
+      assert.ok(ids.has(`${order.orderId}:${fact}`), `${fact} published`);
+    }
+    assert.equal(ids.size, 4, `one messageId per fact: ${[...ids].join(', ')}`);
+  });
+});
