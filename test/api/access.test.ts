@@ -5,18 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SignJWT } from 'jose';
-import { createApp } from '../../api/app';
 import { ROLES, signToken, type Role } from '../../api/auth';
 import { openLeaveStore, openOrderStore, type LeaveStore, type OrderStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { assertMatchesContract } from '../helpers/openapi';
+import { callApi, serveApi, type RunningApi } from '../helpers/api-server';
 import { devServerEnv } from '../helpers/temporal';
 
 const SECRET = 'access-test-secret-long-enough-for-hs256!!';
@@ -44,8 +41,7 @@ describe('access', () => {
   let env: TestWorkflowEnvironment;
   let orderStore: OrderStore;
   let leaveStore: LeaveStore;
-  let server: Server;
-  let base: string;
+  let api: RunningApi;
 
   before(async () => {
     env = await devServerEnv();
@@ -53,22 +49,17 @@ describe('access', () => {
     orderStore = openOrderStore({ dataDir });
     leaveStore = openLeaveStore({ dataDir });
     await leaveStore.seedIfEmpty(SEED_ORGANISATION);
-    const app = createApp({
+    api = await serveApi({
       client: env.client,
       store: orderStore,
       taskQueue: 'access-test',
       jwtSecret: SECRET,
       leave: { store: leaveStore, yearStart: '01-01' },
-      log: () => undefined,
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await api?.close();
     await orderStore?.close();
     await leaveStore?.close();
     await env?.teardown();
@@ -80,17 +71,7 @@ describe('access', () => {
     token: string | undefined,
     body?: unknown,
   ): Promise<number> {
-    const response = await fetch(`${base}${url}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    assertMatchesContract(method, url, response.status, text ? (JSON.parse(text) as unknown) : {});
-    return response.status;
+    return (await callApi(api.base, method, url, { token, body })).status;
   }
 
   it('every endpoint × every role: 403 for the roles API.md does not list, never 401/403 for those it does', async () => {

@@ -7,14 +7,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import fc from 'fast-check';
 import { createActivities } from '../../activities';
 import {
@@ -24,12 +21,18 @@ import {
   DevRecorder,
 } from '../../activities/dev-adapters';
 import { createLeaveActivities } from '../../activities/leave';
-import { createApp } from '../../api/app';
 import { signToken, type Role } from '../../api/auth';
 import { openLeaveStore, openOrderStore, type LeaveStore, type OrderStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
-import { assertMatchesContract } from '../helpers/openapi';
+import {
+  callApi,
+  runWorker,
+  serveApi,
+  type Answer,
+  type RunningApi,
+  type RunningWorker,
+} from '../helpers/api-server';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const SECRET = 'bad-input-secret-long-enough-for-hs256!!!';
@@ -76,10 +79,8 @@ describe('bad input', () => {
   let env: TestWorkflowEnvironment;
   let orderStore: OrderStore;
   let leaveStore: LeaveStore;
-  let server: Server;
-  let base: string;
-  let worker: Worker;
-  let workerDone: Promise<void>;
+  let api: RunningApi;
+  let worker: RunningWorker;
   const tokens = {} as Record<Role, string>;
 
   before(async () => {
@@ -94,7 +95,7 @@ describe('bad input', () => {
       events: createDevPublisher(recorder),
       fromEmail: 'x@example.com',
     };
-    worker = await Worker.create({
+    worker = await runWorker({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
@@ -112,18 +113,13 @@ describe('bad input', () => {
         }),
       },
     });
-    workerDone = worker.run();
-    const app = createApp({
+    api = await serveApi({
       client: env.client,
       store: orderStore,
       taskQueue: TASK_QUEUE,
       jwtSecret: SECRET,
       leave: { store: leaveStore, yearStart: '01-01' },
-      log: () => undefined,
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const subs: Record<Role, string> = {
       storefront: 'shop',
       support: 'sam',
@@ -137,10 +133,8 @@ describe('bad input', () => {
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    worker?.shutdown();
-    await workerDone;
+    await api?.close();
+    await worker?.stop();
     await orderStore?.close();
     await leaveStore?.close();
     await env?.teardown();
@@ -153,18 +147,17 @@ describe('bad input', () => {
     raw: string,
     contentType = 'application/json',
   ) {
-    const response = await fetch(`${base}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': contentType },
-      body: raw,
-    });
-    const text = await response.text();
-    assert.ok(
-      response.status < 500,
-      `${method} ${url} answered ${response.status} to ${raw.slice(0, 200)}: ${text}`,
-    );
-    assertMatchesContract(method, url, response.status, text ? (JSON.parse(text) as unknown) : {});
-    return response.status;
+    let answer: Answer;
+    try {
+      answer = await callApi(api.base, method, url, { token: tokens[role], raw, contentType });
+    } catch (err) {
+      throw new Error(
+        `${method} ${url} with ${JSON.stringify(raw.slice(0, 200))}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    assert.ok(answer.status < 500, `${method} ${url} answered ${answer.status} to ${raw.slice(0, 200)}`);
+    return answer.status;
   }
 
   async function signalCount(workflowId: string): Promise<number> {

@@ -5,40 +5,36 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { createLeaveActivities } from '../../activities/leave';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/dev-adapters';
-import { createApp } from '../../api/app';
 import { signToken, type Role } from '../../api/auth';
 import type { LeaveView } from '../../domain/leave';
 import type { LeaveStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
-import { assertMatchesContract } from '../helpers/openapi';
+import {
+  callApi,
+  runWorker,
+  serveApi,
+  type Answer,
+  type RunningApi,
+  type RunningWorker,
+} from '../helpers/api-server';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const SECRET = 'leave-test-secret-long-enough-for-hs256!!!';
 const TASK_QUEUE = 'leave-api-test';
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 describe('leave API', () => {
   let env: TestWorkflowEnvironment;
   let leaveStore: LeaveStore;
-  let server: Server;
-  let base: string;
-  let worker: Worker;
-  let workerDone: Promise<void>;
+  let api: RunningApi;
+  let worker: RunningWorker;
   const year = new Date().getUTCFullYear();
   const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
   /** The leave year the requests below fall in (`?leaveYear=` so the test holds in late December too). */
@@ -50,7 +46,7 @@ describe('leave API', () => {
     leaveStore = openSqliteLeaveStore(path.join(dir, 'app.db'));
     await leaveStore.seedIfEmpty(SEED_ORGANISATION);
     const recorder = new DevRecorder(dir, () => undefined);
-    worker = await Worker.create({
+    worker = await runWorker({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
@@ -62,25 +58,18 @@ describe('leave API', () => {
         fromEmail: 'people@example.com',
       }),
     });
-    workerDone = worker.run();
-    const app = createApp({
+    api = await serveApi({
       client: env.client,
       store: openSqliteOrderStore(path.join(dir, 'app.db')),
       taskQueue: TASK_QUEUE,
       jwtSecret: SECRET,
       leave: { store: leaveStore, yearStart: '01-01' },
-      log: () => undefined,
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    worker?.shutdown();
-    await workerDone;
+    await api?.close();
+    await worker?.stop();
     await leaveStore?.close();
     await env?.teardown();
   });
@@ -92,23 +81,9 @@ describe('leave API', () => {
     as?: `${Role}:${string}`,
     body?: unknown,
   ): Promise<Answer> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (as) {
-      const [role, sub] = as.split(':') as [Role, string];
-      headers.authorization = `Bearer ${await signToken(SECRET, { role, sub })}`;
-    }
-    const response = await fetch(`${base}${url}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const answer = {
-      status: response.status,
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    };
-    assertMatchesContract(method, url, answer.status, answer.body);
-    return answer;
+    const [role, sub] = (as?.split(':') ?? []) as [Role?, string?];
+    const token = role && sub ? await signToken(SECRET, { role, sub }) : undefined;
+    return callApi(api.base, method, url, { token, body });
   }
 
   async function waitForStatus(requestId: string, status: string): Promise<LeaveView> {

@@ -4,14 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import {
   createDevMailer,
@@ -19,7 +16,6 @@ import {
   createDevPublisher,
   DevRecorder,
 } from '../../activities/dev-adapters';
-import { createApp } from '../../api/app';
 import { signToken, type Role } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
 import type { OrderView } from '../../domain/order';
@@ -31,7 +27,7 @@ import {
   orderStatusSearchAttribute,
 } from '../../workflows/definitions';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
-import { assertMatchesContract } from '../helpers/openapi';
+import { callApi, runWorker, serveApi, type Answer } from '../helpers/api-server';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const SECRET = 'test-secret-that-is-long-enough-for-hs256!!';
@@ -41,20 +37,15 @@ const QUICK_WINDOW = { ...TEST_SETTINGS, orderRemorseWindowMs: 500 };
 /** Orders on this queue stay in their hour-long window for the whole test. */
 const WINDOW_TASK_QUEUE = 'api-test-window';
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 describe('orders API', () => {
   let env: TestWorkflowEnvironment;
   let store: OrderStore;
-  let servers: Server[] = [];
   let base: string;
   /** The same API, starting orders on WINDOW_TASK_QUEUE. */
   let windowBase: string;
   let outbox: string;
-  const workers: { shutdown(): void; done: Promise<void> }[] = [];
+  /** Workers and servers to stop, the last started first. */
+  const closers: (() => Promise<void>)[] = [];
   const tokens = {} as Record<Role, string>;
 
   before(async () => {
@@ -64,7 +55,7 @@ describe('orders API', () => {
     store = openSqliteOrderStore(path.join(dir, 'app.db'));
     const recorder = new DevRecorder(dir, () => undefined);
     async function serve(taskQueue: string, settings: CheckoutSettings): Promise<string> {
-      const worker = await Worker.create({
+      const worker = await runWorker({
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: await workflowBundle(),
@@ -77,18 +68,9 @@ describe('orders API', () => {
           fromEmail: 'orders@example.com',
         }),
       });
-      workers.push({ shutdown: () => worker.shutdown(), done: worker.run() });
-      const app = createApp({
-        client: env.client,
-        store,
-        taskQueue,
-        jwtSecret: SECRET,
-        log: () => undefined,
-      });
-      const server = app.listen(0, '127.0.0.1');
-      servers.push(server);
-      await new Promise((resolve) => server.once('listening', resolve));
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const api = await serveApi({ client: env.client, store, taskQueue, jwtSecret: SECRET });
+      closers.push(worker.stop, api.close);
+      return api.base;
     }
     base = await serve(TASK_QUEUE, QUICK_WINDOW);
     windowBase = await serve(WINDOW_TASK_QUEUE, TEST_SETTINGS);
@@ -98,13 +80,7 @@ describe('orders API', () => {
   });
 
   after(async () => {
-    for (const server of servers) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-    servers = [];
-    for (const worker of workers) worker.shutdown();
-    await Promise.all(workers.map((w) => w.done));
+    for (const close of closers.reverse()) await close();
     await store?.close();
     await env?.teardown();
   });
@@ -114,21 +90,8 @@ describe('orders API', () => {
     url: string,
     options: { role?: Role; token?: string; body?: unknown; raw?: string; base?: string } = {},
   ): Promise<Answer> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = options.token ?? (options.role ? tokens[options.role] : undefined);
-    if (token) headers.authorization = `Bearer ${token}`;
-    const response = await fetch(`${options.base ?? base}${url}`, {
-      method,
-      headers,
-      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-    });
-    const text = await response.text();
-    const answer = {
-      status: response.status,
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    };
-    assertMatchesContract(method, url, answer.status, answer.body);
-    return answer;
+    return callApi(options.base ?? base, method, url, { token, body: options.body, raw: options.raw });
   }
 
   function orderBody(orderId?: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -585,25 +548,21 @@ describe('orders API', () => {
   });
 
   it('/readyz answers 503 naming the dependency that is down', async () => {
-    const down = createApp({
+    const down = await serveApi({
       client: env.client,
       store: { ...store, ping: () => Promise.reject(new Error('disk gone')) },
       taskQueue: TASK_QUEUE,
       jwtSecret: SECRET,
-      log: () => undefined,
     });
-    const server = down.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
     try {
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
-      assert.equal(response.status, 503);
-      assert.deepEqual(await response.json(), {
+      const ready = await callApi(down.base, 'GET', '/readyz');
+      assert.equal(ready.status, 503);
+      assert.deepEqual(ready.body, {
         status: 'not ready',
         checks: { temporal: 'ok', store: 'unreachable: disk gone' },
       });
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await down.close();
     }
   });
 

@@ -8,13 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import {
   createDevMailer,
@@ -22,11 +19,11 @@ import {
   createDevPublisher,
   DevRecorder,
 } from '../../activities/dev-adapters';
-import { createApp } from '../../api/app';
 import { signToken } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
 import { FINAL_STATUSES, type OrderStatus } from '../../domain/order';
 import { openOrderStore, type OrderStore } from '../../store';
+import { callApi, runWorker, serveApi, type RunningApi, type RunningWorker } from '../helpers/api-server';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const ORDERS = Number(process.env.LOAD_ORDERS ?? 1000);
@@ -61,10 +58,8 @@ async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<
 describe(`load: ${ORDERS} orders through the API`, () => {
   let env: TestWorkflowEnvironment;
   let store: OrderStore;
-  let server: Server;
-  let worker: Worker;
-  let workerDone: Promise<void>;
-  let base: string;
+  let api: RunningApi;
+  let worker: RunningWorker;
   let outbox: string;
 
   before(async () => {
@@ -73,7 +68,7 @@ describe(`load: ${ORDERS} orders through the API`, () => {
     outbox = dataDir;
     store = openOrderStore({ dataDir });
     const recorder = new DevRecorder(dataDir, () => undefined);
-    worker = await Worker.create({
+    worker = await runWorker({
       connection: env.nativeConnection,
       taskQueue: 'load',
       workflowBundle: await workflowBundle(),
@@ -86,24 +81,12 @@ describe(`load: ${ORDERS} orders through the API`, () => {
         fromEmail: 'orders@example.com',
       }),
     });
-    workerDone = worker.run();
-    const app = createApp({
-      client: env.client,
-      store,
-      taskQueue: 'load',
-      jwtSecret: SECRET,
-      log: () => undefined,
-    });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await serveApi({ client: env.client, store, taskQueue: 'load', jwtSecret: SECRET });
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    worker?.shutdown();
-    await workerDone;
+    await api?.close();
+    await worker?.stop();
     await store?.close();
     await env?.teardown();
   });
@@ -111,15 +94,8 @@ describe(`load: ${ORDERS} orders through the API`, () => {
   it('every order reaches its final state; charges, refunds, events and emails match the orders exactly', async () => {
     const storefront = await signToken(SECRET, { role: 'storefront', sub: 'shop' });
     const warehouse = await signToken(SECRET, { role: 'warehouse', sub: 'wes' });
-    const post = async (url: string, token: string, body: unknown) => {
-      const response = await fetch(`${base}${url}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      await response.text();
-      return response.status;
-    };
+    const post = async (url: string, token: string, body: unknown) =>
+      (await callApi(api.base, 'POST', url, { token, body })).status;
     const orders = Array.from({ length: ORDERS }, (_, i) => ({ id: `load-${i}`, kind: kindOf(i) }));
     const started = Date.now();
     const latencies: number[] = [];

@@ -5,19 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createApp } from '../../api/app';
 import { signToken } from '../../api/auth';
 import { dataConverterFor, ENCRYPTED_ENCODING } from '../../config/encryption';
 import { openOrderStore } from '../../store';
 import { checkoutWorkflow } from '../../workflows';
 import { orderStatusQuery } from '../../workflows/definitions';
 import { CheckoutScenario, placedOrder, settle } from '../helpers/checkout-scenario';
+import { serveApi, type RunningApi } from '../helpers/api-server';
 import { timeSkippingEnv } from '../helpers/temporal';
 
 const SECRET = 'codec-test-secret-long-enough-for-hs256!!!';
@@ -51,25 +49,19 @@ const mayBePlain = (p: JsonPayload) => /searchAttributes|markerRecordedEventAttr
 
 describe('payload encryption through Temporal', () => {
   let env: TestWorkflowEnvironment;
-  let server: Server;
-  let base: string;
+  let api: RunningApi;
   before(async () => {
     env = await timeSkippingEnv();
-    const app = createApp({
+    api = await serveApi({
       client: env.client,
       store: openOrderStore({ dataDir: '', databaseUrl: 'sqlite::memory:' }),
       taskQueue: 'unused',
       jwtSecret: SECRET,
       codec: { codec: dataConverter.payloadCodecs![0]!, corsOrigins: ['http://localhost:8233'] },
-      log: () => undefined,
     });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await api?.close();
     await env?.teardown();
   });
 
@@ -128,7 +120,7 @@ describe('payload encryption through Temporal', () => {
 
     const input = payloads.find((p) => p.path.includes('workflowExecutionStartedEventAttributes.input'))!;
     const decode = (token?: string) =>
-      fetch(`${base}/codec/decode`, {
+      fetch(`${api.base}/codec/decode`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
