@@ -5,10 +5,17 @@
  * same instant are decided one after the other, on any number of connections.
  */
 import pg from 'pg';
-import type { LeaveStatus, Rank } from '../domain/leave';
 import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
 import * as ledger from './ledger';
-import type { Employee, LeaveStore, LedgerEntry, LedgerKind } from './leave-store';
+import {
+  toEmployee,
+  toLedgerEntry,
+  toStoredLeaveRequest,
+  type EmployeeRow,
+  type LedgerRow,
+  type LeaveRequestRow,
+} from './leave-rows';
+import type { LeaveStore } from './leave-store';
 import type { OrderStore } from './order-store';
 
 const SCHEMA = `
@@ -131,30 +138,6 @@ export function openPostgresOrderStore(url: string): OrderStore {
     async close() {
       await pool.end();
     },
-  };
-}
-
-interface EmployeeRow {
-  id: string;
-  name: string;
-  email: string;
-  manager_id: string | null;
-  rank: Rank;
-  annual_allowance: number;
-  daily_rate: number;
-  last_day: string | null;
-}
-
-function toEmployee(row: EmployeeRow): Employee {
-  return {
-    id: row.id,
-    name: row.name,
-    email: row.email,
-    managerId: row.manager_id ?? undefined,
-    rank: row.rank,
-    annualAllowance: row.annual_allowance,
-    dailyRate: row.daily_rate,
-    lastDay: row.last_day ?? undefined,
   };
 }
 
@@ -281,27 +264,7 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
       const { rows } = await query('SELECT * FROM leave_ledger WHERE employee_id = $1 ORDER BY seq', [
         employeeId,
       ]);
-      return rows.map((r) => {
-        const row = r as {
-          employee_id: string;
-          leave_year: number;
-          kind: LedgerKind;
-          days: number;
-          request_id: string | null;
-          amount: number | null;
-          created_at: string;
-        };
-        const entry: LedgerEntry = {
-          employeeId: row.employee_id,
-          leaveYear: row.leave_year,
-          kind: row.kind,
-          days: row.days,
-          requestId: row.request_id ?? undefined,
-          amount: row.amount ?? undefined,
-          createdAt: row.created_at,
-        };
-        return entry;
-      });
+      return rows.map((r) => toLedgerEntry(r as LedgerRow));
     },
     async reserve(input) {
       return forEmployee(input.employeeId, (tx) => ledger.reserve(tx, input));
@@ -341,28 +304,8 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
     },
     async getLeaveRequest(requestId) {
       const row = (await query('SELECT * FROM leave_requests WHERE request_id = $1', [requestId])).rows[0] as
-        | {
-            request_id: string;
-            employee_id: string;
-            days: number;
-            start_date: string;
-            status: LeaveStatus;
-            status_version: number;
-            view_json: unknown;
-            updated_at: string;
-          }
-        | undefined;
-      if (!row) return undefined;
-      return {
-        requestId: row.request_id,
-        employeeId: row.employee_id,
-        days: row.days,
-        startDate: row.start_date,
-        status: row.status,
-        statusVersion: row.status_version,
-        view: row.view_json ?? undefined,
-        updatedAt: row.updated_at,
-      };
+        (LeaveRequestRow & { view_json: unknown }) | undefined;
+      return row ? toStoredLeaveRequest(row, row.view_json) : undefined;
     },
     async openLeaveRequestIds(employeeId) {
       const { rows } = await query(

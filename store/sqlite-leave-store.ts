@@ -7,9 +7,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { LeaveStatus, Rank } from '../domain/leave';
 import * as ledger from './ledger';
-import type { Employee, LeaveStore, LedgerEntry, LedgerKind, StoredLeaveRequest } from './leave-store';
+import {
+  toEmployee,
+  toLedgerEntry,
+  toStoredLeaveRequest,
+  type EmployeeRow,
+  type LedgerRow,
+  type LeaveRequestRow,
+} from './leave-rows';
+import type { LeaveStore } from './leave-store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS employees (
@@ -45,40 +52,6 @@ CREATE TABLE IF NOT EXISTS leave_requests (
 );
 CREATE INDEX IF NOT EXISTS leave_requests_employee ON leave_requests (employee_id, status);
 `;
-
-interface EmployeeRow {
-  id: string;
-  name: string;
-  email: string;
-  manager_id: string | null;
-  rank: Rank;
-  annual_allowance: number;
-  daily_rate: number;
-  last_day: string | null;
-}
-
-interface LedgerRow {
-  employee_id: string;
-  leave_year: number;
-  kind: LedgerKind;
-  days: number;
-  request_id: string | null;
-  amount: number | null;
-  created_at: string;
-}
-
-function toEmployee(row: EmployeeRow): Employee {
-  return {
-    id: row.id,
-    name: row.name,
-    email: row.email,
-    managerId: row.manager_id ?? undefined,
-    rank: row.rank,
-    annualAllowance: row.annual_allowance,
-    dailyRate: row.daily_rate,
-    lastDay: row.last_day ?? undefined,
-  };
-}
 
 export function openSqliteLeaveStore(file: string): LeaveStore {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -186,15 +159,7 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
           'SELECT * FROM leave_ledger WHERE employee_id = ? ORDER BY created_at, rowid',
         )
         .all(employeeId)
-        .map((row): LedgerEntry => ({
-          employeeId: row.employee_id,
-          leaveYear: row.leave_year,
-          kind: row.kind,
-          days: row.days,
-          requestId: row.request_id ?? undefined,
-          amount: row.amount ?? undefined,
-          createdAt: row.created_at,
-        }));
+        .map(toLedgerEntry);
     },
     async reserve(input) {
       return transaction(() => ledger.reserve(tx, input));
@@ -236,32 +201,13 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
     },
     async getLeaveRequest(requestId) {
       const row = db
-        .prepare<
-          [string],
-          {
-            request_id: string;
-            employee_id: string;
-            days: number;
-            start_date: string;
-            status: LeaveStatus;
-            status_version: number;
-            view_json: string | null;
-            updated_at: string;
-          }
-        >('SELECT * FROM leave_requests WHERE request_id = ?')
+        .prepare<[string], LeaveRequestRow & { view_json: string | null }>(
+          'SELECT * FROM leave_requests WHERE request_id = ?',
+        )
         .get(requestId);
-      if (!row) return undefined;
-      const stored: StoredLeaveRequest = {
-        requestId: row.request_id,
-        employeeId: row.employee_id,
-        days: row.days,
-        startDate: row.start_date,
-        status: row.status,
-        statusVersion: row.status_version,
-        view: row.view_json ? (JSON.parse(row.view_json) as unknown) : undefined,
-        updatedAt: row.updated_at,
-      };
-      return stored;
+      return row
+        ? toStoredLeaveRequest(row, row.view_json ? (JSON.parse(row.view_json) as unknown) : undefined)
+        : undefined;
     },
     async openLeaveRequestIds(employeeId) {
       // Approved requests stay open until their leave starts, or until a negative balance is settled.
