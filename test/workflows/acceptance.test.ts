@@ -57,15 +57,16 @@ const ACCEPTED_AND_PAID = (total: number) => [
   'status:Paid',
 ];
 
-describe('order acceptance', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await timeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+// One time-skipping server for the file.
+let env: TestWorkflowEnvironment;
+before(async () => {
+  env = await timeSkippingEnv();
+});
+after(async () => {
+  await env?.teardown();
+});
 
+describe('order acceptance', () => {
   it("Udi Dahan's saga test: two authorization requests and Received; one approval, Authorized; the timeout, Accepted", async () => {
     const scenario = new CheckoutScenario();
     const order = largeOrder();
@@ -394,14 +395,6 @@ describe('order acceptance', () => {
 });
 
 describe('cancellation after shipment', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await timeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
-
   /** Places an order, lets the window pass, ships it, and cancels it a day later. */
   async function shippedAndCancelled(o: OrderDriver, total: number): Promise<void> {
     await o.step();
