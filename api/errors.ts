@@ -1,5 +1,17 @@
 /** API errors in the contract's shape: {"error": {"code", "message", "details"?}}. */
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { ErrorRequestHandler } from 'express';
+
+/** gRPC status codes (numbers fixed by the gRPC spec). */
+const RETRYABLE_GRPC_CODES: ReadonlySet<number> = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+/** Seconds a client is asked to wait before trying again while Temporal cannot be reached. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** Temporal could not be reached (down, restarting, or too slow to answer): worth retrying. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  const grpc = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(grpc) && RETRYABLE_GRPC_CODES.has(grpc.code);
+}
 
 export class HttpError extends Error {
   constructor(
@@ -48,6 +60,19 @@ export function errorHandler(log: (message: string, err: unknown) => void): Erro
           code: 'bad_request',
           message: 'the request body is not valid JSON',
           details: [{ field: 'body' }],
+        },
+      });
+      return;
+    }
+    if (isTemporalUnavailable(err)) {
+      // Nothing the request asked for is known to have happened; the same request may be sent
+      // again (a repeated order id finds the order if its start did get through).
+      log('Temporal unavailable', err);
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(503).json({
+        error: {
+          code: 'unavailable',
+          message: `the workflow service cannot be reached right now; try again in ${RETRY_AFTER_SECONDS} s`,
         },
       });
       return;

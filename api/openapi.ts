@@ -14,6 +14,9 @@ const errors = {
   '401': error('no token, or an invalid one'),
   '403': error('the wrong role, or not your resource; the message says why'),
   '404': error('unknown'),
+  '503': error(
+    'the workflow service cannot be reached right now; send the same request again after `Retry-After` seconds',
+  ),
 };
 const bearer = [{ bearer: [] }];
 const id = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });

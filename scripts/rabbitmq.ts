@@ -49,18 +49,29 @@ export function ensureRabbitmqInstalled(): string {
   return installed;
 }
 
-export interface Broker {
-  url: string;
-  stop(): Promise<void>;
+/** Where a broker keeps its data and listens: enough to start the same broker again. */
+export interface BrokerLocation {
+  base: string;
+  port: number;
+  distPort: number;
+  nodeName: string;
 }
 
-export async function startBroker(): Promise<Broker> {
+export interface Broker {
+  url: string;
+  location: BrokerLocation;
+  /** Stops the broker; its data folder is removed unless `keepData` (to start it again). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/** Starts a private broker, or the one at `again` (same node, port and data) after a stop. */
+export async function startBroker(again?: BrokerLocation): Promise<Broker> {
   const binary = ensureRabbitmqInstalled();
   const started = Date.now();
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rabbitmq-'));
-  const [port, distPort] = [await freePort(), await freePort()];
+  const base = again?.base ?? fs.mkdtempSync(path.join(os.tmpdir(), 'rabbitmq-'));
+  const [port, distPort] = again ? [again.port, again.distPort] : [await freePort(), await freePort()];
   fs.writeFileSync(path.join(base, 'enabled_plugins'), '[].\n');
-  const nodeName = `commerce-${process.pid}@localhost`;
+  const nodeName = again?.nodeName ?? `commerce-${process.pid}-${path.basename(base)}@localhost`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: base,
@@ -82,7 +93,7 @@ export async function startBroker(): Promise<Broker> {
   child.once('exit', () => (exited = true));
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
 
-  const stop = async (): Promise<void> => {
+  const stop = async (options: { keepData?: boolean } = {}): Promise<void> => {
     if (!exited && child.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM');
@@ -104,7 +115,7 @@ export async function startBroker(): Promise<Broker> {
         });
       });
     }
-    fs.rmSync(base, { recursive: true, force: true });
+    if (!options.keepData) fs.rmSync(base, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 90_000;
@@ -127,5 +138,5 @@ export async function startBroker(): Promise<Broker> {
     }
   }
   log(`broker ${nodeName} ready on 127.0.0.1:${port} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return { url, stop };
+  return { url, location: { base, port, distPort, nodeName }, stop };
 }

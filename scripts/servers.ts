@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SEARCH_ATTRIBUTES } from '../config/search-attributes';
 import { freePort, waitForPort } from './net';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1'; // later tags carry a `replace` directive `go install` refuses
@@ -221,6 +222,37 @@ export async function resolveTestServer(): Promise<ResolvedServer> {
     `prepared temporal-test-server in ${buildSeconds.toFixed(1)} s (class archive: ${archived ? 'yes' : 'no'})`,
   );
   return { name: 'temporal-test-server', path: launcher, how: 'built', buildSeconds };
+}
+
+/**
+ * The arguments of `temporal server start-dev` for a file-backed dev server on 127.0.0.1 with this
+ * project's search attributes: the same for `npm start`, the fault tests and the benchmark.
+ */
+export function devServerArgs(options: {
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  namespace: string;
+  logLevel?: string;
+}): string[] {
+  return [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+    ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    options.logLevel ?? 'warn',
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, { cli }]) => [
+      '--search-attribute',
+      `${name}=${cli}`,
+    ]),
+  ];
 }
 
 export function describe(server: ResolvedServer): string {

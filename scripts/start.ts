@@ -9,11 +9,10 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
-import { SEARCH_ATTRIBUTES } from '../config/search-attributes';
 import { openLeaveStore } from '../store';
 import { SEED_ORGANISATION } from '../store/seed-organisation';
 import { waitForPort } from './net';
-import { describe, resolveTemporalCli } from './servers';
+import { describe, devServerArgs, resolveTemporalCli } from './servers';
 
 const root = path.resolve(__dirname, '..');
 const children: { name: string; child: ChildProcess }[] = [];
@@ -83,26 +82,7 @@ async function main(): Promise<void> {
       launch(
         'temporal dev server',
         cli.path,
-        [
-          'server',
-          'start-dev',
-          '--ip',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          '--ui-port',
-          String(uiPort),
-          '--db-filename',
-          dbFile,
-          '--namespace',
-          config.temporal.namespace,
-          '--log-level',
-          'warn',
-          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, { cli }]) => [
-            '--search-attribute',
-            `${name}=${cli}`,
-          ]),
-        ],
+        devServerArgs({ port, uiPort, dbFile, namespace: config.temporal.namespace }),
         env,
       );
     } else {

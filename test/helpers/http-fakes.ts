@@ -11,12 +11,21 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** Date.now() when the request arrived, and when (and with what status) it was answered. */
+  at: number;
+  answeredAt?: number;
+  status?: number;
+  /** Recording proxy: the status the upstream (stripe-mock) gave, even if the caller had gone. */
+  upstreamStatus?: number;
 }
 
 export interface ScriptedAnswer {
-  status: number;
+  /** Without a status (the recording proxy only): pass the request on after `delayMs`. */
+  status?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Wait this long before answering: past a client's timeout, it is a timeout. */
+  delayMs?: number;
 }
 
 export interface FakeServer {
@@ -37,13 +46,18 @@ async function serve(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const recorded = {
+      const recorded: RecordedRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
       };
       fake.requests.push(recorded);
+      res.once('finish', () => {
+        recorded.answeredAt = Date.now();
+        recorded.status = res.statusCode;
+      });
       void handler(recorded, res, fake);
     });
   });
@@ -57,8 +71,10 @@ async function serve(
   return fake;
 }
 
-function answer(res: http.ServerResponse, a: ScriptedAnswer): void {
-  res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
+async function answer(res: http.ServerResponse, a: ScriptedAnswer): Promise<void> {
+  if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
+  if (res.destroyed) return;
+  res.writeHead(a.status ?? 500, { 'content-type': 'application/json', ...a.headers });
   res.end(a.body === undefined ? '' : JSON.stringify(a.body));
 }
 
@@ -66,10 +82,9 @@ function answer(res: http.ServerResponse, a: ScriptedAnswer): void {
 export function startFakeSendGrid(): Promise<FakeServer> {
   return serve((req, res, fake) => {
     if (req.method !== 'POST' || req.path !== '/v3/mail/send') {
-      answer(res, { status: 404, body: { errors: [{ message: 'not found' }] } });
-      return;
+      return answer(res, { status: 404, body: { errors: [{ message: 'not found' }] } });
     }
-    answer(res, fake.script.shift() ?? { status: 202 });
+    return answer(res, fake.script.shift() ?? { status: 202 });
   });
 }
 
@@ -78,15 +93,17 @@ export function startFakeStripe(defaultAnswer: ScriptedAnswer): Promise<FakeServ
   return serve((_req, res, fake) => answer(res, fake.script.shift() ?? defaultAnswer));
 }
 
-/** A recording proxy to `target` (stripe-mock) that can answer scripted failures first. */
+/**
+ * A recording proxy to `target` (stripe-mock) that can answer scripted failures first. A scripted
+ * answer without a status is a slow upstream: the request is passed on after its delay, so the
+ * caller may have given up on an answer the server did give (Stripe charged, the client timed out).
+ */
 export function startRecordingProxy(target: string): Promise<FakeServer> {
   return serve(async (req, res, fake) => {
     if (fake.hold) await fake.hold;
     const scripted = fake.script.shift();
-    if (scripted) {
-      answer(res, scripted);
-      return;
-    }
+    if (scripted?.status !== undefined) return answer(res, scripted);
+    if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
     const upstream = await fetch(`${target}${req.path}`, {
       method: req.method,
       headers: Object.fromEntries(
@@ -96,6 +113,7 @@ export function startRecordingProxy(target: string): Promise<FakeServer> {
       ) as Record<string, string>,
       body: req.method === 'GET' ? undefined : req.body,
     });
+    req.upstreamStatus = upstream.status;
     res.writeHead(upstream.status, {
       'content-type': upstream.headers.get('content-type') ?? 'application/json',
     });

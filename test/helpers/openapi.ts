@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { OPENAPI_DOCUMENT } from '../../api/openapi';
 
 type Operation = { responses: Record<string, { content?: { 'application/json': { schema: object } } }> };
@@ -14,6 +15,7 @@ const doc = OPENAPI_DOCUMENT as unknown as {
 };
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
 ajv.addSchema({ $id: 'openapi', components: doc.components }, 'openapi');
 
 const templates = Object.keys(doc.paths).map((template) => ({

@@ -5,7 +5,7 @@
  * the order ends in its right state, and every fact was published under one messageId.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,24 +14,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { placedOrder } from '../helpers/checkout-scenario';
 import { startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
 import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
+import { killLeftovers, startWorkerProcess, until } from '../helpers/processes';
 import { devServerEnv, waitForStatus } from '../helpers/temporal';
 import { cancelOrderSignal } from '../../workflows/definitions';
-
-const root = path.resolve(__dirname, '..', '..');
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('faults', () => {
   let env: TestWorkflowEnvironment;
   let stripeMock: RunningStripeMock;
   let proxy: FakeServer;
-  const workers: ChildProcess[] = [];
 
   before(async () => {
     env = await devServerEnv();
@@ -39,7 +29,7 @@ describe('faults', () => {
     proxy = await startRecordingProxy(stripeMock.url);
   });
   after(async () => {
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    killLeftovers();
     await proxy?.close();
     await stripeMock?.stop();
     await env?.teardown();
@@ -48,29 +38,17 @@ describe('faults', () => {
   it('the worker killed mid-charge and restarted: one idempotency key, the right final state, no fact lost or doubled', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-kill-'));
     const taskQueue = `fault-kill-${Date.now()}`;
-    let output = '';
-    const startWorker = async (): Promise<ChildProcess> => {
-      const before = output.length;
-      const child = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
-        cwd: root,
-        env: {
-          ...process.env,
+    const startWorker = async (): Promise<ChildProcess> =>
+      (
+        await startWorkerProcess({
           TEMPORAL_ADDRESS: env.address,
           TEMPORAL_TASK_QUEUE: taskQueue,
           DATA_DIR: dataDir,
           STRIPE_SECRET_KEY: 'sk_test_fault',
           STRIPE_API_BASE: proxy.url,
           ORDER_REMORSE_WINDOW: '1s',
-          LOG_FORMAT: 'pretty',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-      child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-      workers.push(child);
-      await until('the worker to poll', () => output.slice(before).includes('polling task queue'), 60_000);
-      return child;
-    };
+        })
+      ).child;
 
     const order = placedOrder();
     let release!: () => void;
