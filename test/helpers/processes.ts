@@ -1,123 +1,16 @@
 /**
- * The real processes the fault tests break on purpose: the worker and the API run from their own
- * composition roots (`worker.ts`, `api/server.ts`) and a file-backed Temporal dev server, each a
- * child process on 127.0.0.1 that a test can kill and start again. Every wait is bounded.
+ * What the fault tests read and assert about the processes they break: the development adapters'
+ * records, facts delivered at least once under one messageId, one key per charge; and where the
+ * figures go. Starting and killing the processes is scripts/processes.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from '../../scripts/net';
-import { devServerArgs, resolveTemporalCli } from '../../scripts/servers';
+
+export * from '../../scripts/processes';
 
 const root = path.resolve(__dirname, '..', '..');
-
-/** Polls `check` every 100 ms until it holds; throws after `ms`. */
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms: number,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-export interface RunningProcess {
-  child: ChildProcess;
-  /** Everything it printed so far, stdout and stderr. */
-  output(): string;
-  /** Sends `signal` and waits (at most 20 s, then SIGKILL) for the process to exit. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-const started: ChildProcess[] = [];
-
-/** SIGKILLs whatever a test file started and left running (for its `after`). */
-export function killLeftovers(): void {
-  for (const child of started)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-function launch(command: string, args: string[], env: NodeJS.ProcessEnv): RunningProcess {
-  let output = '';
-  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  started.push(child);
-  return {
-    child,
-    output: () => output,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** A project entry point (`worker.ts`, `api/server.ts`) run with tsx, with `env` over this process's. */
-export async function startNodeProcess(
-  entry: string,
-  env: NodeJS.ProcessEnv,
-  readyWhen: string,
-): Promise<RunningProcess> {
-  const proc = launch(process.execPath, ['--import', 'tsx', entry], {
-    ...process.env,
-    LOG_FORMAT: 'pretty',
-    ...env,
-  });
-  await until(
-    `${entry} to say "${readyWhen}"`,
-    () => {
-      if (proc.child.exitCode !== null) throw new Error(`${entry} exited:\n${proc.output().slice(-2000)}`);
-      return proc.output().includes(readyWhen);
-    },
-    90_000,
-  );
-  return proc;
-}
-
-export const startWorkerProcess = (env: NodeJS.ProcessEnv): Promise<RunningProcess> =>
-  startNodeProcess('worker.ts', env, 'polling task queue');
-
-export const startApiProcess = (env: NodeJS.ProcessEnv): Promise<RunningProcess> =>
-  startNodeProcess('api/server.ts', env, 'listening on');
-
-export interface DevServer {
-  address: string;
-  port: number;
-  /** Starts the server (again) on the same port and database file. */
-  start(): Promise<void>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-/** A Temporal dev server on 127.0.0.1 with its history in `dbFile`, which outlives a stop. */
-export async function devServerProcess(dbFile: string): Promise<DevServer> {
-  const cli = resolveTemporalCli();
-  if (!cli) throw new Error('the Temporal CLI is needed for this test (run it through `npm test`)');
-  const port = await freePort();
-  let current: RunningProcess | undefined;
-  const server: DevServer = {
-    address: `127.0.0.1:${port}`,
-    port,
-    async start() {
-      current = launch(cli.path, devServerArgs({ port, dbFile, namespace: 'default' }), process.env);
-      if (!(await waitForPort(port, 60_000)))
-        throw new Error(`the dev server did not answer on ${port}:\n${current.output().slice(-2000)}`);
-    },
-    async stop(signal = 'SIGTERM') {
-      await current?.stop(signal);
-    },
-  };
-  await server.start();
-  return server;
-}
 
 /** What the development adapters recorded in `<outbox>/<name>.jsonl` (payments, emails, events). */
 export function recorded(outbox: string, name: 'payments' | 'emails' | 'events'): Record<string, unknown>[] {
@@ -166,4 +59,17 @@ export function chargedOrders(payments: Record<string, unknown>[]): string[] {
     assert.deepEqual([...used], [`order-${orderId}-charge-1`], `${orderId}: one key for its charge`);
   }
   return [...keys.keys()].sort();
+}
+
+/** Writes a suite's figures to reliability/results/<name>.json (RELIABILITY.md quotes them) and logs them. */
+export function reportFigures(name: string, figures: Record<string, unknown>): void {
+  const dir = path.join(root, 'reliability', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const withMachine = {
+    ...figures,
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    at: new Date().toISOString(),
+  };
+  fs.writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(withMachine, null, 2)}\n`);
+  console.log(`[${name}] ${JSON.stringify(figures)}`);
 }

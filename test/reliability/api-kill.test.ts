@@ -19,6 +19,7 @@ import {
   chargedOrders,
   killLeftovers,
   recorded,
+  reportFigures,
   startApiProcess,
   startWorkerProcess,
   until,
@@ -157,8 +158,13 @@ describe('fault: the API killed while clients place orders', () => {
     );
     assert.deepEqual(chargedOrders(recorded(path.join(dataDir, 'dev-outbox'), 'payments')), [...ids].sort());
     const repeated = ids.filter((id) => seen.get(id)!.at(-1) === 200).length;
-    console.log(
-      `[fault] API killed after ${KILL_AFTER.join(' and ')} orders: ${interrupted.length} clients got no answer and retried; ${repeated} of those found their order already started (200); ${ORDERS} orders, ${ORDERS} workflows`,
-    );
+    reportFigures('fault-api-kill', {
+      orders: ORDERS,
+      clients: CLIENTS,
+      killedAfterAccepted: KILL_AFTER,
+      clientsWithoutAnAnswer: interrupted.length,
+      retriesFindingTheOrderStarted: repeated,
+      workflows: ORDERS,
+    });
   });
 });

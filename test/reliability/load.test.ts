@@ -24,6 +24,7 @@ import type { CheckoutSettings } from '../../config/settings';
 import { FINAL_STATUSES, type OrderStatus } from '../../domain/order';
 import { openOrderStore, type OrderStore } from '../../store';
 import { callApi, runWorker, serveApi, type RunningApi, type RunningWorker } from '../helpers/api-server';
+import { recorded, reportFigures } from '../helpers/processes';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const ORDERS = Number(process.env.LOAD_ORDERS ?? 1000);
@@ -114,10 +115,10 @@ describe(`load: ${ORDERS} orders through the API`, () => {
     });
     const placedIn = Date.now() - started;
 
-    // Ship the paid ones as they get paid; wait (bounded: 10 minutes) for every final state.
+    // Ship the paid ones as they get paid; wait (bounded: 10 minutes, more for a long run) for every final state.
     const shipped = new Set<string>();
     const final = new Map<string, OrderStatus>();
-    const deadline = Date.now() + 10 * 60_000;
+    const deadline = Date.now() + Math.max(10 * 60_000, ORDERS * 200);
     while (final.size < ORDERS && Date.now() < deadline) {
       await bounded(
         orders.filter((o) => !final.has(o.id)),
@@ -136,17 +137,9 @@ describe(`load: ${ORDERS} orders through the API`, () => {
     const tookMs = Date.now() - started;
     for (const { id, kind } of orders) assert.equal(final.get(id), FINAL[kind], `${id} (${kind})`);
 
-    const read = (name: string) =>
-      fs.existsSync(path.join(outbox, `${name}.jsonl`))
-        ? fs
-            .readFileSync(path.join(outbox, `${name}.jsonl`), 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as Record<string, unknown>)
-        : [];
-    const payments = read('payments');
-    const events = read('events');
-    const emails = read('emails');
+    const payments = recorded(outbox, 'payments');
+    const events = recorded(outbox, 'events');
+    const emails = recorded(outbox, 'emails');
     const count = (kind: Kind) => orders.filter((o) => o.kind === kind).length;
     const [paid, cancelled, declined] = [count('paid'), count('cancelled'), count('declined')];
 
@@ -190,12 +183,7 @@ describe(`load: ${ORDERS} orders through the API`, () => {
       charges: charges.length,
       events: events.length,
       emails: emails.length,
-      machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-      at: new Date().toISOString(),
     };
-    const dir = path.join(__dirname, '..', '..', 'reliability', 'results');
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'load.json'), `${JSON.stringify(figures, null, 2)}\n`);
-    console.log(`[load] ${JSON.stringify(figures)}`);
+    reportFigures('load', figures);
   });
 });

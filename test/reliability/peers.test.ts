@@ -23,6 +23,7 @@ import {
   assertEachFactOnce,
   killLeftovers,
   recorded,
+  reportFigures,
   startWorkerProcess,
   until,
   type RunningProcess,
@@ -243,9 +244,14 @@ describe('faults in the peers', () => {
       );
       await consumer.close();
       const repeats = assertEachFactOnce(delivered, expected);
-      console.log(
-        `[fault] RabbitMQ down ${BROKER_OUTAGE_MS / 1000} s: ${orders.length} orders paid in ${paidWhileDown} ms meanwhile; ${expected.length} facts delivered, ${repeats} repeated`,
-      );
+      reportFigures('fault-rabbitmq-down', {
+        outageMs: BROKER_OUTAGE_MS,
+        orders: orders.length,
+        paidWhileDownWithinMs: paidWhileDown,
+        facts: expected.length,
+        repeated: repeats,
+        tookMs: Date.now() - outageStarted,
+      });
     } finally {
       await running?.stop();
       await broker?.stop();

@@ -21,6 +21,7 @@ import {
   devServerProcess,
   killLeftovers,
   recorded,
+  reportFigures,
   startApiProcess,
   startWorkerProcess,
   until,
@@ -78,6 +79,7 @@ describe('fault: the Temporal server stopped and restarted on its database file'
       }
     };
 
+    const started = Date.now();
     const orderIds = Array.from({ length: ORDERS }, (_, i) => `restart-${i}`);
     for (const orderId of orderIds) {
       const placed = await call('POST', '/orders', storefront, {
@@ -198,9 +200,14 @@ describe('fault: the Temporal server stopped and restarted on its database file'
       ...requests.flatMap((r) => [`${r.id}:leave.requested`, `${r.id}:leave.approved`]),
     ];
     const repeats = assertEachFactOnce(recorded(outbox, 'events'), expected);
-    console.log(
-      `[fault] Temporal restarted twice: ${expected.length} facts, ${repeats} sent again after a lost completion`,
-    );
+    reportFigures('fault-temporal-restart', {
+      orders: ORDERS,
+      leaveRequests: requests.length,
+      outages: ['SIGTERM', 'SIGKILL'],
+      facts: expected.length,
+      factsSentAgainAfterALostCompletion: repeats,
+      tookMs: Date.now() - started,
+    });
     assert.match(worker.output(), /polling task queue/);
     assert.equal(worker.child.exitCode, null, 'the worker rode out both outages');
     assert.equal(api.child.exitCode, null, 'the API rode out both outages');

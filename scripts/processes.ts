@@ -1,0 +1,132 @@
+/**
+ * Child processes on 127.0.0.1 that a test or the benchmark starts, stops, kills and starts again:
+ * the worker and the API from their own composition roots (`worker.ts`, `api/server.ts`) and a
+ * file-backed Temporal dev server. Every wait is bounded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, waitForPort } from './net';
+import { devServerArgs, resolveTemporalCli } from './servers';
+
+const root = path.resolve(__dirname, '..');
+
+/** Polls `check` every 100 ms until it holds; throws after `ms`. */
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  /** Sends `signal` and waits (at most 20 s, then SIGKILL) for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const started: ChildProcess[] = [];
+
+/** SIGKILLs whatever a test file started and left running (for its `after`). */
+export function killLeftovers(): void {
+  for (const child of started)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+function launch(command: string, args: string[], env: NodeJS.ProcessEnv): RunningProcess {
+  let output = '';
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  started.push(child);
+  return {
+    child,
+    output: () => output,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A project entry point (`worker.ts`, `api/server.ts`) run with tsx, with `env` over this process's. */
+export async function startNodeProcess(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  readyWhen: string,
+): Promise<RunningProcess> {
+  const proc = launch(process.execPath, ['--import', 'tsx', entry], {
+    ...process.env,
+    LOG_FORMAT: 'pretty',
+    ...env,
+  });
+  await until(
+    `${entry} to say "${readyWhen}"`,
+    () => {
+      if (proc.child.exitCode !== null) throw new Error(`${entry} exited:\n${proc.output().slice(-2000)}`);
+      return proc.output().includes(readyWhen);
+    },
+    90_000,
+  );
+  return proc;
+}
+
+/** Memory in use by a process (resident set, bytes), from /proc. */
+export function residentBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return Number(kib ?? 0) * 1024;
+}
+
+export const startWorkerProcess = (env: NodeJS.ProcessEnv): Promise<RunningProcess> =>
+  startNodeProcess('worker.ts', env, 'polling task queue');
+
+export const startApiProcess = (env: NodeJS.ProcessEnv): Promise<RunningProcess> =>
+  startNodeProcess('api/server.ts', env, 'listening on');
+
+export interface DevServer {
+  address: string;
+  port: number;
+  /** The running server's process id. */
+  pid(): number | undefined;
+  /** Starts the server (again) on the same port and database file. */
+  start(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * A Temporal dev server on 127.0.0.1 with its history in `dbFile`, which outlives a stop; without
+ * a file, in memory.
+ */
+export async function devServerProcess(dbFile?: string): Promise<DevServer> {
+  const cli = resolveTemporalCli();
+  if (!cli) throw new Error('the Temporal CLI is needed for this test (run it through `npm test`)');
+  const port = await freePort();
+  let current: RunningProcess | undefined;
+  const server: DevServer = {
+    address: `127.0.0.1:${port}`,
+    port,
+    pid: () => current?.child.pid,
+    async start() {
+      current = launch(cli.path, devServerArgs({ port, dbFile, namespace: 'default' }), process.env);
+      if (!(await waitForPort(port, 60_000)))
+        throw new Error(`the dev server did not answer on ${port}:\n${current.output().slice(-2000)}`);
+    },
+    async stop(signal = 'SIGTERM') {
+      await current?.stop(signal);
+    },
+  };
+  await server.start();
+  return server;
+}
