@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node built-ins.
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'bench/noop-workflow.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -8,7 +8,7 @@ import { createLeaveActivities } from './activities/leave';
 import { createAdapters } from './activities/adapters';
 import { dataConverterFor } from './config/encryption';
 import { createLogger } from './config/logging';
-import { loadConfig } from './config/settings';
+import { definedWorkerTuning, loadConfig } from './config/settings';
 import { ensureSearchAttributes } from './config/search-attributes';
 import { connectionOptions } from './config/temporal';
 import { workflowCode } from './config/workflow-code';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   try {
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (added.length) logger.info(`registered search attributes ${added.join(', ')}`);
-    const code = workflowCode();
+    const code = workflowCode(undefined, config.workflowBundlePath);
     logger.info(`workflow code: ${code.description}`);
     logger.info(
       config.encryptionKeys
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       ...code.options,
       dataConverter: dataConverterFor(config.encryptionKeys),
-      ...definedOnly(config.worker),
+      ...definedWorkerTuning(config.worker),
       activities: {
         ...createActivities({
           store,
@@ -81,11 +81,6 @@ async function main(): Promise<void> {
     await leaveStore.close();
     await connection.close();
   }
-}
-
-/** Tuning the environment left unset keeps the SDK's default. */
-function definedOnly<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 main().catch((err: unknown) => {

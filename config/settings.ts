@@ -37,6 +37,13 @@ export interface WorkerTuning {
   maxConcurrentLocalActivityExecutions?: number;
   maxConcurrentWorkflowTaskPolls?: number;
   maxConcurrentActivityTaskPolls?: number;
+  /** One V8 context shared by all workflows (the SDK's default and far lighter); off only to compare. */
+  reuseV8Context?: boolean;
+}
+
+/** The tuning the environment set; what it left unset keeps the SDK's default. */
+export function definedWorkerTuning(tuning: WorkerTuning): Partial<WorkerTuning> {
+  return Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined));
 }
 
 export interface TemporalSettings {
@@ -59,6 +66,8 @@ export interface AppConfig {
   log: LogSettings;
   /** Where the worker serves the SDK's Prometheus metrics (`host:port`); unset: off. */
   workerMetricsAddress?: string;
+  /** WORKFLOW_BUNDLE: a prebuilt workflow bundle for the worker (default: dist/ when compiled). */
+  workflowBundlePath?: string;
   dataDir: string;
   temporal: TemporalSettings;
   auth: { jwtSecret?: string };
@@ -122,6 +131,14 @@ function optionalInteger(env: Env, name: string, min: number, max: number): numb
   return text(env, name) === undefined ? undefined : integer(env, name, min, min, max);
 }
 
+function optionalBoolean(env: Env, name: string): boolean | undefined {
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(name, `"${value}" is not true or false`);
+}
+
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
   const value = text(env, name);
   if (value === undefined) return fallback;
@@ -168,6 +185,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
     },
     workerMetricsAddress: hostPort(env, 'WORKER_METRICS_ADDRESS'),
+    workflowBundlePath: text(env, 'WORKFLOW_BUNDLE'),
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? '.data'),
     temporal: {
       address: text(env, 'TEMPORAL_ADDRESS'),
@@ -226,6 +244,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ),
       maxConcurrentWorkflowTaskPolls: optionalInteger(env, 'WORKER_WORKFLOW_POLLERS', 2, 1_000),
       maxConcurrentActivityTaskPolls: optionalInteger(env, 'WORKER_ACTIVITY_POLLERS', 1, 1_000),
+      reuseV8Context: optionalBoolean(env, 'WORKER_REUSE_V8_CONTEXT'),
     },
     stripe: { secretKey: text(env, 'STRIPE_SECRET_KEY'), apiBase: url(env, 'STRIPE_API_BASE') },
     sendgrid: {

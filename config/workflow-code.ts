@@ -12,10 +12,22 @@ import type { ReplayWorkerOptions } from '@temporalio/worker';
 const COMPILED_BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
 const RUNNING_COMPILED = __filename.endsWith('.js');
 
-export function workflowCode(bundlePath = RUNNING_COMPILED ? COMPILED_BUNDLE_PATH : undefined): {
+export function workflowCode(
+  bundlePath = RUNNING_COMPILED ? COMPILED_BUNDLE_PATH : undefined,
+  /** WORKFLOW_BUNDLE: this bundle and no other; a missing file is an error, not a quiet fallback. */
+  configured?: string,
+): {
   options: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   description: string;
 } {
+  if (configured) {
+    if (!fs.existsSync(configured)) {
+      throw new Error(
+        `configuration WORKFLOW_BUNDLE: ${configured} does not exist (npm run build writes dist/workflow-bundle.js)`,
+      );
+    }
+    bundlePath = configured;
+  }
   if (bundlePath && fs.existsSync(bundlePath)) {
     const size = fs.statSync(bundlePath).size;
     return {

@@ -60,13 +60,15 @@ function launch(command: string, args: string[], env: NodeJS.ProcessEnv): Runnin
   };
 }
 
-/** A project entry point (`worker.ts`, `api/server.ts`) run with tsx, with `env` over this process's. */
+/** A project entry point (`worker.ts`, `dist/worker.js`, …), with `env` over this process's. */
 export async function startNodeProcess(
   entry: string,
   env: NodeJS.ProcessEnv,
   readyWhen: string,
 ): Promise<RunningProcess> {
-  const proc = launch(process.execPath, ['--import', 'tsx', entry], {
+  // A compiled entry (dist/…/*.js) runs as production runs it; a TypeScript one through tsx.
+  const args = entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry];
+  const proc = launch(process.execPath, args, {
     ...process.env,
     LOG_FORMAT: 'pretty',
     ...env,
@@ -89,11 +91,11 @@ export function residentBytes(pid: number): number {
   return Number(kib ?? 0) * 1024;
 }
 
-export const startWorkerProcess = (env: NodeJS.ProcessEnv): Promise<RunningProcess> =>
-  startNodeProcess('worker.ts', env, 'polling task queue');
+export const startWorkerProcess = (env: NodeJS.ProcessEnv, entry = 'worker.ts'): Promise<RunningProcess> =>
+  startNodeProcess(entry, env, 'polling task queue');
 
-export const startApiProcess = (env: NodeJS.ProcessEnv): Promise<RunningProcess> =>
-  startNodeProcess('api/server.ts', env, 'listening on');
+export const startApiProcess = (env: NodeJS.ProcessEnv, entry = 'api/server.ts'): Promise<RunningProcess> =>
+  startNodeProcess(entry, env, 'listening on');
 
 export interface DevServer {
   address: string;

@@ -21,6 +21,8 @@ describe('the prebuilt workflow bundle', () => {
     assert.ok(bytes > 100_000, `a real bundle (${bytes} bytes)`);
     const code = workflowCode(file);
     assert.match(code.description, /prebuilt bundle .* KiB/);
+    assert.match(workflowCode(undefined, file).description, /prebuilt bundle/, 'WORKFLOW_BUNDLE names it');
+    assert.throws(() => workflowCode(undefined, `${file}.missing`), /WORKFLOW_BUNDLE: .* does not exist/);
     for (const name of [
       'acceptance-large-authorized-accepted.json',
       'leave-negative-paycheck-on-termination.json',

@@ -154,5 +154,9 @@ describe('worker tuning', () => {
     assert.equal(tuned.maxConcurrentActivityTaskExecutions, 50);
     assert.throws(() => loadConfig({ WORKER_WORKFLOW_POLLERS: '1' }), /WORKER_WORKFLOW_POLLERS/);
     assert.throws(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'lots' }), /WORKER_MAX_CACHED_WORKFLOWS/);
+    assert.equal(loadConfig({ WORKER_REUSE_V8_CONTEXT: 'false' }).worker.reuseV8Context, false);
+    assert.equal(loadConfig({ WORKER_REUSE_V8_CONTEXT: 'true' }).worker.reuseV8Context, true);
+    assert.throws(() => loadConfig({ WORKER_REUSE_V8_CONTEXT: 'maybe' }), /WORKER_REUSE_V8_CONTEXT/);
+    assert.equal(loadConfig({ WORKFLOW_BUNDLE: '/srv/bundle.js' }).workflowBundlePath, '/srv/bundle.js');
   });
 });

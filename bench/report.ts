@@ -1,0 +1,242 @@
+/**
+ * The benchmark's arithmetic and its reports, as pure functions: percentiles, quantiles from the
+ * SDK's Prometheus histograms, the goals' verdicts, and the markdown table and SVG chart written to
+ * bench/results/. Speed is judged here, as ratios to a baseline measured in the same run.
+ */
+
+/** The p-th percentile (0..1) of `values`, nearest rank; NaN for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+export interface Bucket {
+  /** Upper bound; Infinity for `+Inf`. */
+  le: number;
+  /** Cumulative count of observations at or below `le`. */
+  count: number;
+}
+
+/** The cumulative buckets of histogram `name` in Prometheus text, summed over every label set. */
+export function histogramBuckets(prometheusText: string, name: string): Bucket[] {
+  const sums = new Map<number, number>();
+  const line = new RegExp(`^${name}_bucket\\{(.*)\\}\\s+(\\S+)`);
+  for (const text of prometheusText.split('\n')) {
+    const match = line.exec(text);
+    if (!match) continue;
+    const le = /le="([^"]+)"/.exec(match[1]!)?.[1];
+    if (le === undefined) continue;
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    sums.set(bound, (sums.get(bound) ?? 0) + Number(match[2]));
+  }
+  return [...sums.entries()].map(([le, count]) => ({ le, count })).sort((a, b) => a.le - b.le);
+}
+
+/** The observations made between two scrapes of the same histogram. */
+export function bucketsBetween(before: readonly Bucket[], after: readonly Bucket[]): Bucket[] {
+  const earlier = new Map(before.map((b) => [b.le, b.count]));
+  return after.map((b) => ({ le: b.le, count: b.count - (earlier.get(b.le) ?? 0) }));
+}
+
+/**
+ * The q-quantile of a cumulative histogram, interpolated inside its bucket as Prometheus'
+ * histogram_quantile does; the highest finite bound when it falls in `+Inf`; NaN when empty.
+ */
+export function histogramQuantile(buckets: readonly Bucket[], q: number): number {
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return Number.NaN;
+  const rank = q * total;
+  let lowerBound = 0;
+  let lowerCount = 0;
+  for (const bucket of buckets) {
+    if (bucket.count >= rank) {
+      if (bucket.le === Infinity) return lowerBound;
+      const inBucket = bucket.count - lowerCount;
+      return inBucket === 0
+        ? bucket.le
+        : lowerBound + ((bucket.le - lowerBound) * (rank - lowerCount)) / inBucket;
+    }
+    lowerBound = bucket.le;
+    lowerCount = bucket.count;
+  }
+  return lowerBound;
+}
+
+/** A counter's value in Prometheus text, summed over every label set. */
+export function counterValue(prometheusText: string, name: string): number {
+  const line = new RegExp(`^${name}(?:\\{.*\\})?\\s+(\\S+)`);
+  return prometheusText
+    .split('\n')
+    .map((text) => line.exec(text)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .reduce((sum, v) => sum + Number(v), 0);
+}
+
+export interface ThroughputRun {
+  label: string;
+  workflows: number;
+  clients: number;
+  seconds: number;
+  /** Completed per second in the burst: the most the stack does. */
+  perSecond: number;
+  /** The sustained rate the latencies below were measured at (starts per second, paced). */
+  pacedPerSecond: number;
+  /** Start latency as the caller saw it at the paced rate: `POST /orders` or `client.workflow.start`. */
+  startLatencyMs: { p50: number; p95: number; p99: number };
+  /** Workflow-task schedule-to-start p95 at the paced rate, from the worker's SDK metrics. */
+  scheduleToStartP95Ms: number;
+}
+
+export interface MemoryStep {
+  openWorkflows: number;
+  workerRssMiB: number;
+  serverRssMiB: number;
+}
+
+export interface BenchResults {
+  at: string;
+  machine: string;
+  tuning: Record<string, string>;
+  activitiesPerCheckout: number;
+  baselineFile: ThroughputRun;
+  baselineMemory: ThroughputRun;
+  checkout: ThroughputRun;
+  memory: MemoryStep[];
+}
+
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+const fixed = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+export function goals(r: BenchResults): Goal[] {
+  const throughput = r.checkout.perSecond / r.baselineFile.perSecond;
+  const latency = r.checkout.startLatencyMs.p99 / r.baselineFile.startLatencyMs.p99;
+  const first = r.memory[0];
+  const last = r.memory.at(-1);
+  const growth = first && last ? last.workerRssMiB / first.workerRssMiB : Number.NaN;
+  const measured: Goal[] = [
+    {
+      goal: 'checkout throughput ≥ 0.8 × the engine baseline (file-backed)',
+      measured: `${fixed(throughput)} ×`,
+      met: throughput >= 0.8,
+    },
+    {
+      goal: '`POST /orders` p99 ≤ 1.5 × the raw client start p99',
+      measured: `${fixed(latency)} ×`,
+      met: latency <= 1.5,
+    },
+    {
+      goal: 'workflow-task schedule-to-start p95 < 1 s at the sustained rate',
+      measured: `${fixed(r.checkout.scheduleToStartP95Ms, 0)} ms`,
+      met: r.checkout.scheduleToStartP95Ms < 1000,
+    },
+    {
+      goal: `worker memory flat from ${first?.openWorkflows ?? '?'} to ${last?.openWorkflows ?? '?'} open workflows (≤ 1.25 ×)`,
+      measured: `${fixed(growth)} ×`,
+      met: growth <= 1.25,
+    },
+  ];
+  // Without the open-processes step (BENCH_OPEN_STEPS empty) there is no memory goal to judge.
+  return r.memory.length ? measured : measured.slice(0, 3);
+}
+
+export function markdownReport(r: BenchResults): string {
+  const row = (run: ThroughputRun) =>
+    `| ${run.label} | ${run.workflows} | ${run.clients} | ${fixed(run.perSecond, 1)} | ${fixed(
+      run.perSecond / r.baselineFile.perSecond,
+    )} | ${fixed(run.pacedPerSecond, 1)} | ${fixed(run.startLatencyMs.p50, 1)} / ${fixed(run.startLatencyMs.p95, 1)} / ${fixed(
+      run.startLatencyMs.p99,
+      1,
+    )} | ${fixed(run.scheduleToStartP95Ms, 0)} |`;
+  return [
+    `# Benchmark results`,
+    '',
+    `${r.at} on ${r.machine}. Tuning: ${Object.entries(r.tuning)
+      .map(([k, v]) => `\`${k}=${v}\``)
+      .join(
+        ', ',
+      )}. A checkout runs ${r.activitiesPerCheckout} activities up to its confirmation (counted from its history); the baseline's no-op workflow runs as many.`,
+    '',
+    'Burst: clients placing orders back to back; the latencies are measured afterwards at a paced, sustained rate.',
+    '',
+    '| run | workflows | clients | completed per second (burst) | × baseline | paced at (per second) | start latency p50 / p95 / p99 (ms) | schedule-to-start p95 (ms) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    row(r.baselineMemory),
+    row(r.baselineFile),
+    row(r.checkout),
+    '',
+    '| open acceptance workflows | worker RSS (MiB) | server RSS (MiB) |',
+    '| --- | --- | --- |',
+    ...r.memory.map(
+      (m) => `| ${m.openWorkflows} | ${fixed(m.workerRssMiB, 0)} | ${fixed(m.serverRssMiB, 0)} |`,
+    ),
+    '',
+    '| goal | measured | met |',
+    '| --- | --- | --- |',
+    ...goals(r).map((g) => `| ${g.goal} | ${g.measured} | ${g.met ? 'yes' : '**no**'} |`),
+    '',
+    'What was tried to meet the goals, and why the tuning is what it is: bench/TUNING.md.',
+    '',
+  ].join('\n');
+}
+
+const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/** Two panels: throughput of each run against the baseline; memory against open workflows. */
+export function svgChart(r: BenchResults): string {
+  const width = 760;
+  const height = 300;
+  const parts: string[] = [];
+  const text = (x: number, y: number, s: string, anchor = 'start', size = 12) =>
+    parts.push(
+      `<text x="${x}" y="${y}" font-size="${size}" text-anchor="${anchor}" font-family="sans-serif">${escape(s)}</text>`,
+    );
+
+  // Left: completed workflows per second.
+  const runs = [r.baselineMemory, r.baselineFile, r.checkout];
+  const maxRate = Math.max(...runs.map((run) => run.perSecond), 1);
+  text(20, 24, 'Completed per second', 'start', 14);
+  runs.forEach((run, i) => {
+    const barHeight = (run.perSecond / maxRate) * 200;
+    const x = 40 + i * 110;
+    parts.push(
+      `<rect x="${x}" y="${250 - barHeight}" width="70" height="${barHeight}" fill="${i === 2 ? '#2b6cb0' : '#a0aec0'}"/>`,
+    );
+    text(x + 35, 245 - barHeight, fixed(run.perSecond, 1), 'middle');
+    text(x + 35, 268, run.label.replace(/ \(.*\)/, ''), 'middle', 10);
+    text(x + 35, 282, /\((.*)\)/.exec(run.label)?.[1] ?? '', 'middle', 10);
+  });
+
+  // Right: resident memory against open workflows.
+  const left = 420;
+  const maxOpen = Math.max(...r.memory.map((m) => m.openWorkflows), 1);
+  const maxMiB = Math.max(...r.memory.flatMap((m) => [m.workerRssMiB, m.serverRssMiB]), 1);
+  text(left, 24, 'Resident memory (MiB) by open workflows', 'start', 14);
+  parts.push(`<line x1="${left}" y1="250" x2="${left + 300}" y2="250" stroke="#718096"/>`);
+  parts.push(`<line x1="${left}" y1="50" x2="${left}" y2="250" stroke="#718096"/>`);
+  const point = (m: MemoryStep, mib: number) =>
+    `${left + (m.openWorkflows / maxOpen) * 300},${250 - (mib / maxMiB) * 200}`;
+  for (const [key, colour, label] of [
+    ['workerRssMiB', '#2b6cb0', 'worker'],
+    ['serverRssMiB', '#c05621', 'Temporal server'],
+  ] as const) {
+    parts.push(
+      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${r.memory.map((m) => point(m, m[key])).join(' ')}"/>`,
+    );
+    const lastStep = r.memory.at(-1);
+    if (lastStep) {
+      const [x, y] = point(lastStep, lastStep[key]).split(',').map(Number);
+      text(x! - 5, y! - 6, label, 'end', 11);
+    }
+  }
+  for (const m of r.memory)
+    text(left + (m.openWorkflows / maxOpen) * 300, 266, String(m.openWorkflows), 'middle', 10);
+  text(left - 5, 54, fixed(maxMiB, 0), 'end', 10);
+
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
+}

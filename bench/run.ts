@@ -1,0 +1,478 @@
+/**
+ * `npm run bench`: the app against the engine it runs on, in one run on this machine (127.0.0.1).
+ *
+ *  1. Engine baseline: a no-op workflow with as many no-op activities as a checkout, started with
+ *     the raw client, on a fresh dev server: file-backed (SQLite, WAL) and in memory (the ceiling).
+ *  2. Checkout through the API: `dist/worker.js` and `dist/api/server.js` as production runs them
+ *     (compiled, the prebuilt workflow bundle), with stripe-mock,
+ *     a RabbitMQ broker and the FAKE SendGrid endpoint; remorse window 0. A checkout is done when
+ *     its confirmation email reached SendGrid and its `order.paid` event reached RabbitMQ.
+ *  3. Open processes: 1k, 5k and 10k orders waiting in their remorse window; worker and server
+ *     resident memory at each step.
+ *
+ * Throughput is measured in a burst (clients placing orders back to back: the most the stack
+ * completes per second). Start latency and schedule-to-start are measured at a sustained rate:
+ * orders paced at BENCH_PACED_SHARE (0.7) of the checkout's burst throughput, the same rate for the
+ * baseline, so a backlog from the burst does not count as latency.
+ *
+ * Every run uses the same worker tuning (BENCH_TUNING below; WORKER_* in the environment wins).
+ * Results: bench/results/latest.{json,md,svg} (BENCH_NAME names another set). Nothing here passes or fails on time;
+ * the goals are reported as met or not.
+ *
+ * Sizes: BENCH_WORKFLOWS (default 400), BENCH_CLIENTS (16), BENCH_OPEN_STEPS (1000,5000,10000; empty
+ * skips step 3). BENCH_TUNING=sdk leaves the worker at the SDK's defaults, for comparison.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import amqp from 'amqplib';
+import { Client, Connection } from '@temporalio/client';
+import { signToken } from '../api/auth';
+import { ensureSearchAttributes } from '../config/search-attributes';
+import type { PlacedOrder } from '../domain/order';
+import { freePort } from '../scripts/net';
+import {
+  devServerProcess,
+  residentBytes,
+  startApiProcess,
+  startNodeProcess,
+  startWorkerProcess,
+  until,
+  type DevServer,
+  type RunningProcess,
+} from '../scripts/processes';
+import { startBroker } from '../scripts/rabbitmq';
+import { startFakeSendGrid } from '../test/helpers/http-fakes';
+import { startStripeMock } from '../test/helpers/stripe-mock';
+import {
+  bucketsBetween,
+  counterValue,
+  goals,
+  histogramBuckets,
+  histogramQuantile,
+  markdownReport,
+  percentile,
+  svgChart,
+  type BenchResults,
+  type MemoryStep,
+  type ThroughputRun,
+} from './report';
+
+const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 400);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const WARM_UP = 20;
+const PACED_SHARE = Number(process.env.BENCH_PACED_SHARE ?? 0.7);
+/** Seconds of paced traffic. */
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
+const COMPILED = {
+  worker: 'dist/worker.js',
+  api: 'dist/api/server.js',
+  noopWorker: 'dist/bench/noop-worker.js',
+};
+const BUNDLE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+const OPEN_STEPS = (process.env.BENCH_OPEN_STEPS ?? '1000,5000,10000').split(',').filter(Boolean).map(Number);
+const SECRET = 'bench-secret-long-enough-for-hs256-signing';
+const RESULTS = path.join(__dirname, 'results');
+/** The results' file name: bench/results/<BENCH_NAME>.{json,md,svg}. */
+const NAME = process.env.BENCH_NAME ?? 'latest';
+if (!/^[\w.-]+$/.test(NAME)) throw new Error(`BENCH_NAME: "${NAME}" is not a plain file name`);
+
+/** The worker tuning every run uses; README ("Worker tuning") explains each choice. */
+const BENCH_TUNING: Record<string, string> = {
+  WORKER_MAX_CACHED_WORKFLOWS: '1000',
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40',
+  WORKER_MAX_CONCURRENT_ACTIVITIES: '100',
+  WORKER_WORKFLOW_POLLERS: '8',
+  WORKER_ACTIVITY_POLLERS: '8',
+  WORKER_REUSE_V8_CONTEXT: 'true',
+};
+/** BENCH_TUNING=sdk runs with the SDK's own defaults, to compare. */
+/** Node flags for the app's worker process only (e.g. --max-old-space-size=1024). */
+const WORKER_NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS;
+const tuning: Record<string, string> =
+  process.env.BENCH_TUNING === 'sdk'
+    ? {}
+    : Object.fromEntries(Object.entries(BENCH_TUNING).map(([k, v]) => [k, process.env[k] ?? v]));
+
+const say = (line: string): void => console.log(`[bench] ${line}`);
+const MiB = (bytes: number): number => bytes / 2 ** 20;
+
+/** Runs `work` for each of `count` items with at most `clients` at once; returns each item's latency. */
+async function closedLoop(
+  count: number,
+  clients: number,
+  work: (i: number) => Promise<void>,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = performance.now();
+        await work(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return latencies;
+}
+
+/** Starts `work(i)` at `perSecond` (open loop: not waiting for earlier ones); returns each latency. */
+async function pacedLoop(
+  count: number,
+  perSecond: number,
+  work: (i: number) => Promise<void>,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const wait = t0 + (i * 1000) / perSecond - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(
+      (async () => {
+        const started = performance.now();
+        await work(i);
+        latencies.push(performance.now() - started);
+      })(),
+    );
+  }
+  await Promise.all(inFlight);
+  return latencies;
+}
+
+async function scrape(metricsAddress: string): Promise<string> {
+  return (await fetch(`http://${metricsAddress}/metrics`)).text();
+}
+
+const SCHEDULE_TO_START = 'temporal_workflow_task_schedule_to_start_latency';
+
+interface Temporal {
+  server: DevServer;
+  client: Client;
+  close(): Promise<void>;
+}
+
+async function freshTemporal(fileBacked: boolean): Promise<Temporal> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-temporal-'));
+  const server = await devServerProcess(fileBacked ? path.join(dir, 'temporal.db') : undefined);
+  const connection = await Connection.connect({ address: server.address });
+  await ensureSearchAttributes(connection, 'default');
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    server,
+    client,
+    close: async () => {
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
+function order(id: string): PlacedOrder {
+  return {
+    orderId: id,
+    customer: { id: 'bench', email: `${id}@example.com` },
+    items: [{ sku: 'book', quantity: 1, unitPrice: 1_500 }],
+    currency: 'usd',
+    paymentMethod: 'pm_card_visa',
+    total: 1_500,
+    placedAt: new Date().toISOString(),
+  };
+}
+
+const latencySummary = (values: number[]) => ({
+  p50: percentile(values, 0.5),
+  p95: percentile(values, 0.95),
+  p99: percentile(values, 0.99),
+});
+
+/**
+ * Burst, then paced: `start(id)` begins one workflow, `doneCount()` says how many have completed
+ * the measured work. Shared by the baseline and the checkout so both are measured alike.
+ */
+async function measure(options: {
+  label: string;
+  pacedPerSecond: (burstPerSecond: number) => number;
+  start: (id: string) => Promise<void>;
+  doneCount: () => Promise<number>;
+  metricsAddress: string;
+}): Promise<ThroughputRun> {
+  const { label, start, doneCount, metricsAddress } = options;
+  const waitFor = (n: number, what: string) => until(what, async () => (await doneCount()) >= n, 900_000);
+  await closedLoop(WARM_UP, CLIENTS, (i) => start(`warm-${i}`));
+  await waitFor(WARM_UP, 'the warm-up to finish');
+
+  const t0 = performance.now();
+  await closedLoop(WORKFLOWS, CLIENTS, (i) => start(`burst-${i}`));
+  await waitFor(WARM_UP + WORKFLOWS, 'the burst to finish');
+  const seconds = (performance.now() - t0) / 1000;
+  const perSecond = WORKFLOWS / seconds;
+
+  const rate = options.pacedPerSecond(perSecond);
+  const paced = Math.max(20, Math.round(rate * PACED_SECONDS));
+  const before = histogramBuckets(await scrape(metricsAddress), SCHEDULE_TO_START);
+  const latencies = await pacedLoop(paced, rate, (i) => start(`paced-${i}`));
+  await waitFor(WARM_UP + WORKFLOWS + paced, 'the paced run to finish');
+  const after = histogramBuckets(await scrape(metricsAddress), SCHEDULE_TO_START);
+  return {
+    label,
+    workflows: WORKFLOWS,
+    clients: CLIENTS,
+    seconds,
+    perSecond,
+    pacedPerSecond: rate,
+    startLatencyMs: latencySummary(latencies),
+    scheduleToStartP95Ms: histogramQuantile(bucketsBetween(before, after), 0.95),
+  };
+}
+
+/** (1) The no-op workflow, `activities` no-op activities each, started with the raw client. */
+async function baseline(
+  fileBacked: boolean,
+  activities: number,
+  pacedPerSecond: number,
+): Promise<ThroughputRun> {
+  const label = `engine baseline (${fileBacked ? 'SQLite file, WAL' : 'in memory'})`;
+  say(
+    `${label}: ${WORKFLOWS} workflows × ${activities} activities, ${CLIENTS} clients; then ${pacedPerSecond.toFixed(1)}/s paced`,
+  );
+  const temporal = await freshTemporal(fileBacked);
+  const metricsAddress = `127.0.0.1:${await freePort()}`;
+  const worker = await startNodeProcess(
+    COMPILED.noopWorker,
+    {
+      ...tuning,
+      TEMPORAL_ADDRESS: temporal.server.address,
+      TEMPORAL_TASK_QUEUE: 'bench-noop',
+      WORKER_METRICS_ADDRESS: metricsAddress,
+    },
+    'polling task queue',
+  );
+  try {
+    return await measure({
+      label,
+      pacedPerSecond: () => pacedPerSecond,
+      metricsAddress,
+      start: async (id) => {
+        await temporal.client.workflow.start('noopWorkflow', {
+          taskQueue: 'bench-noop',
+          workflowId: id,
+          args: [activities],
+        });
+      },
+      doneCount: async () => counterValue(await scrape(metricsAddress), 'temporal_workflow_completed'),
+    });
+  } finally {
+    await worker.stop();
+    await temporal.close();
+  }
+}
+
+/** (2) Checkouts placed through the API, with stripe-mock, RabbitMQ and the SendGrid fake. */
+async function checkout(): Promise<{ run: ThroughputRun; activitiesPerCheckout: number }> {
+  const label = 'checkout (through the API)';
+  say(`${label}: ${WORKFLOWS} orders, ${CLIENTS} clients, remorse window 0`);
+  const temporal = await freshTemporal(true);
+  const stripeMock = await startStripeMock('succeed');
+  const sendgrid = await startFakeSendGrid();
+  const broker = await startBroker();
+  const processes: RunningProcess[] = [];
+  try {
+    const admin = await amqp.connect(broker.url);
+    const channel = await admin.createChannel();
+    await channel.assertExchange('commerce', 'topic', { durable: true });
+    await channel.assertQueue('bench-paid', { durable: false });
+    await channel.bindQueue('bench-paid', 'commerce', 'order.paid');
+
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-'));
+    const metricsAddress = `127.0.0.1:${await freePort()}`;
+    const port = await freePort();
+    const env = {
+      ...tuning,
+      TEMPORAL_ADDRESS: temporal.server.address,
+      TEMPORAL_TASK_QUEUE: 'bench-checkout',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      AUTH_JWT_SECRET: SECRET,
+      ORDER_REMORSE_WINDOW: '0s',
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_API_BASE: stripeMock.url,
+      SENDGRID_API_KEY: 'SG.bench',
+      SENDGRID_BASE_URL: sendgrid.url,
+      AMQP_URL: broker.url,
+      WORKER_METRICS_ADDRESS: metricsAddress,
+      WORKFLOW_BUNDLE: BUNDLE,
+    };
+    processes.push(
+      await startWorkerProcess(
+        { ...env, ...(WORKER_NODE_OPTIONS ? { NODE_OPTIONS: WORKER_NODE_OPTIONS } : {}) },
+        COMPILED.worker,
+      ),
+    );
+    processes.push(await startApiProcess(env, COMPILED.api));
+    const token = await signToken(SECRET, { role: 'storefront', sub: 'bench' });
+    const place = async (id: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          orderId: id,
+          customer: { id: 'bench', email: `${id}@example.com` },
+          items: [{ sku: 'book', quantity: 1, unitPrice: 1_500 }],
+          currency: 'usd',
+          paymentMethod: 'pm_card_visa',
+        }),
+      });
+      if (response.status !== 202)
+        throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
+    };
+    // Done: the confirmation accepted by SendGrid and order.paid in RabbitMQ, for each order.
+    const confirmed = () =>
+      sendgrid.requests.filter((r) => r.status === 202 && r.body.includes('order_confirmation')).length;
+    const doneCount = async () =>
+      Math.min(confirmed(), (await channel.checkQueue('bench-paid')).messageCount);
+    const run = await measure({
+      label,
+      pacedPerSecond: (burst) => burst * PACED_SHARE,
+      metricsAddress,
+      start: place,
+      doneCount,
+    });
+    // How many activities a checkout ran up to this point, from one order's history.
+    const history = await temporal.client.workflow.getHandle('order-burst-0').fetchHistory();
+    const activitiesPerCheckout = (history.events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes,
+    ).length;
+    await admin.close();
+    return { activitiesPerCheckout, run };
+  } finally {
+    for (const p of processes.reverse()) await p.stop();
+    await broker.stop();
+    await sendgrid.close();
+    await stripeMock.stop();
+    await temporal.close();
+  }
+}
+
+/** (3) Orders left waiting in a one-hour remorse window, 1k then 5k then 10k: memory at each. */
+async function openProcesses(): Promise<MemoryStep[]> {
+  say(`open processes: ${OPEN_STEPS.join(', ')} orders waiting in their remorse window`);
+  const temporal = await freshTemporal(true);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-open-'));
+  const worker = await startWorkerProcess(
+    {
+      ...tuning,
+      TEMPORAL_ADDRESS: temporal.server.address,
+      TEMPORAL_TASK_QUEUE: 'bench-open',
+      DATA_DIR: dataDir,
+      ORDER_REMORSE_WINDOW: '1h',
+      WORKFLOW_BUNDLE: BUNDLE,
+      ...(WORKER_NODE_OPTIONS ? { NODE_OPTIONS: WORKER_NODE_OPTIONS } : {}),
+    },
+    COMPILED.worker,
+  );
+  const events = path.join(dataDir, 'dev-outbox', 'events.jsonl');
+  const received = () => (fs.existsSync(events) ? fs.readFileSync(events, 'utf8').split('\n').length - 1 : 0);
+  const steps: MemoryStep[] = [];
+  try {
+    let open = 0;
+    for (const target of OPEN_STEPS) {
+      const from = open;
+      await closedLoop(target - from, 32, async (i) => {
+        await temporal.client.workflow.start('checkoutWorkflow', {
+          taskQueue: 'bench-open',
+          workflowId: `order-open-${from + i}`,
+          args: [order(`open-${from + i}`)],
+        });
+      });
+      open = target;
+      // Each has saved its order and published order.received, and now waits on its timer.
+      await until(`${target} orders to wait in their window`, () => received() >= target, 900_000);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const samples: { worker: number; server: number }[] = [];
+      for (let i = 0; i < 5; i++) {
+        samples.push({
+          worker: residentBytes(worker.child.pid!),
+          server: residentBytes(temporal.server.pid()!),
+        });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const step = {
+        openWorkflows: target,
+        workerRssMiB: MiB(
+          percentile(
+            samples.map((s) => s.worker),
+            0.5,
+          ),
+        ),
+        serverRssMiB: MiB(
+          percentile(
+            samples.map((s) => s.server),
+            0.5,
+          ),
+        ),
+      };
+      say(
+        `  ${target} open: worker ${step.workerRssMiB.toFixed(0)} MiB, server ${step.serverRssMiB.toFixed(0)} MiB`,
+      );
+      steps.push(step);
+    }
+    return steps;
+  } finally {
+    await worker.stop();
+    await temporal.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  fs.mkdirSync(RESULTS, { recursive: true });
+  for (const entry of [...Object.values(COMPILED), BUNDLE]) {
+    if (!fs.existsSync(path.resolve(__dirname, '..', entry)))
+      throw new Error(`${entry} is missing: \`npm run bench\` builds first (npm run build)`);
+  }
+
+  if (WORKFLOWS === 0) {
+    // An experiment on memory alone (BENCH_WORKFLOWS=0): printed, no results written.
+    await openProcesses();
+    return;
+  }
+  const app = await checkout();
+  say(`  ${app.run.perSecond.toFixed(1)} checkouts/s; ${app.activitiesPerCheckout} activities each`);
+  const baselineFile = await baseline(true, app.activitiesPerCheckout, app.run.pacedPerSecond);
+  say(`  ${baselineFile.perSecond.toFixed(1)} workflows/s`);
+  const baselineMemory = await baseline(false, app.activitiesPerCheckout, app.run.pacedPerSecond);
+  say(`  ${baselineMemory.perSecond.toFixed(1)} workflows/s`);
+  const memory = OPEN_STEPS.length ? await openProcesses() : [];
+
+  const results: BenchResults = {
+    at: new Date().toISOString(),
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    tuning,
+    activitiesPerCheckout: app.activitiesPerCheckout,
+    baselineFile,
+    baselineMemory,
+    checkout: app.run,
+    memory,
+  };
+  fs.writeFileSync(
+    path.join(RESULTS, 'latest.json'),
+    `${JSON.stringify({ ...results, goals: goals(results) }, null, 2)}\n`,
+  );
+  fs.writeFileSync(path.join(RESULTS, 'latest.md'), markdownReport(results));
+  fs.writeFileSync(path.join(RESULTS, 'chart.svg'), svgChart(results));
+  console.log(markdownReport(results));
+  say(
+    `done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${path.relative(process.cwd(), RESULTS)}/`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
