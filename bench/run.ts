@@ -44,6 +44,7 @@ import {
 import { startBroker } from '../scripts/rabbitmq';
 import { startFakeSendGrid } from '../test/helpers/http-fakes';
 import { startStripeMock } from '../test/helpers/stripe-mock';
+import { BENCH_TUNING } from './tuning';
 import {
   bucketsBetween,
   counterValue,
@@ -77,16 +78,6 @@ const RESULTS = path.join(__dirname, 'results');
 const NAME = process.env.BENCH_NAME ?? 'latest';
 if (!/^[\w.-]+$/.test(NAME)) throw new Error(`BENCH_NAME: "${NAME}" is not a plain file name`);
 
-/** The worker tuning every run uses; README ("Worker tuning") explains each choice. */
-const BENCH_TUNING: Record<string, string> = {
-  WORKER_MAX_CACHED_WORKFLOWS: '1000',
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40',
-  WORKER_MAX_CONCURRENT_ACTIVITIES: '100',
-  WORKER_WORKFLOW_POLLERS: '8',
-  WORKER_ACTIVITY_POLLERS: '8',
-  WORKER_REUSE_V8_CONTEXT: 'true',
-};
-/** BENCH_TUNING=sdk runs with the SDK's own defaults, to compare. */
 /** Node flags for the app's worker process only (e.g. --max-old-space-size=1024). */
 const WORKER_NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS;
 const tuning: Record<string, string> =

@@ -5,6 +5,7 @@
  * attributes are registered, the image runs as a non-root user with the prebuilt bundle, and every
  * build step the Dockerfile runs is also run by CI (.ci/run).
  */
+import { BENCH_TUNING } from '../../bench/tuning';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +32,7 @@ const services = compose.services;
 function variablesTheAppReads(): Set<string> {
   const names = new Set<string>();
   for (const file of fs.readdirSync(path.join(root, 'config'))) {
-    for (const match of read(path.join('config', file)).matchAll(/\(env, '([A-Z0-9_]+)'/g))
+    for (const match of read(path.join('config', file)).matchAll(/\(\s*env,\s*'([A-Z0-9_]+)'/g))
       names.add(match[1]!);
   }
   return names;
@@ -47,11 +48,14 @@ function interpolate(env: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(env).map(([k, v]) => [
       k,
-      v.replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, name: string) => {
-        const standIn = STAND_INS[name];
-        assert.ok(standIn, `no stand-in for the required variable ${name}`);
-        return standIn;
-      }),
+      v
+        .replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, name: string) => {
+          const standIn = STAND_INS[name];
+          assert.ok(standIn, `no stand-in for the required variable ${name}`);
+          return standIn;
+        })
+        // `${NAME:-default}`: the default, as with nothing set in the shell.
+        .replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, (_, fallback: string) => fallback),
     ]),
   );
 }
@@ -109,6 +113,12 @@ describe('docker-compose.yml', () => {
       assert.equal(config.dataDir, '/data');
       assert.equal(config.encryptionKeys?.[0]?.id, 'k1', 'payloads are encrypted');
     }
+  });
+
+  it('tunes the worker as the benchmark does (bench/tuning.ts)', () => {
+    const env = interpolate(services.worker!.environment ?? {});
+    for (const [key, value] of Object.entries(BENCH_TUNING)) assert.equal(env[key], value, key);
+    assert.equal(loadConfig(env).worker.maxCachedWorkflows, Number(BENCH_TUNING.WORKER_MAX_CACHED_WORKFLOWS));
   });
 
   it("points the app at services and ports that exist, with the peers' own credentials", () => {
