@@ -86,6 +86,10 @@ export interface ThroughputRun {
   startLatencyMs: { p50: number; p95: number; p99: number };
   /** Workflow-task schedule-to-start p95 at the paced rate, from the worker's SDK metrics. */
   scheduleToStartP95Ms: number;
+  /** Events in one finished workflow's history: the engine's work per workflow. */
+  historyEvents?: number;
+  /** The histogram it was read from (cumulative counts by upper bound in ms; `+Inf` last). */
+  scheduleToStartBuckets?: { le: string; count: number }[];
 }
 
 export interface MemoryStep {
@@ -149,7 +153,7 @@ export function markdownReport(r: BenchResults): string {
   const row = (run: ThroughputRun) =>
     `| ${run.label} | ${run.workflows} | ${run.clients} | ${fixed(run.perSecond, 1)} | ${fixed(
       run.perSecond / r.baselineFile.perSecond,
-    )} | ${fixed(run.pacedPerSecond, 1)} | ${fixed(run.startLatencyMs.p50, 1)} / ${fixed(run.startLatencyMs.p95, 1)} / ${fixed(
+    )} | ${run.historyEvents ?? 'n/a'} | ${fixed(run.pacedPerSecond, 1)} | ${fixed(run.startLatencyMs.p50, 1)} / ${fixed(run.startLatencyMs.p95, 1)} / ${fixed(
       run.startLatencyMs.p99,
       1,
     )} | ${fixed(run.scheduleToStartP95Ms, 0)} |`;
@@ -164,14 +168,15 @@ export function markdownReport(r: BenchResults): string {
     '',
     'Burst: clients placing orders back to back; the latencies are measured afterwards at a paced, sustained rate.',
     '',
-    '| run | workflows | clients | completed per second (burst) | × baseline | paced at (per second) | start latency p50 / p95 / p99 (ms) | schedule-to-start p95 (ms) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| run | workflows | clients | completed per second (burst) | × baseline | history events each | paced at (per second) | start latency p50 / p95 / p99 (ms) | schedule-to-start p95 (ms) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     row(r.baselineMemory),
     row(r.baselineFile),
     row(r.checkout),
     '',
-    '| open acceptance workflows | worker RSS (MiB) | server RSS (MiB) |',
-    '| --- | --- | --- |',
+    ...(r.memory.length
+      ? ['| open acceptance workflows | worker RSS (MiB) | server RSS (MiB) |', '| --- | --- | --- |']
+      : ['(No open-processes step in this run.)']),
     ...r.memory.map(
       (m) => `| ${m.openWorkflows} | ${fixed(m.workerRssMiB, 0)} | ${fixed(m.serverRssMiB, 0)} |`,
     ),

@@ -189,6 +189,8 @@ async function measure(options: {
   start: (id: string) => Promise<void>;
   doneCount: () => Promise<number>;
   metricsAddress: string;
+  /** Events in the history of the workflow started as `id`. */
+  historyEvents: (id: string) => Promise<number>;
 }): Promise<ThroughputRun> {
   const { label, start, doneCount, metricsAddress } = options;
   const waitFor = (n: number, what: string) => until(what, async () => (await doneCount()) >= n, 900_000);
@@ -214,8 +216,13 @@ async function measure(options: {
     seconds,
     perSecond,
     pacedPerSecond: rate,
+    historyEvents: await options.historyEvents('burst-0'),
     startLatencyMs: latencySummary(latencies),
     scheduleToStartP95Ms: histogramQuantile(bucketsBetween(before, after), 0.95),
+    scheduleToStartBuckets: bucketsBetween(before, after).map((b) => ({
+      le: b.le === Infinity ? '+Inf' : String(b.le),
+      count: b.count,
+    })),
   };
 }
 
@@ -254,6 +261,8 @@ async function baseline(
         });
       },
       doneCount: async () => counterValue(await scrape(metricsAddress), 'temporal_workflow_completed'),
+      historyEvents: async (id) =>
+        (await temporal.client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0,
     });
   } finally {
     await worker.stop();
@@ -330,6 +339,8 @@ async function checkout(): Promise<{ run: ThroughputRun; activitiesPerCheckout: 
       metricsAddress,
       start: place,
       doneCount,
+      historyEvents: async (id) =>
+        (await temporal.client.workflow.getHandle(`order-${id}`).fetchHistory()).events?.length ?? 0,
     });
     // How many activities a checkout ran up to this point, from one order's history.
     const history = await temporal.client.workflow.getHandle('order-burst-0').fetchHistory();
