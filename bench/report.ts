@@ -40,27 +40,14 @@ export function bucketsBetween(before: readonly Bucket[], after: readonly Bucket
 }
 
 /**
- * The q-quantile of a cumulative histogram, interpolated inside its bucket as Prometheus'
- * histogram_quantile does; the highest finite bound when it falls in `+Inf`; NaN when empty.
+ * An upper bound of the q-quantile of a cumulative histogram: the smallest bucket bound that holds
+ * it (Infinity when only `+Inf` does; NaN when empty). The SDK's buckets are coarse (100 ms,
+ * 500 ms, 1 s, …), so a bound is what they can honestly say; interpolating would invent precision.
  */
 export function histogramQuantile(buckets: readonly Bucket[], q: number): number {
   const total = buckets.at(-1)?.count ?? 0;
   if (total === 0) return Number.NaN;
-  const rank = q * total;
-  let lowerBound = 0;
-  let lowerCount = 0;
-  for (const bucket of buckets) {
-    if (bucket.count >= rank) {
-      if (bucket.le === Infinity) return lowerBound;
-      const inBucket = bucket.count - lowerCount;
-      return inBucket === 0
-        ? bucket.le
-        : lowerBound + ((bucket.le - lowerBound) * (rank - lowerCount)) / inBucket;
-    }
-    lowerBound = bucket.le;
-    lowerCount = bucket.count;
-  }
-  return lowerBound;
+  return buckets.find((bucket) => bucket.count >= q * total)?.le ?? Infinity;
 }
 
 /** A counter's value in Prometheus text, summed over every label set. */
@@ -86,6 +73,8 @@ export interface ThroughputRun {
   startLatencyMs: { p50: number; p95: number; p99: number };
   /** Workflow-task schedule-to-start p95 at the paced rate, from the worker's SDK metrics. */
   scheduleToStartP95Ms: number;
+  /** CPU milliseconds per workflow in the burst, by process ('other': the rest of the machine). */
+  cpuMsPerWorkflow?: Record<string, number>;
   /** Events in one finished workflow's history: the engine's work per workflow. */
   historyEvents?: number;
   /** The histogram it was read from (cumulative counts by upper bound in ms; `+Inf` last). */
@@ -136,7 +125,7 @@ export function goals(r: BenchResults): Goal[] {
     },
     {
       goal: 'workflow-task schedule-to-start p95 < 1 s at the sustained rate',
-      measured: `${fixed(r.checkout.scheduleToStartP95Ms, 0)} ms`,
+      measured: `≤ ${fixed(r.checkout.scheduleToStartP95Ms, 0)} ms`,
       met: r.checkout.scheduleToStartP95Ms < 1000,
     },
     {
@@ -156,7 +145,7 @@ export function markdownReport(r: BenchResults): string {
     )} | ${run.historyEvents ?? 'n/a'} | ${fixed(run.pacedPerSecond, 1)} | ${fixed(run.startLatencyMs.p50, 1)} / ${fixed(run.startLatencyMs.p95, 1)} / ${fixed(
       run.startLatencyMs.p99,
       1,
-    )} | ${fixed(run.scheduleToStartP95Ms, 0)} |`;
+    )} | ≤ ${fixed(run.scheduleToStartP95Ms, 0)} |`;
   return [
     `# Benchmark results`,
     '',
@@ -168,7 +157,7 @@ export function markdownReport(r: BenchResults): string {
     '',
     'Burst: clients placing orders back to back; the latencies are measured afterwards at a paced, sustained rate.',
     '',
-    '| run | workflows | clients | completed per second (burst) | × baseline | history events each | paced at (per second) | start latency p50 / p95 / p99 (ms) | schedule-to-start p95 (ms) |',
+    '| run | workflows | clients | completed per second (burst) | × baseline | history events each | paced at (per second) | start latency p50 / p95 / p99 (ms) | schedule-to-start p95 (ms, bucket bound) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     row(r.baselineMemory),
     row(r.baselineFile),

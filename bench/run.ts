@@ -32,7 +32,9 @@ import { ensureSearchAttributes } from '../config/search-attributes';
 import type { PlacedOrder } from '../domain/order';
 import { freePort } from '../scripts/net';
 import {
+  cpuMs,
   devServerProcess,
+  machineBusyMs,
   residentBytes,
   startApiProcess,
   startNodeProcess,
@@ -191,17 +193,35 @@ async function measure(options: {
   metricsAddress: string;
   /** Events in the history of the workflow started as `id`. */
   historyEvents: (id: string) => Promise<number>;
+  /** The processes whose CPU time to account for, by name. */
+  pids: Record<string, number | undefined>;
 }): Promise<ThroughputRun> {
   const { label, start, doneCount, metricsAddress } = options;
   const waitFor = (n: number, what: string) => until(what, async () => (await doneCount()) >= n, 900_000);
   await closedLoop(WARM_UP, CLIENTS, (i) => start(`warm-${i}`));
   await waitFor(WARM_UP, 'the warm-up to finish');
 
+  const cpu = (): Record<string, number> => {
+    const byProcess: Record<string, number> = Object.fromEntries(
+      Object.entries(options.pids).map(([name, pid]) => [name, pid ? cpuMs(pid) : 0]),
+    );
+    return { ...byProcess, machine: machineBusyMs() };
+  };
+  const cpuBefore = cpu();
   const t0 = performance.now();
   await closedLoop(WORKFLOWS, CLIENTS, (i) => start(`burst-${i}`));
   await waitFor(WARM_UP + WORKFLOWS, 'the burst to finish');
   const seconds = (performance.now() - t0) / 1000;
   const perSecond = WORKFLOWS / seconds;
+  const cpuAfter = cpu();
+  const cpuMsPerWorkflow: Record<string, number> = {};
+  let accounted = 0;
+  for (const name of Object.keys(options.pids)) {
+    const used = cpuAfter[name]! - cpuBefore[name]!;
+    accounted += used;
+    cpuMsPerWorkflow[name] = used / WORKFLOWS;
+  }
+  cpuMsPerWorkflow.other = Math.max(0, cpuAfter.machine! - cpuBefore.machine! - accounted) / WORKFLOWS;
 
   const rate = options.pacedPerSecond(perSecond);
   const paced = Math.max(20, Math.round(rate * PACED_SECONDS));
@@ -217,6 +237,7 @@ async function measure(options: {
     perSecond,
     pacedPerSecond: rate,
     historyEvents: await options.historyEvents('burst-0'),
+    cpuMsPerWorkflow,
     startLatencyMs: latencySummary(latencies),
     scheduleToStartP95Ms: histogramQuantile(bucketsBetween(before, after), 0.95),
     scheduleToStartBuckets: bucketsBetween(before, after).map((b) => ({
@@ -261,6 +282,7 @@ async function baseline(
         });
       },
       doneCount: async () => counterValue(await scrape(metricsAddress), 'temporal_workflow_completed'),
+      pids: { 'Temporal server': temporal.server.pid(), worker: worker.child.pid },
       historyEvents: async (id) =>
         (await temporal.client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0,
     });
@@ -339,6 +361,11 @@ async function checkout(): Promise<{ run: ThroughputRun; activitiesPerCheckout: 
       metricsAddress,
       start: place,
       doneCount,
+      pids: {
+        'Temporal server': temporal.server.pid(),
+        worker: processes[0]!.child.pid,
+        API: processes[1]!.child.pid,
+      },
       historyEvents: async (id) =>
         (await temporal.client.workflow.getHandle(`order-${id}`).fetchHistory()).events?.length ?? 0,
     });

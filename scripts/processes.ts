@@ -91,6 +91,21 @@ export function residentBytes(pid: number): number {
   return Number(kib ?? 0) * 1024;
 }
 
+/** CPU time a process has used so far (user + system), in milliseconds, from /proc. */
+export function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** CPU time the whole machine has spent busy (every core, not idle or waiting), in milliseconds. */
+export function machineBusyMs(): number {
+  const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+  return ((user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 1000) / 100;
+}
+
 export const startWorkerProcess = (env: NodeJS.ProcessEnv, entry = 'worker.ts'): Promise<RunningProcess> =>
   startNodeProcess(entry, env, 'polling task queue');
 
