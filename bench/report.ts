@@ -163,6 +163,16 @@ export function markdownReport(r: BenchResults): string {
     row(r.baselineFile),
     row(r.checkout),
     '',
+    '',
+    'Where the CPU went in the burst (milliseconds per workflow, by process; "other" is the rest of the machine: the load clients, stripe-mock, RabbitMQ, the SendGrid fake):',
+    '',
+    ...[r.baselineFile, r.checkout].map(
+      (run) =>
+        `- ${run.label}: ${Object.entries(run.cpuMsPerWorkflow ?? {})
+          .map(([name, ms]) => `${name} ${fixed(ms, 1)}`)
+          .join(', ')}`,
+    ),
+    '',
     ...(r.memory.length
       ? ['| open acceptance workflows | worker RSS (MiB) | server RSS (MiB) |', '| --- | --- | --- |']
       : ['(No open-processes step in this run.)']),

@@ -84,7 +84,7 @@ describe('benchmark report', () => {
     activitiesPerCheckout: 10,
     baselineMemory: run('engine baseline (in memory)', 60, 8, 20),
     baselineFile: run('engine baseline (SQLite file, WAL)', 50, 10, 30),
-    checkout: run('checkout (through the API)', 41, 14, 900),
+    checkout: { ...run('checkout (through the API)', 41, 14, 900), cpuMsPerWorkflow: { worker: 40, API: 3 } },
     memory: [
       { openWorkflows: 1000, workerRssMiB: 300, serverRssMiB: 200 },
       { openWorkflows: 10000, workerRssMiB: 360, serverRssMiB: 400 },
@@ -114,6 +114,10 @@ describe('benchmark report', () => {
 
   it('writes a markdown table and a chart naming every run', () => {
     const md = markdownReport(results);
+    assert.ok(
+      md.includes('- checkout (through the API): worker 40.0, API 3.0'),
+      'CPU per workflow by process',
+    );
     for (const text of ['engine baseline (in memory)', 'checkout (through the API)', '| 10000 | 360 | 400 |'])
       assert.ok(md.includes(text), text);
     assert.match(md, /\| checkout \(through the API\) \| 100 \| 8 \| 41\.0 \| 0\.82 \| n\/a \| 30\.0 \|/);
