@@ -7,7 +7,9 @@ import {
   histogramBuckets,
   histogramQuantile,
   markdownReport,
+  medianRound,
   percentile,
+  roundRatios,
   svgChart,
   type BenchResults,
   type ThroughputRun,
@@ -112,13 +114,85 @@ describe('benchmark report', () => {
     );
   });
 
+  it("judges the API's latency against the raw client's start of the same request in the same run", () => {
+    const sameRun = {
+      ...results,
+      checkout: { ...results.checkout, rawStartLatencyMs: { p50: 5, p95: 10, p99: 20 } },
+    };
+    // 14 ms against the same run's 20 ms, not against the baseline's no-op start (10 ms).
+    assert.equal(goals(sameRun)[1]!.measured, '0.70 ×');
+    assert.match(goals(sameRun)[1]!.goal, /the same request, same run/);
+    assert.match(
+      markdownReport(sameRun),
+      /\| raw client: the checkout request, beside the API in the same run \| 5\.0 \| 10\.0 \| 20\.0 \| 1\.00 \|/,
+    );
+  });
+
+  it('takes the median of the rounds, so one slow round does not decide a goal', () => {
+    const round = (checkoutPerSecond: number, apiP99: number) => ({
+      checkout: {
+        ...run('checkout (through the API)', checkoutPerSecond, apiP99, 100),
+        rawStartLatencyMs: { p50: 5, p95: 8, p99: 10 },
+      },
+      baselineFile: run('engine baseline (SQLite file, WAL)', 50, 10, 30),
+    });
+    const rounds = [round(45, 12), round(20, 40), round(40, 14)];
+    assert.deepEqual(
+      rounds.map((r) => roundRatios(r)),
+      [
+        { throughput: 0.9, latency: 1.2 },
+        { throughput: 0.4, latency: 4 },
+        { throughput: 0.8, latency: 1.4 },
+      ],
+    );
+    assert.equal(medianRound(rounds), 2, 'the round with the middle throughput ratio');
+    const judged = goals({ ...results, ...rounds[2]!, rounds });
+    assert.deepEqual(
+      judged.slice(0, 2).map((g) => [g.measured, g.met]),
+      [
+        ['0.80 ×', true],
+        ['1.40 ×', true],
+      ],
+    );
+    assert.match(judged[0]!.goal, /the median of 3 rounds/);
+    const md = markdownReport({ ...results, ...rounds[2]!, rounds });
+    assert.ok(md.includes('| 2 | 20.0 | 50.0 | 0.40 | 40.0 | 10.0 | 4.00 |'), 'every round is shown');
+  });
+
+  it("judges the worker's memory as found and after a full collection, each flat", () => {
+    const step = (open: number, asFound: number, afterGc: number) => ({
+      openWorkflows: open,
+      cachedWorkflows: 500,
+      workerRssMiB: asFound,
+      workerRssAfterGcMiB: afterGc,
+      workerHeapUsedMiB: 94,
+      serverRssMiB: 300,
+    });
+    const flat = goals({ ...results, memory: [step(1000, 458, 308), step(10000, 452, 374)] })[3]!;
+    assert.deepEqual([flat.measured, flat.met], ['0.99 × as found, 1.21 × after a full GC', true]);
+    // Garbage can hide what is kept, and what is kept can hide behind garbage: either growing misses.
+    const kept = goals({ ...results, memory: [step(1000, 458, 300), step(10000, 460, 420)] })[3]!;
+    assert.equal(kept.met, false);
+    const found = goals({ ...results, memory: [step(1000, 400, 300), step(10000, 600, 310)] })[3]!;
+    assert.equal(found.met, false);
+    assert.ok(
+      markdownReport({ ...results, memory: [step(1000, 458, 308)] }).includes(
+        '| 1000 | 500 | 458 | 308 | 94 | n/a | 300 |',
+      ),
+    );
+  });
+
   it('writes a markdown table and a chart naming every run', () => {
     const md = markdownReport(results);
     assert.ok(
       md.includes('- checkout (through the API): worker 40.0, API 3.0'),
       'CPU per workflow by process',
     );
-    for (const text of ['engine baseline (in memory)', 'checkout (through the API)', '| 10000 | 360 | 400 |'])
+    for (const text of [
+      'engine baseline (in memory)',
+      'checkout (through the API)',
+      '| 10000 | n/a | 360 | n/a | n/a | n/a | 400 |',
+    ])
       assert.ok(md.includes(text), text);
     assert.match(md, /\| checkout \(through the API\) \| 100 \| 8 \| 41\.0 \| 0\.82 \| n\/a \| 30\.0 \|/);
     const svg = svgChart(results);
