@@ -8,6 +8,7 @@ import {
   histogramQuantile,
   markdownReport,
   medianRound,
+  ratioText,
   percentile,
   roundRatios,
   svgChart,
@@ -69,6 +70,14 @@ describe('benchmark arithmetic', () => {
 });
 
 describe('benchmark report', () => {
+  it('never prints a missed ratio as its threshold', () => {
+    assert.equal(ratioText(0.797, 0.8), '0.797 ×', 'missed: three decimals, not "0.80"');
+    assert.equal(ratioText(0.803, 0.8), '0.803 ×');
+    assert.equal(ratioText(0.8, 0.8), '0.80 ×');
+    assert.equal(ratioText(0.97, 0.8), '0.97 ×');
+    assert.equal(ratioText(1.504, 1.5), '1.504 ×');
+  });
+
   const run = (label: string, perSecond: number, p99: number, s2s: number): ThroughputRun => ({
     label,
     workflows: 100,
