@@ -37,6 +37,7 @@ import { ensureSearchAttributes } from '../config/search-attributes';
 import { orderTotal, type PlacedOrder } from '../domain/order';
 import { freePort } from '../scripts/net';
 import {
+  appStackEnv,
   cpuMs,
   devServerProcess,
   machineBusyMs,
@@ -325,14 +326,15 @@ async function checkout(): Promise<{ run: ThroughputRun; activitiesPerCheckout: 
 
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-'));
     const metricsAddress = `127.0.0.1:${await freePort()}`;
-    const port = await freePort();
+    const stack = await appStackEnv({
+      temporalAddress: temporal.server.address,
+      taskQueue: 'bench-checkout',
+      dataDir,
+      jwtSecret: SECRET,
+    });
     const env = {
       ...tuning,
-      TEMPORAL_ADDRESS: temporal.server.address,
-      TEMPORAL_TASK_QUEUE: 'bench-checkout',
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      AUTH_JWT_SECRET: SECRET,
+      ...stack.env,
       ORDER_REMORSE_WINDOW: '0s',
       STRIPE_SECRET_KEY: 'sk_test_bench',
       STRIPE_API_BASE: stripeMock.url,
@@ -358,7 +360,7 @@ async function checkout(): Promise<{ run: ThroughputRun; activitiesPerCheckout: 
       paymentMethod: 'pm_card_visa',
     });
     const place = async (id: string) => {
-      const response = await fetch(`http://127.0.0.1:${port}/orders`, {
+      const response = await fetch(`${stack.base}/orders`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body(id)),
@@ -414,6 +416,14 @@ async function checkout(): Promise<{ run: ThroughputRun; activitiesPerCheckout: 
   }
 }
 
+/** What bench/memory-probe.ts writes. */
+type Probe = NodeJS.MemoryUsage & {
+  at: number;
+  collections: number;
+  /** The workflow thread's isolate (and any other worker thread's). */
+  threadHeaps: { usedSize: number; totalSize: number }[];
+};
+
 /** (3) Orders left waiting in a one-hour remorse window, 1k then 5k then 10k: memory at each. */
 async function openProcesses(): Promise<MemoryStep[]> {
   say(`open processes: ${OPEN_STEPS.join(', ')} orders waiting in their remorse window`);
@@ -446,6 +456,31 @@ async function openProcesses(): Promise<MemoryStep[]> {
       `the worker stopped (${worker.child.exitCode ?? worker.child.signalCode}):\n${worker.output().slice(-3000)}`,
     );
   };
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const probed = (): Probe => JSON.parse(fs.readFileSync(probeFile, 'utf8')) as Probe;
+  const sample = async () => {
+    const taken: { worker: number; server: number; heap: number; heapTotal: number; external: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const seen = probed();
+      taken.push({
+        worker: residentBytes(worker.child.pid!),
+        server: residentBytes(temporal.server.pid()!),
+        // Every isolate: the main thread's and the workflow thread's.
+        heap: seen.heapUsed + sum(seen.threadHeaps.map((h) => h.usedSize)),
+        heapTotal: seen.heapTotal + sum(seen.threadHeaps.map((h) => h.totalSize)),
+        external: seen.external,
+      });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const median = (pick: (s: (typeof taken)[number]) => number) => MiB(percentile(taken.map(pick), 0.5));
+    return {
+      worker: median((s) => s.worker),
+      server: median((s) => s.server),
+      heap: median((s) => s.heap),
+      heapTotal: median((s) => s.heapTotal),
+      external: median((s) => s.external),
+    };
+  };
   try {
     let open = 0;
     for (const target of OPEN_STEPS) {
@@ -461,38 +496,6 @@ async function openProcesses(): Promise<MemoryStep[]> {
       // Each has saved its order and published order.received, and now waits on its timer.
       await until(`${target} orders to wait in their window`, () => alive() && received() >= target, 900_000);
       await new Promise((r) => setTimeout(r, 3_000));
-      type Probe = NodeJS.MemoryUsage & {
-        at: number;
-        collections: number;
-        /** The workflow thread's isolate (and any other worker thread's). */
-        threadHeaps: { usedSize: number; totalSize: number }[];
-      };
-      const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-      const probed = (): Probe => JSON.parse(fs.readFileSync(probeFile, 'utf8')) as Probe;
-      const sample = async () => {
-        const taken: { worker: number; server: number; heap: number; heapTotal: number; external: number }[] =
-          [];
-        for (let i = 0; i < 5; i++) {
-          const seen = probed();
-          taken.push({
-            worker: residentBytes(worker.child.pid!),
-            server: residentBytes(temporal.server.pid()!),
-            // Every isolate: the main thread's and the workflow thread's.
-            heap: seen.heapUsed + sum(seen.threadHeaps.map((h) => h.usedSize)),
-            heapTotal: seen.heapTotal + sum(seen.threadHeaps.map((h) => h.totalSize)),
-            external: seen.external,
-          });
-          await new Promise((r) => setTimeout(r, 500));
-        }
-        const median = (pick: (s: (typeof taken)[number]) => number) => MiB(percentile(taken.map(pick), 0.5));
-        return {
-          worker: median((s) => s.worker),
-          server: median((s) => s.server),
-          heap: median((s) => s.heap),
-          heapTotal: median((s) => s.heapTotal),
-          external: median((s) => s.external),
-        };
-      };
       // As found, garbage and all; then after a full collection: what the worker keeps.
       const found = await sample();
       const collected = probed().collections;

@@ -106,6 +106,29 @@ export function machineBusyMs(): number {
   return ((user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 1000) / 100;
 }
 
+/**
+ * What the worker and the API of one stack share: the Temporal server, the task queue, the data
+ * folder, a free port for the API and the token secret. `base` is the API's address.
+ */
+export async function appStackEnv(options: {
+  temporalAddress: string;
+  taskQueue: string;
+  dataDir: string;
+  jwtSecret: string;
+}): Promise<{ env: NodeJS.ProcessEnv; base: string }> {
+  const port = await freePort();
+  return {
+    base: `http://127.0.0.1:${port}`,
+    env: {
+      TEMPORAL_ADDRESS: options.temporalAddress,
+      TEMPORAL_TASK_QUEUE: options.taskQueue,
+      DATA_DIR: options.dataDir,
+      PORT: String(port),
+      AUTH_JWT_SECRET: options.jwtSecret,
+    },
+  };
+}
+
 export const startWorkerProcess = (env: NodeJS.ProcessEnv, entry = 'worker.ts'): Promise<RunningProcess> =>
   startNodeProcess(entry, env, 'polling task queue');
 

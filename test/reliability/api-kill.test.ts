@@ -12,10 +12,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { signToken } from '../../api/auth';
-import { freePort } from '../../scripts/net';
 import { checkoutWorkflowId, orderStatusQuery } from '../../workflows/definitions';
 import { assertMatchesContract } from '../helpers/openapi';
 import {
+  appStackEnv,
   chargedOrders,
   killLeftovers,
   recorded,
@@ -44,16 +44,14 @@ describe('fault: the API killed while clients place orders', () => {
   before(async () => {
     env = await devServerEnv();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-api-kill-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    processEnv = {
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: 'fault-api-kill',
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      AUTH_JWT_SECRET: SECRET,
-      ORDER_REMORSE_WINDOW: '1s',
-    };
+    const stack = await appStackEnv({
+      temporalAddress: env.address,
+      taskQueue: 'fault-api-kill',
+      dataDir,
+      jwtSecret: SECRET,
+    });
+    base = stack.base;
+    processEnv = { ...stack.env, ORDER_REMORSE_WINDOW: '1s' };
     worker = await startWorkerProcess(processEnv);
     api = await startApiProcess(processEnv);
   });

@@ -13,9 +13,9 @@ import { after, before, describe, it } from 'node:test';
 import { signToken, type Role } from '../../api/auth';
 import { openLeaveStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { freePort } from '../../scripts/net';
 import { callApi } from '../helpers/api-server';
 import {
+  appStackEnv,
   assertEachFactOnce,
   chargedOrders,
   devServerProcess,
@@ -45,17 +45,14 @@ describe('fault: the Temporal server stopped and restarted on its database file'
     await leaveStore.seedIfEmpty(SEED_ORGANISATION);
     await leaveStore.close();
     server = await devServerProcess(path.join(dataDir, 'temporal.db'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = {
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_TASK_QUEUE: 'fault-restart',
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      AUTH_JWT_SECRET: SECRET,
-      ORDER_REMORSE_WINDOW: '40s',
-      RETURN_WINDOW: '1s',
-    };
+    const stack = await appStackEnv({
+      temporalAddress: server.address,
+      taskQueue: 'fault-restart',
+      dataDir,
+      jwtSecret: SECRET,
+    });
+    base = stack.base;
+    const env = { ...stack.env, ORDER_REMORSE_WINDOW: '40s', RETURN_WINDOW: '1s' };
     worker = await startWorkerProcess(env);
     api = await startApiProcess(env);
   });
