@@ -23,6 +23,16 @@ export class DevRecorder {
 
   readonly file = (name: string): string => path.join(this.dir, `${name}.jsonl`);
 
+  /** What was recorded under `name`, oldest first. */
+  entries(name: string): Record<string, unknown>[] {
+    if (!fs.existsSync(this.file(name))) return [];
+    return fs
+      .readFileSync(this.file(name), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
   record(name: string, entry: Record<string, unknown>): void {
     fs.appendFileSync(
       this.file(name),
@@ -58,10 +68,28 @@ export function createDevPaymentGateway(recorder: DevRecorder): PaymentGateway {
       });
       return { paymentIntentId, status: 'succeeded' };
     },
+    async findPayment({ orderId }) {
+      // Every charge this adapter approved is on record: the first for the order counts.
+      const taken = recorder
+        .entries('payments')
+        .find((e) => e.action === 'charge' && e.outcome === 'succeeded' && e.orderId === orderId);
+      return taken
+        ? { outcome: 'succeeded', paymentIntentId: String(taken.paymentIntentId) }
+        : { outcome: 'none' };
+    },
+    async confirmPayment(paymentIntentId) {
+      return { paymentIntentId, status: 'succeeded' };
+    },
     async refund(request) {
       const idempotencyKey = refundIdempotencyKey(request.orderId);
       recorder.record('payments', { action: 'refund', outcome: 'succeeded', idempotencyKey, ...request });
       return { refundId: `re_dev_${idempotencyKey}`, amount: request.amount, status: 'succeeded' };
+    },
+    async confirmRefund(refundId) {
+      const refund = recorder
+        .entries('payments')
+        .find((e) => e.action === 'refund' && `re_dev_${String(e.idempotencyKey)}` === refundId);
+      return { refundId, amount: Number(refund?.amount ?? 0), status: 'succeeded' };
     },
   };
 }

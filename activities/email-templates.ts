@@ -77,6 +77,7 @@ export function authorizationRequestContent(request: AuthorizationRequest): {
 export function supportAlertContent(alert: SupportAlert): { subject: string; text: string } {
   const headline = {
     payment_failed: 'Payment failed',
+    payment_unconfirmed: 'Payment unconfirmed',
     delivery_delayed: 'Delivery delayed',
     delivery_failed: 'Delivery refused',
     refund_failed: 'Refund failed',
@@ -101,6 +102,11 @@ export function leaveEmailContent(email: LeaveEmail): { subject: string; text: s
       return {
         subject: `Reminder: leave to approve for ${who}`,
         text: `${who}'s request for ${what} still waits for a decision. Without one by ${String(d.startDate)} it expires.`,
+      };
+    case 'leave_approval_escalated':
+      return {
+        subject: `Leave waiting on your team: ${who}, ${what}`,
+        text: `${who}'s request for ${what} has waited for ${String(d.askedOf)} through ${String(d.reminders)} reminder(s). As the next manager up you may approve or reject it with POST /leave-requests/${email.requestId}/approve or /reject; without a decision by ${String(d.startDate)} it expires.`,
       };
     case 'leave_approved':
       return {

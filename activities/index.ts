@@ -32,8 +32,17 @@ export function createActivities(deps: ActivityDeps): CheckoutActivities {
     async chargePayment(request) {
       return payments.charge(request);
     },
+    async findPayment(lookup) {
+      return payments.findPayment(lookup);
+    },
+    async confirmPayment({ paymentIntentId }) {
+      return payments.confirmPayment(paymentIntentId);
+    },
     async refundPayment(request) {
       return payments.refund(request);
+    },
+    async confirmRefund({ refundId }) {
+      return payments.confirmRefund(refundId);
     },
     async publishOrderEvent(event) {
       await events.publish({ ...event, exchange: 'commerce' });

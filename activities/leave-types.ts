@@ -23,7 +23,8 @@ export interface Person {
 }
 
 export interface Submission {
-  status: Extract<LeaveStatus, 'Approved' | 'PendingApproval'>;
+  /** `Withdrawn`: the employment ends before the leave would start; nothing was reserved. */
+  status: Extract<LeaveStatus, 'Approved' | 'PendingApproval' | 'Withdrawn'>;
   leaveYear: number;
   balanceBefore: number;
   /** Set when approved at once. */
@@ -31,11 +32,16 @@ export interface Submission {
   employee: Person;
   /** Who is asked to decide: the direct manager, and the nearest manager with the authority when that is someone else. */
   approvers: Person[];
+  /** The next manager up, asked once reminders have gone unanswered for a while (absent at the top of the chain). */
+  escalation?: Person;
+  /** The employee's last day when a termination is on record: the request hears of it at once. */
+  lastDay?: string;
 }
 
 export type LeaveEmailKind =
   | 'leave_approval_requested'
   | 'leave_approval_reminder'
+  | 'leave_approval_escalated'
   | 'leave_approved'
   | 'leave_rejected'
   | 'leave_expired'
@@ -84,7 +90,7 @@ export interface LeaveActivities {
   carryNegativeBalance(input: {
     employeeId: string;
     fromYear: number;
-  }): Promise<{ days: number; done: string }>;
+  }): Promise<{ days: number; done: string; newYearBalance?: number }>;
   deductFromPaycheck(input: {
     employeeId: string;
     leaveYear: number;

@@ -45,16 +45,23 @@ export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities 
       return settings;
     },
     async submitLeaveRequest(request) {
-      const employee = await employeeOrFail(request.employeeId);
-      if (employee.lastDay) {
-        throw ApplicationFailure.create({
-          type: LEAVE_REQUEST_INVALID,
-          message: `${employee.id} left on ${employee.lastDay}`,
-          nonRetryable: true,
-        });
-      }
+      await employeeOrFail(request.employeeId);
+      // Saved first, then the employee read: a termination recorded meanwhile either lists this
+      // request (and signals it) or is seen here, so the request always hears of it.
       await leaveStore.saveLeaveRequest(request);
+      const employee = await employeeOrFail(request.employeeId);
       const leaveYear = leaveYearOf(request.startDate, settings.yearStart);
+      const lastDay = employee.lastDay;
+      if (lastDay !== undefined && request.startDate > lastDay) {
+        return {
+          status: 'Withdrawn',
+          leaveYear,
+          balanceBefore: await leaveStore.balance(employee.id, leaveYear),
+          employee: person(employee),
+          approvers: [],
+          lastDay,
+        };
+      }
       const result = await leaveStore.reserve({
         requestId: request.requestId,
         employeeId: request.employeeId,
@@ -70,6 +77,7 @@ export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities 
           balanceAfter: result.balanceAfter,
           employee: person(employee),
           approvers: [],
+          lastDay,
         };
       }
       const chain = await leaveStore.managerChain(employee.id);
@@ -77,12 +85,15 @@ export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities 
         (id, i, all): id is string => id !== undefined && all.indexOf(id) === i,
       );
       const approvers = await Promise.all(ids.map(async (id) => person(await employeeOrFail(id))));
+      const above = chain.find((m) => m.rank !== 'employee' && !ids.includes(m.id));
       return {
         status: 'PendingApproval',
         leaveYear,
         balanceBefore: result.balance,
         employee: person(employee),
         approvers,
+        escalation: above ? person(await employeeOrFail(above.id)) : undefined,
+        lastDay,
       };
     },
     async approveLeave(input) {

@@ -14,9 +14,14 @@ import { chargeIdempotencyKey, refundIdempotencyKey } from '../domain/keys';
 import type { PaymentGateway } from './ports';
 import {
   PAYMENT_DECLINED,
+  PAYMENT_PROCESSING,
+  REFUND_PENDING,
+  REFUND_REFUSED,
   type ChargeRequest,
   type ChargeResult,
+  type FoundPayment,
   type PaymentDeclinedDetails,
+  type PaymentLookup,
   type RefundRequest,
   type RefundResult,
 } from './types';
@@ -95,15 +100,43 @@ export function createStripeGateway(stripe: Stripe): PaymentGateway {
       } catch (err) {
         throw classifyStripeError(err);
       }
-      if (intent.status === 'succeeded' || intent.status === 'processing') {
-        return { paymentIntentId: intent.id, status: 'succeeded' };
+      return settledOrDeclined(intent);
+    },
+
+    async findPayment(lookup: PaymentLookup): Promise<FoundPayment> {
+      try {
+        const known = await Promise.all(
+          lookup.paymentIntentIds.map((id) => stripe.paymentIntents.retrieve(id)),
+        );
+        const fromKnown = bestOf(known);
+        if (fromKnown.outcome !== 'none') return fromKnown;
+        // Attempts that got no answer left no id here: Stripe's search finds them by the order's
+        // metadata (indexed within about a minute; the attempt's deadline is far longer).
+        const found = await stripe.paymentIntents.search({
+          query: `metadata['orderId']:'${lookup.orderId}'`,
+          limit: 100,
+        });
+        return bestOf(found.data.filter((intent) => intent.metadata?.orderId === lookup.orderId));
+      } catch (err) {
+        throw classifyStripeError(err);
       }
-      // Confirmed but not paid: the card needs the customer (3-D Secure) or was refused.
-      throw declined({
-        code: intent.last_payment_error?.code ?? intent.status,
-        declineCode: intent.last_payment_error?.decline_code,
-        message: intent.last_payment_error?.message ?? `the payment is ${intent.status.replace(/_/g, ' ')}`,
-      });
+    },
+
+    async confirmPayment(paymentIntentId: string): Promise<ChargeResult> {
+      let intent: Stripe.PaymentIntent;
+      try {
+        intent = await stripe.paymentIntents.retrieve(paymentIntentId);
+      } catch (err) {
+        throw classifyStripeError(err);
+      }
+      if (intent.status === 'processing') {
+        throw ApplicationFailure.create({
+          type: PAYMENT_PROCESSING,
+          message: `the PaymentIntent ${intent.id} is still processing`,
+          nonRetryable: false,
+        });
+      }
+      return settledOrDeclined(intent);
     },
 
     async refund(request: RefundRequest): Promise<RefundResult> {
@@ -117,24 +150,70 @@ export function createStripeGateway(stripe: Stripe): PaymentGateway {
           },
           { idempotencyKey: refundIdempotencyKey(request.orderId) },
         );
-        return {
-          refundId: refund.id,
-          amount: refund.amount,
-          status: (refund.status ?? 'pending') as RefundResult['status'],
-        };
+        return refundResult(refund);
       } catch (err) {
         const failure = classifyStripeError(err);
-        // A refund is owed: a refusal is not the end of it, so it is retried (and visible in the
-        // UI as a failing activity) until someone fixes the cause.
+        // Refused for good (already refunded, a disputed charge, more than is refundable): a
+        // business outcome for support, not a request to repeat. Transient failures are retried.
         if (failure instanceof ApplicationFailure && failure.nonRetryable) {
+          const stripeError = err as { code?: string; message?: string };
           throw ApplicationFailure.create({
-            type: 'RefundRefused',
+            type: REFUND_REFUSED,
             message: failure.message,
-            nonRetryable: false,
+            nonRetryable: true,
+            details: [{ code: stripeError.code, message: stripeError.message ?? failure.message }],
           });
         }
         throw failure;
       }
     },
+
+    async confirmRefund(refundId: string): Promise<RefundResult> {
+      let refund: Stripe.Refund;
+      try {
+        refund = await stripe.refunds.retrieve(refundId);
+      } catch (err) {
+        throw classifyStripeError(err);
+      }
+      const result = refundResult(refund);
+      if (result.status === 'pending' || result.status === 'requires_action') {
+        throw ApplicationFailure.create({
+          type: REFUND_PENDING,
+          message: `the refund ${refund.id} is ${result.status.replace(/_/g, ' ')}`,
+          nonRetryable: false,
+        });
+      }
+      return result;
+    },
+  };
+}
+
+/** A confirmed PaymentIntent as the workflow needs it: taken (or settling), else a decline. */
+function settledOrDeclined(intent: Stripe.PaymentIntent): ChargeResult {
+  if (intent.status === 'succeeded') return { paymentIntentId: intent.id, status: 'succeeded' };
+  if (intent.status === 'processing') return { paymentIntentId: intent.id, status: 'processing' };
+  // Confirmed but not paid: the card needs the customer (3-D Secure) or was refused.
+  throw declined({
+    code: intent.last_payment_error?.code ?? intent.status,
+    declineCode: intent.last_payment_error?.decline_code,
+    message: intent.last_payment_error?.message ?? `the payment is ${intent.status.replace(/_/g, ' ')}`,
+  });
+}
+
+/** Of an order's PaymentIntents: one that took money first, else one still settling, else none. */
+function bestOf(intents: readonly Stripe.PaymentIntent[]): FoundPayment {
+  const succeeded = intents.find((intent) => intent.status === 'succeeded');
+  if (succeeded) return { outcome: 'succeeded', paymentIntentId: succeeded.id };
+  const processing = intents.find((intent) => intent.status === 'processing');
+  if (processing) return { outcome: 'processing', paymentIntentId: processing.id };
+  return { outcome: 'none' };
+}
+
+function refundResult(refund: Stripe.Refund): RefundResult {
+  return {
+    refundId: refund.id,
+    amount: refund.amount,
+    status: (refund.status ?? 'pending') as RefundResult['status'],
+    failureReason: refund.failure_reason ?? undefined,
   };
 }

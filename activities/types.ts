@@ -17,7 +17,33 @@ export interface ChargeRequest {
 
 export interface ChargeResult {
   paymentIntentId: string;
-  status: 'succeeded';
+  /** `processing`: Stripe took the charge but has not settled it; the order is not paid until it has. */
+  status: 'succeeded' | 'processing';
+}
+
+/** Before a new charge, whether an earlier attempt for the order took money. */
+export interface PaymentLookup {
+  orderId: string;
+  /** PaymentIntents earlier attempts got back; attempts that got no answer are found by the order's metadata. */
+  paymentIntentIds: string[];
+}
+
+export interface FoundPayment {
+  /** `none`: no attempt for this order took money, or is about to. */
+  outcome: 'succeeded' | 'processing' | 'none';
+  paymentIntentId?: string;
+}
+
+/** The ApplicationFailure type of a PaymentIntent still processing: retried until it settles or the deadline. */
+export const PAYMENT_PROCESSING = 'PaymentProcessing';
+/** The ApplicationFailure type of a refund Stripe refuses for good (already refunded, disputed, too large). */
+export const REFUND_REFUSED = 'RefundRefused';
+/** The ApplicationFailure type of a refund Stripe has not settled yet: retried until it has. */
+export const REFUND_PENDING = 'RefundPending';
+
+export interface RefundRefusedDetails {
+  code?: string;
+  message: string;
 }
 
 /** The ApplicationFailure type of a charge the customer's bank or Stripe refused. */
@@ -40,6 +66,8 @@ export interface RefundResult {
   refundId: string;
   amount: number;
   status: 'pending' | 'succeeded' | 'failed' | 'requires_action' | 'canceled';
+  /** Stripe's reason for a failed or canceled refund. */
+  failureReason?: string;
 }
 
 export interface OrderEvent {
@@ -72,7 +100,7 @@ export interface CustomerEmail {
 
 export interface SupportAlert {
   orderId: string;
-  kind: 'payment_failed' | 'delivery_delayed' | 'delivery_failed' | 'refund_failed';
+  kind: 'payment_failed' | 'payment_unconfirmed' | 'delivery_delayed' | 'delivery_failed' | 'refund_failed';
   message: string;
   messageKey: string;
   data?: Record<string, unknown>;
@@ -104,7 +132,13 @@ export interface CheckoutActivities {
   saveOrder(order: PlacedOrder): Promise<void>;
   recordOrderStatus(record: StatusRecord): Promise<void>;
   chargePayment(request: ChargeRequest): Promise<ChargeResult>;
+  /** Whether an earlier attempt took money: by PaymentIntent id, else by the order's metadata. */
+  findPayment(lookup: PaymentLookup): Promise<FoundPayment>;
+  /** A processing PaymentIntent's outcome: succeeded, or a PaymentDeclined; PaymentProcessing (retryable) meanwhile. */
+  confirmPayment(input: { orderId: string; paymentIntentId: string }): Promise<ChargeResult>;
   refundPayment(request: RefundRequest): Promise<RefundResult>;
+  /** A pending refund's outcome (succeeded, failed or canceled); RefundPending (retryable) meanwhile. */
+  confirmRefund(input: { orderId: string; refundId: string }): Promise<RefundResult>;
   publishOrderEvent(event: OrderEvent): Promise<void>;
   emailCustomer(email: CustomerEmail): Promise<void>;
   requestManagerAuthorization(request: AuthorizationRequest): Promise<void>;

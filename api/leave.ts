@@ -1,17 +1,20 @@
 /**
  * The leave part of the public contract. A request is a workflow (`leave-<requestId>`); placing
- * one starts it and waits, through an update, for its first decision (approved at once or
- * pending), so the answer says which. Who may see or decide what follows API.md: an employee their
+ * one records it (`Submitted`), starts it and waits a few seconds, through an update, for its first
+ * decision (approved at once or pending), so the answer usually says which; with no worker to
+ * decide in time, the answer is `Submitted` and `GET /leave-requests/:id` shows the outcome later.
+ * An `Idempotency-Key` makes placing safe to repeat. Who may see or decide what follows API.md: an employee their
  * own, their manager chain and HR more; an approval beyond the approver's authority is refused here
  * with the reason, before anything is signalled (the workflow checks again, atomically).
  */
 import crypto from 'node:crypto';
 import {
-  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { LeaveRequest } from '../activities/leave-types';
@@ -19,6 +22,7 @@ import {
   decideApproval,
   isCalendarDate,
   isValidLeaveDays,
+  LEAVE_YEARS_AHEAD,
   leaveYearOf,
   type LeaveView,
 } from '../domain/leave';
@@ -33,7 +37,8 @@ import {
   withdrawLeaveSignal,
 } from '../workflows/definitions';
 import { requireRole } from './auth';
-import { HttpError, notFound } from './errors';
+import { conflict, HttpError, isTemporalUnavailable, notFound } from './errors';
+import { QUERY_DEADLINE_MS } from './orders';
 import { parseBody } from './schemas';
 
 export interface LeaveDeps {
@@ -45,6 +50,10 @@ export interface LeaveDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** An Idempotency-Key header: printable ASCII, as the IETF draft and Stripe allow. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** How long placing a request waits for the process's first decision before answering `Submitted`. */
+export const DECISION_DEADLINE_MS = 5_000;
 const calendarDate = z.string().refine(isCalendarDate, 'must be a date written YYYY-MM-DD');
 const note = z.string().max(500).optional();
 
@@ -85,14 +94,26 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
     return (await leaveStore.managerChain(employeeId)).some((m) => m.id === managerId);
   }
 
-  /** The request as its workflow sees it; the stored copy when the workflow is gone or unreachable. */
+  /** The view answered while the process has not decided: what was recorded at the click. */
+  function withStatus(view: LeaveView): LeaveView & { status: NonNullable<LeaveView['status']> } {
+    return { ...view, status: view.status ?? 'Submitted' };
+  }
+
+  /**
+   * The request as its workflow sees it; the stored copy when the workflow is gone, or when no
+   * worker answers within QUERY_DEADLINE_MS.
+   */
   async function currentView(requestId: string): Promise<LeaveView> {
     if (!REQUEST_ID.test(requestId)) throw notFound(`leave request ${requestId}`);
     try {
-      return await client.workflow.getHandle(leaveWorkflowId(requestId)).query(leaveStatusQuery);
+      return withStatus(
+        await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+          client.workflow.getHandle(leaveWorkflowId(requestId)).query(leaveStatusQuery),
+        ),
+      );
     } catch (err) {
       const stored = await leaveStore.getLeaveRequest(requestId);
-      if (stored?.view) return stored.view as LeaveView;
+      if (stored?.view) return withStatus({ ...(stored.view as LeaveView), status: stored.status });
       if (err instanceof WorkflowNotFoundError) throw notFound(`leave request ${requestId}`);
       throw err;
     }
@@ -110,36 +131,123 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
     }
   }
 
+  /** Same key and body from the same employee → the same request; the same key, another body → 409. */
+  function sameRequest(view: LeaveView, body: z.infer<typeof leaveRequestBody>): boolean {
+    return (
+      view.days === body.days &&
+      view.startDate === body.startDate &&
+      (view.note ?? null) === (body.note ?? null)
+    );
+  }
+
   router.post('/leave-requests', requireRole('employee'), async (req, res) => {
     const body = parseBody(leaveRequestBody, req.body);
     const { sub } = caller(req);
+    const key = req.get('idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new HttpError(
+        400,
+        'bad_request',
+        'the Idempotency-Key header must be 1 to 255 printable characters',
+        [{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }],
+      );
+    }
+    // One key of one employee names one request, whoever else uses the same key.
+    const requestId = key
+      ? `k${crypto.createHash('sha256').update(`${sub}\n${key}`).digest('hex').slice(0, 40)}`
+      : crypto.randomUUID();
+    if (key) {
+      const earlier = await leaveStore.getLeaveRequest(requestId);
+      if (earlier) {
+        const view = await currentView(requestId);
+        if (!sameRequest(view, body)) {
+          throw conflict('this Idempotency-Key was used for a different leave request', [
+            { field: 'Idempotency-Key', message: `already names request ${requestId}` },
+          ]);
+        }
+        res.status(200).json({ ...view, requestId, status: view.status });
+        return;
+      }
+    }
+
     const employee = await leaveStore.getEmployee(sub);
     if (!employee) throw forbidden(`${sub} is not an employee on record`);
-    if (employee.lastDay) throw forbidden(`${sub}'s employment ended on ${employee.lastDay}`);
     const today = new Date().toISOString().slice(0, 10);
     if (body.startDate < today) {
       throw new HttpError(400, 'bad_request', 'the leave cannot start in the past', [
         { field: 'startDate', message: `must be ${today} or later` },
       ]);
     }
+    const lastYear = leaveYearOf(today, yearStart) + LEAVE_YEARS_AHEAD;
+    if (leaveYearOf(body.startDate, yearStart) > lastYear) {
+      throw new HttpError(
+        400,
+        'bad_request',
+        `leave can be requested up to ${LEAVE_YEARS_AHEAD} leave years ahead`,
+        [{ field: 'startDate', message: `must fall in leave year ${lastYear} or earlier` }],
+      );
+    }
+    if (employee.lastDay && (employee.lastDay < today || body.startDate > employee.lastDay)) {
+      throw forbidden(
+        employee.lastDay < today
+          ? `${sub}'s employment ended on ${employee.lastDay}`
+          : `${sub}'s employment ends on ${employee.lastDay}: leave may start up to that day`,
+        { lastDay: employee.lastDay },
+      );
+    }
     const request: LeaveRequest = {
-      requestId: crypto.randomUUID(),
+      requestId,
       employeeId: sub,
       days: body.days,
       startDate: body.startDate,
       note: body.note,
       submittedAt: new Date().toISOString(),
     };
-    const view = await client.workflow.executeUpdateWithStart(leaveSubmittedUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation('leaveRequestWorkflow', {
-        workflowId: leaveWorkflowId(request.requestId),
+    const submitted: LeaveView = {
+      requestId,
+      employeeId: sub,
+      days: body.days,
+      startDate: body.startDate,
+      note: body.note,
+      status: 'Submitted',
+      submittedAt: request.submittedAt,
+      updatedAt: request.submittedAt,
+      approvers: [],
+      decisions: [],
+      remindersSent: 0,
+    };
+    // Recorded before the process starts: a read answers from it while no worker has run the
+    // process, and a termination recorded meanwhile finds the request among the employee's open ones.
+    await leaveStore.saveLeaveRequest({ ...request, status: 'Submitted', view: submitted });
+    const handle = client.workflow.getHandle(leaveWorkflowId(requestId));
+    try {
+      await client.workflow.start('leaveRequestWorkflow', {
+        workflowId: leaveWorkflowId(requestId),
         taskQueue,
         args: [request],
-        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         staticSummary: `Leave for ${sub}: ${body.days} day(s) from ${body.startDate}`,
-      }),
-    });
-    res.status(202).json({ ...view, requestId: request.requestId, status: view.status });
+      });
+    } catch (err) {
+      // Two requests with one key at the same instant: the first started it; this one is the same.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const view = await currentView(requestId);
+      if (!sameRequest(view, body))
+        throw conflict('this Idempotency-Key was used for a different leave request');
+      res.status(200).json({ ...view, requestId, status: view.status });
+      return;
+    }
+    let view: LeaveView = submitted;
+    try {
+      view = await client.withDeadline(Date.now() + DECISION_DEADLINE_MS, () =>
+        handle.executeUpdate(leaveSubmittedUpdate),
+      );
+    } catch (err) {
+      // No worker decided in time (stopped, backlogged): the request is placed all the same.
+      const timedOut = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTemporalUnavailable(err);
+      if (!timedOut) throw err;
+    }
+    res.status(202).json({ ...view, requestId, status: view.status ?? 'Submitted' });
   });
 
   router.get('/leave-requests/:id', requireRole('employee', 'manager', 'hr'), async (req, res) => {
@@ -194,21 +302,37 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
     res.status(202).json({ ...after, requestId, status: after.status });
   });
 
+  // A termination is recorded once: a second one for the same last day answers the first (200), one
+  // for another day is a conflict (409); neither starts another process.
   router.post('/employees/:id/termination', requireRole('hr'), async (req, res) => {
     const body = parseBody(terminationBody, req.body);
     const employee = await employeeOr404(req.params.id as string);
+    const answerRecorded = (lastDay: string): void => {
+      if (lastDay !== body.lastDay) {
+        throw conflict(`${employee.id}'s termination is already recorded with last day ${lastDay}`, {
+          lastDay,
+        });
+      }
+      res.status(200).json({ employeeId: employee.id, lastDay });
+    };
+    if (employee.lastDay) return answerRecorded(employee.lastDay);
     try {
       await client.workflow.start('employeeTerminationWorkflow', {
         workflowId: terminationWorkflowId(employee.id),
         taskQueue,
         args: [{ employeeId: employee.id, lastDay: body.lastDay }],
+        memo: { lastDay: body.lastDay },
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         staticSummary: `Termination of ${employee.id}, last day ${body.lastDay}`,
       });
     } catch (err) {
-      // Recorded before: the first termination stands.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // Started before and still recording it: its memo says which last day.
+      const described = await client.workflow.getHandle(terminationWorkflowId(employee.id)).describe();
+      const lastDay = described.memo?.lastDay;
+      return answerRecorded(typeof lastDay === 'string' ? lastDay : body.lastDay);
     }
-    res.status(202).json({ employeeId: employee.id, lastDay: employee.lastDay ?? body.lastDay });
+    res.status(202).json({ employeeId: employee.id, lastDay: body.lastDay });
   });
 
   router.get('/employees', requireRole('hr'), async (_req, res) => {
@@ -243,7 +367,9 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
       employeeId: employee.id,
       leaveYear: year,
       allowance: employee.annualAllowance,
+      // Less what earlier years still owe this one (deducted when it starts): what a request sees.
       balance: await leaveStore.balance(employee.id, year),
+      owedFromEarlierYears: await leaveStore.owed(employee.id, year),
       entries: (await leaveStore.entries(employee.id)).map((e) => ({
         leaveYear: e.leaveYear,
         kind: e.kind,

@@ -3,8 +3,9 @@
  * API test suites check every answer they receive against it, so the document cannot drift from
  * what the server does. Fields named in the contract are required; more may be added, none renamed.
  */
-import { ORDER_STATUSES } from '../domain/order';
-import { LEAVE_STATUSES, RANKS } from '../domain/leave';
+import { MAX_ORDER_TOTAL, ORDER_STATUSES } from '../domain/order';
+import { MAX_ORDER_LINES, MAX_QUANTITY } from './schemas';
+import { LEAVE_STATUSES, LEAVE_YEARS_AHEAD, RANKS } from '../domain/leave';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -99,6 +100,23 @@ export const OPENAPI_DOCUMENT = {
               amount: { type: 'integer', minimum: 0 },
               restockingFee: { type: 'integer', minimum: 0 },
               status: { enum: ['pending', 'succeeded', 'failed'] },
+              failureReason: { type: 'string', description: "Stripe's reason when it refused the refund" },
+            },
+          },
+          payment: {
+            type: 'object',
+            required: ['attempt', 'status'],
+            properties: {
+              attempt: { type: 'integer', minimum: 1 },
+              paymentIntentId: { type: 'string' },
+              status: {
+                enum: ['succeeded', 'declined', 'processing', 'unconfirmed'],
+                description:
+                  'unconfirmed: Stripe did not confirm the charge within PAYMENT_ATTEMPT_TIMEOUT; support retries or cancels, and Stripe is asked first whether money moved',
+              },
+              declineCode: { type: 'string' },
+              message: { type: 'string' },
+              unconfirmedSince: { type: 'string' },
             },
           },
         },
@@ -110,7 +128,22 @@ export const OPENAPI_DOCUMENT = {
         properties: {
           orderId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
           customer: { type: 'object', required: ['id', 'email'] },
-          items: { type: 'array', minItems: 1 },
+          items: {
+            type: 'array',
+            minItems: 1,
+            maxItems: MAX_ORDER_LINES,
+            description: `the total (quantity × unitPrice summed) is at most ${MAX_ORDER_TOTAL} minor units`,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['sku', 'quantity', 'unitPrice'],
+              properties: {
+                sku: { type: 'string', minLength: 1, maxLength: 64 },
+                quantity: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY },
+                unitPrice: { type: 'integer', minimum: 1, maximum: MAX_ORDER_TOTAL },
+              },
+            },
+          },
           currency: { type: 'string', pattern: '^[a-z]{3}$' },
           paymentMethod: { type: 'string' },
         },
@@ -242,7 +275,7 @@ export const OPENAPI_DOCUMENT = {
         requestBody: { required: true, ...json({ type: 'object', required: ['paymentMethod'] }) },
         responses: {
           '202': { description: 'retrying with the new method', ...json(ref('OrderSummary')) },
-          '409': error('the order is not PaymentFailed'),
+          '409': error('the order is neither PaymentFailed nor PaymentUnconfirmed'),
           ...errors,
         },
       },
@@ -255,7 +288,9 @@ export const OPENAPI_DOCUMENT = {
         requestBody: body({ type: 'object', properties: { trackingNumber: { type: 'string' } } }),
         responses: {
           '202': { description: 'shipment recorded', ...json(ref('OrderSummary')) },
-          '409': error('the order is not Paid, or a cancellation is on record'),
+          '409': error(
+            'the order can never be shipped as it is (not paid yet, or cancelled); a shipment already recorded is answered 202',
+          ),
           ...errors,
         },
       },
@@ -283,6 +318,16 @@ export const OPENAPI_DOCUMENT = {
       post: {
         security: bearer,
         description: 'role employee',
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description:
+              'makes placing safe to repeat: the same key and body from the same employee answer the same request (200); the same key with another body is a 409',
+            schema: { type: 'string', minLength: 1, maxLength: 255 },
+          },
+        ],
         requestBody: {
           required: true,
           ...json({
@@ -290,16 +335,26 @@ export const OPENAPI_DOCUMENT = {
             required: ['days', 'startDate'],
             properties: {
               days: { type: 'number' },
-              startDate: { type: 'string', format: 'date' },
+              startDate: {
+                type: 'string',
+                format: 'date',
+                description: `today or later, at most ${LEAVE_YEARS_AHEAD} leave years ahead, and not after the employee's last day`,
+              },
               note: { type: 'string' },
             },
           }),
         },
         responses: {
           '202': {
-            description: 'Approved at once within the balance, else PendingApproval',
+            description:
+              'Approved at once within the balance, else PendingApproval; Submitted when the process has not decided within a few seconds (GET shows the outcome)',
             ...json(ref('LeaveRequest')),
           },
+          '200': {
+            description: 'the same Idempotency-Key and body again: the same request',
+            ...json(ref('LeaveRequest')),
+          },
+          '409': error('the Idempotency-Key was used for a different request'),
           ...errors,
         },
       },
@@ -380,9 +435,15 @@ export const OPENAPI_DOCUMENT = {
         },
         responses: {
           '202': {
-            description: 'recorded; every open leave request hears of it',
+            description:
+              'recorded; every open leave request hears of it (leave starting on or before the last day stands; later leave is withdrawn)',
             ...json({ type: 'object', required: ['employeeId', 'lastDay'] }),
           },
+          '200': {
+            description: 'the same termination was recorded before: the first answer again',
+            ...json({ type: 'object', required: ['employeeId', 'lastDay'] }),
+          },
+          '409': error('a termination with another last day is already recorded'),
           ...errors,
         },
       },

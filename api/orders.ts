@@ -1,7 +1,10 @@
 /**
- * The orders part of the public contract. Placing an order starts its checkout workflow, and that
- * start is the durable record of the click: the workflow id comes from the order id, so a repeated
- * click finds the same workflow. Everything else is a query or a signal to that workflow.
+ * The orders part of the public contract. Placing an order records it in the app's store and
+ * starts its checkout workflow; the workflow id comes from the order id, and the stored order is
+ * consulted first, so a repeated click finds the same order for as long as the store keeps it, not
+ * only as long as Temporal keeps its history. Messages are signals, sent without asking the
+ * workflow first, so they land even when no worker is running; reads ask the workflow with a
+ * short deadline and fall back to the stored view.
  */
 import crypto from 'node:crypto';
 import {
@@ -11,8 +14,15 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { Router, type Request } from 'express';
-import { orderTotal, type OrderStatus, type OrderView, type PlacedOrder } from '../domain/order';
+import { Router, type Request, type Response } from 'express';
+import {
+  FINAL_STATUSES,
+  orderTotal,
+  type OrderStatus,
+  type OrderView,
+  type PlacedOrder,
+} from '../domain/order';
+import type { StoredOrder } from '../store';
 import type { OrderStore } from '../store';
 import {
   authorizeOrderSignal,
@@ -43,8 +53,16 @@ export interface OrdersDeps {
   taskQueue: string;
 }
 
-/** A stable fingerprint of what the storefront sent, to tell a repeated click from a different order. */
-export function requestFingerprint(body: PlaceOrderBody): string {
+/** How long a read waits for the workflow's own answer before it answers from the store. */
+export const QUERY_DEADLINE_MS = 2_000;
+
+/**
+ * A stable fingerprint of what the storefront sent, to tell a repeated click from a different order.
+ * Everything in it is kept in the stored order, so a stored order's fingerprint is computed from it.
+ */
+export function requestFingerprint(
+  body: Pick<PlaceOrderBody, 'customer' | 'items' | 'currency' | 'paymentMethod'>,
+): string {
   const canonical = JSON.stringify({
     customer: { id: body.customer.id, email: body.customer.email },
     items: body.items.map((item) => ({ sku: item.sku, quantity: item.quantity, unitPrice: item.unitPrice })),
@@ -86,29 +104,52 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
     return client.workflow.getHandle(checkoutWorkflowId(orderId));
   }
 
-  /** The order as its workflow sees it; the stored copy when the workflow is gone or unreachable. */
+  /** The view the store holds: the workflow's last recorded one, or what the API recorded at the click. */
+  function storedView(stored: StoredOrder): OrderView {
+    if (stored.view) return stored.view;
+    const { order } = stored;
+    return {
+      orderId: order.orderId,
+      status: stored.status,
+      total: order.total,
+      currency: order.currency,
+      customerId: order.customer.id,
+      items: order.items,
+      placedAt: order.placedAt,
+      updatedAt: stored.updatedAt,
+      paymentAttempts: 0,
+      notifications: {},
+    };
+  }
+
+  /**
+   * The order as its workflow sees it. A query needs a running worker; when none answers within
+   * QUERY_DEADLINE_MS (stopped, backlogged) or the history is gone, the stored view answers.
+   */
   async function currentView(orderId: string): Promise<OrderView> {
     if (!ORDER_ID_PATTERN.test(orderId)) throw notFound(`order ${orderId}`);
     try {
-      return await handleFor(orderId).query(orderStatusQuery);
+      return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        handleFor(orderId).query(orderStatusQuery),
+      );
     } catch (err) {
       const stored = await store.getOrder(orderId);
-      if (stored?.view) return stored.view;
-      if (stored) {
-        const { order } = stored;
-        return {
-          orderId,
-          status: stored.status,
-          total: order.total,
-          currency: order.currency,
-          customerId: order.customer.id,
-          items: order.items,
-          placedAt: order.placedAt,
-          updatedAt: stored.updatedAt,
-          paymentAttempts: 0,
-          notifications: {},
-        };
-      }
+      if (stored) return storedView(stored);
+      if (err instanceof WorkflowNotFoundError) throw notFound(`order ${orderId}`);
+      throw err;
+    }
+  }
+
+  /**
+   * 404 unless the order is known, without asking its workflow (which may have no worker): the store
+   * first; for an order placed before the API recorded orders itself, the workflow's description.
+   */
+  async function assertKnown(orderId: string): Promise<void> {
+    if (!ORDER_ID_PATTERN.test(orderId)) throw notFound(`order ${orderId}`);
+    if (await store.getOrder(orderId)) return;
+    try {
+      await handleFor(orderId).describe();
+    } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(`order ${orderId}`);
       throw err;
     }
@@ -129,9 +170,19 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
     }
   }
 
+  /** Starts the order's workflow; one that is already there (a repeated click, a race) is the same order. */
+  async function startCheckout(order: PlacedOrder, fingerprint: string): Promise<void> {
+    try {
+      await client.workflow.start('checkoutWorkflow', checkoutStartOptions(order, fingerprint, taskQueue));
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
   router.post('/orders', requireRole('storefront'), async (req, res) => {
     const body = parseBody(placeOrderBody, req.body);
     const orderId = body.orderId ?? crypto.randomUUID();
+    const fingerprint = requestFingerprint(body);
     const order: PlacedOrder = {
       orderId,
       customer: body.customer,
@@ -141,9 +192,12 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
       total: orderTotal(body.items),
       placedAt: new Date().toISOString(),
     };
-    const fingerprint = requestFingerprint(body);
-    try {
-      await client.workflow.start('checkoutWorkflow', checkoutStartOptions(order, fingerprint, taskQueue));
+
+    // The store decides whether this is a new order: it keeps orders longer than Temporal keeps
+    // their histories, and it answers with no worker running.
+    const { created } = await store.saveOrder(order);
+    if (created) {
+      await startCheckout(order, fingerprint);
       res.status(202).json({
         orderId,
         status: 'Received' satisfies OrderStatus,
@@ -151,12 +205,15 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
         currency: order.currency,
       });
       return;
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    const description = await handleFor(orderId).describe();
-    if (description.memo?.requestFingerprint !== fingerprint) {
+    const stored = await store.getOrder(orderId);
+    if (!stored || requestFingerprint(stored.order) !== fingerprint) {
       throw conflict(`order ${orderId} already exists with a different body`, [{ field: 'orderId' }]);
+    }
+    // Recorded but never started (the API stopped between the two): start it now. An order whose
+    // workflow has recorded any status is never started again, even once its history is deleted.
+    if (stored.statusVersion === 0 && !FINAL_STATUSES.has(stored.status)) {
+      await startCheckout(stored.order, fingerprint);
     }
     res.status(200).json(await currentView(orderId));
   });
@@ -165,13 +222,18 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
     res.json(await currentView(req.params.id as string));
   });
 
+  /** The answer to a message: the order as it is now (from the store when no worker answers). */
+  async function answerWithOrder(res: Response, orderId: string): Promise<void> {
+    const view = await currentView(orderId);
+    res.status(202).json({ ...view, orderId, status: view.status });
+  }
+
   router.post('/orders/:id/cancel', requireRole('storefront', 'support'), async (req, res) => {
     const orderId = req.params.id as string;
     const body = parseBody(cancelBody, req.body);
-    await currentView(orderId); // 404 for an unknown order, before anything is sent
+    await assertKnown(orderId);
     await signalIfRunning(orderId, cancelOrderSignal, { reason: body.reason, requestedBy: callerName(req) });
-    const view = await currentView(orderId);
-    res.status(202).json({ ...view, orderId, status: view.status });
+    await answerWithOrder(res, orderId);
   });
 
   // A manager's answer to a large order's authorization request. A late one, one for an order that
@@ -179,35 +241,35 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
   router.post('/orders/:id/authorizations', requireRole('manager'), async (req, res) => {
     const orderId = req.params.id as string;
     const body = parseBody(authorizationBody, req.body);
-    await currentView(orderId);
+    await assertKnown(orderId);
     await signalIfRunning(orderId, authorizeOrderSignal, {
       approved: body.approved,
       note: body.note,
       managerId: req.caller?.sub ?? 'unknown',
     });
-    const view = await currentView(orderId);
-    res.status(202).json({ ...view, orderId, status: view.status });
+    await answerWithOrder(res, orderId);
   });
 
   // The warehouse reports cancelled goods back. Without a cancellation on record it changes nothing.
   router.post('/orders/:id/return', requireRole('warehouse'), async (req, res) => {
     const orderId = req.params.id as string;
     const body = parseBody(returnBody, req.body);
-    await currentView(orderId);
+    await assertKnown(orderId);
     await signalIfRunning(orderId, goodsReturnedSignal, {
       originalPackaging: body.originalPackaging,
       reportedBy: callerName(req),
     });
-    const view = await currentView(orderId);
-    res.status(202).json({ ...view, orderId, status: view.status });
+    await answerWithOrder(res, orderId);
   });
 
   router.post('/orders/:id/payment-retry', requireRole('support'), async (req, res) => {
     const orderId = req.params.id as string;
     const body = parseBody(paymentRetryBody, req.body);
     const view = await currentView(orderId);
-    if (view.status !== 'PaymentFailed') {
-      throw conflict(`order ${orderId} is ${view.status}, not PaymentFailed`, { status: view.status });
+    if (view.status !== 'PaymentFailed' && view.status !== 'PaymentUnconfirmed') {
+      throw conflict(`order ${orderId} is ${view.status}, neither PaymentFailed nor PaymentUnconfirmed`, {
+        status: view.status,
+      });
     }
     await signalIfRunning(orderId, retryPaymentSignal, {
       paymentMethod: body.paymentMethod,
@@ -216,10 +278,16 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
     res.status(202).json({ orderId, status: view.status, retryRequested: true });
   });
 
+  // A shipment reported twice (a warehouse retrying after a lost answer) is answered with the order
+  // as it is; 409 only for an order that can never be shipped as it stands.
   router.post('/orders/:id/shipment', requireRole('warehouse'), async (req, res) => {
     const orderId = req.params.id as string;
     const body = parseBody(shipmentBody, req.body);
     const view = await currentView(orderId);
+    if (view.shipment) {
+      res.status(202).json({ ...view, orderId, status: view.status, shipmentRecorded: true });
+      return;
+    }
     if (view.status !== 'Paid' || view.cancellation) {
       throw conflict(
         `order ${orderId} is ${view.status}${view.cancellation ? ' with a cancellation requested' : ''}: it is not ready to ship`,

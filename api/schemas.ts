@@ -3,6 +3,7 @@
  * zero or negative amounts are refused with the field at fault in `details`.
  */
 import { z } from 'zod';
+import { MAX_ORDER_TOTAL } from '../domain/order';
 import { badRequest } from './errors';
 
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -11,27 +12,47 @@ const positiveMinorUnits = z
   .number()
   .int('must be a whole number of minor units')
   .positive('must be more than 0')
-  .max(Number.MAX_SAFE_INTEGER);
+  .max(MAX_ORDER_TOTAL, `must be at most ${MAX_ORDER_TOTAL} minor units, the most one payment can take`);
 
-export const placeOrderBody = z.strictObject({
-  orderId: z.string().regex(ORDER_ID_PATTERN, 'must match ^[A-Za-z0-9_-]{1,64}$').optional(),
-  customer: z.strictObject({
-    id: z.string().min(1).max(128),
-    email: z.email().max(254),
-  }),
-  items: z
-    .array(
-      z.strictObject({
-        sku: z.string().min(1).max(64),
-        quantity: z.number().int('must be a whole number').positive('must be more than 0').max(10_000),
-        unitPrice: positiveMinorUnits,
-      }),
-    )
-    .min(1, 'an order needs at least one item')
-    .max(100),
-  currency: z.string().regex(/^[a-z]{3}$/, 'must be a lowercase ISO 4217 code such as "usd"'),
-  paymentMethod: z.string().min(1).max(255),
-});
+/** Upper bounds a storefront never needs to pass; they keep every total an exact integer. */
+export const MAX_QUANTITY = 10_000;
+export const MAX_ORDER_LINES = 100;
+
+export const placeOrderBody = z
+  .strictObject({
+    orderId: z.string().regex(ORDER_ID_PATTERN, 'must match ^[A-Za-z0-9_-]{1,64}$').optional(),
+    customer: z.strictObject({
+      id: z.string().min(1).max(128),
+      email: z.email().max(254),
+    }),
+    items: z
+      .array(
+        z.strictObject({
+          sku: z.string().min(1).max(64),
+          quantity: z
+            .number()
+            .int('must be a whole number')
+            .positive('must be more than 0')
+            .max(MAX_QUANTITY),
+          unitPrice: positiveMinorUnits,
+        }),
+      )
+      .min(1, 'an order needs at least one item')
+      .max(MAX_ORDER_LINES),
+    currency: z.string().regex(/^[a-z]{3}$/, 'must be a lowercase ISO 4217 code such as "usd"'),
+    paymentMethod: z.string().min(1).max(255),
+  })
+  .superRefine((body, ctx) => {
+    // Each line is within bounds; their sum must be one payment Stripe can take.
+    const total = body.items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0);
+    if (total > MAX_ORDER_TOTAL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['items'],
+        message: `the order total (quantity × unitPrice summed) is ${total}; the most one payment can take is ${MAX_ORDER_TOTAL} minor units`,
+      });
+    }
+  });
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 
 export const cancelBody = z.strictObject({ reason: z.string().max(500).optional() });

@@ -11,6 +11,12 @@ import { LOG_LEVELS, type LogSettings } from './logging';
 /** The business timings and limits the checkout workflow follows (DOMAIN.md). */
 export interface CheckoutSettings {
   paymentResolutionWindowMs: number;
+  /**
+   * How long one charge attempt may go unconfirmed by Stripe (5xx, timeouts) before the order is
+   * `PaymentUnconfirmed` and support is alerted; well inside the 24 hours Stripe keeps an
+   * idempotency key. Absent in the settings of orders started before it existed: one hour.
+   */
+  paymentAttemptTimeoutMs?: number;
   sideEffectAlertAfterMs: number;
   returnWindowMs: number;
   orderRemorseWindowMs: number;
@@ -106,6 +112,20 @@ function duration(env: Env, name: string, fallback: string): number {
   } catch (err) {
     throw new ConfigError(name, (err as Error).message);
   }
+}
+
+/** A duration that must lie within [minMs, maxMs]: zero or absurd values stop startup. */
+function boundedDuration(
+  env: Env,
+  name: string,
+  fallback: string,
+  bounds: { minMs: number; maxMs: number; min: string; max: string },
+): number {
+  const ms = duration(env, name, fallback);
+  if (ms < bounds.minMs || ms > bounds.maxMs) {
+    throw new ConfigError(name, `must be from ${bounds.min} to ${bounds.max} (got ${text(env, name)})`);
+  }
+  return ms;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -210,6 +230,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       .filter(Boolean),
     checkout: {
       paymentResolutionWindowMs: duration(env, 'PAYMENT_RESOLUTION_WINDOW', '72h'),
+      // Stripe keeps an idempotency key for about 24 hours: an attempt must end well before.
+      paymentAttemptTimeoutMs: boundedDuration(env, 'PAYMENT_ATTEMPT_TIMEOUT', '1h', {
+        minMs: 1_000,
+        maxMs: 12 * 3_600_000,
+        min: '1s',
+        max: '12h',
+      }),
       sideEffectAlertAfterMs: duration(env, 'SIDE_EFFECT_ALERT_AFTER', '15m'),
       returnWindowMs: duration(env, 'RETURN_WINDOW', '30 days'),
       orderRemorseWindowMs: duration(env, 'ORDER_REMORSE_WINDOW', '1h'),
@@ -219,7 +246,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       managersEmail: text(env, 'MANAGERS_EMAIL') ?? 'managers@example.com',
     },
     leave: {
-      reminderAfterMs: duration(env, 'LEAVE_REMINDER_AFTER', '2 days'),
+      // Zero would remind in a loop without a timer; under a second is no reminder a person reads.
+      reminderAfterMs: boundedDuration(env, 'LEAVE_REMINDER_AFTER', '2 days', {
+        minMs: 1_000,
+        maxMs: 365 * 86_400_000,
+        min: '1s',
+        max: '365 days',
+      }),
       yearStart: yearStart(env, 'LEAVE_YEAR_START', '01-01'),
     },
     worker: {

@@ -7,7 +7,15 @@
 export const RANKS = ['employee', 'manager', 'vp'] as const;
 export type Rank = (typeof RANKS)[number];
 
-export const LEAVE_STATUSES = ['PendingApproval', 'Approved', 'Rejected', 'Expired', 'Withdrawn'] as const;
+/** `Submitted`: accepted by the API, not yet decided by the process (a worker has not run it yet). */
+export const LEAVE_STATUSES = [
+  'Submitted',
+  'PendingApproval',
+  'Approved',
+  'Rejected',
+  'Expired',
+  'Withdrawn',
+] as const;
 export type LeaveStatus = (typeof LEAVE_STATUSES)[number];
 
 /** How many days below zero an approver of each rank may take an employee's balance. */
@@ -152,6 +160,8 @@ export interface LeaveView {
   approvers: string[];
   decisions: LeaveDecisionRecord[];
   remindersSent: number;
+  /** The next manager up, asked after REMINDERS_AT_PACE unanswered reminders. */
+  escalatedTo?: string;
   withdrawnBy?: string;
   /** Days taken below zero, and how they were settled. */
   negativeBalance?: {
@@ -161,3 +171,37 @@ export interface LeaveView {
     paycheckAmount?: number;
   };
 }
+
+/** Reminders sent at the configured pace before the waits grow and the next manager up is asked. */
+export const REMINDERS_AT_PACE = 3;
+/** The longest wait between two reminders, unless the configured pace is longer still. */
+export const LONGEST_REMINDER_WAIT_MS = 7 * 86_400_000;
+
+/**
+ * How long to wait before reminder number `sent + 1`: the configured pace for the first
+ * REMINDERS_AT_PACE, then doubling, to at most a week. A request waiting a year at an hourly pace
+ * sends about sixty reminders, not 8,760, so its history stays small.
+ */
+export function reminderWait(sent: number, paceMs: number): number {
+  if (sent < REMINDERS_AT_PACE) return paceMs;
+  const longest = Math.max(paceMs, LONGEST_REMINDER_WAIT_MS);
+  const doublings = Math.min(sent - REMINDERS_AT_PACE + 1, 40);
+  return Math.min(paceMs * 2 ** doublings, longest);
+}
+
+/**
+ * What a termination means for a leave request: leave that starts on or before the last day stays
+ * (notice-period leave; the last day ends the employment, not the leave already granted in it);
+ * leave that would start after it is withdrawn.
+ */
+export function survivesTermination(startDate: string, lastDay: string): boolean {
+  return startDate <= lastDay;
+}
+
+/** The moment a last day (`YYYY-MM-DD`) is over: midnight UTC after it. */
+export function endOfLastDay(lastDay: string): Date {
+  return new Date(Date.parse(`${lastDay}T00:00:00.000Z`) + 86_400_000);
+}
+
+/** How many leave years ahead of `today`'s a start date may be: requests further out are refused. */
+export const LEAVE_YEARS_AHEAD = 2;

@@ -8,6 +8,7 @@ export const ORDER_STATUSES = [
   'Accepted',
   'Rejected',
   'PaymentFailed',
+  'PaymentUnconfirmed',
   'Paid',
   'Shipped',
   'Cancelled',
@@ -50,9 +51,16 @@ export interface Cancellation {
 export interface PaymentRecord {
   attempt: number;
   paymentIntentId?: string;
-  status: 'succeeded' | 'declined';
+  /**
+   * `processing`: Stripe took the charge but has not settled it yet (the order is not paid until it
+   * has). `unconfirmed`: Stripe did not confirm the attempt's outcome within PAYMENT_ATTEMPT_TIMEOUT;
+   * before anything else is charged, the process asks Stripe whether that attempt took money.
+   */
+  status: 'succeeded' | 'declined' | 'processing' | 'unconfirmed';
   declineCode?: string;
   message?: string;
+  /** For `unconfirmed`: when the attempt's deadline passed. */
+  unconfirmedSince?: string;
 }
 
 export interface RefundRecord {
@@ -62,6 +70,8 @@ export interface RefundRecord {
   /** Kept for goods returned out of their original packaging, in minor units. */
   restockingFee?: number;
   status: 'pending' | 'succeeded' | 'failed';
+  /** Why Stripe refused the refund for good (already refunded, disputed, over what is refundable). */
+  failureReason?: string;
 }
 
 /** The remorse window and the managers' answers (DOMAIN.md §2). */
@@ -122,6 +132,12 @@ export class OrderValidationError extends Error {
   }
 }
 
+/**
+ * The most one order may total, in minor units: Stripe's largest charge (99,999,999 minor units,
+ * 999,999.99 in a two-decimal currency). A larger order could never be paid.
+ */
+export const MAX_ORDER_TOTAL = 99_999_999;
+
 /** The order's total in minor units; refuses totals that cannot be charged exactly. */
 export function orderTotal(items: readonly OrderItem[]): number {
   if (items.length === 0) throw new OrderValidationError('an order needs at least one item', 'items');
@@ -138,7 +154,12 @@ export function orderTotal(items: readonly OrderItem[]): number {
     }
     total += item.quantity * item.unitPrice;
   });
-  if (!Number.isSafeInteger(total)) throw new OrderValidationError('the order total is too large', 'items');
+  if (!Number.isSafeInteger(total) || total > MAX_ORDER_TOTAL) {
+    throw new OrderValidationError(
+      `the order total is over ${MAX_ORDER_TOTAL} minor units, the most one payment can take`,
+      'items',
+    );
+  }
   return total;
 }
 

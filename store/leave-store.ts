@@ -4,6 +4,7 @@
  * days). Every change is one entry with a unique key, so a retried activity writes it once.
  */
 import type { ApprovalRefusal, ChainMember, LeaveStatus, Rank } from '../domain/leave';
+import type { CarryResult } from './ledger';
 
 export interface Employee {
   id: string;
@@ -70,7 +71,10 @@ export interface LeaveStore {
   getEmployee(id: string): Promise<Employee | undefined>;
   /** The employee's managers, nearest first. */
   managerChain(employeeId: string): Promise<ChainMember[]>;
+  /** The year's balance less every deduction earlier years still owe it (what a request is checked against). */
   balance(employeeId: string, leaveYear: number): Promise<number>;
+  /** Days earlier years owe `leaveYear` that no year start has deducted yet. */
+  owed(employeeId: string, leaveYear: number): Promise<number>;
   entries(employeeId: string): Promise<LedgerEntry[]>;
   /**
    * Checks and reserves in one transaction that holds the database's write lock, so two requests
@@ -90,21 +94,24 @@ export interface LeaveStore {
    * new year as a deduction from its allowance. Once per employee and year; never for an employee
    * whose negative days went to their final paycheck.
    */
-  carryNegativeBalance(
-    employeeId: string,
-    fromYear: number,
-  ): Promise<{ days: number; done: 'now' | 'before' | 'not_needed' | 'paid_by_paycheck' }>;
+  carryNegativeBalance(employeeId: string, fromYear: number): Promise<CarryResult>;
   /** On termination: values the negative balance of `leaveYear` at the daily rate, once. */
   deductFromPaycheck(
     employeeId: string,
     leaveYear: number,
   ): Promise<{ days: number; amount: number; done: 'now' | 'before' | 'not_needed' | 'carried_over' }>;
   recordTermination(employeeId: string, lastDay: string): Promise<{ recorded: boolean }>;
+  /**
+   * Records a request once (a second save changes nothing): by the API before its process starts
+   * (`Submitted`, with the view it answers from until the process has decided), else by the process.
+   */
   saveLeaveRequest(request: {
     requestId: string;
     employeeId: string;
     days: number;
     startDate: string;
+    status?: LeaveStatus;
+    view?: unknown;
   }): Promise<void>;
   recordLeaveStatus(requestId: string, status: LeaveStatus, version: number, view: unknown): Promise<void>;
   getLeaveRequest(requestId: string): Promise<StoredLeaveRequest | undefined>;

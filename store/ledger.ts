@@ -36,6 +36,8 @@ export interface LedgerTransaction {
     amount?: number;
   }): Promise<boolean>;
   sumDays(employeeId: string, leaveYear: number): Promise<number>;
+  /** The earliest leave year with any entry of the employee's, if any. */
+  firstYear(employeeId: string): Promise<number | undefined>;
 }
 
 async function employeeOrThrow(tx: LedgerTransaction, id: string): Promise<LedgerEmployee> {
@@ -61,6 +63,41 @@ export async function balanceOf(
   return tx.sumDays(employeeId, leaveYear);
 }
 
+/**
+ * Days that earlier leave years still owe `year`: a year left below zero is deducted from the next
+ * allowance when that year starts, so until then its deficit is owed but not yet an entry of
+ * `year`'s. A deficit already carried (or taken from the final paycheck) is settled; a year that a
+ * carried deficit itself took below zero owes the next one in turn.
+ */
+export async function owedTo(tx: LedgerTransaction, employeeId: string, year: number): Promise<number> {
+  const first = await tx.firstYear(employeeId);
+  if (first === undefined || first >= year) return 0;
+  const employee = await employeeOrThrow(tx, employeeId);
+  let owed = 0;
+  for (let y = first; y < year; y++) {
+    const touched = await tx.entry(`grant:${employeeId}:${y}`);
+    const own = touched ? await tx.sumDays(employeeId, y) : employee.annualAllowance;
+    // Once the previous year's deficit was carried, it is an entry of this year's already.
+    const carriedIn = y > first && (await tx.entry(`carried:${employeeId}:${y - 1}`)) !== undefined;
+    const effective = own - (carriedIn ? 0 : owed);
+    const settled =
+      (await tx.entry(`carried:${employeeId}:${y}`)) !== undefined ||
+      (await tx.entry(`paycheck:${employeeId}:${y}`)) !== undefined;
+    owed = !settled && effective < 0 ? -effective : 0;
+  }
+  return owed;
+}
+
+/** What a request for `year` is checked against: the year's balance less every deduction it already owes. */
+export async function availableBalance(
+  tx: LedgerTransaction,
+  employeeId: string,
+  leaveYear: number,
+): Promise<number> {
+  const balance = await balanceOf(tx, employeeId, leaveYear);
+  return balance - (await owedTo(tx, employeeId, leaveYear));
+}
+
 export async function reserve(
   tx: LedgerTransaction,
   input: { requestId: string; employeeId: string; days: number; leaveYear: number; mode: ReserveMode },
@@ -68,7 +105,7 @@ export async function reserve(
   const { requestId, employeeId, days, leaveYear, mode } = input;
   const key = `reserve:${requestId}`;
   const existing = await tx.entry(key);
-  const balance = await balanceOf(tx, employeeId, leaveYear);
+  const balance = await availableBalance(tx, employeeId, leaveYear);
   if (existing) return { reserved: true, balanceBefore: balance - existing.days, balanceAfter: balance };
   if (mode.kind === 'within_balance') {
     if (days > balance) {
@@ -111,16 +148,24 @@ export async function release(
   return { released, days: -reservation.days };
 }
 
+export interface CarryResult {
+  days: number;
+  done: 'now' | 'before' | 'not_needed' | 'paid_by_paycheck';
+  /** The new year's balance after the deduction: below zero, it is owed to the year after in turn. */
+  newYearBalance?: number;
+}
+
 export async function carryNegativeBalance(
   tx: LedgerTransaction,
   employeeId: string,
   fromYear: number,
-): Promise<{ days: number; done: 'now' | 'before' | 'not_needed' | 'paid_by_paycheck' }> {
+): Promise<CarryResult> {
+  const newYearBalance = async () => balanceOf(tx, employeeId, fromYear + 1);
   const carried = await tx.entry(`carried:${employeeId}:${fromYear}`);
-  if (carried) return { days: carried.days, done: 'before' };
+  if (carried) return { days: carried.days, done: 'before', newYearBalance: await newYearBalance() };
   if (await tx.entry(`paycheck:${employeeId}:${fromYear}`)) return { days: 0, done: 'paid_by_paycheck' };
   const balance = await balanceOf(tx, employeeId, fromYear);
-  if (balance >= 0) return { days: 0, done: 'not_needed' };
+  if (balance >= 0) return { days: 0, done: 'not_needed', newYearBalance: await newYearBalance() };
   const days = -balance;
   await tx.addEntry({
     key: `carried:${employeeId}:${fromYear}`,
@@ -137,7 +182,7 @@ export async function carryNegativeBalance(
     kind: 'deduction',
     days: -days,
   });
-  return { days, done: 'now' };
+  return { days, done: 'now', newYearBalance: await newYearBalance() };
 }
 
 export async function deductFromPaycheck(

@@ -197,6 +197,12 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
         );
         return result.rowCount === 1;
       },
+      async firstYear(employeeId) {
+        const { rows } = await q('SELECT MIN(leave_year) AS first FROM leave_ledger WHERE employee_id = $1', [
+          employeeId,
+        ]);
+        return (rows[0] as { first: number | null }).first ?? undefined;
+      },
       async sumDays(employeeId, leaveYear) {
         const { rows } = await q(
           'SELECT COALESCE(SUM(days), 0) AS total FROM leave_ledger WHERE employee_id = $1 AND leave_year = $2',
@@ -258,7 +264,10 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
       return ledgerOn(query).chain(employeeId);
     },
     async balance(employeeId, leaveYear) {
-      return forEmployee(employeeId, (tx) => ledger.balanceOf(tx, employeeId, leaveYear));
+      return forEmployee(employeeId, (tx) => ledger.availableBalance(tx, employeeId, leaveYear));
+    },
+    async owed(employeeId, leaveYear) {
+      return forEmployee(employeeId, (tx) => ledger.owedTo(tx, employeeId, leaveYear));
     },
     async entries(employeeId) {
       const { rows } = await query('SELECT * FROM leave_ledger WHERE employee_id = $1 ORDER BY seq', [
@@ -290,9 +299,17 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
     },
     async saveLeaveRequest(request) {
       await query(
-        `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, updated_at)
-         VALUES ($1, $2, $3, $4, 'PendingApproval', $5) ON CONFLICT (request_id) DO NOTHING`,
-        [request.requestId, request.employeeId, request.days, request.startDate, now()],
+        `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, view_json, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (request_id) DO NOTHING`,
+        [
+          request.requestId,
+          request.employeeId,
+          request.days,
+          request.startDate,
+          request.status ?? 'PendingApproval',
+          request.view === undefined ? null : JSON.stringify(request.view),
+          now(),
+        ],
       );
     },
     async recordLeaveStatus(requestId, status, version, view) {
@@ -309,7 +326,7 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
     },
     async openLeaveRequestIds(employeeId) {
       const { rows } = await query(
-        `SELECT request_id FROM leave_requests WHERE employee_id = $1 AND status IN ('PendingApproval', 'Approved')`,
+        `SELECT request_id FROM leave_requests WHERE employee_id = $1 AND status IN ('Submitted', 'PendingApproval', 'Approved')`,
         [employeeId],
       );
       return rows.map((r) => (r as { request_id: string }).request_id);

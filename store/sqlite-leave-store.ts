@@ -70,6 +70,9 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
      ON CONFLICT (entry_key) DO NOTHING`,
   );
   const entryByKey = db.prepare<[string], LedgerRow>('SELECT * FROM leave_ledger WHERE entry_key = ?');
+  const firstYearOf = db.prepare<[string], { first: number | null }>(
+    'SELECT MIN(leave_year) AS first FROM leave_ledger WHERE employee_id = ?',
+  );
   const sumForYear = db.prepare<[string, number], { total: number | null }>(
     'SELECT SUM(days) AS total FROM leave_ledger WHERE employee_id = ? AND leave_year = ?',
   );
@@ -103,6 +106,9 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
     },
     async sumDays(employeeId, leaveYear) {
       return sumForYear.get(employeeId, leaveYear)?.total ?? 0;
+    },
+    async firstYear(employeeId) {
+      return firstYearOf.get(employeeId)?.first ?? undefined;
     },
   };
 
@@ -151,7 +157,10 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
       return tx.chain(employeeId);
     },
     async balance(employeeId, leaveYear) {
-      return transaction(() => ledger.balanceOf(tx, employeeId, leaveYear));
+      return transaction(() => ledger.availableBalance(tx, employeeId, leaveYear));
+    },
+    async owed(employeeId, leaveYear) {
+      return transaction(() => ledger.owedTo(tx, employeeId, leaveYear));
     },
     async entries(employeeId) {
       return db
@@ -185,10 +194,18 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
     async saveLeaveRequest(request) {
       await transaction(async () => {
         db.prepare(
-          `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, updated_at)
-           VALUES (@requestId, @employeeId, @days, @startDate, 'PendingApproval', @now)
+          `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, view_json, updated_at)
+           VALUES (@requestId, @employeeId, @days, @startDate, @status, @viewJson, @now)
            ON CONFLICT (request_id) DO NOTHING`,
-        ).run({ ...request, now: now() });
+        ).run({
+          requestId: request.requestId,
+          employeeId: request.employeeId,
+          days: request.days,
+          startDate: request.startDate,
+          status: request.status ?? 'PendingApproval',
+          viewJson: request.view === undefined ? null : JSON.stringify(request.view),
+          now: now(),
+        });
       });
     },
     async recordLeaveStatus(requestId, status, version, view) {
@@ -213,7 +230,7 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
       // Approved requests stay open until their leave starts, or until a negative balance is settled.
       return db
         .prepare<[string], { request_id: string }>(
-          `SELECT request_id FROM leave_requests WHERE employee_id = ? AND status IN ('PendingApproval', 'Approved')`,
+          `SELECT request_id FROM leave_requests WHERE employee_id = ? AND status IN ('Submitted', 'PendingApproval', 'Approved')`,
         )
         .all(employeeId)
         .map((r) => r.request_id);

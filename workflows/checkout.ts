@@ -15,11 +15,19 @@ import {
   ApplicationFailure,
   condition,
   patched,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   sleep,
+  TimeoutFailure,
 } from '@temporalio/workflow';
-import type { CheckoutActivities, PaymentDeclinedDetails } from '../activities/types';
+import type {
+  ChargeResult,
+  CheckoutActivities,
+  PaymentDeclinedDetails,
+  RefundRefusedDetails,
+  RefundResult,
+} from '../activities/types';
 import type { CheckoutSettings } from '../config/settings';
 import { recordDecision, refundForReturn } from '../domain/acceptance';
 import { FINAL_STATUSES, type OrderStatus, type OrderView, type PlacedOrder } from '../domain/order';
@@ -43,6 +51,37 @@ import { OrderContext, payments, store } from './order-context';
  * Remove the old path with `deprecatePatch` once no such order is open.
  */
 export const ORDER_ACCEPTANCE_PATCH = 'order-acceptance';
+
+/**
+ * Money at the edges: a charge attempt has a deadline (PAYMENT_ATTEMPT_TIMEOUT), past which the
+ * order is `PaymentUnconfirmed` and Stripe is asked whether money moved before anything else is
+ * charged; a processing PaymentIntent is paid only once it has succeeded; a refund Stripe refuses
+ * for good, or one still pending, is never reported to the customer as done. Orders whose
+ * histories lack the marker keep the old path.
+ */
+export const PAYMENT_OUTCOMES_PATCH = 'payment-outcomes';
+
+/** The attempt deadline of orders whose recorded settings predate PAYMENT_ATTEMPT_TIMEOUT. */
+const DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS = 3_600_000;
+
+/** A pending refund is asked about again with backoff, for as long as Stripe takes to settle it. */
+const refundChecks = proxyActivities<CheckoutActivities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '30s', backoffCoefficient: 2, maximumInterval: '1h' },
+});
+
+/** A Stripe call that must end by `deadlineMs` (workflow time): retried until then, then a TimeoutFailure. */
+function stripeUntil(deadlineMs: number) {
+  return proxyActivities<CheckoutActivities>({
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: Math.max(deadlineMs - Date.now(), 1_000),
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+  });
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
+}
 
 const { loadCheckoutSettings } = proxyLocalActivities<CheckoutActivities>({
   startToCloseTimeout: '10s',
@@ -90,7 +129,8 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     }).decisions;
   });
   setHandler(retryPaymentSignal, (request) => {
-    if (view.status === 'PaymentFailed' && !view.cancellation && !retryRequest) retryRequest = request;
+    const waiting = view.status === 'PaymentFailed' || view.status === 'PaymentUnconfirmed';
+    if (waiting && !view.cancellation && !retryRequest) retryRequest = request;
   });
   setHandler(orderShippedSignal, (report) => {
     if (view.status === 'Paid' && !view.cancellation && !shipment) shipment = report;
@@ -125,33 +165,56 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   async function refund(amount: number, restockingFee: number): Promise<OrderView> {
     const paymentIntentId = view.payment?.paymentIntentId;
     if (!paymentIntentId) throw ApplicationFailure.nonRetryable('a paid order has no payment intent');
+    const withOutcomes = patched(PAYMENT_OUTCOMES_PATCH);
     const status: OrderStatus = restockingFee > 0 ? 'PartiallyRefunded' : 'Refunded';
     view.refund = { amount, restockingFee: restockingFee > 0 ? restockingFee : undefined, status: 'pending' };
     if (amount > 0) {
-      const result = await payments.refundPayment({
-        orderId: order.orderId,
-        paymentIntentId,
-        amount,
-        reason: view.cancellation?.reason ?? 'cancelled',
-      });
-      view.refund = {
-        ...view.refund,
-        refundId: result.refundId,
-        amount: result.amount,
-        status:
+      let result: RefundResult;
+      try {
+        result = await payments.refundPayment({
+          orderId: order.orderId,
+          paymentIntentId,
+          amount,
+          reason: view.cancellation?.reason ?? 'cancelled',
+        });
+      } catch (err) {
+        // Also on the old path: there, a refusal used to be retried forever, so no stored history
+        // has one completed, and the worker's Stripe adapter now reports it once, as final.
+        const refused = refundRefusal(err);
+        if (!refused) throw err;
+        return refundFailed(refused.message, refused.code);
+      }
+      view.refund = { ...view.refund, refundId: result.refundId, amount: result.amount };
+      if (withOutcomes) {
+        // Pending, or waiting on the customer: the order says Refunded only once Stripe has settled it.
+        if (result.status === 'pending' || result.status === 'requires_action') {
+          ctx.explain(
+            `refund ${result.refundId} is ${result.status.replace(/_/g, ' ')} at Stripe; waiting for it to settle`,
+          );
+          result = await refundChecks.confirmRefund({ orderId: order.orderId, refundId: result.refundId });
+        }
+        if (result.status !== 'succeeded') {
+          return refundFailed(
+            result.failureReason ?? `the refund was ${result.status}`,
+            result.failureReason,
+          );
+        }
+        view.refund.status = 'succeeded';
+      } else {
+        view.refund.status =
           result.status === 'succeeded'
             ? 'succeeded'
             : result.status === 'failed' || result.status === 'canceled'
               ? 'failed'
-              : 'pending',
-      };
-      if (withAcceptance && view.refund.status === 'failed') {
-        ctx.inBackground(
-          ctx.alert('refund_failed', `the refund ${result.refundId} for order ${order.orderId} failed`, {
-            refundId: result.refundId,
-            amount: result.amount,
-          }),
-        );
+              : 'pending';
+        if (withAcceptance && view.refund.status === 'failed') {
+          ctx.inBackground(
+            ctx.alert('refund_failed', `the refund ${result.refundId} for order ${order.orderId} failed`, {
+              refundId: result.refundId,
+              amount: result.amount,
+            }),
+          );
+        }
       }
     } else {
       view.refund.status = 'succeeded';
@@ -166,52 +229,177 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     return ctx.finish();
   }
 
+  /**
+   * Stripe refused the refund for good, or it failed after being pending: support is alerted once,
+   * the order keeps its cancellation with the refund marked failed and Stripe's reason, and the
+   * customer is not told they were refunded.
+   */
+  async function refundFailed(reason: string, code?: string): Promise<OrderView> {
+    view.refund = { ...view.refund!, status: 'failed', failureReason: reason };
+    ctx.setStatus('Cancelled');
+    ctx.inBackground(
+      ctx.alert('refund_failed', `the refund for order ${order.orderId} failed: ${reason}`, {
+        amount: view.refund.amount,
+        refundId: view.refund.refundId,
+        code,
+      }),
+    );
+    ctx.publish('order.refund_failed', { amount: view.refund.amount, reason });
+    ctx.explain(`the refund failed (${reason}); support has been alerted`);
+    return ctx.finish();
+  }
+
+  /** PaymentIntents earlier attempts got back: asked about before any new attempt. */
+  const knownIntents: string[] = [];
+
+  /**
+   * Waits for a processing PaymentIntent to settle, until the attempt's deadline: succeeded is
+   * paid; a failure is a decline (thrown); past the deadline, `undefined` (unconfirmed).
+   */
+  async function settle(paymentIntentId: string, deadlineMs: number): Promise<ChargeResult | undefined> {
+    view.payment = { attempt: view.paymentAttempts, paymentIntentId, status: 'processing' };
+    ctx.explain(`payment ${paymentIntentId} is processing at Stripe; not paid until it succeeds`);
+    try {
+      return await stripeUntil(deadlineMs).confirmPayment({ orderId: order.orderId, paymentIntentId });
+    } catch (err) {
+      if (isTimeout(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Whether an earlier attempt took money, asked of Stripe before anything else is charged: by the
+   * PaymentIntents that came back, else by the order's metadata. Retried until Stripe answers.
+   */
+  async function earlierPayment(): Promise<ChargeResult | 'unconfirmed' | undefined> {
+    ctx.explain('asking Stripe whether an earlier attempt took money before charging again');
+    const found = await payments.findPayment({ orderId: order.orderId, paymentIntentIds: [...knownIntents] });
+    if (found.outcome === 'none' || !found.paymentIntentId) return undefined;
+    if (found.outcome === 'succeeded') return { paymentIntentId: found.paymentIntentId, status: 'succeeded' };
+    const attemptTimeout = settings.paymentAttemptTimeoutMs ?? DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS;
+    return (await settle(found.paymentIntentId, Date.now() + attemptTimeout)) ?? 'unconfirmed';
+  }
+
   async function takePayment(statusBeforePayment: OrderStatus): Promise<PaymentOutcome> {
+    const withOutcomes = patched(PAYMENT_OUTCOMES_PATCH);
+    const attemptTimeout = settings.paymentAttemptTimeoutMs ?? DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS;
     let paymentMethod = order.paymentMethod;
+    /** An earlier attempt's outcome is not known: Stripe is asked before the next one. */
+    let outcomeUnknown = false;
     for (let attempt = 1; ; attempt++) {
-      if (view.cancellation) return 'cancelled';
-      view.paymentAttempts = attempt;
-      ctx.explain(`taking payment with Stripe (attempt ${attempt})`);
+      if (view.cancellation && !outcomeUnknown) return 'cancelled';
+      let unconfirmed = false;
       try {
-        // A cancel that arrives while Stripe is being asked does not abort the request: whether
-        // the money moved is only known from Stripe's answer. A charge that went through is then
-        // refunded; a declined one ends the order with nothing charged.
-        const charge = await payments.chargePayment({
-          orderId: order.orderId,
-          paymentAttempt: attempt,
-          amount: order.total,
-          currency: order.currency,
-          paymentMethod,
-          customerId: order.customer.id,
-        });
-        view.payment = { attempt, paymentIntentId: charge.paymentIntentId, status: 'succeeded' };
-        return 'paid';
+        if (outcomeUnknown) {
+          const earlier = await earlierPayment();
+          if (earlier === 'unconfirmed') {
+            unconfirmed = true;
+          } else if (earlier) {
+            view.payment = {
+              attempt: attempt - 1,
+              paymentIntentId: earlier.paymentIntentId,
+              status: 'succeeded',
+            };
+            return 'paid';
+          } else {
+            outcomeUnknown = false;
+            // Nothing was taken: a cancel waiting on that answer ends the order with nothing charged.
+            if (view.cancellation) return 'cancelled';
+          }
+        }
+        if (!unconfirmed) {
+          view.paymentAttempts = attempt;
+          ctx.explain(`taking payment with Stripe (attempt ${attempt})`);
+          // A cancel that arrives while Stripe is being asked does not abort the request: whether
+          // the money moved is only known from Stripe's answer. A charge that went through is then
+          // refunded; a declined one ends the order with nothing charged.
+          const request = {
+            orderId: order.orderId,
+            paymentAttempt: attempt,
+            amount: order.total,
+            currency: order.currency,
+            paymentMethod,
+            customerId: order.customer.id,
+          };
+          if (!withOutcomes) {
+            const charge = await payments.chargePayment(request);
+            view.payment = { attempt, paymentIntentId: charge.paymentIntentId, status: 'succeeded' };
+            return 'paid';
+          }
+          const deadline = Date.now() + attemptTimeout;
+          let charge: ChargeResult | undefined;
+          try {
+            charge = await stripeUntil(deadline).chargePayment(request);
+          } catch (err) {
+            if (!isTimeout(err)) throw err;
+          }
+          if (charge) knownIntents.push(charge.paymentIntentId);
+          if (charge?.status === 'processing') charge = await settle(charge.paymentIntentId, deadline);
+          if (charge) {
+            view.payment = { attempt, paymentIntentId: charge.paymentIntentId, status: 'succeeded' };
+            return 'paid';
+          }
+          unconfirmed = true;
+        }
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         const declined = declineDetails(err);
         view.payment = {
-          attempt,
+          attempt: view.paymentAttempts,
+          paymentIntentId: view.payment?.status === 'processing' ? view.payment.paymentIntentId : undefined,
           status: 'declined',
           declineCode: declined.declineCode ?? declined.code,
           message: declined.message,
         };
+        outcomeUnknown = false;
       }
-      // Cancelled while the bank said no: nothing to resolve, nobody to alert.
-      if (withAcceptance && view.cancellation) return 'cancelled';
 
-      view.paymentResolutionDeadline = ctx.after(settings.paymentResolutionWindowMs);
-      ctx.setStatus('PaymentFailed');
-      ctx.inBackground(
-        ctx.alert('payment_failed', `payment for order ${order.orderId} failed: ${view.payment.message}`, {
-          attempt,
-          declineCode: view.payment.declineCode,
-        }),
-      );
-      ctx.publish('order.payment_failed', { attempt, declineCode: view.payment.declineCode }, attempt);
-      ctx.explain(
-        `payment declined (${view.payment.declineCode ?? view.payment.message ?? 'no reason given'}); ` +
-          `waiting for support to retry with a new payment method or cancel, until ${view.paymentResolutionDeadline}`,
-      );
+      if (unconfirmed) {
+        // Stripe has not said whether the attempt took money. Nothing more is charged until it has.
+        outcomeUnknown = true;
+        view.payment = {
+          attempt: view.paymentAttempts,
+          paymentIntentId: view.payment?.paymentIntentId,
+          status: 'unconfirmed',
+          message: 'Stripe did not confirm the charge in time',
+          unconfirmedSince: ctx.now(),
+        };
+        view.paymentResolutionDeadline = ctx.after(settings.paymentResolutionWindowMs);
+        ctx.setStatus('PaymentUnconfirmed');
+        ctx.inBackground(
+          ctx.alert(
+            'payment_unconfirmed',
+            `Stripe did not confirm the charge for order ${order.orderId} within ${Math.round(attemptTimeout / 60_000)} min; ` +
+              'before any new attempt the process asks Stripe whether it took money',
+            { attempt: view.paymentAttempts },
+          ),
+        );
+        ctx.explain(
+          `Stripe did not confirm attempt ${view.paymentAttempts}; waiting for support to retry or cancel ` +
+            `(Stripe is asked first whether money moved), or until ${view.paymentResolutionDeadline}`,
+        );
+      } else {
+        // Cancelled while the bank said no: nothing to resolve, nobody to alert.
+        if (withAcceptance && view.cancellation) return 'cancelled';
+        const failed = view.payment!;
+        view.paymentResolutionDeadline = ctx.after(settings.paymentResolutionWindowMs);
+        ctx.setStatus('PaymentFailed');
+        ctx.inBackground(
+          ctx.alert('payment_failed', `payment for order ${order.orderId} failed: ${failed.message}`, {
+            attempt: failed.attempt,
+            declineCode: failed.declineCode,
+          }),
+        );
+        ctx.publish(
+          'order.payment_failed',
+          { attempt: failed.attempt, declineCode: failed.declineCode },
+          failed.attempt,
+        );
+        ctx.explain(
+          `payment declined (${failed.declineCode ?? failed.message ?? 'no reason given'}); ` +
+            `waiting for support to retry with a new payment method or cancel, until ${view.paymentResolutionDeadline}`,
+        );
+      }
 
       const answered = await condition(
         () => retryRequest !== undefined || view.cancellation !== undefined,
@@ -219,6 +407,22 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
       );
       view.paymentResolutionDeadline = undefined;
       if (!answered) {
+        if (outcomeUnknown) {
+          // Nobody answered: Stripe's word decides. Money taken is the payment; none, the order ends.
+          const earlier = await earlierPayment();
+          if (earlier && earlier !== 'unconfirmed') {
+            view.payment = {
+              attempt: view.paymentAttempts,
+              paymentIntentId: earlier.paymentIntentId,
+              status: 'succeeded',
+            };
+            return 'paid';
+          }
+          if (earlier === 'unconfirmed') {
+            attempt -= 1; // the same attempt, still unconfirmed: wait for support again
+            continue;
+          }
+        }
         view.cancellation = {
           reason: 'the failed payment was not resolved in time',
           requestedBy: 'system',
@@ -226,9 +430,11 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
         };
         return 'unresolved';
       }
-      if (view.cancellation || !retryRequest) return 'cancelled';
-      paymentMethod = retryRequest.paymentMethod;
-      retryRequest = undefined;
+      if (view.cancellation && !outcomeUnknown) return 'cancelled';
+      if (retryRequest) {
+        paymentMethod = retryRequest.paymentMethod;
+        retryRequest = undefined;
+      }
       ctx.setStatus(statusBeforePayment);
     }
   }
@@ -319,6 +525,14 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     settings.restockingFeePercent,
   );
   return refund(amount, restockingFee);
+}
+
+/** A refund Stripe refused for good (RefundRefused), with Stripe's reason; anything else is not one. */
+function refundRefusal(err: unknown): RefundRefusedDetails | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  if (err.cause.type !== 'RefundRefused' || !err.cause.nonRetryable) return undefined;
+  const details = err.cause.details?.[0] as Partial<RefundRefusedDetails> | undefined;
+  return { code: details?.code, message: details?.message ?? err.cause.message };
 }
 
 function declineDetails(err: ActivityFailure): PaymentDeclinedDetails {

@@ -9,6 +9,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -17,7 +18,15 @@ import {
 } from '@temporalio/workflow';
 import type { LeaveActivities, LeaveEmailKind, LeaveRequest, Person } from '../activities/leave-types';
 import type { LeaveSettings } from '../config/settings';
-import { nextLeaveYearStart, type LeaveStatus, type LeaveView } from '../domain/leave';
+import {
+  endOfLastDay,
+  nextLeaveYearStart,
+  reminderWait,
+  REMINDERS_AT_PACE,
+  survivesTermination,
+  type LeaveStatus,
+  type LeaveView,
+} from '../domain/leave';
 import {
   approveLeaveSignal,
   employeeIdSearchAttribute,
@@ -32,6 +41,14 @@ import {
   type LeaveDecision,
   type LeaveWithdrawal,
 } from './definitions';
+
+/**
+ * Leave at the edges of time: a termination follows the last day (leave up to it stands, the
+ * paycheck takes what is below zero when the employment ends, a deficit carried into a year that
+ * it takes below zero stays owed), and reminders slow down and reach the next manager up instead
+ * of piling up. Requests whose histories lack the marker keep the old path.
+ */
+export const LEAVE_EDGES_PATCH = 'leave-last-day-and-bounded-reminders';
 
 const { loadLeaveSettings } = proxyLocalActivities<LeaveActivities>({
   startToCloseTimeout: '10s',
@@ -97,7 +114,14 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
   });
 
   const settings: LeaveSettings = await loadLeaveSettings();
+  const edges = patched(LEAVE_EDGES_PATCH);
   const startsAt = Date.parse(`${request.startDate}T00:00:00.000Z`);
+  /** A termination on record that ends the employment before this leave would start. */
+  function endsBeforeLeave(): boolean {
+    return (
+      termination !== undefined && (!edges || !survivesTermination(request.startDate, termination.lastDay))
+    );
+  }
   function started(): boolean {
     return Date.now() >= startsAt;
   }
@@ -123,12 +147,13 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
     );
   }
 
-  function publish(type: string, data: Record<string, unknown> = {}): void {
+  /** `occurrence` tells repeated facts of one type apart (a deficit deducted in two year starts). */
+  function publish(type: string, data: Record<string, unknown> = {}, occurrence = 1): void {
     background.push(
       deliveries.publishLeaveEvent({
         type,
         employeeId: request.employeeId,
-        messageId: `${request.requestId}:${type}`,
+        messageId: `${request.requestId}:${type}${occurrence > 1 ? `:${occurrence}` : ''}`,
         occurredAt: now(),
         data: {
           requestId: request.requestId,
@@ -168,6 +193,71 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
     return view;
   }
 
+  async function deductFromPaycheck(leaveYear: number, ended: EmployeeTermination): Promise<void> {
+    const paycheck = await ledger.deductFromPaycheck({ employeeId: request.employeeId, leaveYear });
+    view.negativeBalance = { days: paycheck.days, settlement: 'paycheck', paycheckAmount: paycheck.amount };
+    if (paycheck.done === 'now') {
+      publish('leave.paycheck_deduction', {
+        days: paycheck.days,
+        amount: paycheck.amount,
+        lastDay: ended.lastDay,
+      });
+      email('leave_paycheck_deduction', employee, 1, { days: paycheck.days, amount: paycheck.amount });
+    }
+  }
+
+  /**
+   * Days below zero are settled by whichever comes first: the next leave year's start (deducted
+   * from its allowance) or the end of the employee's last day (taken from the final paycheck). A
+   * deduction that takes the new year below zero leaves that remainder owed, settled the same way.
+   */
+  async function settleNegativeBalance(days: number): Promise<void> {
+    let year = submission.leaveYear;
+    let owed = days;
+    for (let occurrence = 1; ; occurrence++) {
+      const yearStart = nextLeaveYearStart(year, settings.yearStart);
+      const employmentEndsFirst = (): boolean =>
+        termination !== undefined && termination.lastDay < yearStart.toISOString().slice(0, 10);
+      view.negativeBalance = {
+        days: owed,
+        settlement: 'at_next_year_start',
+        settlesAt: yearStart.toISOString(),
+      };
+      for (;;) {
+        const settlesAt = employmentEndsFirst() ? endOfLastDay(termination!.lastDay) : yearStart;
+        setCurrentDetails(
+          employmentEndsFirst()
+            ? `Approved: ${owed} day(s) below zero, taken from the final paycheck after the last day, ${termination!.lastDay}`
+            : `Approved: ${owed} day(s) below zero, deducted from the allowance on ${yearStart.toISOString().slice(0, 10)} unless employment ends first`,
+        );
+        const wait = settlesAt.getTime() - Date.now();
+        if (wait <= 0) break;
+        const heard = termination;
+        // A termination heard meanwhile may move the settlement to the last day: plan again.
+        await condition(() => termination !== heard, wait, { summary: 'until the negative balance settles' });
+      }
+      if (employmentEndsFirst()) {
+        await deductFromPaycheck(year, termination!);
+        break;
+      }
+      const carried = await ledger.carryNegativeBalance({ employeeId: request.employeeId, fromYear: year });
+      view.negativeBalance = {
+        days: carried.days,
+        settlement: 'deducted_at_year_start',
+        settlesAt: yearStart.toISOString(),
+      };
+      if (carried.done === 'now') {
+        publish('leave.deducted', { days: carried.days, leaveYear: year + 1 }, occurrence);
+        email('leave_deducted', employee, occurrence, { days: carried.days, leaveYear: year + 1 });
+      }
+      if (carried.newYearBalance === undefined || carried.newYearBalance >= 0) break;
+      // The deduction took the new year below zero: that remainder is owed in turn.
+      year += 1;
+      owed = -carried.newYearBalance;
+    }
+    view.updatedAt = now();
+  }
+
   // 1. The balance check: within it, approved at once (the days reserved in the same transaction).
   const submission = await ledger.submitLeaveRequest(request);
   const employee = submission.employee;
@@ -175,6 +265,16 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
   view.balanceBefore = submission.balanceBefore;
   view.balanceAfter = submission.balanceAfter;
   view.approvers = submission.approvers.map((a) => a.id);
+  // A termination recorded while the request was being saved: the ledger said so.
+  if (submission.lastDay !== undefined) termination ??= { lastDay: submission.lastDay };
+
+  if (submission.status === 'Withdrawn') {
+    view.withdrawnBy = 'hr: employment ends before the leave';
+    setStatus('Withdrawn');
+    publish('leave.withdrawn', { by: view.withdrawnBy });
+    email('leave_withdrawn', employee);
+    return finish();
+  }
 
   if (submission.status === 'PendingApproval') {
     setStatus('PendingApproval');
@@ -184,12 +284,16 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
     // 2. Waiting for the chain: each approval is checked against the approver's authority; a
     //    refused one leaves the request open. Reminders until the leave starts; then it expires.
     let handled = 0;
+    const asked = [...submission.approvers];
     for (;;) {
       setCurrentDetails(
         `PendingApproval: waiting for ${view.approvers.join(' or ') || 'a manager'} to decide; expires when the leave starts on ${request.startDate}`,
       );
       const untilStart = startsAt - Date.now();
-      const wait = Math.min(settings.reminderAfterMs, Math.max(untilStart, 0));
+      const pace = edges
+        ? reminderWait(view.remindersSent, settings.reminderAfterMs)
+        : settings.reminderAfterMs;
+      const wait = Math.min(pace, Math.max(untilStart, 0));
       const woke =
         wait > 0 &&
         (await condition(
@@ -197,11 +301,11 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
             decisions.length > handled ||
             rejection !== undefined ||
             withdrawal !== undefined ||
-            termination !== undefined,
+            endsBeforeLeave(),
           wait,
           { summary: 'waiting for a decision' },
         ));
-      if (withdrawal || termination) {
+      if (withdrawal || endsBeforeLeave()) {
         view.withdrawnBy = withdrawal?.by ?? 'hr: employment ended';
         setStatus('Withdrawn');
         publish('leave.withdrawn', { by: view.withdrawnBy });
@@ -258,8 +362,19 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
         return finish();
       }
       view.remindersSent += 1;
-      for (const approver of submission.approvers)
-        email('leave_approval_reminder', approver, view.remindersSent + 1);
+      for (const approver of asked) email('leave_approval_reminder', approver, view.remindersSent + 1);
+      // Unanswered at the configured pace: the next manager up is asked too (once), and the
+      // reminders slow down (reminderWait), so a request waiting months keeps a small history.
+      if (edges && view.remindersSent === REMINDERS_AT_PACE && submission.escalation) {
+        const above = submission.escalation;
+        email('leave_approval_escalated', above, 1, {
+          askedOf: asked.map((a) => a.name).join(' and '),
+          reminders: view.remindersSent,
+        });
+        asked.push(above);
+        view.approvers = asked.map((a) => a.id);
+        view.escalatedTo = above.id;
+      }
     }
   }
 
@@ -279,6 +394,7 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
       { summary: 'until the leave starts' },
     );
   }
+  // Leave that starts on or before the last day stands (notice-period leave); later leave goes.
   if (withdrawal || (termination && termination.lastDay < request.startDate)) {
     await ledger.releaseLeave(request.requestId);
     view.withdrawnBy = withdrawal?.by ?? 'hr: employment ends before the leave';
@@ -292,7 +408,8 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
   // 4. Leave taken below zero: deducted from next year's allowance, or from the final paycheck
   //    when employment ends first.
   const below = view.balanceAfter !== undefined && view.balanceAfter < 0 ? -view.balanceAfter : 0;
-  if (below > 0) {
+  if (below > 0 && edges) await settleNegativeBalance(below);
+  if (below > 0 && !edges) {
     const yearStart = nextLeaveYearStart(submission.leaveYear, settings.yearStart);
     view.negativeBalance = {
       days: below,
@@ -309,19 +426,7 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
       });
     }
     if (termination) {
-      const paycheck = await ledger.deductFromPaycheck({
-        employeeId: request.employeeId,
-        leaveYear: submission.leaveYear,
-      });
-      view.negativeBalance = { days: paycheck.days, settlement: 'paycheck', paycheckAmount: paycheck.amount };
-      if (paycheck.done === 'now') {
-        publish('leave.paycheck_deduction', {
-          days: paycheck.days,
-          amount: paycheck.amount,
-          lastDay: termination.lastDay,
-        });
-        email('leave_paycheck_deduction', employee, 1, { days: paycheck.days, amount: paycheck.amount });
-      }
+      await deductFromPaycheck(submission.leaveYear, termination);
     } else {
       const carried = await ledger.carryNegativeBalance({
         employeeId: request.employeeId,
