@@ -79,8 +79,14 @@ function stripeUntil(deadlineMs: number) {
   });
 }
 
+/**
+ * The deadline passed: the attempt timed out in flight, or the server stopped retrying because the
+ * next retry would land past it (the last failure then comes back with retry state TIMEOUT).
+ */
 function isTimeout(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
+  return (
+    err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === 'TIMEOUT')
+  );
 }
 
 const { loadCheckoutSettings } = proxyLocalActivities<CheckoutActivities>({

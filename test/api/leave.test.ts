@@ -37,6 +37,7 @@ describe('leave API', () => {
   let worker: RunningWorker;
   const year = new Date().getUTCFullYear();
   const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+  const inTwentyDays = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
   /** The leave year the requests below fall in (`?leaveYear=` so the test holds in late December too). */
   const leaveYear = `?leaveYear=${inTenDays.slice(0, 4)}`;
 
@@ -121,6 +122,8 @@ describe('leave API', () => {
       [{ days: '2', startDate: inTenDays }, 'days'],
       [{ days: 1, startDate: `${year}-02-30` }, 'startDate'],
       [{ days: 1, startDate: '2020-01-06' }, 'startDate'],
+      // More than two leave years ahead: a request that would wait (and remind) for years.
+      [{ days: 1, startDate: `${year + 3}-06-01` }, 'startDate'],
       [{ days: 1, startDate: inTenDays, approved: true }, 'approved'],
     ];
     for (const [body, field] of bad) {
@@ -235,7 +238,7 @@ describe('leave API', () => {
     );
   });
 
-  it('employees and terminations: HR only; a terminated employee can request nothing more', async () => {
+  it('employees and terminations: HR only, once per employee; leave may be requested up to the last day, not after', async () => {
     assert.equal((await call('GET', '/employees', 'manager:vera')).status, 403);
     const list = await call('GET', '/employees', 'hr:hana');
     assert.equal(list.status, 200);
@@ -280,8 +283,30 @@ describe('leave API', () => {
       if (!recorded) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(recorded, inTenDays);
-    const again = await call('POST', '/leave-requests', 'employee:ethan', { days: 1, startDate: inTenDays });
-    assert.equal(again.status, 403);
-    assert.match((again.body.error as { message: string }).message, /employment ended/);
+
+    // A second termination answers the first instead of starting another process.
+    const repeated = await call('POST', '/employees/ethan/termination', 'hr:hana', { lastDay: inTenDays });
+    assert.equal(repeated.status, 200);
+    assert.deepEqual(repeated.body, { employeeId: 'ethan', lastDay: inTenDays });
+    const otherDay = await call('POST', '/employees/ethan/termination', 'hr:hana', { lastDay: inTwentyDays });
+    assert.equal(otherDay.status, 409);
+    assert.equal((await leaveStore.getEmployee('ethan'))?.lastDay, inTenDays);
+    const runs = [];
+    for await (const run of env.client.workflow.list({ query: `WorkflowId = 'termination-ethan'` }))
+      runs.push(run);
+    assert.equal(runs.length, 1, 'one termination process');
+
+    // Notice-period leave: up to the last day it may still be requested; after it, not.
+    const inNotice = await call('POST', '/leave-requests', 'employee:ethan', {
+      days: 1,
+      startDate: inTenDays,
+    });
+    assert.equal(inNotice.status, 202, JSON.stringify(inNotice.body));
+    const afterIt = await call('POST', '/leave-requests', 'employee:ethan', {
+      days: 1,
+      startDate: inTwentyDays,
+    });
+    assert.equal(afterIt.status, 403);
+    assert.match((afterIt.body.error as { message: string }).message, /employment ends on/);
   });
 });

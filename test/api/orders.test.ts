@@ -232,6 +232,23 @@ describe('orders API', () => {
         }),
       ],
       [
+        // Each line within bounds, the total beyond what one payment can take.
+        'items',
+        await call('POST', '/orders', {
+          role: 'storefront',
+          body: orderBody('bad-1', { items: [{ sku: 'a', quantity: 10_000, unitPrice: 99_999_999 }] }),
+        }),
+      ],
+      [
+        'items.0.unitPrice',
+        await call('POST', '/orders', {
+          role: 'storefront',
+          body: orderBody('bad-1', {
+            items: [{ sku: 'a', quantity: 2, unitPrice: Number.MAX_SAFE_INTEGER }],
+          }),
+        }),
+      ],
+      [
         'items.0.unitPrice',
         await call('POST', '/orders', {
           role: 'storefront',
@@ -381,6 +398,64 @@ describe('orders API', () => {
     assert.equal(shipped.status, 202);
     const view = await waitForStatus('ship-1', 'Shipped');
     assert.equal(view.shipment?.trackingNumber, 'TRK-9');
+
+    // The warehouse retries after a lost answer: the order as it is, not a refusal.
+    const repeated = await call('POST', '/orders/ship-1/shipment', {
+      role: 'warehouse',
+      body: { trackingNumber: 'TRK-9' },
+    });
+    assert.equal(repeated.status, 202, JSON.stringify(repeated.body));
+    assert.equal(repeated.body.status, 'Shipped');
+    assert.equal((repeated.body.shipment as { trackingNumber?: string }).trackingNumber, 'TRK-9');
+    // Cancelled and shipped: still answered, for it is a repeat; a cancelled unshipped order is a 409.
+    await call('POST', '/orders', { role: 'storefront', body: orderBody('ship-cancelled') });
+    await call('POST', '/orders/ship-cancelled/cancel', { role: 'storefront', body: {} });
+    await waitForStatus('ship-cancelled', 'Cancelled');
+    assert.equal(
+      (await call('POST', '/orders/ship-cancelled/shipment', { role: 'warehouse', body: {} })).status,
+      409,
+    );
+  });
+
+  it('an order id is charged at most once for as long as the store keeps the order, after Temporal deleted its history too', async () => {
+    await call('POST', '/orders', { role: 'storefront', body: orderBody('kept-1') });
+    await waitForStatus('kept-1', 'Paid');
+    await call('POST', '/orders/kept-1/cancel', { role: 'storefront', body: { reason: 'test' } });
+    await waitForStatus('kept-1', 'Refunded');
+    const handle = env.client.workflow.getHandle('order-kept-1');
+    await handle.result();
+    // What the server's retention does to a closed order: its history is deleted.
+    await env.client.workflowService.deleteWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: 'order-kept-1' },
+    });
+    for (let i = 0; i < 100; i++) {
+      try {
+        await handle.describe();
+        await new Promise((r) => setTimeout(r, 100));
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) break;
+        throw err;
+      }
+    }
+    await assertNotStarted('kept-1');
+    const charges = () =>
+      fs
+        .readFileSync(path.join(outbox, 'payments.jsonl'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"kept-1"') && line.includes('"charge"')).length;
+    assert.equal(charges(), 1);
+
+    const again = await call('POST', '/orders', { role: 'storefront', body: orderBody('kept-1') });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.status, 'Refunded', 'the stored order, as it ended');
+    const different = await call('POST', '/orders', {
+      role: 'storefront',
+      body: orderBody('kept-1', { paymentMethod: 'pm_card_mastercard' }),
+    });
+    assert.equal(different.status, 409);
+    await assertNotStarted('kept-1');
+    assert.equal(charges(), 1, 'never a second charge');
   });
 
   it('authorizations: managers only, 404 unknown, 400 bad bodies; an approval inside the window makes the order Authorized', async () => {

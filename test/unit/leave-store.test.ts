@@ -112,8 +112,16 @@ for (const backend of BACKENDS) {
         leaveYear: 2026,
         mode: { kind: 'approval', approverId: 'vera' },
       });
-      assert.deepEqual(await store.carryNegativeBalance('ella', 2026), { days: 3, done: 'now' });
-      assert.deepEqual(await store.carryNegativeBalance('ella', 2026), { days: 3, done: 'before' });
+      assert.deepEqual(await store.carryNegativeBalance('ella', 2026), {
+        days: 3,
+        done: 'now',
+        newYearBalance: 22,
+      });
+      assert.deepEqual(await store.carryNegativeBalance('ella', 2026), {
+        days: 3,
+        done: 'before',
+        newYearBalance: 22,
+      });
       assert.equal(await store.balance('ella', 2026), 0);
       assert.equal(await store.balance('ella', 2027), 22, "next year's allowance less 3");
       assert.deepEqual(await store.deductFromPaycheck('ella', 2026), {
@@ -141,7 +149,76 @@ for (const backend of BACKENDS) {
       });
       assert.deepEqual(await store.carryNegativeBalance('eric', 2026), { days: 0, done: 'paid_by_paycheck' });
       assert.equal(await store.balance('eric', 2027), 25, 'no year-start deduction after the paycheck one');
-      assert.deepEqual(await store.carryNegativeBalance('emma', 2026), { days: 0, done: 'not_needed' });
+      assert.deepEqual(await store.carryNegativeBalance('emma', 2026), {
+        days: 0,
+        done: 'not_needed',
+        newYearBalance: 25,
+      });
+      await store.close();
+    });
+
+    it('days already owed count: a request for next year sees the deficit this year will deduct from it', async () => {
+      const store = await fresh();
+      await store.seedIfEmpty(SEED_ORGANISATION);
+      // Two days below zero this year, approved by the manager: next year owes them.
+      await store.reserve({
+        requestId: 'now',
+        employeeId: 'ella',
+        days: 27,
+        leaveYear: 2026,
+        mode: { kind: 'approval', approverId: 'mia' },
+      });
+      assert.equal(await store.owed('ella', 2027), 2);
+      assert.equal(await store.balance('ella', 2027), 23, "next year's allowance less what it already owes");
+      // 25 days next March no longer fit at once: they go to approval.
+      const atOnce = await store.reserve({
+        requestId: 'march',
+        employeeId: 'ella',
+        days: 25,
+        leaveYear: 2027,
+        mode: { kind: 'within_balance' },
+      });
+      assert.deepEqual(atOnce, {
+        reserved: false,
+        balance: 23,
+        refusal: { reason: 'beyond_balance', message: '25 days requested, 23 left' },
+      });
+      // Approving them takes next year to -2 counting the debt: within a manager's authority.
+      const approved = await store.reserve({
+        requestId: 'march',
+        employeeId: 'ella',
+        days: 25,
+        leaveYear: 2027,
+        mode: { kind: 'approval', approverId: 'mia' },
+      });
+      assert.deepEqual(approved, { reserved: true, balanceBefore: 23, balanceAfter: -2 });
+      // The year start deducts the debt: the ledger's own figures agree, and nothing is forgotten.
+      assert.deepEqual(await store.carryNegativeBalance('ella', 2026), {
+        days: 2,
+        done: 'now',
+        newYearBalance: -2,
+      });
+      assert.equal(await store.owed('ella', 2027), 0, 'carried: an entry of 2027 now');
+      assert.equal(await store.balance('ella', 2027), -2);
+      assert.equal(await store.owed('ella', 2028), 2, '2027 below zero owes 2028 in turn');
+      assert.equal(await store.balance('ella', 2028), 23);
+      assert.deepEqual(await store.carryNegativeBalance('ella', 2027), {
+        days: 2,
+        done: 'now',
+        newYearBalance: 23,
+      });
+      assert.equal(await store.owed('ella', 2028), 0);
+      // A deficit taken from the final paycheck is settled: the next year owes nothing.
+      await store.reserve({
+        requestId: 'eric-now',
+        employeeId: 'eric',
+        days: 27,
+        leaveYear: 2026,
+        mode: { kind: 'approval', approverId: 'mia' },
+      });
+      assert.equal(await store.owed('eric', 2027), 2);
+      await store.deductFromPaycheck('eric', 2026);
+      assert.equal(await store.owed('eric', 2027), 0);
       await store.close();
     });
 

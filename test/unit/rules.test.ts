@@ -5,7 +5,7 @@ import { authorizationRequestContent, customerEmailContent } from '../../activit
 import { formatDuration, parseDuration } from '../../config/durations';
 import { loadConfig } from '../../config/settings';
 import { chargeIdempotencyKey, orderEventMessageId, refundIdempotencyKey } from '../../domain/keys';
-import { orderTotal, OrderValidationError } from '../../domain/order';
+import { orderTotal, MAX_ORDER_TOTAL, OrderValidationError } from '../../domain/order';
 
 describe('durations', () => {
   const cases: [string, number][] = [
@@ -44,6 +44,17 @@ describe('configuration', () => {
     assert.equal(config.checkout.authorizationThreshold, 100_000);
     assert.equal(config.checkout.restockingFeePercent, 15);
   });
+  it("bounds the durations a process runs on: a charge attempt well inside Stripe's 24 h, reminders never zero", () => {
+    assert.equal(loadConfig({}).checkout.paymentAttemptTimeoutMs, 3_600_000);
+    assert.equal(loadConfig({ PAYMENT_ATTEMPT_TIMEOUT: '10m' }).checkout.paymentAttemptTimeoutMs, 600_000);
+    assert.throws(
+      () => loadConfig({ PAYMENT_ATTEMPT_TIMEOUT: '24h' }),
+      /PAYMENT_ATTEMPT_TIMEOUT: must be from 1s to 12h/,
+    );
+    assert.throws(() => loadConfig({ LEAVE_REMINDER_AFTER: '0' }), /LEAVE_REMINDER_AFTER: must be from 1s/);
+    assert.throws(() => loadConfig({ LEAVE_REMINDER_AFTER: '10ms' }), /LEAVE_REMINDER_AFTER/);
+    assert.equal(loadConfig({ LEAVE_REMINDER_AFTER: '2s' }).leave.reminderAfterMs, 2_000);
+  });
   it('names the variable at fault', () => {
     assert.throws(() => loadConfig({ PAYMENT_RESOLUTION_WINDOW: 'tomorrow' }), /PAYMENT_RESOLUTION_WINDOW/);
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
@@ -71,8 +82,11 @@ describe('order total', () => {
     assert.throws(() => orderTotal([{ sku: 'a', quantity: 1.5, unitPrice: 10 }]), /quantity/);
     assert.throws(
       () => orderTotal([{ sku: 'a', quantity: 2, unitPrice: Number.MAX_SAFE_INTEGER }]),
-      /too large/,
+      /most one payment can take/,
     );
+    // Beyond Stripe's largest charge, though an exact integer: no payment could ever take it.
+    assert.throws(() => orderTotal([{ sku: 'a', quantity: 2, unitPrice: 50_000_000 }]), /99999999/);
+    assert.equal(orderTotal([{ sku: 'a', quantity: 1, unitPrice: MAX_ORDER_TOTAL }]), MAX_ORDER_TOTAL);
   });
 });
 

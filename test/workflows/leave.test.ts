@@ -33,6 +33,7 @@ const DAY = 86_400_000;
 const SETTINGS: LeaveSettings = { reminderAfterMs: 2 * DAY, yearStart: '01-01' };
 
 class LeaveScenario {
+  constructor(private readonly settings: LeaveSettings = SETTINGS) {}
   readonly store: LeaveStore = openSqliteLeaveStore(':memory:');
   readonly sent: { kind: string; to: string }[] = [];
   readonly published: { type: string; data: Record<string, unknown> }[] = [];
@@ -61,7 +62,7 @@ class LeaveScenario {
         leaveStore: this.store,
         mailer,
         events,
-        settings: SETTINGS,
+        settings: this.settings,
         fromEmail: 'people@example.com',
       }),
     });
@@ -335,5 +336,140 @@ describe('annual leave', () => {
     const kinds = (await scenario.store.entries('ella')).map((e) => e.kind);
     assert.ok(kinds.includes('deduction'));
     assert.ok(!kinds.includes('paycheck_deduction'));
+  });
+
+  /** Days from the test server's today to `date` (YYYY-MM-DD). */
+  async function daysUntil(date: string): Promise<number> {
+    const now = new Date(await env.currentTimeMs());
+    const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    return Math.round((Date.parse(`${date}T00:00:00.000Z`) - midnight) / DAY);
+  }
+
+  /** A start at least `margin` days before the current year ends (the clock runs on between tests). */
+  async function clearOfYearEnd(margin: number): Promise<number> {
+    const now = new Date(await env.currentTimeMs());
+    const toYearEnd = Math.floor((Date.UTC(now.getUTCFullYear() + 1, 0, 1) - now.getTime()) / DAY);
+    return toYearEnd < margin + 2 ? toYearEnd + 2 : 2;
+  }
+
+  const addDays = (date: string, days: number): string =>
+    new Date(Date.parse(`${date}T00:00:00.000Z`) + days * DAY).toISOString().slice(0, 10);
+
+  it('days already owed count; a year-start deduction that leaves the new year below zero is carried again, never forgotten', async () => {
+    const scenario = new LeaveScenario();
+    const now = await request(27, await clearOfYearEnd(3));
+    const year = leaveYear(now);
+    // Next year's whole allowance, approved at once while this year is not yet below zero.
+    const next = await request(25, await daysUntil(`${year + 1}-01-10`));
+    await scenario.run(env, now, async (handle) => {
+      const nextYear = await scenario.start(env, next);
+      await status(nextYear, 'Approved');
+      await status(handle, 'PendingApproval');
+      await handle.signal(approveLeaveSignal, { approverId: 'mia' });
+      await status(handle, 'Approved');
+      // Next year now owes 2: a further request for it sees them.
+      assert.equal(await scenario.store.balance('ella', year + 1), -2);
+      const final = await handle.result();
+      await captureHistory(handle, 'leave-deficit-carried-twice');
+      // The last settlement: next year's own deficit (the carried 2 days), deducted a year later.
+      assert.deepEqual(final.negativeBalance, {
+        days: 2,
+        settlement: 'deducted_at_year_start',
+        settlesAt: `${year + 2}-01-01T00:00:00.000Z`,
+      });
+      await nextYear.result();
+    });
+    const deducted = scenario.published
+      .filter((e) => e.type === 'leave.deducted')
+      .map((e) => e.data.leaveYear);
+    assert.deepEqual(
+      deducted,
+      [year + 1, year + 2],
+      'deducted from next year, and its deficit from the year after',
+    );
+    assert.equal(await scenario.store.balance('ella', year + 1), 0);
+    assert.equal(await scenario.store.balance('ella', year + 2), 23);
+  });
+
+  it('a termination follows the last day: leave up to it stands, leave after it is withdrawn', async () => {
+    const scenario = new LeaveScenario();
+    const inNotice = await request(27, 10);
+    const lastDay = addDays(inNotice.startDate, 3);
+    const afterLastDay = await request(1, 20);
+    await scenario.run(env, inNotice, async (handle) => {
+      const later = await scenario.start(env, afterLastDay);
+      await status(handle, 'PendingApproval');
+      await status(later, 'Approved');
+      const told = await scenario.terminate(env, 'ella', lastDay);
+      assert.deepEqual(told.sort(), [inNotice.requestId, afterLastDay.requestId].sort());
+      await status(handle, 'PendingApproval');
+      assert.equal((await later.result()).status, 'Withdrawn');
+      await handle.signal(rejectLeaveSignal, { approverId: 'mia' });
+      assert.equal((await handle.result()).status, 'Rejected');
+    });
+    // A request saved while the termination is being recorded hears of it from the ledger itself.
+    const raced = await request(1, 25);
+    await scenario.run(env, raced, async (handle) => {
+      const final = await handle.result();
+      assert.equal(final.status, 'Withdrawn');
+      assert.equal(final.withdrawnBy, 'hr: employment ends before the leave');
+    });
+    assert.equal(await scenario.store.balance('ella', leaveYear(afterLastDay)), 25, 'nothing kept reserved');
+  });
+
+  it('below zero when employment ends: the paycheck takes it at the end of the last day; a year start that comes first deducts it', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(27, await clearOfYearEnd(12));
+    const lastDay = addDays(req.startDate, 5);
+    await scenario.run(env, req, async (handle) => {
+      await status(handle, 'PendingApproval');
+      await handle.signal(approveLeaveSignal, { approverId: 'mia' });
+      await status(handle, 'Approved');
+      await scenario.terminate(env, 'ella', lastDay);
+      await settle(handle);
+      assert.ok(
+        !(await scenario.store.entries('ella')).some((e) => e.kind === 'paycheck_deduction'),
+        'not before the last day is over',
+      );
+      const final = await handle.result();
+      assert.deepEqual(final.negativeBalance, { days: 2, settlement: 'paycheck', paycheckAmount: 50_000 });
+      assert.ok(Date.parse(final.updatedAt) >= Date.parse(`${addDays(lastDay, 1)}T00:00:00.000Z`));
+    });
+
+    const carried = new LeaveScenario();
+    const early = await request(27, await clearOfYearEnd(3));
+    await carried.run(env, early, async (handle) => {
+      await status(handle, 'PendingApproval');
+      await handle.signal(approveLeaveSignal, { approverId: 'mia' });
+      await status(handle, 'Approved');
+      // Notice given now, but the last day falls after the next year starts.
+      await carried.terminate(env, 'ella', `${leaveYear(early) + 1}-02-01`);
+      const final = await handle.result();
+      assert.equal(final.negativeBalance?.settlement, 'deducted_at_year_start');
+    });
+    const kinds = (await carried.store.entries('ella')).map((e) => e.kind);
+    assert.ok(kinds.includes('deduction'));
+    assert.ok(!kinds.includes('paycheck_deduction'));
+  });
+
+  it('reminders stay bounded: a request waiting a year at an hourly pace keeps a small history and reaches the next manager up', async () => {
+    const scenario = new LeaveScenario({ reminderAfterMs: 3_600_000, yearStart: '01-01' });
+    const req = await request(27, 360);
+    await scenario.run(env, req, async (handle) => {
+      const pending = await status(handle, 'PendingApproval');
+      assert.deepEqual(pending.approvers, ['mia']);
+      const final = await handle.result();
+      assert.equal(final.status, 'Expired');
+      assert.equal(final.escalatedTo, 'vera');
+      assert.ok(final.remindersSent >= 40 && final.remindersSent <= 80, `${final.remindersSent} reminders`);
+      const history = await handle.fetchHistory();
+      assert.ok(history.events!.length < 1500, `${history.events!.length} history events`);
+    });
+    const emails = scenario.sent.map((m) => `${m.kind}→${m.to}`);
+    assert.equal(emails.filter((e) => e === 'leave_approval_escalated→vera').length, 1);
+    assert.ok(
+      emails.filter((e) => e === 'leave_approval_reminder→vera').length > 10,
+      'vera reminded afterwards',
+    );
   });
 });
