@@ -16,10 +16,16 @@ import { createStripeClient, createStripeGateway } from '../../activities/stripe
 import { PAYMENT_DECLINED } from '../../activities/types';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { checkoutWorkflow } from '../../workflows';
-import { cancelOrderSignal } from '../../workflows/definitions';
+import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/definitions';
 import { placedOrder, settle, TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { failureOf } from '../helpers/assertions';
-import { startFakeStripe, startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
+import {
+  startFakeStripe,
+  startRecordingProxy,
+  startStatefulFakeStripe,
+  type FakeServer,
+  type StatefulFakeStripe,
+} from '../helpers/http-fakes';
 import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
 import { timeSkippingEnv, waitForStatus, workflowBundle } from '../helpers/temporal';
 
@@ -201,6 +207,117 @@ describe('Stripe payments', () => {
         new Set(refunds.map((r) => r.headers['idempotency-key'])),
         new Set([`order-${order.orderId}-refund`]),
       );
+    });
+  });
+
+  it("finds, confirms and settles against stripe-mock's shapes: search by metadata, retrieve, refund retrieve", async () => {
+    const gateway = createStripeGateway(
+      createStripeClient({ secretKey: 'sk_test_123', apiBase: stripeMock.url }),
+    );
+    // stripe-mock keeps nothing: its search answers fixtures of no order of ours, so nothing is found.
+    assert.deepEqual(await gateway.findPayment({ orderId: 'ord-none', paymentIntentIds: [] }), {
+      outcome: 'none',
+    });
+    const charged = await gateway.charge(charge);
+    const found = await gateway.findPayment({
+      orderId: 'ord-42',
+      paymentIntentIds: [charged.paymentIntentId],
+    });
+    assert.equal(found.outcome, 'succeeded');
+    assert.match(found.paymentIntentId ?? '', /^pi_/);
+    assert.equal((await gateway.confirmPayment(charged.paymentIntentId)).status, 'succeeded');
+    const refund = await gateway.refund({
+      orderId: 'ord-42',
+      paymentIntentId: charged.paymentIntentId,
+      amount: 4200,
+      reason: 'test',
+    });
+    const settled = await gateway.confirmRefund(refund.refundId);
+    assert.match(settled.refundId, /^re_/);
+    assert.equal(settled.status, 'succeeded');
+  });
+
+  describe('a charge that took the money but answered 500, replayed under its key (fake Stripe with state)', () => {
+    let env: TestWorkflowEnvironment;
+    let stripe: StatefulFakeStripe;
+    before(async () => {
+      env = await timeSkippingEnv();
+      stripe = await startStatefulFakeStripe();
+    });
+    after(async () => {
+      await stripe?.close();
+      await env?.teardown();
+    });
+
+    it("PaymentUnconfirmed at the deadline, the retry finds the intent by the order's metadata: one PaymentIntent, one key; a refund refused for good is asked once", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stripe-unconfirmed-'));
+      const recorder = new DevRecorder(dir, () => undefined);
+      const store = openSqliteOrderStore(':memory:');
+      const activities = createActivities({
+        store,
+        payments: createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url })),
+        mailer: createDevMailer(recorder),
+        events: createDevPublisher(recorder),
+        settings: { ...TEST_SETTINGS, paymentAttemptTimeoutMs: 3_600_000 },
+        fromEmail: 'orders@example.com',
+      });
+      stripe.charge = 'charge-then-500';
+      stripe.refund = 'already-refunded';
+      const order = placedOrder();
+      const taskQueue = 'stripe-unconfirmed';
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities,
+      });
+      const final = await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start(checkoutWorkflow, {
+          workflowId: `order-${order.orderId}`,
+          taskQueue,
+          args: [order],
+        });
+        await settle(handle);
+        await env.sleep('1h'); // the remorse window
+        await env.sleep('70m'); // Stripe replays its 500 past the attempt's deadline
+        const unconfirmed = await waitForStatus(handle, 'PaymentUnconfirmed');
+        assert.equal(unconfirmed.payment?.status, 'unconfirmed');
+        stripe.charge = 'succeed'; // Stripe is well again; a new key would charge the card again
+        await handle.signal(retryPaymentSignal, {
+          paymentMethod: 'pm_card_mastercard',
+          requestedBy: 'support:sam',
+        });
+        const paid = await waitForStatus(handle, 'Paid');
+        assert.equal(paid.payment?.paymentIntentId, [...stripe.intents.keys()][0]);
+        await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam' });
+        return handle.result();
+      });
+      await store.close();
+
+      assert.equal(stripe.intents.size, 1, 'one PaymentIntent: the card was charged once');
+      const charges = stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents');
+      assert.ok(charges.length >= 3, `retried within the deadline (${charges.length} requests)`);
+      assert.deepEqual(
+        new Set(charges.map((r) => r.headers['idempotency-key'])),
+        new Set([`order-${order.orderId}-charge-1`]),
+      );
+      assert.ok(
+        charges.every((r) => r.status === 500),
+        'every answer the stored 500',
+      );
+      assert.equal(stripe.requests.filter((r) => r.path.startsWith('/v1/payment_intents/search')).length, 1);
+
+      assert.equal(final.status, 'Cancelled');
+      assert.equal(final.refund?.status, 'failed');
+      assert.match(final.refund?.failureReason ?? '', /already been refunded/);
+      assert.equal(
+        stripe.requests.filter((r) => r.path === '/v1/refunds').length,
+        1,
+        'refused for good: asked once',
+      );
+      const emails = fs.readFileSync(recorder.file('emails'), 'utf8');
+      assert.ok(!emails.includes('"order_refunded"'), 'the customer is not told of a refund');
+      assert.equal(emails.match(/"support_refund_failed"/g)?.length, 1, 'support alerted once');
     });
   });
 });

@@ -120,3 +120,136 @@ export function startRecordingProxy(target: string): Promise<FakeServer> {
     res.end(await upstream.text());
   });
 }
+
+/** What the stateful fake Stripe does with the next new charge or refund (not with a replayed key). */
+export type FakeChargeBehaviour = 'succeed' | 'charge-then-500' | 'processing';
+export type FakeRefundBehaviour = 'succeed' | 'already-refunded';
+
+export interface StatefulFakeStripe extends FakeServer {
+  intents: Map<string, Record<string, unknown>>;
+  refunds: Map<string, Record<string, unknown>>;
+  charge: FakeChargeBehaviour;
+  refund: FakeRefundBehaviour;
+}
+
+/**
+ * FAKE Stripe with state, for what stripe-mock (stateless) cannot show: PaymentIntents that stay
+ * created, Stripe's search by metadata, and idempotency keys that replay the first answer exactly
+ * as Stripe documents it, "including 500 errors" — so a charge that took the money but answered 500
+ * answers 500 to every retry under its key. Speaks Stripe's wire format (form-encoded requests,
+ * JSON answers, `Idempotent-Replayed`).
+ */
+export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
+  const stored = new Map<string, { status: number; body: unknown }>();
+  let sequence = 0;
+  const reply = (res: http.ServerResponse, status: number, body: unknown, replayed = false): void => {
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'request-id': `req_fake_${++sequence}`,
+      ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+    });
+    res.end(JSON.stringify(body));
+  };
+  const notFound = (what: string) => ({
+    error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}` },
+  });
+
+  const fake = await serve((req, res, server) => {
+    const state = server as StatefulFakeStripe;
+    const url = new URL(req.path, 'http://stripe.local');
+    const form = new URLSearchParams(req.body);
+    const key =
+      typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
+    const once = (answer: () => { status: number; body: unknown }): void => {
+      const earlier = key ? stored.get(`${req.method} ${url.pathname} ${key}`) : undefined;
+      if (earlier) return reply(res, earlier.status, earlier.body, true);
+      const fresh = answer();
+      if (key) stored.set(`${req.method} ${url.pathname} ${key}`, fresh);
+      reply(res, fresh.status, fresh.body);
+    };
+
+    if (req.method === 'POST' && url.pathname === '/v1/payment_intents') {
+      return once(() => {
+        const metadata: Record<string, string> = {};
+        for (const [name, value] of form) {
+          const m = /^metadata\[(.+)\]$/.exec(name);
+          if (m) metadata[m[1]!] = value;
+        }
+        const intent = {
+          id: `pi_fake_${++sequence}`,
+          object: 'payment_intent',
+          amount: Number(form.get('amount')),
+          currency: form.get('currency'),
+          payment_method: form.get('payment_method'),
+          status: state.charge === 'processing' ? 'processing' : 'succeeded',
+          metadata,
+          last_payment_error: null,
+        };
+        state.intents.set(intent.id, intent);
+        if (state.charge === 'charge-then-500') {
+          // The money moved; the answer was lost to an error, and that error is what the key keeps.
+          return {
+            status: 500,
+            body: { error: { type: 'api_error', message: 'An unknown error occurred' } },
+          };
+        }
+        return { status: 200, body: intent };
+      });
+    }
+    if (req.method === 'GET' && url.pathname === '/v1/payment_intents/search') {
+      const wanted = /metadata\['orderId'\]:'([^']*)'/.exec(url.searchParams.get('query') ?? '')?.[1];
+      const data = [...state.intents.values()].filter(
+        (i) => (i.metadata as Record<string, string>).orderId === wanted,
+      );
+      return reply(res, 200, {
+        object: 'search_result',
+        url: url.pathname,
+        has_more: false,
+        next_page: null,
+        data,
+      });
+    }
+    const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && intent) {
+      const found = state.intents.get(intent[1]!);
+      return found ? reply(res, 200, found) : reply(res, 404, notFound(`payment_intent: '${intent[1]}'`));
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/refunds') {
+      return once(() => {
+        if (state.refund === 'already-refunded') {
+          return {
+            status: 400,
+            body: {
+              error: {
+                type: 'invalid_request_error',
+                code: 'charge_already_refunded',
+                message: `Charge for ${form.get('payment_intent')} has already been refunded.`,
+              },
+            },
+          };
+        }
+        const refund = {
+          id: `re_fake_${++sequence}`,
+          object: 'refund',
+          amount: Number(form.get('amount')),
+          payment_intent: form.get('payment_intent'),
+          status: 'succeeded',
+        };
+        state.refunds.set(refund.id, refund);
+        return { status: 200, body: refund };
+      });
+    }
+    const refund = /^\/v1\/refunds\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && refund) {
+      const found = state.refunds.get(refund[1]!);
+      return found ? reply(res, 200, found) : reply(res, 404, notFound(`refund: '${refund[1]}'`));
+    }
+    reply(res, 404, notFound(`route ${req.method} ${url.pathname}`));
+  });
+  return Object.assign(fake, {
+    intents: new Map(),
+    refunds: new Map(),
+    charge: 'succeed',
+    refund: 'succeed',
+  }) as StatefulFakeStripe;
+}

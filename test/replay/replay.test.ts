@@ -2,14 +2,16 @@
  * Replays the stored histories of real order and leave runs against the current workflow code: a change
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
- * (`before-acceptance/`): they stand for orders started by that version and still open.
+ * (`before-acceptance/`, `before-money-edges/`): they stand for processes started by that version and
+ * still open.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { ORDER_ACCEPTANCE_PATCH } from '../../workflows/checkout';
+import { ORDER_ACCEPTANCE_PATCH, PAYMENT_OUTCOMES_PATCH } from '../../workflows/checkout';
+import { LEAVE_EDGES_PATCH } from '../../workflows/leave';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, '..', 'histories');
@@ -27,7 +29,10 @@ function historyFiles(folder: string): string[] {
 
 const files = historyFiles(dir);
 const legacy = files.filter((f) => f.startsWith(`before-acceptance${path.sep}`));
-const current = files.filter((f) => !legacy.includes(f));
+/** Histories of processes started before the payment deadline, refund outcomes and leave edges existed. */
+const beforeEdges = files.filter((f) => f.startsWith(`before-money-edges${path.sep}`));
+const current = files.filter((f) => !legacy.includes(f) && !beforeEdges.includes(f));
+const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 
 interface StoredEvent {
   markerRecordedEventAttributes?: {
@@ -63,8 +68,27 @@ describe('replay of stored histories', () => {
 
   it('covers both sides of the acceptance patch', () => {
     for (const file of legacy) assert.equal(hasAcceptancePatch(file), false, `${file} predates the patch`);
-    for (const file of current.filter((f) => !f.startsWith('leave-'))) {
+    for (const file of [...current, ...beforeEdges].filter((f) => !isLeave(f))) {
       assert.equal(hasAcceptancePatch(file), true, `${file} was taken with the patch`);
+    }
+  });
+
+  it('covers both sides of the payment-outcomes and leave-edges patches', () => {
+    const edges = [PAYMENT_OUTCOMES_PATCH, LEAVE_EDGES_PATCH];
+    assert.ok(
+      beforeEdges.length >= 8,
+      `expected the before-money-edges histories, found ${beforeEdges.length}`,
+    );
+    for (const file of beforeEdges) {
+      assert.deepEqual(
+        patchesOf(file).filter((p) => edges.includes(p)),
+        [],
+        `${file} predates the patches`,
+      );
+    }
+    for (const patch of edges) {
+      const taken = current.filter((f) => patchesOf(f).includes(patch));
+      assert.ok(taken.length >= 2, `current histories taken with ${patch}: ${taken.join(', ')}`);
     }
   });
 
