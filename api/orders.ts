@@ -197,7 +197,14 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
     // their histories, and it answers with no worker running.
     const { created } = await store.saveOrder(order);
     if (created) {
-      await startCheckout(order, fingerprint);
+      try {
+        await startCheckout(order, fingerprint);
+      } catch (err) {
+        // Not started (Temporal unreachable, say): the answer says nothing happened, so nothing
+        // stays behind. Should the start have got through after all, its workflow saves the order.
+        await store.forgetUnstarted(orderId);
+        throw err;
+      }
       res.status(202).json({
         orderId,
         status: 'Received' satisfies OrderStatus,

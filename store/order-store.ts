@@ -16,6 +16,11 @@ export interface OrderStore {
   /** Saves the order once; saving it again changes nothing. Returns whether this call created it. */
   saveOrder(order: PlacedOrder): Promise<{ created: boolean }>;
   getOrder(orderId: string): Promise<StoredOrder | undefined>;
+  /**
+   * Forgets an order its workflow never recorded anything of (status version 0): the API's own
+   * record of a click whose start Temporal refused, so a refused request leaves nothing behind.
+   */
+  forgetUnstarted(orderId: string): Promise<void>;
   /** Records a status; a version not newer than the one stored is ignored (late retries). */
   recordStatus(orderId: string, status: OrderStatus, version: number, view: OrderView): Promise<void>;
   /** A cheap round trip, for readiness checks. */

@@ -125,6 +125,9 @@ export function openPostgresOrderStore(url: string): OrderStore {
         updatedAt: row.updated_at,
       };
     },
+    async forgetUnstarted(orderId) {
+      await query('DELETE FROM orders WHERE order_id = $1 AND status_version = 0', [orderId]);
+    },
     async recordStatus(orderId, status, version, view) {
       await query(
         `UPDATE orders SET status = $2, status_version = $3, view_json = $4, updated_at = $5

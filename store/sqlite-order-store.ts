@@ -47,6 +47,7 @@ export function openSqliteOrderStore(file: string): OrderStore {
   const select = db.prepare<[string], OrderRow>(
     'SELECT order_json, status, status_version, view_json, updated_at FROM orders WHERE order_id = ?',
   );
+  const forget = db.prepare('DELETE FROM orders WHERE order_id = ? AND status_version = 0');
   const update = db.prepare(
     `UPDATE orders SET status = @status, status_version = @version, view_json = @viewJson, updated_at = @now
      WHERE order_id = @orderId AND status_version < @version`,
@@ -76,6 +77,9 @@ export function openSqliteOrderStore(file: string): OrderStore {
         view: row.view_json ? (JSON.parse(row.view_json) as OrderView) : undefined,
         updatedAt: row.updated_at,
       };
+    },
+    async forgetUnstarted(orderId: string) {
+      forget.run(orderId);
     },
     async recordStatus(orderId: string, status: OrderStatus, version: number, view: OrderView) {
       update.run({ orderId, status, version, viewJson: JSON.stringify(view), now: new Date().toISOString() });

@@ -429,10 +429,11 @@ describe('orders API', () => {
       namespace: 'default',
       workflowExecution: { workflowId: 'order-kept-1' },
     });
-    for (let i = 0; i < 100; i++) {
+    // The server deletes in the background (bounded wait: 60 s).
+    for (let i = 0; i < 300; i++) {
       try {
         await handle.describe();
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 200));
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) break;
         throw err;

@@ -24,6 +24,21 @@ for (const backend of BACKENDS) {
       await store.close();
     });
 
+    it('forgets a click whose workflow never started, never an order its workflow has recorded', async () => {
+      const store = open(await backend.freshDatabaseUrl());
+      const refused = placedOrder();
+      await store.saveOrder(refused);
+      await store.forgetUnstarted(refused.orderId);
+      assert.equal(await store.getOrder(refused.orderId), undefined);
+      const running = placedOrder();
+      await store.saveOrder(running);
+      const view = { orderId: running.orderId, status: 'Received' } as OrderView;
+      await store.recordStatus(running.orderId, 'Received', 1, view);
+      await store.forgetUnstarted(running.orderId);
+      assert.equal((await store.getOrder(running.orderId))?.statusVersion, 1);
+      await store.close();
+    });
+
     it('ignores a status older than the one stored, and keeps it across reopening', async () => {
       const url = await backend.freshDatabaseUrl();
       const order = placedOrder();
