@@ -391,6 +391,33 @@ describe('annual leave', () => {
     assert.equal(await scenario.store.balance('ella', year + 2), 23);
   });
 
+  it('a termination recorded after a carry-over still settles what the carried deduction left below zero', async () => {
+    const scenario = new LeaveScenario();
+    const now = await request(27, await clearOfYearEnd(3));
+    const year = leaveYear(now);
+    const next = await request(25, await daysUntil(`${year + 1}-01-10`));
+    await scenario.run(env, now, async (handle) => {
+      const nextYear = await scenario.start(env, next);
+      await status(nextYear, 'Approved');
+      await status(handle, 'PendingApproval');
+      await handle.signal(approveLeaveSignal, { approverId: 'mia' });
+      await status(handle, 'Approved');
+      // Past the year start: the 2 days are deducted, which takes next year to −2.
+      await env.sleep((await daysUntil(`${year + 1}-01-03`)) * DAY);
+      await settle(handle);
+      assert.equal(await scenario.store.balance('ella', year + 1), -2);
+      await scenario.terminate(env, 'ella', `${year + 1}-02-01`);
+      const final = await handle.result();
+      assert.deepEqual(final.negativeBalance, { days: 2, settlement: 'paycheck', paycheckAmount: 50_000 });
+      await nextYear.result();
+    });
+    const kinds = (await scenario.store.entries('ella')).map((e) => e.kind);
+    assert.deepEqual(
+      kinds.filter((k) => k === 'deduction' || k === 'paycheck_deduction'),
+      ['deduction', 'paycheck_deduction'],
+    );
+  });
+
   it('a termination follows the last day: leave up to it stands, leave after it is withdrawn', async () => {
     const scenario = new LeaveScenario();
     const inNotice = await request(27, 10);
