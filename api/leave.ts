@@ -1,10 +1,10 @@
 /**
  * The leave part of the public contract. A request is a workflow (`leave-<requestId>`); placing
- * one records it (`Submitted`), starts it and waits a few seconds, through an update, for its first
- * decision (approved at once or pending), so the answer usually says which; with no worker to
- * decide in time, the answer is `Submitted` and `GET /leave-requests/:id` shows the outcome later.
- * An `Idempotency-Key` makes placing safe to repeat. Who may see or decide what follows API.md: an employee their
- * own, their manager chain and HR more; an approval beyond the approver's authority is refused here
+ * one records it (`Submitted`), starts it and waits a few seconds, through an update, for its
+ * first decision (approved at once or pending), so the answer usually says which; with no worker
+ * to decide in time, the answer is `Submitted` and `GET /leave-requests/:id` shows the outcome
+ * later. An `Idempotency-Key` makes placing safe to repeat. Who may see or decide what follows
+ * API.md: an employee their own, their manager chain and HR more; an approval beyond the approver's authority is refused here
  * with the reason, before anything is signalled (the workflow checks again, atomically).
  */
 import crypto from 'node:crypto';
@@ -38,7 +38,7 @@ import {
 } from '../workflows/definitions';
 import { requireRole } from './auth';
 import { conflict, HttpError, isTemporalUnavailable, notFound } from './errors';
-import { QUERY_DEADLINE_MS } from './orders';
+import { askWithinDeadline } from './reads';
 import { parseBody } from './schemas';
 
 export interface LeaveDeps {
@@ -107,7 +107,7 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
     if (!REQUEST_ID.test(requestId)) throw notFound(`leave request ${requestId}`);
     try {
       return withStatus(
-        await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        await askWithinDeadline(client, () =>
           client.workflow.getHandle(leaveWorkflowId(requestId)).query(leaveStatusQuery),
         ),
       );

@@ -35,6 +35,7 @@ import {
 } from '../workflows/definitions';
 import { requireRole } from './auth';
 import { conflict, notFound } from './errors';
+import { askWithinDeadline } from './reads';
 import {
   authorizationBody,
   cancelBody,
@@ -52,9 +53,6 @@ export interface OrdersDeps {
   store: OrderStore;
   taskQueue: string;
 }
-
-/** How long a read waits for the workflow's own answer before it answers from the store. */
-export const QUERY_DEADLINE_MS = 2_000;
 
 /**
  * A stable fingerprint of what the storefront sent, to tell a repeated click from a different order.
@@ -129,9 +127,7 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
   async function currentView(orderId: string): Promise<OrderView> {
     if (!ORDER_ID_PATTERN.test(orderId)) throw notFound(`order ${orderId}`);
     try {
-      return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-        handleFor(orderId).query(orderStatusQuery),
-      );
+      return await askWithinDeadline(client, () => handleFor(orderId).query(orderStatusQuery));
     } catch (err) {
       const stored = await store.getOrder(orderId);
       if (stored) return storedView(stored);

@@ -254,6 +254,12 @@ export class OrderDriver {
   }
 }
 
+/** Lets the remorse window (TEST_SETTINGS: 1 h) pass: the order is accepted and payment starts. */
+export async function pastTheWindow(o: OrderDriver): Promise<void> {
+  await o.step();
+  await o.sleep('1h');
+}
+
 /**
  * Waits (bounded: 10 s) until the workflow's history shows no workflow task and no activity
  * open, or the workflow closed. Time does not move meanwhile: outside `sleep` and `result`, the

@@ -16,21 +16,15 @@ import {
 } from '../../workflows/definitions';
 import {
   CheckoutScenario,
+  pastTheWindow,
   declined,
   placedOrder,
   TEST_SETTINGS,
-  type OrderDriver,
 } from '../helpers/checkout-scenario';
 import { captureHistory, timeSkippingEnv, waitForStatus } from '../helpers/temporal';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** Lets the remorse window pass: the order is accepted and payment starts. */
-async function pastTheWindow(o: OrderDriver): Promise<void> {
-  await o.step();
-  await o.sleep('1h');
-}
 
 describe('checkout workflow', () => {
   let env: TestWorkflowEnvironment;

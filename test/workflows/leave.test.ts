@@ -355,18 +355,30 @@ describe('annual leave', () => {
   const addDays = (date: string, days: number): string =>
     new Date(Date.parse(`${date}T00:00:00.000Z`) + days * DAY).toISOString().slice(0, 10);
 
-  it('days already owed count; a year-start deduction that leaves the new year below zero is carried again, never forgotten', async () => {
+  /**
+   * Next year's whole allowance approved at once, then 27 days this year approved by Mia (−2): when
+   * next year starts, the deduction takes it to −2 as well.
+   */
+  async function deficitOwedToNextYear() {
     const scenario = new LeaveScenario();
-    const now = await request(27, await clearOfYearEnd(3));
-    const year = leaveYear(now);
-    // Next year's whole allowance, approved at once while this year is not yet below zero.
+    const thisYear = await request(27, await clearOfYearEnd(3));
+    const year = leaveYear(thisYear);
     const next = await request(25, await daysUntil(`${year + 1}-01-10`));
-    await scenario.run(env, now, async (handle) => {
+    const approve = async (handle: WorkflowHandle<typeof leaveRequestWorkflow>) => {
       const nextYear = await scenario.start(env, next);
       await status(nextYear, 'Approved');
       await status(handle, 'PendingApproval');
       await handle.signal(approveLeaveSignal, { approverId: 'mia' });
       await status(handle, 'Approved');
+      return nextYear;
+    };
+    return { scenario, year, now: { request: thisYear, approve } };
+  }
+
+  it('days already owed count; a year-start deduction that leaves the new year below zero is carried again, never forgotten', async () => {
+    const { scenario, year, now } = await deficitOwedToNextYear();
+    await scenario.run(env, now.request, async (handle) => {
+      const nextYear = await now.approve(handle);
       // Next year now owes 2: a further request for it sees them.
       assert.equal(await scenario.store.balance('ella', year + 1), -2);
       const final = await handle.result();
@@ -392,16 +404,9 @@ describe('annual leave', () => {
   });
 
   it('a termination recorded after a carry-over still settles what the carried deduction left below zero', async () => {
-    const scenario = new LeaveScenario();
-    const now = await request(27, await clearOfYearEnd(3));
-    const year = leaveYear(now);
-    const next = await request(25, await daysUntil(`${year + 1}-01-10`));
-    await scenario.run(env, now, async (handle) => {
-      const nextYear = await scenario.start(env, next);
-      await status(nextYear, 'Approved');
-      await status(handle, 'PendingApproval');
-      await handle.signal(approveLeaveSignal, { approverId: 'mia' });
-      await status(handle, 'Approved');
+    const { scenario, year, now } = await deficitOwedToNextYear();
+    await scenario.run(env, now.request, async (handle) => {
+      const nextYear = await now.approve(handle);
       // Past the year start: the 2 days are deducted, which takes next year to −2.
       await env.sleep((await daysUntil(`${year + 1}-01-03`)) * DAY);
       await settle(handle);

@@ -13,10 +13,10 @@ import { PAYMENT_PROCESSING, REFUND_PENDING, REFUND_REFUSED } from '../../activi
 import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/definitions';
 import {
   CheckoutScenario,
+  pastTheWindow,
   declined,
   placedOrder,
   TEST_SETTINGS,
-  type OrderDriver,
 } from '../helpers/checkout-scenario';
 import { captureHistory, timeSkippingEnv, waitForStatus } from '../helpers/temporal';
 
@@ -31,11 +31,6 @@ const stripeReplays500 = async (): Promise<never> => {
     nonRetryable: false,
   });
 };
-
-async function pastTheWindow(o: OrderDriver): Promise<void> {
-  await o.step();
-  await o.sleep('1h');
-}
 
 function chargeAttempts(scenario: CheckoutScenario): [number, string][] {
   return scenario.calls
