@@ -5,6 +5,7 @@
  */
 import type { ApprovalRefusal, ChainMember, LeaveStatus, Rank } from '../domain/leave';
 import type { CarryResult } from './ledger';
+import type { LeaveListQuery, Page } from './lists';
 
 export interface Employee {
   id: string;
@@ -115,6 +116,8 @@ export interface LeaveStore {
   }): Promise<void>;
   recordLeaveStatus(requestId: string, status: LeaveStatus, version: number, view: unknown): Promise<void>;
   getLeaveRequest(requestId: string): Promise<StoredLeaveRequest | undefined>;
+  /** One page of the requests of the employees named, newest first (store/lists.ts). */
+  listLeaveRequests(query: LeaveListQuery): Promise<Page<StoredLeaveRequest>>;
   /** Requests of an employee whose process may still be running. */
   openLeaveRequestIds(employeeId: string): Promise<string[]>;
   /** Answers when the database does. */

@@ -3,6 +3,7 @@
  * that PostgreSQL can stand behind it too. Saving is idempotent on the order id.
  */
 import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+import type { OrderListQuery, Page } from './lists';
 
 export interface StoredOrder {
   order: PlacedOrder;
@@ -23,6 +24,8 @@ export interface OrderStore {
   forgetUnstarted(orderId: string): Promise<void>;
   /** Records a status; a version not newer than the one stored is ignored (late retries). */
   recordStatus(orderId: string, status: OrderStatus, version: number, view: OrderView): Promise<void>;
+  /** One page of a list or work queue (store/lists.ts), in the list's order. */
+  listOrders(query: OrderListQuery): Promise<Page<StoredOrder>>;
   /** A cheap round trip, for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

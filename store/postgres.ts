@@ -6,7 +6,15 @@
  */
 import pg from 'pg';
 import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+import { queueColumns } from '../domain/work-queues';
 import * as ledger from './ledger';
+import {
+  LEAVE_LIST_INDEXES,
+  leaveListStatement,
+  ORDER_LIST_INDEXES,
+  orderListStatement,
+  toPage,
+} from './lists';
 import {
   toEmployee,
   toLedgerEntry,
@@ -16,7 +24,7 @@ import {
   type LeaveRequestRow,
 } from './leave-rows';
 import type { LeaveStore } from './leave-store';
-import type { OrderStore } from './order-store';
+import type { OrderStore, StoredOrder } from './order-store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS orders (
@@ -24,7 +32,12 @@ CREATE TABLE IF NOT EXISTS orders (
   currency TEXT NOT NULL, total BIGINT NOT NULL CHECK (total > 0), order_json JSONB NOT NULL,
   status TEXT NOT NULL, status_version INTEGER NOT NULL DEFAULT 0, view_json JSONB,
   placed_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id);
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS support_reason TEXT;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS support_sort TEXT;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS work_queue TEXT;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS work_sort TEXT;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS queues_filled BOOLEAN NOT NULL DEFAULT false;
+DROP INDEX IF EXISTS orders_customer;
 CREATE TABLE IF NOT EXISTS employees (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, manager_id TEXT REFERENCES employees (id),
   rank TEXT NOT NULL CHECK (rank IN ('employee', 'manager', 'vp')),
@@ -39,7 +52,10 @@ CREATE TABLE IF NOT EXISTS leave_requests (
   request_id TEXT PRIMARY KEY, employee_id TEXT NOT NULL REFERENCES employees (id), days NUMERIC NOT NULL,
   start_date TEXT NOT NULL, status TEXT NOT NULL, status_version INTEGER NOT NULL DEFAULT 0, view_json JSONB,
   updated_at TEXT NOT NULL);
+ALTER TABLE leave_requests ADD COLUMN IF NOT EXISTS created_at TEXT;
+UPDATE leave_requests SET created_at = updated_at WHERE created_at IS NULL;
 CREATE INDEX IF NOT EXISTS leave_requests_employee ON leave_requests (employee_id, status);
+${[...ORDER_LIST_INDEXES, ...LEAVE_LIST_INDEXES].join(';\n')};
 `;
 
 // NUMERIC and BIGINT come back as strings by default: days are halves, amounts minor units, both
@@ -57,6 +73,7 @@ function openPool(url: string): { pool: pg.Pool; ready: Promise<void> } {
     try {
       await client.query('SELECT pg_advisory_lock(727274)');
       await client.query(SCHEMA);
+      await fillQueueColumns(client);
       await client.query('SELECT pg_advisory_unlock(727274)');
     } finally {
       client.release();
@@ -78,6 +95,40 @@ async function transaction<T>(pool: pg.Pool, work: (query: Query) => Promise<T>)
     throw err;
   } finally {
     client.release();
+  }
+}
+
+interface PgOrderRow {
+  order_id: string;
+  order_json: PlacedOrder;
+  status: OrderStatus;
+  status_version: number;
+  view_json: OrderView | null;
+  updated_at: string;
+}
+
+function toStoredOrder(row: PgOrderRow): StoredOrder {
+  return {
+    order: row.order_json,
+    status: row.status,
+    statusVersion: row.status_version,
+    view: row.view_json ?? undefined,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Orders recorded before the work queues existed: their queue columns, filled once from their views. */
+async function fillQueueColumns(client: pg.PoolClient): Promise<void> {
+  const { rows } = await client.query(
+    'SELECT order_id, view_json FROM orders WHERE NOT queues_filled AND view_json IS NOT NULL',
+  );
+  for (const row of rows as { order_id: string; view_json: OrderView }[]) {
+    const q = queueColumns(row.view_json);
+    await client.query(
+      `UPDATE orders SET support_reason = $2, support_sort = $3, work_queue = $4, work_sort = $5, queues_filled = true
+       WHERE order_id = $1`,
+      [row.order_id, q.supportReason, q.supportSort, q.workQueue, q.workSort],
+    );
   }
 }
 
@@ -107,32 +158,39 @@ export function openPostgresOrderStore(url: string): OrderStore {
     },
     async getOrder(orderId) {
       const { rows } = await query('SELECT * FROM orders WHERE order_id = $1', [orderId]);
-      const row = rows[0] as
-        | {
-            order_json: PlacedOrder;
-            status: OrderStatus;
-            status_version: number;
-            view_json: OrderView | null;
-            updated_at: string;
-          }
-        | undefined;
-      if (!row) return undefined;
-      return {
-        order: row.order_json,
-        status: row.status,
-        statusVersion: row.status_version,
-        view: row.view_json ?? undefined,
-        updatedAt: row.updated_at,
-      };
+      const row = rows[0] as PgOrderRow | undefined;
+      return row ? toStoredOrder(row) : undefined;
+    },
+    async listOrders(list) {
+      const { text, values } = orderListStatement(list, (i) => `$${i}`);
+      const { rows } = await query(text, values);
+      return toPage(
+        rows as (PgOrderRow & { sort_key: string })[],
+        list.limit,
+        (r) => r.order_id,
+        toStoredOrder,
+      );
     },
     async forgetUnstarted(orderId) {
       await query('DELETE FROM orders WHERE order_id = $1 AND status_version = 0', [orderId]);
     },
     async recordStatus(orderId, status, version, view) {
+      const q = queueColumns(view);
       await query(
-        `UPDATE orders SET status = $2, status_version = $3, view_json = $4, updated_at = $5
+        `UPDATE orders SET status = $2, status_version = $3, view_json = $4, updated_at = $5,
+           support_reason = $6, support_sort = $7, work_queue = $8, work_sort = $9, queues_filled = true
          WHERE order_id = $1 AND status_version < $3`,
-        [orderId, status, version, JSON.stringify(view), new Date().toISOString()],
+        [
+          orderId,
+          status,
+          version,
+          JSON.stringify(view),
+          new Date().toISOString(),
+          q.supportReason,
+          q.supportSort,
+          q.workQueue,
+          q.workSort,
+        ],
       );
     },
     async ping() {
@@ -302,8 +360,8 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
     },
     async saveLeaveRequest(request) {
       await query(
-        `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, view_json, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (request_id) DO NOTHING`,
+        `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, view_json, updated_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (request_id) DO NOTHING`,
         [
           request.requestId,
           request.employeeId,
@@ -326,6 +384,17 @@ export function openPostgresLeaveStore(url: string): LeaveStore {
       const row = (await query('SELECT * FROM leave_requests WHERE request_id = $1', [requestId])).rows[0] as
         (LeaveRequestRow & { view_json: unknown }) | undefined;
       return row ? toStoredLeaveRequest(row, row.view_json) : undefined;
+    },
+    async listLeaveRequests(list) {
+      if (list.employeeIds.length === 0) return { items: [] };
+      const { text, values } = leaveListStatement(list, (i) => `$${i}`);
+      const { rows } = await query(text, values);
+      return toPage(
+        rows as (LeaveRequestRow & { view_json: unknown; sort_key: string })[],
+        list.limit,
+        (row) => row.request_id,
+        (row) => toStoredLeaveRequest(row, row.view_json),
+      );
     },
     async openLeaveRequestIds(employeeId) {
       const { rows } = await query(

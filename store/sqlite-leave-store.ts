@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as ledger from './ledger';
+import { LEAVE_LIST_INDEXES, leaveListStatement, toPage } from './lists';
 import {
   toEmployee,
   toLedgerEntry,
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS leave_requests (
   status          TEXT NOT NULL,
   status_version  INTEGER NOT NULL DEFAULT 0,
   view_json       TEXT,
-  updated_at      TEXT NOT NULL
+  updated_at      TEXT NOT NULL,
+  created_at      TEXT
 );
 CREATE INDEX IF NOT EXISTS leave_requests_employee ON leave_requests (employee_id, status);
 `;
@@ -61,6 +63,13 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(leave_requests)').all();
+  if (!columns.some((c) => c.name === 'created_at')) {
+    // A database from before the request lists: the first recorded time stands in for the submission.
+    db.exec('ALTER TABLE leave_requests ADD COLUMN created_at TEXT');
+    db.exec('UPDATE leave_requests SET created_at = updated_at');
+  }
+  for (const index of LEAVE_LIST_INDEXES) db.exec(index);
 
   const now = () => new Date().toISOString();
   const employeeById = db.prepare<[string], EmployeeRow>('SELECT * FROM employees WHERE id = ?');
@@ -194,8 +203,8 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
     async saveLeaveRequest(request) {
       await transaction(async () => {
         db.prepare(
-          `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, view_json, updated_at)
-           VALUES (@requestId, @employeeId, @days, @startDate, @status, @viewJson, @now)
+          `INSERT INTO leave_requests (request_id, employee_id, days, start_date, status, view_json, updated_at, created_at)
+           VALUES (@requestId, @employeeId, @days, @startDate, @status, @viewJson, @now, @now)
            ON CONFLICT (request_id) DO NOTHING`,
         ).run({
           requestId: request.requestId,
@@ -225,6 +234,20 @@ export function openSqliteLeaveStore(file: string): LeaveStore {
       return row
         ? toStoredLeaveRequest(row, row.view_json ? (JSON.parse(row.view_json) as unknown) : undefined)
         : undefined;
+    },
+    async listLeaveRequests(list) {
+      if (list.employeeIds.length === 0) return { items: [] };
+      const { text, values } = leaveListStatement(list, () => '?');
+      const rows = db
+        .prepare<unknown[], LeaveRequestRow & { view_json: string | null; sort_key: string }>(text)
+        .all(...values);
+      return toPage(
+        rows,
+        list.limit,
+        (row) => row.request_id,
+        (row) =>
+          toStoredLeaveRequest(row, row.view_json ? (JSON.parse(row.view_json) as unknown) : undefined),
+      );
     },
     async openLeaveRequestIds(employeeId) {
       // Approved requests stay open until their leave starts, or until a negative balance is settled.
