@@ -97,6 +97,15 @@ export interface GoodsReturnRecord {
 
 export type DeliveryState = 'pending' | 'delivered' | 'delayed' | 'failed';
 
+/** One step of a process or one person's action, in words: what the timelines show. */
+export interface TimelineEvent {
+  at: string;
+  kind: string;
+  /** Who acted (`role:id`, a manager's id, `system`); absent for the process's own steps. */
+  actor?: string;
+  detail: string;
+}
+
 /** What `GET /orders/:id` shows; kept by the checkout workflow and answered by its query. */
 export interface OrderView {
   orderId: string;
@@ -120,6 +129,8 @@ export interface OrderView {
   returnWindowEndsAt?: string;
   goodsReturn?: GoodsReturnRecord;
   notifications: Record<string, DeliveryState>;
+  /** Every step and every person's action, oldest first (kept since the back office existed). */
+  timeline?: TimelineEvent[];
 }
 
 export class OrderValidationError extends Error {
@@ -161,6 +172,11 @@ export function orderTotal(items: readonly OrderItem[]): number {
     );
   }
   return total;
+}
+
+/** An amount in minor units as people read it: `1234.50 USD` (two decimals, as the app's currencies have). */
+export function formatMoney(minorUnits: number, currency: string): string {
+  return `${(minorUnits / 100).toFixed(2)} ${currency.toUpperCase()}`;
 }
 
 /** Statuses after which the checkout process has ended. */

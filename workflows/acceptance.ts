@@ -22,6 +22,11 @@ export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome>
     authorizations: [],
   };
   view.acceptance = acceptance;
+  ctx.note(
+    'remorse_window',
+    `Remorse window open until ${acceptance.remorseWindowEndsAt}` +
+      (acceptance.authorizationRequired ? '; a manager must authorize this order' : ''),
+  );
   ctx.setStatus('Received');
   ctx.publish('order.received', {
     customerId: order.customer.id,
@@ -55,18 +60,26 @@ export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome>
             : ''),
     );
   explain();
+  let answers = acceptance.authorizations.length;
   for (;;) {
     await condition(
       () =>
         windowClosed ||
         view.cancellation !== undefined ||
         authorization() === 'Refused' ||
-        (authorization() === 'Approved' && view.status === 'Received'),
+        (authorization() === 'Approved' && view.status === 'Received') ||
+        acceptance.authorizations.length !== answers,
     );
     // Checked in this order, so a cancel that arrives with the timer's end wins the tie.
     if (view.cancellation || authorization() === 'Refused' || windowClosed) break;
-    ctx.setStatus('Authorized');
-    explain();
+    answers = acceptance.authorizations.length;
+    if (authorization() === 'Approved' && view.status === 'Received') {
+      ctx.setStatus('Authorized');
+      explain();
+    } else {
+      // A "no" that does not settle it: the managers' inbox shows who has answered.
+      ctx.record();
+    }
   }
   if (!windowClosed) windowScope.cancel();
   await windowTimer;

@@ -30,7 +30,13 @@ import type {
 } from '../activities/types';
 import type { CheckoutSettings } from '../config/settings';
 import { recordDecision, refundForReturn } from '../domain/acceptance';
-import { FINAL_STATUSES, type OrderStatus, type OrderView, type PlacedOrder } from '../domain/order';
+import {
+  FINAL_STATUSES,
+  formatMoney,
+  type OrderStatus,
+  type OrderView,
+  type PlacedOrder,
+} from '../domain/order';
 import { acceptOrder } from './acceptance';
 import {
   authorizeOrderSignal,
@@ -43,7 +49,7 @@ import {
   type ReturnReport,
   type ShipmentReport,
 } from './definitions';
-import { OrderContext, payments, store } from './order-context';
+import { BACK_OFFICE_PATCH, note, OrderContext, payments, store } from './order-context';
 
 /**
  * Orders started before acceptance existed go straight from saving to payment, complete after the
@@ -98,6 +104,7 @@ type PaymentOutcome = 'paid' | 'cancelled' | 'unresolved';
 
 export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   const withAcceptance = patched(ORDER_ACCEPTANCE_PATCH);
+  const backOffice = patched(BACK_OFFICE_PATCH);
   const now = (): string => new Date().toISOString();
   const view: OrderView = {
     orderId: order.orderId,
@@ -111,6 +118,13 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     paymentAttempts: 0,
     notifications: {},
   };
+  note(
+    view,
+    'placed',
+    `Placed: ${order.items.length} line(s), ${formatMoney(order.total, order.currency)}, paid with ${order.paymentMethod}`,
+    `customer:${order.customer.id}`,
+    order.placedAt,
+  );
   let retryRequest: PaymentRetryRequest | undefined;
   let shipment: ShipmentReport | undefined;
   let goodsReturned: ReturnReport | undefined;
@@ -123,20 +137,43 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     // Cancel never fails; the first request is the one on record, later ones change nothing.
     if (view.cancellation || FINAL_STATUSES.has(view.status)) return;
     view.cancellation = { reason: request.reason, requestedBy: request.requestedBy, requestedAt: now() };
+    note(
+      view,
+      'cancel_requested',
+      `Cancel requested${request.reason ? `: ${request.reason}` : ''}`,
+      request.requestedBy,
+    );
   });
   setHandler(authorizeOrderSignal, (answer) => {
     const acceptance = view.acceptance;
     if (!acceptance?.authorizationRequired || acceptance.outcome || view.cancellation) return;
-    acceptance.authorizations = recordDecision(acceptance.authorizations, {
+    const recorded = recordDecision(acceptance.authorizations, {
       managerId: answer.managerId,
       approved: answer.approved,
       note: answer.note,
       decidedAt: now(),
-    }).decisions;
+    });
+    acceptance.authorizations = recorded.decisions;
+    if (recorded.counted) {
+      note(
+        view,
+        'authorization',
+        `${answer.approved ? 'Approved' : 'Refused'} the order${answer.note ? `: ${answer.note}` : ''}`,
+        answer.managerId,
+      );
+    }
   });
   setHandler(retryPaymentSignal, (request) => {
     const waiting = view.status === 'PaymentFailed' || view.status === 'PaymentUnconfirmed';
-    if (waiting && !view.cancellation && !retryRequest) retryRequest = request;
+    if (waiting && !view.cancellation && !retryRequest) {
+      retryRequest = request;
+      note(
+        view,
+        'payment_retry_requested',
+        `Retry asked with payment method ${request.paymentMethod}`,
+        request.requestedBy,
+      );
+    }
   });
   setHandler(orderShippedSignal, (report) => {
     if (view.status === 'Paid' && !view.cancellation && !shipment) shipment = report;
@@ -146,7 +183,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   });
 
   const settings: CheckoutSettings = await loadCheckoutSettings();
-  const ctx = new OrderContext(order, settings, view, withAcceptance);
+  const ctx = new OrderContext(order, settings, view, withAcceptance, backOffice);
 
   async function cancel(unresolvedPayment: boolean): Promise<OrderView> {
     ctx.setStatus('Cancelled');
@@ -161,6 +198,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   }
 
   async function reject(): Promise<OrderView> {
+    ctx.note('rejected', `Rejected: ${view.acceptance?.rejectionReason ?? 'not authorized'}`);
     ctx.setStatus('Rejected');
     ctx.publish('order.rejected', { reason: view.acceptance?.rejectionReason });
     ctx.emailCustomer('order_rejected');
@@ -225,6 +263,11 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     } else {
       view.refund.status = 'succeeded';
     }
+    ctx.note(
+      'refund',
+      `Refunded ${formatMoney(view.refund.amount, order.currency)}` +
+        (restockingFee > 0 ? ` (restocking fee ${formatMoney(restockingFee, order.currency)} kept)` : ''),
+    );
     ctx.setStatus(status);
     ctx.publish('order.refunded', {
       amount: view.refund.amount,
@@ -242,6 +285,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
    */
   async function refundFailed(reason: string, code?: string): Promise<OrderView> {
     view.refund = { ...view.refund!, status: 'failed', failureReason: reason };
+    ctx.note('refund_failed', `Stripe refused the refund: ${reason}`);
     ctx.setStatus('Cancelled');
     ctx.inBackground(
       ctx.alert('refund_failed', `the refund for order ${order.orderId} failed: ${reason}`, {
@@ -301,6 +345,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
           if (earlier === 'unconfirmed') {
             unconfirmed = true;
           } else if (earlier) {
+            ctx.note('paid', `Stripe says the earlier attempt took the money (${earlier.paymentIntentId})`);
             view.payment = {
               attempt: attempt - 1,
               paymentIntentId: earlier.paymentIntentId,
@@ -316,6 +361,10 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
         if (!unconfirmed) {
           view.paymentAttempts = attempt;
           ctx.explain(`taking payment with Stripe (attempt ${attempt})`);
+          ctx.note(
+            'payment_attempt',
+            `Charging ${formatMoney(order.total, order.currency)} to ${paymentMethod} (attempt ${attempt})`,
+          );
           // A cancel that arrives while Stripe is being asked does not abort the request: whether
           // the money moved is only known from Stripe's answer. A charge that went through is then
           // refunded; a declined one ends the order with nothing charged.
@@ -330,6 +379,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
           if (!withOutcomes) {
             const charge = await payments.chargePayment(request);
             view.payment = { attempt, paymentIntentId: charge.paymentIntentId, status: 'succeeded' };
+            ctx.note('paid', `Stripe took the payment (${charge.paymentIntentId})`);
             return 'paid';
           }
           const deadline = Date.now() + attemptTimeout;
@@ -343,6 +393,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
           if (charge?.status === 'processing') charge = await settle(charge.paymentIntentId, deadline);
           if (charge) {
             view.payment = { attempt, paymentIntentId: charge.paymentIntentId, status: 'succeeded' };
+            ctx.note('paid', `Stripe took the payment (${charge.paymentIntentId})`);
             return 'paid';
           }
           unconfirmed = true;
@@ -357,6 +408,11 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
           declineCode: declined.declineCode ?? declined.code,
           message: declined.message,
         };
+        ctx.note(
+          'payment_declined',
+          `Stripe declined attempt ${view.paymentAttempts}: ${declined.message ?? 'no reason given'}` +
+            ((declined.declineCode ?? declined.code) ? ` (${declined.declineCode ?? declined.code})` : ''),
+        );
         outcomeUnknown = false;
       }
 
@@ -371,6 +427,10 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
           unconfirmedSince: ctx.now(),
         };
         view.paymentResolutionDeadline = ctx.after(settings.paymentResolutionWindowMs);
+        ctx.note(
+          'payment_unconfirmed',
+          `Stripe did not confirm attempt ${view.paymentAttempts} in time; support decides by ${view.paymentResolutionDeadline}`,
+        );
         ctx.setStatus('PaymentUnconfirmed');
         ctx.inBackground(
           ctx.alert(
@@ -417,6 +477,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
           // Nobody answered: Stripe's word decides. Money taken is the payment; none, the order ends.
           const earlier = await earlierPayment();
           if (earlier && earlier !== 'unconfirmed') {
+            ctx.note('paid', `Stripe says the earlier attempt took the money (${earlier.paymentIntentId})`);
             view.payment = {
               attempt: view.paymentAttempts,
               paymentIntentId: earlier.paymentIntentId,
@@ -434,6 +495,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
           requestedBy: 'system',
           requestedAt: now(),
         };
+        ctx.note('cancel_requested', 'Cancelled: the failed payment was not resolved in time', 'system');
         return 'unresolved';
       }
       if (view.cancellation && !outcomeUnknown) return 'cancelled';
@@ -475,6 +537,11 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   if (!shipment) return refund(order.total, 0);
 
   view.shipment = { trackingNumber: shipment.trackingNumber, shippedAt: now() };
+  ctx.note(
+    'shipped',
+    `Shipped${shipment.trackingNumber ? ` with tracking number ${shipment.trackingNumber}` : ''}`,
+    'warehouse',
+  );
   view.returnWindowEndsAt = ctx.after(settings.returnWindowMs);
   ctx.setStatus('Shipped');
   ctx.publish('order.shipped', { trackingNumber: shipment.trackingNumber });
@@ -503,6 +570,11 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
 
   // 7. Cancelled after shipment: the refund waits for the goods, for one RETURN_WINDOW from the cancel.
   view.goodsReturn = { expectedBy: ctx.after(settings.returnWindowMs) };
+  ctx.note(
+    'return_requested',
+    `Cancelled after shipment: the refund waits for the goods until ${view.goodsReturn.expectedBy}`,
+  );
+  ctx.record();
   ctx.publish('order.return_requested', { expectedBy: view.goodsReturn.expectedBy });
   ctx.emailCustomer('return_instructions', {
     expectedBy: view.goodsReturn.expectedBy,
@@ -525,6 +597,11 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
     receivedAt: now(),
     originalPackaging: goodsReturned.originalPackaging,
   };
+  ctx.note(
+    'goods_returned',
+    `Goods returned ${goodsReturned.originalPackaging ? 'in their original packaging' : 'without their original packaging'}`,
+    goodsReturned.reportedBy,
+  );
   const { amount, restockingFee } = refundForReturn(
     order.total,
     goodsReturned.originalPackaging,

@@ -15,7 +15,7 @@ import {
 import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../activities/types';
 import type { CheckoutSettings } from '../config/settings';
 import { orderEventMessageId } from '../domain/keys';
-import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+import type { OrderStatus, OrderView, PlacedOrder, TimelineEvent } from '../domain/order';
 import { customerIdSearchAttribute, orderIdSearchAttribute, orderStatusSearchAttribute } from './definitions';
 
 /** Bookkeeping in our own database: retried until it succeeds. */
@@ -36,6 +36,20 @@ export const deliveries = proxyActivities<CheckoutActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
 });
 
+/**
+ * Records the view when something a work queue shows changes without a status change (a manager's
+ * answer, a delivery failing, goods awaited). Orders whose histories lack the marker keep recording
+ * on status changes only.
+ */
+export const BACK_OFFICE_PATCH = 'back-office-records';
+
+/** Adds a step to the order's timeline, at workflow time (deterministic: replays rebuild it). */
+export function note(view: OrderView, kind: string, detail: string, actor?: string, at?: string): void {
+  const event: TimelineEvent = { at: at ?? new Date().toISOString(), kind, detail };
+  if (actor) event.actor = actor;
+  (view.timeline ??= []).push(event);
+}
+
 export class OrderContext {
   readonly view: OrderView;
   private version = 0;
@@ -48,6 +62,8 @@ export class OrderContext {
     view: OrderView,
     /** False for orders started before acceptance existed: their histories have no upserts. */
     private readonly keepsSearchAttributes: boolean,
+    /** False for orders started before the back office: they record on status changes only. */
+    private readonly recordsEveryChange = false,
   ) {
     this.view = view;
   }
@@ -66,7 +82,7 @@ export class OrderContext {
     const { view, order } = this;
     view.status = status;
     view.updatedAt = this.now();
-    this.version += 1;
+    note(view, 'status', `The order is ${status}`);
     if (this.keepsSearchAttributes) {
       // One upsert (one command) per status change, carrying the order's ids with its status.
       upsertSearchAttributes([
@@ -75,15 +91,36 @@ export class OrderContext {
         { key: customerIdSearchAttribute, value: order.customer.id },
       ]);
     }
+    this.recordView();
+  }
+
+  /** Adds a step to the timeline. */
+  note(kind: string, detail: string, actor?: string): void {
+    note(this.view, kind, detail, actor);
+  }
+
+  /**
+   * Records the view although the status stays: what a work queue shows has changed (a manager
+   * answered, a delivery keeps failing, goods are awaited). Only on histories with the marker.
+   */
+  record(): void {
+    if (!this.recordsEveryChange) return;
+    this.view.updatedAt = this.now();
+    this.recordView();
+  }
+
+  private recordView(): void {
+    const { view, order } = this;
+    this.version += 1;
     const record = {
       orderId: order.orderId,
-      status,
+      status: view.status,
       version: this.version,
       view: JSON.parse(JSON.stringify(view)) as OrderView,
     };
     this.inBackground(
       store.recordOrderStatus(record).catch((err: unknown) => {
-        log.error('order status could not be recorded', { status, error: String(err) });
+        log.error('order status could not be recorded', { status: view.status, error: String(err) });
       }),
     );
   }
@@ -133,8 +170,12 @@ export class OrderContext {
             failure = err;
           },
         );
+        let delayed = false;
         if (!(await condition(() => settled, settings.sideEffectAlertAfterMs))) {
+          delayed = true;
           view.notifications[name] = 'delayed';
+          this.note('delivery', `${deliveryName(name)} keeps failing; retries go on and support was alerted`);
+          this.record();
           await this.alert(
             'delivery_delayed',
             `${name} for order ${order.orderId} is still failing; retries go on`,
@@ -144,9 +185,13 @@ export class OrderContext {
         await sending;
         if (failure === undefined) {
           view.notifications[name] = 'delivered';
+          this.note('delivery', `${deliveryName(name)} delivered`);
+          if (delayed) this.record();
           return;
         }
         view.notifications[name] = 'failed';
+        this.note('delivery', `${deliveryName(name)} was refused for good: ${describe(failure)}`);
+        this.record();
         await this.alert(
           'delivery_failed',
           `${name} for order ${order.orderId} was refused: ${describe(failure)}`,
@@ -197,6 +242,13 @@ export class OrderContext {
     await Promise.all(this.background);
     return this.view;
   }
+}
+
+/** `email:order_confirmation` → `Email "order confirmation"`; `order.paid` → `Event order.paid`. */
+function deliveryName(name: string): string {
+  return name.startsWith('email:')
+    ? `Email "${name.slice('email:'.length).replace(/_/g, ' ')}"`
+    : `Event ${name}`;
 }
 
 export function describe(err: unknown): string {

@@ -143,7 +143,8 @@ describe('order acceptance', () => {
       assert.deepEqual(await o.step(), RECEIVED_LARGE);
       assert.deepEqual(
         await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'mia' })),
-        [],
+        ['status:Received'],
+        'a "no" that does not settle it is recorded, so the managers\' inbox shows who answered',
       );
       assert.deepEqual(
         await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'mia' })),
@@ -173,7 +174,8 @@ describe('order acceptance', () => {
       await o.step();
       assert.deepEqual(
         await o.step(() => o.signal(authorizeOrderSignal, { approved: false, managerId: 'mia' })),
-        [],
+        ['status:Received'],
+        'a "no" that does not settle it is recorded, so the managers\' inbox shows who answered',
       );
       assert.deepEqual(await o.step(() => o.sleep('1h')), [
         'email:order_rejected',
@@ -406,7 +408,8 @@ describe('cancellation after shipment', () => {
     await o.sleep('1 day');
     assert.deepEqual(
       await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'storefront:shop', reason: 'too late' })),
-      ['email:return_instructions', 'event:order.return_requested'],
+      ['email:return_instructions', 'event:order.return_requested', 'status:Shipped'],
+      'recorded with the goods awaited, so the warehouse sees the return in its queue',
     );
     const view = await o.query();
     assert.equal(
@@ -508,7 +511,7 @@ describe('cancellation after shipment', () => {
       assert.equal((await o.query()).goodsReturn, undefined);
       assert.deepEqual(
         await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'a', reason: 'first' })),
-        ['email:return_instructions', 'event:order.return_requested'],
+        ['email:return_instructions', 'event:order.return_requested', 'status:Shipped'],
       );
       assert.deepEqual(
         await o.step(() => o.signal(cancelOrderSignal, { requestedBy: 'b', reason: 'second' })),
