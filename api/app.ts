@@ -9,7 +9,10 @@ import { errorHandler, HttpError } from './errors';
 import { leaveRouter } from './leave';
 import { HttpMetrics } from './metrics';
 import { OPENAPI_DOCUMENT } from './openapi';
+import { orderQueuesRouter } from './order-queues';
 import { ordersRouter } from './orders';
+import { sessionRouter } from './session';
+import { uiRouter } from './ui';
 
 export interface AppDeps {
   client: Client;
@@ -18,6 +21,10 @@ export interface AppDeps {
   jwtSecret: string;
   /** The payload codec; with it the API serves /codec/decode and /codec/encode for the Temporal UI. */
   codec?: { codec: PayloadCodec; corsOrigins: string[] };
+  /** The development sign-in of the back office (on with `npm start`'s development identity). */
+  devSignIn?: boolean;
+  /** Where the built back office is; the default is dist/ui. */
+  uiDir?: string;
   /** The leave part of the contract; without it those routes answer 404. */
   leave?: { store: LeaveStore; yearStart: string };
   log?: (message: string, err?: unknown) => void;
@@ -81,8 +88,17 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.codec) app.use(codecRouter({ ...deps.codec, jwtSecret: deps.jwtSecret }));
 
+  app.use(uiRouter(deps.uiDir));
   app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
+  app.use(
+    sessionRouter({
+      jwtSecret: deps.jwtSecret,
+      leaveStore: deps.leave?.store,
+      devSignIn: deps.devSignIn ?? false,
+    }),
+  );
   app.use(authenticate(deps.jwtSecret));
+  app.use(orderQueuesRouter({ client: deps.client, store: deps.store }));
   app.use(ordersRouter({ client: deps.client, store: deps.store, taskQueue: deps.taskQueue }));
   if (deps.leave) {
     app.use(

@@ -20,13 +20,13 @@ import { z } from 'zod';
 import type { LeaveRequest } from '../activities/leave-types';
 import {
   decideApproval,
-  isCalendarDate,
-  isValidLeaveDays,
   LEAVE_YEARS_AHEAD,
   leaveYearOf,
+  NEGATIVE_BALANCE_LIMIT,
+  nearestApprover,
   type LeaveView,
 } from '../domain/leave';
-import type { Employee, LeaveStore } from '../store';
+import type { Employee, LeaveStore, StoredLeaveRequest } from '../store';
 import {
   approveLeaveSignal,
   leaveStatusQuery,
@@ -36,10 +36,22 @@ import {
   terminationWorkflowId,
   withdrawLeaveSignal,
 } from '../workflows/definitions';
-import { requireRole } from './auth';
+import { holds, requireRole } from './auth';
+import {
+  decisionBody,
+  leaveListQuery,
+  leaveRequestBody,
+  terminationBody,
+  type LeaveBalanceAnswer,
+  type LeaveList,
+  type LeaveListItem,
+  type LeaveTimeline,
+} from './contract';
+import { leaveTimelineOf } from './leave-timeline';
 import { conflict, HttpError, isTemporalUnavailable, notFound } from './errors';
 import { askWithinDeadline } from './reads';
-import { parseBody } from './schemas';
+import { parseBody, parseQuery } from './schemas';
+import { decodeCursor, encodeCursor } from '../store/lists';
 
 export interface LeaveDeps {
   client: Client;
@@ -54,21 +66,12 @@ const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** How long placing a request waits for the process's first decision before answering `Submitted`. */
 export const DECISION_DEADLINE_MS = 5_000;
-const calendarDate = z.string().refine(isCalendarDate, 'must be a date written YYYY-MM-DD');
-const note = z.string().max(500).optional();
-
-export const leaveRequestBody = z.strictObject({
-  days: z.number('must be a number').refine(isValidLeaveDays, 'must be a positive multiple of 0.5 days'),
-  startDate: calendarDate,
-  note,
-});
-export const decisionBody = z.strictObject({ note });
-export const terminationBody = z.strictObject({ lastDay: calendarDate });
+export { decisionBody, leaveRequestBody, terminationBody };
 
 const forbidden = (message: string, details?: unknown): HttpError =>
   new HttpError(403, 'forbidden', message, details);
 
-function caller(req: Request): { sub: string; role: string } {
+function caller(req: Request): { sub: string } {
   if (!req.caller) throw new HttpError(401, 'unauthorized', 'a bearer token is required');
   return req.caller;
 }
@@ -84,9 +87,9 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
 
   /** The employee themself, a manager in their chain, or HR; anyone else gets a 403. */
   async function mayRead(req: Request, employeeId: string): Promise<void> {
-    const { sub, role } = caller(req);
-    if (role === 'hr' || sub === employeeId) return;
-    if (role === 'manager' && (await inChain(sub, employeeId))) return;
+    const { sub } = caller(req);
+    if (holds(req.caller, 'hr') || sub === employeeId) return;
+    if (holds(req.caller, 'manager') && (await inChain(sub, employeeId))) return;
     throw forbidden(`only ${employeeId}, their manager chain and HR may see this`);
   }
 
@@ -250,6 +253,112 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
     res.status(202).json({ ...view, requestId, status: view.status ?? 'Submitted' });
   });
 
+  /** Everyone whose manager chain includes `managerId`. */
+  async function reportsOf(managerId: string): Promise<Employee[]> {
+    const everyone = await leaveStore.listEmployees();
+    const byId = new Map(everyone.map((e) => [e.id, e]));
+    return everyone.filter((e) => {
+      for (
+        let up = e.managerId, hops = 0;
+        up && hops < everyone.length;
+        up = byId.get(up)?.managerId, hops++
+      ) {
+        if (up === managerId) return true;
+      }
+      return false;
+    });
+  }
+
+  router.get('/leave-requests', requireRole('employee', 'manager', 'hr'), async (req, res) => {
+    const query = parseQuery(leaveListQuery, req.query);
+    if ((query.awaiting === undefined) === (query.employeeId === undefined)) {
+      throw new HttpError(
+        400,
+        'bad_request',
+        'name either awaiting=me or employeeId=…, not both or neither',
+        [
+          {
+            field: query.awaiting ? 'employeeId' : 'awaiting',
+            message: 'give exactly one of awaiting and employeeId',
+          },
+        ],
+      );
+    }
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !after) {
+      throw new HttpError(
+        400,
+        'bad_request',
+        'the cursor is not one this API gave out; start again without it',
+        [{ field: 'cursor', message: "must be a previous page's nextCursor" }],
+      );
+    }
+    const limit = query.limit ?? 25;
+    const { sub } = caller(req);
+    let answer: LeaveList;
+    if (query.awaiting) {
+      if (!holds(req.caller, 'manager')) throw forbidden('awaiting=me lists what waits for a manager');
+      const reports = await reportsOf(sub);
+      const names = new Map(reports.map((e) => [e.id, e.name]));
+      const page = await leaveStore.listLeaveRequests({
+        employeeIds: reports.map((e) => e.id),
+        status: 'PendingApproval',
+        limit,
+        after,
+      });
+      const approver = await leaveStore.getEmployee(sub);
+      const leaveRequests = await Promise.all(
+        page.items.map(async (stored): Promise<LeaveListItem> => {
+          const view = (stored.view ?? {}) as Partial<LeaveView>;
+          const year = view.leaveYear ?? leaveYearOf(stored.startDate, yearStart);
+          const chain = await leaveStore.managerChain(stored.employeeId);
+          const balance = await leaveStore.balance(stored.employeeId, year);
+          const decision = decideApproval({
+            approver: { id: sub, rank: approver?.rank ?? 'employee' },
+            chain,
+            balance,
+            days: stored.days,
+          });
+          const item: LeaveListItem = {
+            ...listItem(stored, names.get(stored.employeeId)),
+            balanceAfter: balance - stored.days,
+            canApprove: decision.allowed,
+          };
+          if (!decision.allowed) {
+            const able = nearestApprover(chain, balance - stored.days);
+            const ableName = able ? ((await leaveStore.getEmployee(able.id))?.name ?? able.id) : undefined;
+            item.reason = decision.reason;
+            item.whoCan = able?.id;
+            item.reasonText = `${decision.message}. ${
+              able
+                ? `${ableName} (${able.rank === 'vp' ? 'VP' : able.rank}) can approve it.`
+                : 'No one in the chain may approve this much.'
+            }`;
+          }
+          return item;
+        }),
+      );
+      answer = { leaveRequests, ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}) };
+    } else {
+      const employee = await employeeOr404(query.employeeId!);
+      await mayRead(req, employee.id);
+      const page = await leaveStore.listLeaveRequests({ employeeIds: [employee.id], limit, after });
+      answer = {
+        leaveRequests: page.items.map((stored) => listItem(stored, employee.name)),
+        ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}),
+      };
+    }
+    res.json(answer);
+  });
+
+  router.get('/leave-requests/:id/timeline', requireRole('employee', 'manager', 'hr'), async (req, res) => {
+    const view = await currentView(req.params.id as string);
+    await mayRead(req, view.employeeId);
+    const entries = (await leaveStore.entries(view.employeeId)).filter((e) => e.requestId === view.requestId);
+    const answer: LeaveTimeline = { requestId: view.requestId, events: leaveTimelineOf(view, entries) };
+    res.json(answer);
+  });
+
   router.get('/leave-requests/:id', requireRole('employee', 'manager', 'hr'), async (req, res) => {
     const view = await currentView(req.params.id as string);
     await mayRead(req, view.employeeId);
@@ -347,6 +456,7 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
           managerId: e.managerId ?? null,
           rank: e.rank,
           balance: await leaveStore.balance(e.id, year),
+          dailyRate: e.dailyRate,
           ...(e.lastDay ? { lastDay: e.lastDay } : {}),
         })),
       ),
@@ -363,7 +473,17 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
       ]);
     }
     const year = asked ? Number(asked) : leaveYearOf(new Date(), yearStart);
+    const chain = await leaveStore.managerChain(employee.id);
+    const approvers: LeaveBalanceAnswer['approvers'] = await Promise.all(
+      chain.map(async (m) => ({
+        id: m.id,
+        name: (await leaveStore.getEmployee(m.id))?.name ?? m.id,
+        rank: m.rank,
+        lowestBalance: -NEGATIVE_BALANCE_LIMIT[m.rank],
+      })),
+    );
     res.json({
+      approvers,
       employeeId: employee.id,
       leaveYear: year,
       allowance: employee.annualAllowance,
@@ -382,4 +502,20 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
   });
 
   return router;
+}
+
+/** A stored request as a list shows it. */
+function listItem(stored: StoredLeaveRequest, employeeName: string | undefined): LeaveListItem {
+  const view = (stored.view ?? {}) as Partial<LeaveView>;
+  return {
+    requestId: stored.requestId,
+    employeeId: stored.employeeId,
+    ...(employeeName ? { employeeName } : {}),
+    days: stored.days,
+    startDate: stored.startDate,
+    status: stored.status,
+    ...(view.note ? { note: view.note } : {}),
+    ...(view.submittedAt ? { submittedAt: view.submittedAt } : {}),
+    updatedAt: stored.updatedAt,
+  };
 }

@@ -17,6 +17,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Router, type Request, type Response } from 'express';
 import {
   FINAL_STATUSES,
+  formatMoney,
   orderTotal,
   type OrderStatus,
   type OrderView,
@@ -70,12 +71,12 @@ export function requestFingerprint(
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }
 
-function callerName(req: Request): string {
-  return req.caller ? `${req.caller.role}:${req.caller.sub}` : 'unknown';
-}
-
-function formatMoney(minorUnits: number, currency: string): string {
-  return `${(minorUnits / 100).toFixed(2)} ${currency.toUpperCase()}`;
+/** Who sent a message, as the order's timeline shows it: `support:sam`. */
+export function callerName(req: Request): string {
+  if (!req.caller) return 'unknown';
+  const { caller } = req;
+  const role = caller.roles.find((r) => r !== 'employee') ?? caller.role;
+  return `${role}:${caller.sub}`;
 }
 
 /**
@@ -95,9 +96,8 @@ export function checkoutStartOptions(order: PlacedOrder, fingerprint: string, ta
   };
 }
 
-export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
-  const router = Router();
-
+/** Reading an order and sending it messages: what every orders route shares. */
+export function orderAccess({ client, store }: Pick<OrdersDeps, 'client' | 'store'>) {
   function handleFor(orderId: string): WorkflowHandle {
     return client.workflow.getHandle(checkoutWorkflowId(orderId));
   }
@@ -165,6 +165,14 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
       throw err;
     }
   }
+
+  return { handleFor, storedView, currentView, assertKnown, signalIfRunning };
+}
+export type OrderAccess = ReturnType<typeof orderAccess>;
+
+export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
+  const router = Router();
+  const { currentView, assertKnown, signalIfRunning } = orderAccess({ client, store });
 
   /** Starts the order's workflow; one that is already there (a repeated click, a race) is the same order. */
   async function startCheckout(order: PlacedOrder, fingerprint: string): Promise<void> {

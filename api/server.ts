@@ -27,6 +27,8 @@ async function main(): Promise<void> {
     store,
     taskQueue: config.temporal.taskQueue,
     jwtSecret: secret,
+    // The back office's development sign-in: only with the development identity `npm start` makes.
+    devSignIn: source !== 'AUTH_JWT_SECRET',
     log: (message, err) => {
       logger.error(message, { error: err instanceof Error ? err : String(err) });
     },
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
   const server = app.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;
     logger.info(`listening on http://127.0.0.1:${port} (tokens signed with the ${source})`);
+    logger.info(`the back office: http://127.0.0.1:${port}/`);
   });
 
   let stopping = false;

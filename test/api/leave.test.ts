@@ -260,6 +260,7 @@ describe('leave API', () => {
         managerId: null,
         rank: 'vp',
         balance: 30,
+        dailyRate: 60_000,
       },
     );
 

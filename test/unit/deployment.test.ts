@@ -177,8 +177,8 @@ describe('Dockerfile', () => {
     assert.match(runtime, /COPY --from=build \/app\/dist \.\/dist/);
     assert.match(
       read('package.json'),
-      /"build": "tsc -p tsconfig.json && tsx scripts\/build-bundle.ts"/,
-      'the build writes dist/workflow-bundle.js',
+      /"build": "tsc -p tsconfig.json && tsx scripts\/build-bundle.ts && tsx scripts\/build-ui.ts"/,
+      'the build writes dist/workflow-bundle.js and the back office (dist/ui), which the image ships',
     );
   });
 

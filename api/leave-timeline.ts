@@ -1,0 +1,86 @@
+/**
+ * A leave request's steps in words, oldest first, read from what its process recorded (the view)
+ * and what the ledger holds for it (days reserved and given back, with their times).
+ */
+import { formatDays, type LeaveView } from '../domain/leave';
+import type { LedgerEntry } from '../store';
+import type { LeaveTimeline } from './contract';
+
+type Event = LeaveTimeline['events'][number];
+
+export function leaveTimelineOf(view: LeaveView, entries: readonly LedgerEntry[]): Event[] {
+  const events: Event[] = [
+    {
+      at: view.submittedAt,
+      kind: 'submitted',
+      actor: view.employeeId,
+      detail: `Asked for ${formatDays(view.days)} day(s) from ${view.startDate}${view.note ? `: ${view.note}` : ''}`,
+    },
+  ];
+  for (const entry of entries) {
+    if (entry.kind === 'reservation') {
+      events.push({
+        at: entry.createdAt,
+        kind: 'reserved',
+        detail: `${formatDays(-entry.days)} day(s) taken from the ${entry.leaveYear} balance`,
+      });
+    } else if (entry.kind === 'release') {
+      events.push({
+        at: entry.createdAt,
+        kind: 'returned',
+        detail: `${formatDays(entry.days)} day(s) given back to the ${entry.leaveYear} balance`,
+      });
+    }
+  }
+  if (view.approvers.length > 0 && view.status !== 'Submitted') {
+    events.push({
+      at: view.submittedAt,
+      kind: 'approval_requested',
+      detail:
+        `Beyond the balance${view.balanceBefore !== undefined ? ` of ${formatDays(view.balanceBefore)}` : ''}: ` +
+        `approval asked of ${view.approvers.join(', ')}`,
+    });
+  }
+  for (const d of view.decisions) {
+    const what =
+      d.decision === 'approved' ? 'Approved' : d.decision === 'rejected' ? 'Rejected' : 'Could not approve';
+    events.push({
+      at: d.at,
+      kind: d.decision,
+      actor: d.by,
+      detail: `${what}${d.reason ? ` (${d.reason.replace(/_/g, ' ')})` : ''}${d.note ? `: ${d.note}` : ''}`,
+    });
+  }
+  if (view.remindersSent > 0) {
+    events.push({
+      at: view.updatedAt,
+      kind: 'reminders',
+      detail: `${view.remindersSent} reminder(s) sent${view.escalatedTo ? `; asked ${view.escalatedTo}, the next manager up` : ''}`,
+    });
+  }
+  if (view.status === 'Withdrawn') {
+    events.push({ at: view.updatedAt, kind: 'withdrawn', actor: view.withdrawnBy, detail: 'Withdrawn' });
+  } else if (view.status === 'Expired') {
+    events.push({
+      at: view.updatedAt,
+      kind: 'expired',
+      detail: 'No decision before the leave started: expired',
+    });
+  } else if (view.status === 'Approved' && !view.decisions.some((d) => d.decision === 'approved')) {
+    events.push({ at: view.updatedAt, kind: 'approved', detail: 'Approved at once: within the balance' });
+  }
+  const negative = view.negativeBalance;
+  if (negative) {
+    events.push({
+      at: view.updatedAt,
+      kind: 'negative_balance',
+      detail:
+        negative.settlement === 'paycheck'
+          ? `${formatDays(negative.days)} day(s) below zero taken from the final paycheck`
+          : negative.settlement === 'deducted_at_year_start'
+            ? `${formatDays(negative.days)} day(s) below zero deducted from the next year's allowance`
+            : `${formatDays(negative.days)} day(s) below zero, to be deducted when the next leave year starts`,
+    });
+  }
+  return events.sort((a, b) => a.at.localeCompare(b.at));
+}

@@ -1,0 +1,195 @@
+/**
+ * The orders' work queues and histories (API.md v1.1): lists from the app's store, where every
+ * order's process records its view and the columns its queue needs (indexed, keyset-paginated);
+ * the timeline from the process itself, with the stored copy when no worker answers; and the
+ * batch action support uses after an incident, answered per order.
+ */
+import type { Client } from '@temporalio/client';
+import { Router, type Request } from 'express';
+import type { OrderView } from '../domain/order';
+import { describeSupportReason, supportNeed, workNeed } from '../domain/work-queues';
+import type { OrderStore, StoredOrder } from '../store';
+import { decodeCursor, encodeCursor } from '../store/lists';
+import { cancelOrderSignal, retryPaymentSignal } from '../workflows/definitions';
+import { holds, requireRole, type Role } from './auth';
+import {
+  batchBody,
+  orderListQuery,
+  type BatchAnswer,
+  type OrderList,
+  type OrderListItem,
+  type OrderTimeline,
+} from './contract';
+import { badRequest, HttpError } from './errors';
+import { callerName, orderAccess } from './orders';
+import { parseBody, parseQuery } from './schemas';
+
+export const DEFAULT_PAGE = 25;
+/** How many orders of a batch are messaged at once. */
+const BATCH_CONCURRENCY = 8;
+
+/** Which role works each queue; the plain list is the storefront's and support's. */
+const QUEUE_ROLES: Record<string, Role[]> = {
+  none: ['storefront', 'support'],
+  support: ['support'],
+  authorization: ['manager'],
+  shipment: ['warehouse'],
+  return: ['warehouse'],
+};
+
+export function orderQueuesRouter({ client, store }: { client: Client; store: OrderStore }): Router {
+  const router = Router();
+  const access = orderAccess({ client, store });
+
+  router.get('/orders', async (req, res) => {
+    const query = parseQuery(orderListQuery, req.query);
+    const roles = QUEUE_ROLES[query.needs ?? 'none']!;
+    if (!holds(req.caller, ...roles)) {
+      throw new HttpError(
+        403,
+        'forbidden',
+        query.needs
+          ? `the ${query.needs} queue is for the role ${roles.join(' or ')}`
+          : `listing orders needs the role ${roles.join(' or ')}`,
+      );
+    }
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !after) {
+      throw badRequest('the cursor is not one this API gave out; start again without it', [
+        { field: 'cursor', message: "must be a previous page's nextCursor" },
+      ]);
+    }
+    const page = await store.listOrders({
+      status: query.status,
+      customerId: query.customerId,
+      needs: query.needs,
+      limit: query.limit ?? DEFAULT_PAGE,
+      after,
+    });
+    const answer: OrderList = {
+      orders: page.items.map((stored) => listItem(stored, access.storedView(stored), req)),
+      ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}),
+    };
+    res.json(answer);
+  });
+
+  router.get('/orders/:id/timeline', requireRole('storefront', 'support'), async (req, res) => {
+    const orderId = req.params.id as string;
+    const view = await access.currentView(orderId);
+    const answer: OrderTimeline = { orderId, events: timelineOf(view) };
+    res.json(answer);
+  });
+
+  router.post('/orders/batch', requireRole('support'), async (req, res) => {
+    const body = parseBody(batchBody, req.body);
+    const requestedBy = callerName(req);
+    const results = new Array<BatchAnswer['results'][number]>(body.orderIds.length);
+    let next = 0;
+    const work = async (): Promise<void> => {
+      while (next < body.orderIds.length) {
+        const index = next++;
+        const orderId = body.orderIds[index]!;
+        results[index] = await oneOrder(orderId).catch((err: unknown) => ({
+          orderId,
+          outcome: 'refused' as const,
+          error:
+            err instanceof HttpError && err.status === 404
+              ? 'no such order'
+              : `could not be reached: ${err instanceof Error ? err.message : String(err)}`,
+        }));
+      }
+    };
+    const oneOrder = async (orderId: string): Promise<BatchAnswer['results'][number]> => {
+      if (body.action === 'cancel') {
+        await access.assertKnown(orderId);
+        await access.signalIfRunning(orderId, cancelOrderSignal, { reason: body.reason, requestedBy });
+        const view = await access.currentView(orderId);
+        return { orderId, outcome: 'accepted', status: view.status };
+      }
+      const view = await access.currentView(orderId);
+      if (view.status !== 'PaymentFailed' && view.status !== 'PaymentUnconfirmed') {
+        return {
+          orderId,
+          outcome: 'refused',
+          status: view.status,
+          error: `the order is ${view.status}; only a failed or unconfirmed payment can be retried`,
+        };
+      }
+      const paymentMethod = body.paymentMethod ?? (await store.getOrder(orderId))?.order.paymentMethod;
+      if (!paymentMethod) {
+        return {
+          orderId,
+          outcome: 'refused',
+          status: view.status,
+          error: 'the order has no payment method on record',
+        };
+      }
+      await access.signalIfRunning(orderId, retryPaymentSignal, { paymentMethod, requestedBy });
+      return { orderId, outcome: 'accepted', status: view.status };
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, body.orderIds.length) }, work));
+    const answer: BatchAnswer = { results };
+    res.json(answer);
+  });
+
+  return router;
+}
+
+/** One row of a list: the order's summary, and what its queue shows about it. */
+function listItem(stored: StoredOrder, view: OrderView, req: Request): OrderListItem {
+  const support = supportNeed(view);
+  const work = workNeed(view);
+  const item: OrderListItem = {
+    orderId: view.orderId,
+    status: view.status,
+    total: view.total,
+    currency: view.currency,
+    customerId: view.customerId ?? stored.order.customer.id,
+    placedAt: view.placedAt,
+    updatedAt: stored.updatedAt,
+  };
+  if (support) {
+    item.reason = support.reason;
+    item.reasonText = describeSupportReason(support.reason);
+    if (support.deadline) item.deadline = support.deadline;
+    if (view.payment?.message) item.lastPaymentError = view.payment.message;
+    item.paymentAttempts = view.paymentAttempts;
+  }
+  if (view.acceptance?.authorizationRequired) {
+    item.remorseWindowEndsAt = view.acceptance.remorseWindowEndsAt;
+    item.authorizations = view.acceptance.authorizations.map((a) => ({ ...a }));
+    item.answeredByMe = view.acceptance.authorizations.some((a) => a.managerId === req.caller?.sub);
+  }
+  if (work?.queue === 'return' && view.goodsReturn) item.expectedBy = view.goodsReturn.expectedBy;
+  if (view.shipment?.trackingNumber) item.trackingNumber = view.shipment.trackingNumber;
+  return item;
+}
+
+/**
+ * The order's steps, oldest first: the process keeps them; for an order whose stored view predates
+ * the timeline, what its view still says (placed, the answers, the cancellation, the status).
+ */
+export function timelineOf(view: OrderView): OrderTimeline['events'] {
+  if (view.timeline?.length) return view.timeline.map((e) => ({ ...e }));
+  const events: OrderTimeline['events'] = [
+    { at: view.placedAt, kind: 'placed', actor: `customer:${view.customerId}`, detail: 'Placed' },
+  ];
+  for (const a of view.acceptance?.authorizations ?? []) {
+    events.push({
+      at: a.decidedAt,
+      kind: 'authorization',
+      actor: a.managerId,
+      detail: `${a.approved ? 'Approved' : 'Refused'} the order${a.note ? `: ${a.note}` : ''}`,
+    });
+  }
+  if (view.cancellation) {
+    events.push({
+      at: view.cancellation.requestedAt,
+      kind: 'cancel_requested',
+      actor: view.cancellation.requestedBy,
+      detail: `Cancel requested${view.cancellation.reason ? `: ${view.cancellation.reason}` : ''}`,
+    });
+  }
+  events.push({ at: view.updatedAt, kind: 'status', detail: `The order is ${view.status}` });
+  return events.sort((a, b) => a.at.localeCompare(b.at));
+}
