@@ -9,6 +9,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
+import { buildUi } from './build-ui';
 import { openLeaveStore } from '../store';
 import { SEED_ORGANISATION } from '../store/seed-organisation';
 import { waitForPort } from './net';
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
     say(`Temporal dev server on 127.0.0.1:${port}, its database in ${dbFile}`);
   }
 
+  // The back office the API serves at `/`: built from source on every start (under a second).
+  await buildUi();
   const tsx = ['--import', 'tsx'];
   launch('worker', process.execPath, [...tsx, 'worker.ts'], env);
   launch('api', process.execPath, [...tsx, 'api/server.ts'], env);
@@ -104,6 +107,12 @@ async function main(): Promise<void> {
     throw new Error(`the API did not answer on port ${config.port}`);
 
   say('the stack is up:');
+  say(
+    `  back office  http://127.0.0.1:${config.port}/  ` +
+      (source === 'AUTH_JWT_SECRET'
+        ? '(AUTH_JWT_SECRET is set, so the development sign-in is off)'
+        : '(development sign-in: pick a person)'),
+  );
   say(`  API          http://127.0.0.1:${config.port}  (health: /healthz, readiness: /readyz)`);
   if (uiAddress) say(`  Temporal UI  ${uiAddress}`);
   say(`  data folder  ${config.dataDir}`);

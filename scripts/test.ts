@@ -1,12 +1,15 @@
 /**
  * `npm test`: resolves the Temporal servers and stripe-mock (building them on first use), starts
- * a private RabbitMQ broker and a private PostgreSQL server (installing them when missing), then
+ * a private RabbitMQ broker and a private PostgreSQL server (installing them when missing), builds
+ * the back office and finds Chromium for its browser tests (installing it when missing), then
  * runs every test file under test/ with Node's test runner, one file at a time. Extra arguments
  * narrow the run to matching files: `npm test -- workflows`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildUi } from './build-ui';
+import { ensureChromium } from './chromium';
 import { startPostgres, type PostgresServer } from './postgres';
 import { startBroker, type Broker } from './rabbitmq';
 import {
@@ -48,6 +51,16 @@ async function main(): Promise<number> {
   const fixtures = stripeMockSucceededFixtures();
   for (const server of [cli, testServer, stripeMock]) console.log(`[test] ${describe(server)}`);
 
+  // The back office: built from source (so a fresh clone needs no separate step), and the browser
+  // its tests drive, when any of them run.
+  let chromium: string | undefined;
+  if (files.some((file) => file.includes(`test${path.sep}browser${path.sep}`))) {
+    const { bytes } = await buildUi();
+    console.log(`[test] back office built into dist/ui (${(bytes / 1024).toFixed(0)} KiB)`);
+    chromium = ensureChromium();
+    console.log(`[test] chromium: ${chromium}`);
+  }
+
   let broker: Broker | undefined;
   let amqpUrl = process.env.TEST_AMQP_URL;
   if (amqpUrl) console.log(`[test] RabbitMQ from TEST_AMQP_URL`);
@@ -72,6 +85,7 @@ async function main(): Promise<number> {
     STRIPE_MOCK_FIXTURES: fixtures,
     TEST_AMQP_URL: amqpUrl,
     TEST_DATABASE_URL: databaseUrl,
+    ...(chromium ? { CHROMIUM_PATH: chromium } : {}),
   };
   const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });

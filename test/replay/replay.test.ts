@@ -2,7 +2,7 @@
  * Replays the stored histories of real order and leave runs against the current workflow code: a change
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
- * (`before-acceptance/`, `before-money-edges/`): they stand for processes started by that version and
+ * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`): they stand for processes started by that version and
  * still open.
  */
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { ORDER_ACCEPTANCE_PATCH, PAYMENT_OUTCOMES_PATCH } from '../../workflows/checkout';
 import { LEAVE_EDGES_PATCH } from '../../workflows/leave';
+import { BACK_OFFICE_PATCH } from '../../workflows/order-context';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, '..', 'histories');
@@ -31,7 +32,11 @@ const files = historyFiles(dir);
 const legacy = files.filter((f) => f.startsWith(`before-acceptance${path.sep}`));
 /** Histories of processes started before the payment deadline, refund outcomes and leave edges existed. */
 const beforeEdges = files.filter((f) => f.startsWith(`before-money-edges${path.sep}`));
-const current = files.filter((f) => !legacy.includes(f) && !beforeEdges.includes(f));
+/** Orders started before the back office: they record their view on status changes only. */
+const beforeBackOffice = files.filter((f) => f.startsWith(`before-back-office${path.sep}`));
+const current = files.filter(
+  (f) => !legacy.includes(f) && !beforeEdges.includes(f) && !beforeBackOffice.includes(f),
+);
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 
 interface StoredEvent {
@@ -89,6 +94,20 @@ describe('replay of stored histories', () => {
     for (const patch of edges) {
       const taken = current.filter((f) => patchesOf(f).includes(patch));
       assert.ok(taken.length >= 2, `current histories taken with ${patch}: ${taken.join(', ')}`);
+    }
+  });
+
+  it('covers both sides of the back-office patch', () => {
+    assert.ok(
+      beforeBackOffice.length >= 8,
+      `expected the before-back-office histories, found ${beforeBackOffice.length}`,
+    );
+    for (const file of beforeBackOffice) {
+      assert.equal(patchesOf(file).includes(BACK_OFFICE_PATCH), false, `${file} predates the patch`);
+    }
+    const orders = current.filter((f) => !isLeave(f));
+    for (const file of orders) {
+      assert.equal(patchesOf(file).includes(BACK_OFFICE_PATCH), true, `${file} was taken with the patch`);
     }
   });
 

@@ -1,0 +1,439 @@
+/**
+ * The back office in a real browser (Debian's Chromium, driven by playwright-core) against the real
+ * stack: a Temporal dev server, workers running the workflows, the API serving the page, the app's
+ * SQLite store, and Stripe's own stripe-mock behind a recording proxy that plays a Stripe outage
+ * (its charges answered with Stripe's `processing_error` decline). Each person's main journey, end to
+ * end, as they see it; every page is checked with axe-core (no serious or critical violation) and
+ * its screenshot written to test-output/screenshots/.
+ *
+ * Two task queues share the store: orders placed on "quick" leave their remorse window after a
+ * second (payment follows at once); orders on "slow" stay in their hour-long window, for managers.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createActivities } from '../../activities';
+import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/dev-adapters';
+import { createLeaveActivities } from '../../activities/leave';
+import { createStripeClient, createStripeGateway } from '../../activities/stripe-gateway';
+import { signToken, type Role } from '../../api/auth';
+import type { OrderView } from '../../domain/order';
+import type { LeaveStore, OrderStore } from '../../store';
+import { SEED_ORGANISATION } from '../../store/seed-organisation';
+import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
+import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { callApi, runWorker, serveApi } from '../helpers/api-server';
+import {
+  DESKTOP,
+  launchBrowser,
+  personIn,
+  PHONE,
+  screenshot,
+  seriousViolations,
+  signIn,
+} from '../helpers/browser';
+import { TEST_SETTINGS } from '../helpers/checkout-scenario';
+import { startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
+import { until } from '../helpers/processes';
+import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
+import { devServerEnv, workflowBundle } from '../helpers/temporal';
+
+const SECRET = 'browser-test-secret-long-enough-for-hs256!!';
+const STRIPE_OUTAGE_DECLINE = {
+  status: 402,
+  body: {
+    error: {
+      type: 'card_error',
+      code: 'processing_error',
+      message: 'An error occurred while processing your card. Try again in a little bit.',
+    },
+  },
+};
+
+describe('the back office in a browser', () => {
+  let env: TestWorkflowEnvironment;
+  let store: OrderStore;
+  let leaveStore: LeaveStore;
+  let stripeMock: RunningStripeMock;
+  let stripe: FakeServer;
+  let browser: Browser;
+  /** The API and the back office, starting orders and leave on the quick queue. */
+  let base: string;
+  /** The same store and Temporal, starting orders on the slow queue (an hour-long window). */
+  let slowBase: string;
+  const closers: (() => Promise<void>)[] = [];
+  const contexts: BrowserContext[] = [];
+  const violations: Record<string, unknown[]> = {};
+  const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+
+  before(async () => {
+    env = await devServerEnv();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'back-office-'));
+    const db = path.join(dir, 'app.db');
+    store = openSqliteOrderStore(db);
+    leaveStore = openSqliteLeaveStore(db);
+    await leaveStore.seedIfEmpty(SEED_ORGANISATION);
+    stripeMock = await startStripeMock('succeed');
+    stripe = await startRecordingProxy(stripeMock.url);
+    const recorder = new DevRecorder(dir, () => undefined);
+    const payments = createStripeGateway(
+      createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url }),
+    );
+    const bundle = await workflowBundle();
+    for (const [taskQueue, remorseWindow] of [
+      ['quick', 1_000],
+      ['slow', 3_600_000],
+    ] as const) {
+      const worker = await runWorker({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: bundle,
+        activities: {
+          ...createActivities({
+            store,
+            payments,
+            mailer: createDevMailer(recorder),
+            events: createDevPublisher(recorder),
+            settings: { ...TEST_SETTINGS, orderRemorseWindowMs: remorseWindow },
+            fromEmail: 'orders@example.com',
+          }),
+          ...createLeaveActivities({
+            leaveStore,
+            mailer: createDevMailer(recorder),
+            events: createDevPublisher(recorder),
+            settings: { reminderAfterMs: 2 * 86_400_000, yearStart: '01-01' },
+            fromEmail: 'people@example.com',
+          }),
+        },
+      });
+      closers.push(worker.stop);
+    }
+    const serve = async (taskQueue: string) => {
+      const api = await serveApi({
+        client: env.client,
+        store,
+        taskQueue,
+        jwtSecret: SECRET,
+        devSignIn: true,
+        leave: { store: leaveStore, yearStart: '01-01' },
+      });
+      closers.push(api.close);
+      return api.base;
+    };
+    base = await serve('quick');
+    slowBase = await serve('slow');
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    for (const close of closers.reverse()) await close();
+    await stripe?.close();
+    await stripeMock?.stop();
+    await leaveStore?.close();
+    await store?.close();
+    await env?.teardown();
+  });
+
+  async function as(role: Role, sub: string): Promise<string> {
+    return signToken(SECRET, { role, sub });
+  }
+
+  async function placeOrder(orderId: string, total: number, on = base): Promise<void> {
+    const answer = await callApi(on, 'POST', '/orders', {
+      token: await as('storefront', 'shop'),
+      body: {
+        orderId,
+        customer: { id: `cust-${orderId}`, email: `${orderId}@example.com` },
+        items: [{ sku: 'lamp', quantity: 1, unitPrice: total }],
+        currency: 'usd',
+        paymentMethod: 'pm_card_visa',
+      },
+    });
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+  }
+
+  async function order(orderId: string): Promise<OrderView> {
+    const answer = await callApi(base, 'GET', `/orders/${orderId}`, { token: await as('support', 'sam') });
+    return answer.body as unknown as OrderView;
+  }
+
+  async function person(name: string, viewport = DESKTOP): Promise<Page> {
+    const context = await personIn(browser, viewport);
+    contexts.push(context);
+    return signIn(context, base, name);
+  }
+
+  /** Screenshot and accessibility check of the page as it stands. */
+  async function look(page: Page, name: string): Promise<void> {
+    await screenshot(page, name);
+    const found = await seriousViolations(page);
+    if (found.length) violations[name] = found;
+    assert.deepEqual(found, [], `${name}: axe found serious or critical violations`);
+  }
+
+  it('signs in with the development sign-in, which says it is one', async () => {
+    const context = await personIn(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await page.getByRole('heading', { name: 'Sign in to the back office' }).waitFor();
+    await page.getByText('Development sign-in.').waitFor();
+    for (const name of ['Vera Vance', 'Mia Moreau', 'Ella Evans', 'Sam Sato', 'Wes Walker', 'Hana Holm']) {
+      assert.equal(await page.getByRole('button', { name: new RegExp(`^${name}`) }).count(), 1, name);
+    }
+    await look(page, '01-sign-in');
+    const cookies = await context.cookies();
+    assert.equal(cookies.length, 0, 'no session before signing in');
+    await page.getByRole('button', { name: /^Sam Sato/ }).click();
+    await page.getByRole('heading', { name: 'Orders that need support' }).waitFor();
+    const session = (await context.cookies()).find((c) => c.name === 'tc_session');
+    assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
+    assert.equal(session?.sameSite, 'Strict');
+    const stored = await page.evaluate(() => {
+      const w = globalThis as unknown as { localStorage: object; sessionStorage: object };
+      return JSON.stringify(w.localStorage) + JSON.stringify(w.sessionStorage);
+    });
+    assert.doesNotMatch(stored, /eyJ/, 'no token in the browser storage');
+  });
+
+  it('support retries many failed payments at once after a Stripe outage, each with its result', async () => {
+    // The outage: Stripe declines every charge with processing_error.
+    const failed = ['outage-1', 'outage-2', 'outage-3'];
+    stripe.script.push(...failed.map(() => STRIPE_OUTAGE_DECLINE));
+    for (const id of failed) await placeOrder(id, 4_200);
+    await until(
+      'the orders to fail their payment',
+      async () => {
+        for (const id of failed) if ((await order(id)).status !== 'PaymentFailed') return false;
+        return true;
+      },
+      20_000,
+    );
+
+    const page = await person('Sam Sato');
+    const queue = page.getByRole('list', { name: 'Orders that need support' });
+    for (const id of failed) await queue.getByRole('link', { name: `Order ${id}` }).waitFor();
+    await queue.getByText('An error occurred while processing your card').first().waitFor();
+    await queue
+      .getByText(/Cancelled automatically in/)
+      .first()
+      .waitFor();
+    await look(page, '02-support-queue');
+
+    // Stripe is back: the proxy passes charges to stripe-mock again.
+    await page.getByLabel('Select all shown').check();
+    await page.getByRole('button', { name: 'Retry payment' }).click();
+    const results = page.getByRole('status').filter({ hasText: 'Payment retry' });
+    await results.getByText('3 of 3 accepted').waitFor();
+    for (const id of failed) await results.getByText(`Order ${id}: accepted`).waitFor();
+    await look(page, '03-support-batch-results');
+    await until(
+      'the retried orders to be paid',
+      async () => {
+        for (const id of failed) if ((await order(id)).status !== 'Paid') return false;
+        return true;
+      },
+      20_000,
+    );
+    await page.getByText('Nothing needs support right now').waitFor({ timeout: 5_000 });
+
+    // The order's page tells the story in words.
+    await page.getByLabel('Order id').fill('outage-1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('heading', { name: 'Order outage-1' }).waitFor();
+    const timeline = page.getByRole('list', { name: 'Timeline of order outage-1' });
+    await timeline
+      .getByText('Stripe declined attempt 1: An error occurred while processing your card')
+      .waitFor();
+    await timeline.getByText('Retry asked with payment method pm_card_visa').waitFor();
+    await timeline.getByText('by support:sam').first().waitFor();
+    await timeline.getByText(/Stripe took the payment/).waitFor();
+    await timeline.getByText('The order is Paid').waitFor();
+    await look(page, '04-support-order-timeline');
+  });
+
+  it('support cancels one order from its page with a reason, and sees who did it', async () => {
+    stripe.script.push(STRIPE_OUTAGE_DECLINE);
+    await placeOrder('declined-1', 1_500);
+    await until(
+      'the payment to fail',
+      async () => (await order('declined-1')).status === 'PaymentFailed',
+      20_000,
+    );
+    const page = await person('Sam Sato');
+    await page.goto(`${base}/#/orders/declined-1`);
+    await page.getByLabel('Reason for cancelling').fill('customer asked by phone');
+    await page.getByRole('button', { name: 'Cancel the order' }).click();
+    await page
+      .getByRole('list', { name: 'Timeline of order declined-1' })
+      .getByText('The order is Cancelled')
+      .waitFor();
+    await page.getByText('Cancel requested: customer asked by phone').waitFor();
+    const view = await order('declined-1');
+    assert.equal(view.status, 'Cancelled');
+    assert.equal(view.cancellation?.requestedBy, 'support:sam');
+  });
+
+  it('a manager beyond their authority is told why and who can; the VP approves; a large order is authorized', async () => {
+    await placeOrder('big-1', 250_000, slowBase);
+    // Ella asks for 29 days with 25 left: −4 after, beyond a manager's −2, within a VP's −5.
+    const ella = await person('Ella Evans');
+    await ella.getByLabel('Days (halves allowed)').fill('29');
+    await ella.getByLabel('First day').fill(inTenDays);
+    await ella.getByText(/needs the approval of Vera Vance \(VP/).waitFor();
+    await ella.getByRole('button', { name: 'Send the request' }).click();
+    await ella.getByText(/Sent: 29 days .* Waiting for approval/).waitFor();
+
+    const mia = await person('Mia Moreau');
+    const leave = mia.getByRole('list', { name: 'Leave requests waiting for you' });
+    await leave.getByText('Ella Evans: 29 days').waitFor();
+    await leave
+      .getByText(
+        'Beyond your authority: approving would take the balance to -4 days; a manager may allow down to -2 days. Vera Vance (VP) can approve it.',
+      )
+      .waitFor();
+    await leave.getByRole('button', { name: 'Approve' }).click();
+    await leave
+      .getByRole('alert')
+      .getByText(
+        'Not allowed: Approving would take the balance to -4 days; a manager may allow down to -2 days.',
+      )
+      .waitFor();
+    const orders = mia.getByRole('list', { name: 'Orders waiting for authorization' });
+    await orders.getByText('Order big-1').waitFor();
+    await orders.getByText(/The window closes in/).waitFor();
+    await look(mia, '05-manager-refused-beyond-authority');
+    await orders.getByRole('button', { name: 'Approve' }).click();
+    await until(
+      'the order to be authorized',
+      async () => (await order('big-1')).status === 'Authorized',
+      10_000,
+    );
+    await mia.getByText('No order waits for an authorization.').waitFor({ timeout: 5_000 });
+    await mia
+      .getByRole('region', { name: 'What you decided here' })
+      .getByText(/Approved order big-1/)
+      .waitFor();
+
+    const vera = await person('Vera Vance');
+    const veraLeave = vera.getByRole('list', { name: 'Leave requests waiting for you' });
+    await veraLeave.getByText('Your authority covers this.').waitFor();
+    await veraLeave.getByLabel('Note (optional)').fill('enjoy the trip');
+    await look(vera, '06-vp-inbox');
+    await veraLeave.getByRole('button', { name: 'Approve' }).click();
+    await vera.getByText('No leave request waits for your decision.').waitFor({ timeout: 5_000 });
+    // Mia's open page drops it too, without a reload.
+    await mia.getByText('No leave request waits for your decision.').waitFor({ timeout: 5_000 });
+    await ella
+      .getByRole('list', { name: 'My requests' })
+      .getByText('Approved', { exact: true })
+      .waitFor({ timeout: 5_000 });
+    await ella.getByText('−4 days left').waitFor({ timeout: 10_000 });
+    await look(ella, '07-employee-after-approval');
+  });
+
+  it("an employee's request appears in the manager's open inbox without a reload; withdrawn, it is gone", async () => {
+    const mia = await person('Mia Moreau', PHONE);
+    await mia.getByText('No leave request waits for your decision.').waitFor();
+    const eric = await person('Eric Eriksen');
+    await eric.getByLabel('Days (halves allowed)').fill('26.5');
+    await eric.getByLabel('First day').fill(inTenDays);
+    await eric
+      .getByText(
+        /Balance after: −1.5 days\. Beyond your balance: it needs the approval of Mia Moreau \(manager/,
+      )
+      .waitFor();
+    await look(eric, '08-employee-request-preview');
+    await eric.getByRole('button', { name: 'Send the request' }).click();
+    const inbox = mia.getByRole('list', { name: 'Leave requests waiting for you' });
+    await inbox.getByText('Eric Eriksen: 26.5 days').waitFor({ timeout: 5_000 });
+    await inbox.getByText('Your authority covers this.').waitFor();
+    await look(mia, '09-manager-inbox-phone');
+
+    const mine = eric.getByRole('list', { name: 'My requests' });
+    await mine.getByText('Waiting for approval').waitFor();
+    await mine.getByRole('button', { name: 'What happened' }).first().click();
+    await mine.getByText(/Beyond the balance of 25 days: approval asked of mia/).waitFor();
+    await mine.getByRole('button', { name: 'Withdraw' }).first().click();
+    await mine.locator('.card-title').getByText('Withdrawn', { exact: true }).waitFor({ timeout: 5_000 });
+    await mia.getByText('No leave request waits for your decision.').waitFor({ timeout: 5_000 });
+  });
+
+  it('the warehouse ships a paid order and records the return of a cancelled shipped one', async () => {
+    const wes = await person('Wes Walker');
+    const toShip = wes.getByRole('list', { name: 'Orders to ship' });
+    await toShip.getByText('Order outage-2').waitFor();
+    await look(wes, '10-warehouse');
+    const card = toShip.getByRole('listitem').filter({ hasText: 'Order outage-2' });
+    await card.getByLabel('Tracking number').fill('TRACK-42');
+    await card.getByRole('button', { name: 'Record shipment' }).click();
+    await until('the order to ship', async () => (await order('outage-2')).status === 'Shipped', 10_000);
+    await wes
+      .getByRole('list', { name: 'Orders to ship' })
+      .getByText('Order outage-2')
+      .waitFor({ state: 'detached', timeout: 5_000 });
+
+    // The customer cancels after shipment: the refund waits for the goods.
+    await callApi(base, 'POST', '/orders/outage-2/cancel', {
+      token: await as('storefront', 'shop'),
+      body: { reason: 'changed my mind' },
+    });
+    const returns = wes.getByRole('list', { name: 'Returns awaited' });
+    await returns.getByText('Order outage-2').waitFor({ timeout: 5_000 });
+    await returns.getByText(/Awaited until/).waitFor();
+    await returns.getByRole('button', { name: 'Record the return' }).click();
+    await until('the refund', async () => (await order('outage-2')).status === 'Refunded', 10_000);
+  });
+
+  it('HR sees balances below zero stand out and records a termination with the paycheck preview', async () => {
+    const hana = await person('Hana Holm');
+    const people = hana.getByRole('list', { name: 'Employees' });
+    const ella = people.getByRole('listitem').filter({ hasText: 'Ella Evans' });
+    await ella.getByText('−4 days — below zero').waitFor();
+    await ella.getByRole('button', { name: 'Record a termination' }).click();
+    await ella
+      .getByText(/The final paycheck loses: 1,000\.00 \(4 days below zero × 250\.00 a day\)/)
+      .waitFor();
+    await look(hana, '11-hr');
+    await ella.getByLabel('Last day').fill(inTenDays);
+    await ella.getByRole('button', { name: 'Record the termination' }).click();
+    await ella.getByText(/Termination recorded/).waitFor();
+    // The termination's process records it; HR's list shows the last day once it has.
+    await until(
+      'the termination to be recorded',
+      async () => (await leaveStore.getEmployee('ella'))?.lastDay === inTenDays,
+      10_000,
+    );
+    const shown = new Date(`${inTenDays}T00:00:00Z`).toLocaleDateString('en-GB', {
+      dateStyle: 'medium',
+      timeZone: 'UTC',
+    });
+    await ella.getByText(`Reports to mia · last day ${shown}`).waitFor({ timeout: 10_000 });
+  });
+
+  it('a state-changing request without the session CSRF token is refused and changes nothing', async () => {
+    const context = await personIn(browser);
+    contexts.push(context);
+    const page = await signIn(context, base, 'Sam Sato');
+    const status = await page.evaluate(async () => {
+      const response = await fetch('/orders/outage-3/cancel', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return response.status;
+    });
+    assert.equal(status, 403);
+    assert.equal((await order('outage-3')).status, 'Paid', 'nothing was cancelled');
+  });
+
+  it('no page had a serious or critical accessibility violation', () => {
+    assert.deepEqual(violations, {});
+  });
+});

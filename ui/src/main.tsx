@@ -1,0 +1,149 @@
+/**
+ * The back office: one page per person's work, each a queue of what waits for them. Routing is by
+ * the URL's fragment (#/support), so every API path stays the API's. Lists poll every two seconds
+ * while the page is open, so a decision taken anywhere shows up without a reload.
+ */
+import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
+import { StrictMode, useEffect, useState, type ReactNode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { api, ApiError, setCsrfToken, type SessionAnswer } from './api';
+import { ErrorNote, Loading } from './components';
+import { EmployeePage } from './pages/employee';
+import { HrPage } from './pages/hr';
+import { ManagerPage } from './pages/manager';
+import { OrderPage } from './pages/order';
+import { SignInPage } from './pages/sign-in';
+import { SupportPage } from './pages/support';
+import { WarehousePage } from './pages/warehouse';
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      retry: (count, error) =>
+        !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+      refetchOnWindowFocus: true,
+    },
+  },
+});
+
+type Role = SessionAnswer['roles'][number];
+
+interface Workspace {
+  path: string;
+  label: string;
+  role: Role;
+}
+
+const WORKSPACES: Workspace[] = [
+  { path: '/support', label: 'Support', role: 'support' },
+  { path: '/inbox', label: 'Manager inbox', role: 'manager' },
+  { path: '/warehouse', label: 'Warehouse', role: 'warehouse' },
+  { path: '/hr', label: 'HR', role: 'hr' },
+  { path: '/leave', label: 'My leave', role: 'employee' },
+];
+
+function useHashPath(): string {
+  const read = () => decodeURIComponent(window.location.hash.replace(/^#/, '')) || '/';
+  const [path, setPath] = useState(read);
+  useEffect(() => {
+    const onChange = () => setPath(read());
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return path;
+}
+
+function App() {
+  const session = useQuery({ queryKey: ['session'], queryFn: api.session, retry: false, staleTime: 60_000 });
+  const path = useHashPath();
+  if (session.isPending) return <Loading what="your session" />;
+  if (session.error) {
+    if (session.error instanceof ApiError && session.error.status === 401) return <SignInPage />;
+    return (
+      <main className="page">
+        <ErrorNote error={session.error} what="The back office could not start" />
+      </main>
+    );
+  }
+  setCsrfToken(session.data.csrfToken);
+  return <Workspaces session={session.data} path={path} />;
+}
+
+function Workspaces({ session, path }: { session: SessionAnswer; path: string }) {
+  const queries = useQueryClient();
+  const mine = WORKSPACES.filter((w) => session.roles.includes(w.role));
+  const home = mine[0]?.path ?? '/leave';
+  const current = path === '/' ? home : path;
+  useEffect(() => {
+    const title =
+      mine.find((w) => current.startsWith(w.path))?.label ??
+      (current.startsWith('/orders/') ? 'Order' : 'Back office');
+    document.title = `${title} · Back office`;
+  }, [current, mine]);
+
+  let page: ReactNode;
+  const orderMatch = /^\/orders\/(.+)$/.exec(current);
+  if (orderMatch && session.roles.includes('support')) page = <OrderPage orderId={orderMatch[1]!} />;
+  else if (current === '/support' && session.roles.includes('support')) page = <SupportPage />;
+  else if (current === '/inbox' && session.roles.includes('manager'))
+    page = <ManagerPage session={session} />;
+  else if (current === '/warehouse' && session.roles.includes('warehouse')) page = <WarehousePage />;
+  else if (current === '/hr' && session.roles.includes('hr')) page = <HrPage />;
+  else if (current === '/leave' && session.roles.includes('employee'))
+    page = <EmployeePage session={session} />;
+  else
+    page = (
+      <main id="main" className="page">
+        <h1>Not here</h1>
+        <p>
+          There is no such page for you. Go to <a href={`#${home}`}>your work</a>.
+        </p>
+      </main>
+    );
+
+  async function signOut(): Promise<void> {
+    await api.signOut().catch(() => undefined);
+    window.location.hash = '';
+    await queries.resetQueries();
+  }
+
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to the work
+      </a>
+      <header className="top">
+        <span className="brand">Back office</span>
+        <nav aria-label="Workspaces">
+          <ul>
+            {mine.map((w) => (
+              <li key={w.path}>
+                <a href={`#${w.path}`} aria-current={current.startsWith(w.path) ? 'page' : undefined}>
+                  {w.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="who">
+          <span>
+            {session.name}
+            {session.devSignIn ? <span className="badge dev"> development sign-in</span> : null}
+          </span>
+          <button type="button" className="link" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      {page}
+    </>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <App />
+    </QueryClientProvider>
+  </StrictMode>,
+);

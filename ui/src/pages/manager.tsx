@@ -1,0 +1,230 @@
+/**
+ * A manager's inbox: large orders waiting for an authorization and leave requests from their chain
+ * waiting for a decision, in one place, refreshed every two seconds; and what they decided here.
+ */
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, type LeaveListItem, type OrderListItem, type SessionAnswer } from '../api';
+import { Done, Empty, ErrorNote, Loading, MoreButton, Section } from '../components';
+import { date, days, money, relative, useNow, when } from '../format';
+
+interface Decision {
+  at: string;
+  what: string;
+}
+
+/** What this manager decided from this browser, kept on the device (not a credential). */
+function useDecisions(who: string): [Decision[], (what: string) => void] {
+  const key = `decisions:${who}`;
+  const [decisions, setDecisions] = useState<Decision[]>(() => {
+    try {
+      return JSON.parse(localStorage.getItem(key) ?? '[]') as Decision[];
+    } catch {
+      return [];
+    }
+  });
+  const add = (what: string) =>
+    setDecisions((current) => {
+      const next = [{ at: new Date().toISOString(), what }, ...current].slice(0, 50);
+      localStorage.setItem(key, JSON.stringify(next));
+      return next;
+    });
+  return [decisions, add];
+}
+
+export function ManagerPage({ session }: { session: SessionAnswer }) {
+  const now = useNow();
+  const [decisions, decided] = useDecisions(session.sub);
+  const orders = useInfiniteQuery({
+    queryKey: ['orders', 'authorization'],
+    queryFn: ({ pageParam }) => api.orders({ needs: 'authorization', cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: 2000,
+  });
+  const leave = useInfiniteQuery({
+    queryKey: ['leave', 'awaiting'],
+    queryFn: ({ pageParam }) => api.leaveAwaitingMe(pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: 2000,
+  });
+  const orderItems = orders.data?.pages.flatMap((p) => p.orders) ?? [];
+  const leaveItems = leave.data?.pages.flatMap((p) => p.leaveRequests) ?? [];
+  return (
+    <main id="main" className="page">
+      <h1>Your inbox</h1>
+      <Section title="Leave requests waiting for you" id="leave-title">
+        {leave.isPending ? <Loading what="leave requests" /> : null}
+        <ErrorNote error={leave.error} what="The leave requests could not be loaded" />
+        {leave.data && leaveItems.length === 0 ? (
+          <Empty>No leave request waits for your decision.</Empty>
+        ) : null}
+        <ul className="cards" aria-label="Leave requests waiting for you">
+          {leaveItems.map((request) => (
+            <LeaveCard key={request.requestId} request={request} onDecided={decided} />
+          ))}
+        </ul>
+        <MoreButton
+          hasMore={!!leave.hasNextPage}
+          loading={leave.isFetchingNextPage}
+          onMore={() => void leave.fetchNextPage()}
+        />
+      </Section>
+      <Section title="Large orders waiting for authorization" id="orders-title">
+        {orders.isPending ? <Loading what="orders" /> : null}
+        <ErrorNote error={orders.error} what="The orders could not be loaded" />
+        {orders.data && orderItems.length === 0 ? <Empty>No order waits for an authorization.</Empty> : null}
+        <ul className="cards" aria-label="Orders waiting for authorization">
+          {orderItems.map((order) => (
+            <OrderCard key={order.orderId} order={order} now={now} me={session.sub} onDecided={decided} />
+          ))}
+        </ul>
+        <MoreButton
+          hasMore={!!orders.hasNextPage}
+          loading={orders.isFetchingNextPage}
+          onMore={() => void orders.fetchNextPage()}
+        />
+      </Section>
+      <Section title="What you decided here" id="decided-title">
+        {decisions.length === 0 ? (
+          <Empty>Your decisions from this browser appear here.</Empty>
+        ) : (
+          <ul className="decided">
+            {decisions.map((d, i) => (
+              <li key={`${d.at}-${i}`}>
+                <time dateTime={d.at}>{when(d.at)}</time> {d.what}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+    </main>
+  );
+}
+
+function LeaveCard({ request, onDecided }: { request: LeaveListItem; onDecided: (what: string) => void }) {
+  const queries = useQueryClient();
+  const [note, setNote] = useState('');
+  const decide = useMutation({
+    mutationFn: (approve: boolean) =>
+      approve
+        ? api.approveLeave(request.requestId, note.trim() || undefined)
+        : api.rejectLeave(request.requestId, note.trim() || undefined),
+    onSuccess: async (answer, approve) => {
+      onDecided(
+        `${approve ? 'Approved' : 'Rejected'} ${request.employeeName ?? request.employeeId}'s ${days(request.days)} from ${date(request.startDate)} (now ${answer.status})`,
+      );
+      await queries.invalidateQueries({ queryKey: ['leave'] });
+    },
+  });
+  const noteId = `leave-note-${request.requestId}`;
+  return (
+    <li className="card">
+      <div className="card-body">
+        <p className="card-title">
+          <span>
+            {request.employeeName ?? request.employeeId}: {days(request.days)} from {date(request.startDate)}
+          </span>
+        </p>
+        {request.note ? <p className="muted">“{request.note}”</p> : null}
+        {request.balanceAfter !== undefined ? (
+          <p className={request.balanceAfter < 0 ? 'negative' : ''}>
+            Balance after: {days(request.balanceAfter)}
+          </p>
+        ) : null}
+        {request.canApprove ? (
+          <p className="ok">Your authority covers this.</p>
+        ) : (
+          <p className="warn">Beyond your authority: {request.reasonText ?? 'you may not approve this'}</p>
+        )}
+        <div className="action inline">
+          <label htmlFor={noteId}>Note (optional)</label>
+          <input id={noteId} value={note} onChange={(e) => setNote(e.target.value)} />
+          <button type="button" disabled={decide.isPending} onClick={() => decide.mutate(true)}>
+            Approve
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={decide.isPending}
+            onClick={() => decide.mutate(false)}
+          >
+            Reject
+          </button>
+        </div>
+        <ErrorNote error={decide.error} what="Your decision was not taken" />
+      </div>
+    </li>
+  );
+}
+
+function OrderCard({
+  order,
+  now,
+  me,
+  onDecided,
+}: {
+  order: OrderListItem;
+  now: number;
+  me: string;
+  onDecided: (what: string) => void;
+}) {
+  const queries = useQueryClient();
+  const [note, setNote] = useState('');
+  const answer = useMutation({
+    mutationFn: (approved: boolean) => api.authorize(order.orderId, approved, note.trim() || undefined),
+    onSuccess: async (_result, approved) => {
+      onDecided(
+        `${approved ? 'Approved' : 'Refused'} order ${order.orderId} (${money(order.total, order.currency)})`,
+      );
+      await queries.invalidateQueries({ queryKey: ['orders'] });
+    },
+  });
+  const mine = order.authorizations?.find((a) => a.managerId === me);
+  const others = order.authorizations?.filter((a) => a.managerId !== me) ?? [];
+  const noteId = `order-note-${order.orderId}`;
+  return (
+    <li className="card">
+      <div className="card-body">
+        <p className="card-title">
+          <span>Order {order.orderId}</span>
+          <span className="amount">{money(order.total, order.currency)}</span>
+        </p>
+        <p className="muted">Customer {order.customerId}</p>
+        {order.remorseWindowEndsAt ? (
+          <p className="deadline">
+            The window closes {relative(order.remorseWindowEndsAt, now)} ({when(order.remorseWindowEndsAt)});
+            without an approval by then the order is rejected
+          </p>
+        ) : null}
+        {others.map((a) => (
+          <p key={a.managerId} className="muted">
+            {a.managerId} {a.approved ? 'approved' : 'said no'} {a.note ? `(“${a.note}”)` : ''}
+          </p>
+        ))}
+        {order.answeredByMe ? (
+          <p className="ok">You answered: {mine?.approved ? 'approved' : 'no'}.</p>
+        ) : (
+          <div className="action inline">
+            <label htmlFor={noteId}>Note (optional)</label>
+            <input id={noteId} value={note} onChange={(e) => setNote(e.target.value)} />
+            <button type="button" disabled={answer.isPending} onClick={() => answer.mutate(true)}>
+              Approve
+            </button>
+            <button
+              type="button"
+              className="danger"
+              disabled={answer.isPending}
+              onClick={() => answer.mutate(false)}
+            >
+              Refuse
+            </button>
+          </div>
+        )}
+        <ErrorNote error={answer.error} what="Your answer was not taken" />
+        {answer.isSuccess ? <Done>Answer recorded.</Done> : null}
+      </div>
+    </li>
+  );
+}
