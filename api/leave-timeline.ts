@@ -14,7 +14,7 @@ export function leaveTimelineOf(view: LeaveView, entries: readonly LedgerEntry[]
       at: view.submittedAt,
       kind: 'submitted',
       actor: view.employeeId,
-      detail: `Asked for ${formatDays(view.days)} day(s) from ${view.startDate}${view.note ? `: ${view.note}` : ''}`,
+      detail: `Asked for ${formatDays(view.days)} from ${view.startDate}${view.note ? `: ${view.note}` : ''}`,
     },
   ];
   for (const entry of entries) {
@@ -22,13 +22,13 @@ export function leaveTimelineOf(view: LeaveView, entries: readonly LedgerEntry[]
       events.push({
         at: entry.createdAt,
         kind: 'reserved',
-        detail: `${formatDays(-entry.days)} day(s) taken from the ${entry.leaveYear} balance`,
+        detail: `${formatDays(-entry.days)} taken from the ${entry.leaveYear} balance`,
       });
     } else if (entry.kind === 'release') {
       events.push({
         at: entry.createdAt,
         kind: 'returned',
-        detail: `${formatDays(entry.days)} day(s) given back to the ${entry.leaveYear} balance`,
+        detail: `${formatDays(entry.days)} given back to the ${entry.leaveYear} balance`,
       });
     }
   }
@@ -76,10 +76,10 @@ export function leaveTimelineOf(view: LeaveView, entries: readonly LedgerEntry[]
       kind: 'negative_balance',
       detail:
         negative.settlement === 'paycheck'
-          ? `${formatDays(negative.days)} day(s) below zero taken from the final paycheck`
+          ? `${formatDays(negative.days)} below zero taken from the final paycheck`
           : negative.settlement === 'deducted_at_year_start'
-            ? `${formatDays(negative.days)} day(s) below zero deducted from the next year's allowance`
-            : `${formatDays(negative.days)} day(s) below zero, to be deducted when the next leave year starts`,
+            ? `${formatDays(negative.days)} below zero deducted from the next year's allowance`
+            : `${formatDays(negative.days)} below zero, to be deducted when the next leave year starts`,
     });
   }
   return events.sort((a, b) => a.at.localeCompare(b.at));
