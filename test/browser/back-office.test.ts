@@ -414,7 +414,7 @@ describe('the back office in a browser', () => {
       dateStyle: 'medium',
       timeZone: 'UTC',
     });
-    await ella.getByText(`Reports to mia · last day ${shown}`).waitFor({ timeout: 10_000 });
+    await ella.getByText(`Reports to Mia Moreau · last day ${shown}`).waitFor({ timeout: 10_000 });
   });
 
   it('a state-changing request without the session CSRF token is refused and changes nothing', async () => {

@@ -103,7 +103,11 @@ function RequestForm({
         key,
       ),
     onSuccess: async () => {
+      // A fresh form for the next request; the answer stays shown below it.
       setKey(crypto.randomUUID());
+      setCount('1');
+      setStart('');
+      setNote('');
       await queries.invalidateQueries({ queryKey: ['leave'] });
       await queries.invalidateQueries({ queryKey: ['balance', me] });
     },

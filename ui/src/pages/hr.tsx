@@ -26,7 +26,13 @@ export function HrPage() {
         {list.data && list.data.employees.length === 0 ? <Empty>No employees on record.</Empty> : null}
         <ul className="cards" aria-label="Employees">
           {list.data?.employees.map((e) => (
-            <EmployeeCard key={e.id} employee={e} />
+            <EmployeeCard
+              key={e.id}
+              employee={e}
+              managerName={
+                list.data.employees.find((m) => m.id === e.managerId)?.name ?? e.managerId ?? undefined
+              }
+            />
           ))}
         </ul>
       </Section>
@@ -34,7 +40,7 @@ export function HrPage() {
   );
 }
 
-function EmployeeCard({ employee }: { employee: EmployeeAnswer }) {
+function EmployeeCard({ employee, managerName }: { employee: EmployeeAnswer; managerName?: string }) {
   const queries = useQueryClient();
   const [lastDay, setLastDay] = useState('');
   const [open, setOpen] = useState(false);
@@ -57,7 +63,7 @@ function EmployeeCard({ employee }: { employee: EmployeeAnswer }) {
           </span>
         </p>
         <p className="muted">
-          {employee.managerId ? `Reports to ${employee.managerId}` : 'Reports to no one'}
+          {managerName ? `Reports to ${managerName}` : 'Reports to no one'}
           {employee.lastDay ? ` · last day ${date(employee.lastDay)}` : ''}
         </p>
         {employee.lastDay ? null : (
