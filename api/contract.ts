@@ -8,7 +8,7 @@
  * No Node built-ins here: the browser bundle reads these types.
  */
 import { z } from 'zod';
-import { isCalendarDate, isValidLeaveDays, LEAVE_STATUSES, RANKS } from '../domain/leave';
+import { isCalendarDate, isValidLeaveDays, LEAVE_STATUSES, LEDGER_KINDS, RANKS } from '../domain/leave';
 import { MAX_ORDER_TOTAL, ORDER_STATUSES } from '../domain/order';
 import { ORDER_QUEUES, SUPPORT_REASONS } from '../domain/work-queues';
 
@@ -347,14 +347,7 @@ export const employeesAnswer = z.looseObject({
   employees: z.array(employeeAnswer),
 });
 
-export const ledgerKind = z.enum([
-  'grant',
-  'reservation',
-  'release',
-  'carried_over',
-  'deduction',
-  'paycheck_deduction',
-]);
+export const ledgerKind = z.enum(LEDGER_KINDS);
 
 export const leaveBalanceAnswer = z.looseObject({
   employeeId: z.string(),

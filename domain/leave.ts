@@ -18,6 +18,17 @@ export const LEAVE_STATUSES = [
 ] as const;
 export type LeaveStatus = (typeof LEAVE_STATUSES)[number];
 
+/** What a leave ledger entry records: the year's grant, days reserved and given back, carried, deducted. */
+export const LEDGER_KINDS = [
+  'grant',
+  'reservation',
+  'release',
+  'carried_over',
+  'deduction',
+  'paycheck_deduction',
+] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
 /** How many days below zero an approver of each rank may take an employee's balance. */
 export const NEGATIVE_BALANCE_LIMIT: Readonly<Record<Rank, number>> = { employee: 0, manager: 2, vp: 5 };
 

@@ -3,7 +3,14 @@
  * entries for a leave year (the year's grant, reservations, releases, carried-over and deducted
  * days). Every change is one entry with a unique key, so a retried activity writes it once.
  */
-import type { ApprovalRefusal, ChainMember, LeaveStatus, Rank } from '../domain/leave';
+import {
+  LEDGER_KINDS,
+  type ApprovalRefusal,
+  type ChainMember,
+  type LedgerKind,
+  type LeaveStatus,
+  type Rank,
+} from '../domain/leave';
 import type { CarryResult } from './ledger';
 import type { LeaveListQuery, Page } from './lists';
 
@@ -21,15 +28,7 @@ export interface Employee {
   lastDay?: string;
 }
 
-export const LEDGER_KINDS = [
-  'grant',
-  'reservation',
-  'release',
-  'carried_over',
-  'deduction',
-  'paycheck_deduction',
-] as const;
-export type LedgerKind = (typeof LEDGER_KINDS)[number];
+export { LEDGER_KINDS, type LedgerKind };
 
 export interface LedgerEntry {
   employeeId: string;

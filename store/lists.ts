@@ -56,16 +56,24 @@ export const LEAVE_LIST_INDEXES = [
 
 type Placeholder = (index: number) => string;
 
+/** Collects a statement's values; each call answers the placeholder of the value it took. */
+function binder(placeholder: Placeholder): { values: unknown[]; p: (value: unknown) => string } {
+  const values: unknown[] = [];
+  return {
+    values,
+    p: (value) => {
+      values.push(value);
+      return placeholder(values.length);
+    },
+  };
+}
+
 /** SELECT for one page of orders (one row more than the page, to know whether another follows). */
 export function orderListStatement(
   q: OrderListQuery,
   placeholder: Placeholder,
 ): { text: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const p = (value: unknown): string => {
-    values.push(value);
-    return placeholder(values.length);
-  };
+  const { values, p } = binder(placeholder);
   const where: string[] = [];
   let sortColumn: string;
   let ascending: boolean;
@@ -99,11 +107,7 @@ export function leaveListStatement(
   q: LeaveListQuery,
   placeholder: Placeholder,
 ): { text: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const p = (value: unknown): string => {
-    values.push(value);
-    return placeholder(values.length);
-  };
+  const { values, p } = binder(placeholder);
   const where = [`employee_id IN (${q.employeeIds.map((id) => p(id)).join(', ')})`];
   if (q.status) where.push(`status = ${p(q.status)}`);
   if (q.after) where.push(`(created_at, request_id) < (${p(q.after.sort)}, ${p(q.after.id)})`);

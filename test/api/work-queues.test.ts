@@ -5,28 +5,11 @@
  * API shows in the lists within 2 seconds. Every answer is checked against the OpenAPI document.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
-import {
-  createDevMailer,
-  createDevPaymentGateway,
-  createDevPublisher,
-  DevRecorder,
-} from '../../activities/dev-adapters';
-import { createLeaveActivities } from '../../activities/leave';
 import { signToken, type Role } from '../../api/auth';
-import type { LeaveStore, OrderStore } from '../../store';
-import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
-import { callApi, runWorker, serveApi, type Answer } from '../helpers/api-server';
-import { TEST_SETTINGS } from '../helpers/checkout-scenario';
+import { callApi, type Answer } from '../helpers/api-server';
+import { startBackOfficeStack, type BackOfficeStack } from '../helpers/back-office-stack';
 import { until } from '../helpers/processes';
-import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const SECRET = 'queues-test-secret-long-enough-for-hs256!!';
 /** The most a list may take to show a decision taken through the API (API.md). */
@@ -35,67 +18,18 @@ const READ_YOUR_WRITES_MS = 2_000;
 type Order = { orderId: string; status: string; [key: string]: unknown };
 
 describe('work queues, timelines and the batch action', () => {
-  let env: TestWorkflowEnvironment;
-  let store: OrderStore;
-  let leaveStore: LeaveStore;
+  let stack: BackOfficeStack;
   let base: string;
   let slowBase: string;
-  const closers: (() => Promise<void>)[] = [];
   const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
 
   before(async () => {
-    env = await devServerEnv();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'queues-'));
-    const db = path.join(dir, 'app.db');
-    store = openSqliteOrderStore(db);
-    leaveStore = openSqliteLeaveStore(db);
-    await leaveStore.seedIfEmpty(SEED_ORGANISATION);
-    const recorder = new DevRecorder(dir, () => undefined);
-    const bundle = await workflowBundle();
-    for (const [taskQueue, window] of [
-      ['q-quick', 500],
-      ['q-slow', 3_600_000],
-    ] as const) {
-      const worker = await runWorker({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: bundle,
-        activities: {
-          ...createActivities({
-            store,
-            payments: createDevPaymentGateway(recorder),
-            mailer: createDevMailer(recorder),
-            events: createDevPublisher(recorder),
-            settings: { ...TEST_SETTINGS, orderRemorseWindowMs: window },
-            fromEmail: 'orders@example.com',
-          }),
-          ...createLeaveActivities({
-            leaveStore,
-            mailer: createDevMailer(recorder),
-            events: createDevPublisher(recorder),
-            settings: { reminderAfterMs: 2 * 86_400_000, yearStart: '01-01' },
-            fromEmail: 'people@example.com',
-          }),
-        },
-      });
-      const api = await serveApi({
-        client: env.client,
-        store,
-        taskQueue,
-        jwtSecret: SECRET,
-        leave: { store: leaveStore, yearStart: '01-01' },
-      });
-      closers.push(worker.stop, api.close);
-      if (taskQueue === 'q-quick') base = api.base;
-      else slowBase = api.base;
-    }
+    stack = await startBackOfficeStack({ name: 'queues', jwtSecret: SECRET });
+    ({ base, slowBase } = stack);
   });
 
   after(async () => {
-    for (const close of closers.reverse()) await close();
-    await leaveStore?.close();
-    await store?.close();
-    await env?.teardown();
+    await stack?.close();
   });
 
   /** `as` is `role:sub`, e.g. `manager:mia`. */

@@ -10,23 +10,13 @@
  * second (payment follows at once); orders on "slow" stay in their hour-long window, for managers.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createActivities } from '../../activities';
-import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/dev-adapters';
-import { createLeaveActivities } from '../../activities/leave';
 import { createStripeClient, createStripeGateway } from '../../activities/stripe-gateway';
 import { signToken, type Role } from '../../api/auth';
 import type { OrderView } from '../../domain/order';
-import type { LeaveStore, OrderStore } from '../../store';
-import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
-import { callApi, runWorker, serveApi } from '../helpers/api-server';
+import { callApi } from '../helpers/api-server';
+import { startBackOfficeStack, type BackOfficeStack } from '../helpers/back-office-stack';
 import {
   DESKTOP,
   launchBrowser,
@@ -36,11 +26,9 @@ import {
   seriousViolations,
   signIn,
 } from '../helpers/browser';
-import { TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
 import { until } from '../helpers/processes';
 import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
-import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
 const SECRET = 'browser-test-secret-long-enough-for-hs256!!';
 const STRIPE_OUTAGE_DECLINE = {
@@ -55,9 +43,7 @@ const STRIPE_OUTAGE_DECLINE = {
 };
 
 describe('the back office in a browser', () => {
-  let env: TestWorkflowEnvironment;
-  let store: OrderStore;
-  let leaveStore: LeaveStore;
+  let stack: BackOfficeStack;
   let stripeMock: RunningStripeMock;
   let stripe: FakeServer;
   let browser: Browser;
@@ -65,79 +51,30 @@ describe('the back office in a browser', () => {
   let base: string;
   /** The same store and Temporal, starting orders on the slow queue (an hour-long window). */
   let slowBase: string;
-  const closers: (() => Promise<void>)[] = [];
   const contexts: BrowserContext[] = [];
   const violations: Record<string, unknown[]> = {};
   const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
 
   before(async () => {
-    env = await devServerEnv();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'back-office-'));
-    const db = path.join(dir, 'app.db');
-    store = openSqliteOrderStore(db);
-    leaveStore = openSqliteLeaveStore(db);
-    await leaveStore.seedIfEmpty(SEED_ORGANISATION);
     stripeMock = await startStripeMock('succeed');
     stripe = await startRecordingProxy(stripeMock.url);
-    const recorder = new DevRecorder(dir, () => undefined);
-    const payments = createStripeGateway(
-      createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url }),
-    );
-    const bundle = await workflowBundle();
-    for (const [taskQueue, remorseWindow] of [
-      ['quick', 1_000],
-      ['slow', 3_600_000],
-    ] as const) {
-      const worker = await runWorker({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: bundle,
-        activities: {
-          ...createActivities({
-            store,
-            payments,
-            mailer: createDevMailer(recorder),
-            events: createDevPublisher(recorder),
-            settings: { ...TEST_SETTINGS, orderRemorseWindowMs: remorseWindow },
-            fromEmail: 'orders@example.com',
-          }),
-          ...createLeaveActivities({
-            leaveStore,
-            mailer: createDevMailer(recorder),
-            events: createDevPublisher(recorder),
-            settings: { reminderAfterMs: 2 * 86_400_000, yearStart: '01-01' },
-            fromEmail: 'people@example.com',
-          }),
-        },
-      });
-      closers.push(worker.stop);
-    }
-    const serve = async (taskQueue: string) => {
-      const api = await serveApi({
-        client: env.client,
-        store,
-        taskQueue,
-        jwtSecret: SECRET,
-        devSignIn: true,
-        leave: { store: leaveStore, yearStart: '01-01' },
-      });
-      closers.push(api.close);
-      return api.base;
-    };
-    base = await serve('quick');
-    slowBase = await serve('slow');
+    stack = await startBackOfficeStack({
+      name: 'back-office',
+      jwtSecret: SECRET,
+      devSignIn: true,
+      quickWindowMs: 1_000,
+      payments: createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url })),
+    });
+    ({ base, slowBase } = stack);
     browser = await launchBrowser();
   });
 
   after(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
-    for (const close of closers.reverse()) await close();
+    await stack?.close();
     await stripe?.close();
     await stripeMock?.stop();
-    await leaveStore?.close();
-    await store?.close();
-    await env?.teardown();
   });
 
   async function as(role: Role, sub: string): Promise<string> {
@@ -407,7 +344,7 @@ describe('the back office in a browser', () => {
     // The termination's process records it; HR's list shows the last day once it has.
     await until(
       'the termination to be recorded',
-      async () => (await leaveStore.getEmployee('ella'))?.lastDay === inTenDays,
+      async () => (await stack.leaveStore.getEmployee('ella'))?.lastDay === inTenDays,
       10_000,
     );
     const shown = new Date(`${inTenDays}T00:00:00Z`).toLocaleDateString('en-GB', {

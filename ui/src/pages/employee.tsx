@@ -2,11 +2,12 @@
  * An employee's leave: the balance of this and next leave year with the ledger in words, a request
  * form that previews the balance after and whose approval it needs, and their requests.
  */
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { api, type LeaveBalanceAnswer, type LeaveListItem, type SessionAnswer } from '../api';
 import { Done, Empty, ErrorNote, Loading, MoreButton, Section, Timeline } from '../components';
 import { date, days, ledgerWords, statusWords, when } from '../format';
+import { usePaged } from '../paged';
 
 export function EmployeePage({ session }: { session: SessionAnswer }) {
   const me = session.sub;
@@ -169,14 +170,11 @@ function RequestForm({
 }
 
 function MyRequests({ me }: { me: string }) {
-  const list = useInfiniteQuery({
-    queryKey: ['leave', 'mine', me],
-    queryFn: ({ pageParam }) => api.leaveOf(me, pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor,
-    refetchInterval: 2000,
-  });
-  const items = list.data?.pages.flatMap((p) => p.leaveRequests) ?? [];
+  const { query: list, items } = usePaged(
+    ['leave', 'mine', me],
+    (cursor) => api.leaveOf(me, cursor),
+    (page) => page.leaveRequests,
+  );
   return (
     <Section title="My requests" id="mine-title">
       {list.isPending ? <Loading what="your requests" /> : null}

@@ -2,11 +2,12 @@
  * A manager's inbox: large orders waiting for an authorization and leave requests from their chain
  * waiting for a decision, in one place, refreshed every two seconds; and what they decided here.
  */
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type LeaveListItem, type OrderListItem, type SessionAnswer } from '../api';
 import { Done, Empty, ErrorNote, Loading, MoreButton, Section } from '../components';
 import { date, days, money, relative, useNow, when } from '../format';
+import { usePaged } from '../paged';
 
 interface Decision {
   at: string;
@@ -35,22 +36,16 @@ function useDecisions(who: string): [Decision[], (what: string) => void] {
 export function ManagerPage({ session }: { session: SessionAnswer }) {
   const now = useNow();
   const [decisions, decided] = useDecisions(session.sub);
-  const orders = useInfiniteQuery({
-    queryKey: ['orders', 'authorization'],
-    queryFn: ({ pageParam }) => api.orders({ needs: 'authorization', cursor: pageParam }),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor,
-    refetchInterval: 2000,
-  });
-  const leave = useInfiniteQuery({
-    queryKey: ['leave', 'awaiting'],
-    queryFn: ({ pageParam }) => api.leaveAwaitingMe(pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor,
-    refetchInterval: 2000,
-  });
-  const orderItems = orders.data?.pages.flatMap((p) => p.orders) ?? [];
-  const leaveItems = leave.data?.pages.flatMap((p) => p.leaveRequests) ?? [];
+  const { query: orders, items: orderItems } = usePaged(
+    ['orders', 'authorization'],
+    (cursor) => api.orders({ needs: 'authorization', cursor }),
+    (page) => page.orders,
+  );
+  const { query: leave, items: leaveItems } = usePaged(
+    ['leave', 'awaiting'],
+    (cursor) => api.leaveAwaitingMe(cursor),
+    (page) => page.leaveRequests,
+  );
   return (
     <main id="main" className="page">
       <h1>Your inbox</h1>

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Done, ErrorNote, Loading, Section, Timeline } from '../components';
 import { money, relative, statusWords, useNow, when } from '../format';
+import { REFRESH_MS } from '../paged';
 
 const FINAL = new Set(['Rejected', 'Cancelled', 'Refunded', 'PartiallyRefunded', 'Completed']);
 
@@ -13,12 +14,12 @@ export function OrderPage({ orderId }: { orderId: string }) {
   const order = useQuery({
     queryKey: ['order', orderId],
     queryFn: () => api.order(orderId),
-    refetchInterval: 2000,
+    refetchInterval: REFRESH_MS,
   });
   const timeline = useQuery({
     queryKey: ['order', orderId, 'timeline'],
     queryFn: () => api.orderTimeline(orderId),
-    refetchInterval: 2000,
+    refetchInterval: REFRESH_MS,
   });
   const [paymentMethod, setPaymentMethod] = useState('');
   const [reason, setReason] = useState('');

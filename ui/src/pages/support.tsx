@@ -3,38 +3,22 @@
  * unanswered one is cancelled; a search by order id, customer and status; and, after an incident,
  * one action for many orders at once with each order's result.
  */
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, type BatchAnswer, type OrderListItem } from '../api';
 import { Empty, ErrorNote, Loading, MoreButton, Section } from '../components';
+import { ORDER_STATUSES } from '../../../domain/order';
 import { money, relative, statusWords, useNow, when } from '../format';
-
-const STATUSES = [
-  'Received',
-  'Authorized',
-  'Accepted',
-  'Rejected',
-  'PaymentFailed',
-  'PaymentUnconfirmed',
-  'Paid',
-  'Shipped',
-  'Cancelled',
-  'Refunded',
-  'PartiallyRefunded',
-  'Completed',
-];
+import { REFRESH_MS, usePaged } from '../paged';
 
 export function SupportPage() {
   const queries = useQueryClient();
   const now = useNow();
-  const queue = useInfiniteQuery({
-    queryKey: ['orders', 'support'],
-    queryFn: ({ pageParam }) => api.orders({ needs: 'support', cursor: pageParam }),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor,
-    refetchInterval: 2000,
-  });
-  const orders = queue.data?.pages.flatMap((p) => p.orders) ?? [];
+  const { query: queue, items: orders } = usePaged(
+    ['orders', 'support'],
+    (cursor) => api.orders({ needs: 'support', cursor }),
+    (page) => page.orders,
+  );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [paymentMethod, setPaymentMethod] = useState('');
   const [reason, setReason] = useState('');
@@ -217,7 +201,7 @@ function Search() {
     queryKey: ['orders', 'search', asked],
     queryFn: () => api.orders({ customerId: asked!.customerId, status: asked!.status }),
     enabled: !!asked,
-    refetchInterval: 2000,
+    refetchInterval: REFRESH_MS,
   });
   function submit(event: FormEvent): void {
     event.preventDefault();
@@ -242,7 +226,7 @@ function Search() {
           Status
           <select value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">Any</option>
-            {STATUSES.map((s) => (
+            {ORDER_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {statusWords(s)}
               </option>

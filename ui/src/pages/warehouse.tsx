@@ -1,26 +1,23 @@
 /** The warehouse: paid orders to ship, and cancelled shipped orders whose goods are on their way back. */
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, type OrderListItem } from '../api';
 import { Done, Empty, ErrorNote, Loading, MoreButton, Section } from '../components';
 import { money, relative, useNow, when } from '../format';
+import { usePaged } from '../paged';
 
 function useQueue(needs: 'shipment' | 'return') {
-  return useInfiniteQuery({
-    queryKey: ['orders', needs],
-    queryFn: ({ pageParam }) => api.orders({ needs, cursor: pageParam }),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor,
-    refetchInterval: 2000,
-  });
+  return usePaged(
+    ['orders', needs],
+    (cursor) => api.orders({ needs, cursor }),
+    (page) => page.orders,
+  );
 }
 
 export function WarehousePage() {
-  const toShip = useQueue('shipment');
-  const returns = useQueue('return');
+  const { query: toShip, items: shipOrders } = useQueue('shipment');
+  const { query: returns, items: returnOrders } = useQueue('return');
   const now = useNow();
-  const shipOrders = toShip.data?.pages.flatMap((p) => p.orders) ?? [];
-  const returnOrders = returns.data?.pages.flatMap((p) => p.orders) ?? [];
   return (
     <main id="main" className="page">
       <h1>Warehouse</h1>
