@@ -1,6 +1,6 @@
 /** The development sign-in: the sample organisation and the desks, one button each. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError } from '../api';
+import { api, ApiError, type DevPeopleAnswer } from '../api';
 import { ErrorNote, Loading } from '../components';
 
 export function SignInPage() {
@@ -35,26 +35,55 @@ export function SignInPage() {
           />
           <ErrorNote error={signIn.error} what="Could not sign in" />
           {people.data ? (
-            <ul className="people" aria-label="Sign in as">
-              {people.data.people.map((person) => (
-                <li key={person.id}>
-                  <button
-                    type="button"
-                    className="person"
-                    onClick={() => signIn.mutate(person.id)}
-                    disabled={signIn.isPending}
-                  >
-                    <span className="name">{person.name}</span>
-                    <span className="title">
-                      {person.title} · {person.roles.join(', ')}
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
+            <>
+              <PeopleList
+                title="The sample organisation"
+                people={people.data.people.filter((p) => p.roles.includes('employee'))}
+                onPick={(id) => signIn.mutate(id)}
+                busy={signIn.isPending}
+              />
+              <PeopleList
+                title="Desks"
+                people={people.data.people.filter((p) => !p.roles.includes('employee'))}
+                onPick={(id) => signIn.mutate(id)}
+                busy={signIn.isPending}
+              />
+            </>
           ) : null}
         </>
       )}
     </main>
+  );
+}
+
+function PeopleList({
+  title,
+  people,
+  onPick,
+  busy,
+}: {
+  title: string;
+  people: DevPeopleAnswer['people'];
+  onPick: (id: string) => void;
+  busy: boolean;
+}) {
+  if (people.length === 0) return null;
+  const id = `people-${title.replace(/\W+/g, '-').toLowerCase()}`;
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <ul className="people">
+        {people.map((person) => (
+          <li key={person.id}>
+            <button type="button" className="person" onClick={() => onPick(person.id)} disabled={busy}>
+              <span className="name">{person.name}</span>
+              <span className="title">
+                {person.title} · {person.roles.join(', ')}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
