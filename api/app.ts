@@ -2,8 +2,8 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
-import type { LeaveStore, OrderStore } from '../store';
-import { authenticate } from './auth';
+import type { LeaveStore, OrderStore, SessionStore } from '../store';
+import { authenticate, type Authentication } from './auth';
 import { codecRouter } from './codec';
 import { errorHandler, HttpError } from './errors';
 import { leaveRouter } from './leave';
@@ -11,18 +11,28 @@ import { HttpMetrics } from './metrics';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { orderQueuesRouter } from './order-queues';
 import { ordersRouter } from './orders';
-import { sessionRouter } from './session';
+import { backOfficeSessions, type SignInSettings } from './session';
+import { sharedSecretVerifier, type TokenVerifier } from './tokens';
 import { uiRouter } from './ui';
 
 export interface AppDeps {
   client: Client;
   store: OrderStore;
   taskQueue: string;
-  jwtSecret: string;
+  /** Where bearer tokens come from: an issuer's verifier, or (tests, one service) a shared secret. */
+  tokens?: TokenVerifier;
+  /** The HS256 secret bearer tokens are signed with, when `tokens` is not given (tests, one service). */
+  jwtSecret?: string;
+  /** The back office's sessions; without them, bearer tokens only. */
+  sessions?: {
+    store: SessionStore;
+    ttlMs: number;
+    publicUrl: string;
+    /** People's sign-in through the identity provider; unset: no sign-in (the page says why). */
+    signIn?: SignInSettings;
+  };
   /** The payload codec; with it the API serves /codec/decode and /codec/encode for the Temporal UI. */
   codec?: { codec: PayloadCodec; corsOrigins: string[] };
-  /** The development sign-in of the back office (on with `npm start`'s development identity). */
-  devSignIn?: boolean;
   /** Where the built back office is; the default is dist/ui. */
   uiDir?: string;
   /** The leave part of the contract; without it those routes answer 404. */
@@ -44,6 +54,21 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
 
 export function createApp(deps: AppDeps): Express {
   const log = deps.log ?? ((message: string, err?: unknown) => console.error(`[api] ${message}`, err ?? ''));
+  const tokens = deps.tokens ?? (deps.jwtSecret ? sharedSecretVerifier(deps.jwtSecret) : undefined);
+  if (!tokens) throw new Error('createApp needs tokens (an issuer verifier) or a jwtSecret');
+  const sessions = deps.sessions
+    ? backOfficeSessions({
+        sessions: deps.sessions.store,
+        ttlMs: deps.sessions.ttlMs,
+        publicUrl: deps.sessions.publicUrl,
+        signIn: deps.sessions.signIn,
+        log: deps.log,
+      })
+    : undefined;
+  const authentication: Authentication = {
+    tokens,
+    readSession: sessions ? (req) => sessions.readSession(req) : undefined,
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -86,18 +111,12 @@ export function createApp(deps: AppDeps): Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  if (deps.codec) app.use(codecRouter({ ...deps.codec, jwtSecret: deps.jwtSecret }));
+  if (deps.codec) app.use(codecRouter({ ...deps.codec, authentication }));
 
   app.use(uiRouter(deps.uiDir));
   app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
-  app.use(
-    sessionRouter({
-      jwtSecret: deps.jwtSecret,
-      leaveStore: deps.leave?.store,
-      devSignIn: deps.devSignIn ?? false,
-    }),
-  );
-  app.use(authenticate(deps.jwtSecret));
+  if (sessions) app.use(sessions.router);
+  app.use(authenticate(authentication));
   app.use(orderQueuesRouter({ client: deps.client, store: deps.store }));
   app.use(ordersRouter({ client: deps.client, store: deps.store, taskQueue: deps.taskQueue }));
   if (deps.leave) {

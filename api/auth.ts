@@ -1,22 +1,22 @@
 /**
- * Who is calling. Systems send a bearer JWT (HS256) with a `sub` and one of the contract's roles.
- * People in the back office carry a session cookie instead: HttpOnly (no script can read it),
- * SameSite=Strict, Secure over HTTPS, holding a signed token with their roles; a state-changing
- * request on a session must also carry the session's CSRF token in a header (which another site
- * cannot read or set) and, when the browser sends one, an Origin of this server.
+ * Who is calling. Systems send a bearer JWT, verified by api/tokens.ts (from the company's
+ * identity provider, or HS256 with the shared secret). People in the back office carry a session
+ * cookie instead (api/session.ts): HttpOnly, SameSite=Strict, Secure over HTTPS, holding only a
+ * random id of a server-side session; a state-changing request on a session must also carry the
+ * session's CSRF token in a header (which another site cannot read or set) and, when the browser
+ * sends one, an Origin of this server.
  */
 import crypto from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { ROLES, type Role } from './contract';
 import { HttpError } from './errors';
+import type { TokenVerifier } from './tokens';
 
 export { ROLES, type Role };
 
 export interface Caller {
   sub: string;
-  /** The role a bearer token carries; for a session, the first of its roles. */
-  role: Role;
   /** Every role the caller holds (a manager is also an employee). */
   roles: Role[];
   name?: string;
@@ -33,11 +33,7 @@ declare module 'express-serve-static-core' {
 
 export const SESSION_COOKIE = 'tc_session';
 export const CSRF_HEADER = 'x-csrf-token';
-const SESSION_AUDIENCE = 'back-office-session';
-const SESSION_HOURS = 12;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-const keyOf = (secret: string): Uint8Array => new TextEncoder().encode(secret);
 
 /** The cookies a request carries, by name. */
 export function cookies(req: Request): Record<string, string> {
@@ -55,33 +51,6 @@ export function cookies(req: Request): Record<string, string> {
   return found;
 }
 
-/** The session a request's cookie names, if it is valid. */
-export async function readSession(req: Request, secret: string): Promise<Caller | undefined> {
-  const token = cookies(req)[SESSION_COOKIE];
-  if (!token) return undefined;
-  try {
-    const { payload } = await jwtVerify(token, keyOf(secret), {
-      algorithms: ['HS256'],
-      audience: SESSION_AUDIENCE,
-    });
-    const roles = (Array.isArray(payload.roles) ? payload.roles : []).filter((r): r is Role =>
-      ROLES.includes(r as Role),
-    );
-    if (typeof payload.sub !== 'string' || !payload.sub || roles.length === 0) return undefined;
-    if (typeof payload.csrf !== 'string') return undefined;
-    return {
-      sub: payload.sub,
-      role: roles[0]!,
-      roles,
-      name: typeof payload.name === 'string' ? payload.name : payload.sub,
-      via: 'session',
-      csrfToken: payload.csrf,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether a browser request comes from this server's own pages (when the browser says where from). */
 export function sameOrigin(req: Request): boolean {
   const origin = req.headers.origin;
@@ -91,42 +60,6 @@ export function sameOrigin(req: Request): boolean {
   } catch {
     return false;
   }
-}
-
-/** Starts a session: the cookie is set on `res`; the answer carries the CSRF token for the page. */
-export async function startSession(
-  req: Request,
-  res: Response,
-  secret: string,
-  person: { sub: string; name: string; roles: Role[] },
-): Promise<Caller> {
-  const csrfToken = crypto.randomBytes(24).toString('base64url');
-  const token = await new SignJWT({ roles: person.roles, name: person.name, csrf: csrfToken })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(person.sub)
-    .setAudience(SESSION_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${SESSION_HOURS}h`)
-    .sign(keyOf(secret));
-  res.cookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: req.secure,
-    path: '/',
-    maxAge: SESSION_HOURS * 3_600_000,
-  });
-  return {
-    sub: person.sub,
-    role: person.roles[0]!,
-    roles: person.roles,
-    name: person.name,
-    via: 'session',
-    csrfToken,
-  };
-}
-
-export function endSession(req: Request, res: Response): void {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
 }
 
 /** A session's state-changing request must carry its CSRF token and come from this origin. */
@@ -148,13 +81,19 @@ export function checkCsrf(req: Request, caller: Caller): HttpError | undefined {
   return undefined;
 }
 
-export function authenticate(secret: string): RequestHandler {
-  const key = keyOf(secret);
+export interface Authentication {
+  /** Verifies bearer tokens: from the issuer, or signed with the shared secret. */
+  tokens: TokenVerifier;
+  /** The browser session a request's cookie names, if any. */
+  readSession?: (req: Request) => Promise<Caller | undefined>;
+}
+
+export function authenticate({ tokens, readSession: session }: Authentication): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     if (!header) {
       // No bearer token: a browser session, if the request carries one.
-      readSession(req, secret).then(
+      (session ? session(req) : Promise.resolve(undefined)).then(
         (caller) => {
           if (!caller) {
             next(new HttpError(401, 'unauthorized', 'a bearer token or a signed-in session is required'));
@@ -177,17 +116,12 @@ export function authenticate(secret: string): RequestHandler {
       next(new HttpError(401, 'unauthorized', 'a bearer token is required'));
       return;
     }
-    jwtVerify(match[1], key, { algorithms: ['HS256'] }).then(
-      ({ payload }) => {
-        const role = payload.role as Role;
-        if (typeof payload.sub !== 'string' || !payload.sub || !ROLES.includes(role) || payload.aud) {
-          next(new HttpError(401, 'unauthorized', 'the token needs a sub and a known role'));
-          return;
-        }
-        req.caller = { sub: payload.sub, role, roles: [role], via: 'bearer' };
+    tokens.verify(match[1]).then(
+      ({ sub, roles, name }) => {
+        req.caller = { sub, roles, name, via: 'bearer' };
         next();
       },
-      () => next(new HttpError(401, 'unauthorized', 'the token is invalid or expired')),
+      (err: unknown) => next(err),
     );
   };
 }

@@ -7,7 +7,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { authenticate, requireRole } from './auth';
+import { authenticate, requireRole, type Authentication } from './auth';
 import { parseBody } from './schemas';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
@@ -32,7 +32,7 @@ function toJson(payloads: Payload[]) {
 
 export function codecRouter(options: {
   codec: PayloadCodec;
-  jwtSecret: string;
+  authentication: Authentication;
   corsOrigins: string[];
 }): Router {
   const router = Router();
@@ -54,7 +54,7 @@ export function codecRouter(options: {
   router.use(
     '/codec',
     express.json({ limit: '4mb', type: () => true }),
-    authenticate(options.jwtSecret),
+    authenticate(options.authentication),
     requireRole('support'),
   );
   for (const direction of ['decode', 'encode'] as const) {

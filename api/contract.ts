@@ -12,8 +12,9 @@ import { isCalendarDate, isValidLeaveDays, LEAVE_STATUSES, LEDGER_KINDS, RANKS }
 import { MAX_ORDER_TOTAL, ORDER_STATUSES } from '../domain/order';
 import { ORDER_QUEUES, SUPPORT_REASONS } from '../domain/work-queues';
 
-export const ROLES = ['storefront', 'support', 'manager', 'warehouse', 'employee', 'hr'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../domain/roles';
+
+export { ROLES, type Role };
 
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const orderId = z.string().regex(ORDER_ID_PATTERN, 'must match ^[A-Za-z0-9_-]{1,64}$');
@@ -107,7 +108,9 @@ const calendarDate = z.string().refine(isCalendarDate, 'must be a date written Y
 export const leaveRequestBody = z.strictObject({ days: leaveDays, startDate: calendarDate, note });
 export const decisionBody = z.strictObject({ note });
 export const terminationBody = z.strictObject({ lastDay: calendarDate });
-export const devSignInBody = z.strictObject({ id: z.string().min(1).max(64) });
+export const signInQuery = z.strictObject({
+  returnTo: z.string().max(2048).optional().describe('the back-office page to come back to, e.g. /#/inbox'),
+});
 
 // ——— Queries ——————————————————————————————————————————————————————————————————————
 
@@ -383,16 +386,22 @@ export const sessionAnswer = z.looseObject({
   name: z.string(),
   roles: z.array(z.enum(ROLES)),
   csrfToken: z.string().describe('send it back as the X-CSRF-Token header on every POST'),
-  devSignIn: z.boolean().describe('signed in with the development sign-in'),
+  devSignIn: z
+    .boolean()
+    .describe('signed in through an identity provider on this machine (the development one of npm start)'),
+  expiresAt: z.string().describe('when the session ends and the person signs in again'),
 });
 export type SessionAnswer = z.infer<typeof sessionAnswer>;
 
-export const devPeopleAnswer = z.looseObject({
-  people: z.array(
-    z.looseObject({ id: z.string(), name: z.string(), title: z.string(), roles: z.array(z.enum(ROLES)) }),
-  ),
+export const signOutAnswer = z.looseObject({
+  endSessionUrl: z
+    .string()
+    .optional()
+    .describe(
+      "the identity provider's sign-out page, where the browser goes next to end the provider's session too",
+    ),
 });
-export type DevPeopleAnswer = z.infer<typeof devPeopleAnswer>;
+export type SignOutAnswer = z.infer<typeof signOutAnswer>;
 
 // ——— Routes ———————————————————————————————————————————————————————————————————————
 
@@ -615,29 +624,32 @@ export const ROUTES: Route[] = [
   },
   {
     method: 'get',
-    path: '/session/people',
-    summary: 'development sign-in only: the sample organisation and the system roles one may sign in as',
+    path: '/session/sign-in',
+    summary:
+      "starts a person's sign-in: redirects the browser to the identity provider (authorization code with PKCE)",
+    query: signInQuery,
     answers: {
-      '200': the('who may sign in', devPeopleAnswer),
-      '404': the('the development sign-in is off', errorAnswer),
+      '302': the("to the identity provider's sign-in"),
+      '404': the('sign-in is off: no identity provider is configured (AUTH_JWT_SECRET mode)'),
     },
   },
   {
-    method: 'post',
-    path: '/session/dev-sign-in',
-    summary: 'development sign-in only: signs the browser in as one of /session/people',
-    body: { schema: devSignInBody, required: true },
+    method: 'get',
+    path: '/session/callback',
+    summary: "the identity provider's redirect back: the code is exchanged, the session starts",
     answers: {
-      '200': the('signed in; the session cookie is set', sessionAnswer),
-      '400': the('no such person', errorAnswer),
-      '403': the('a request from another site', errorAnswer),
-      '404': the('the development sign-in is off', errorAnswer),
+      '303': the('signed in; the session cookie is set; on to the page the person came from'),
+      '400': the('the sign-in failed or expired; the page says so and offers to start again'),
+      '403': the('signed in at the provider, but holding no role of this app'),
     },
   },
   {
     method: 'post',
     path: '/session/sign-out',
-    summary: 'ends the browser session',
-    answers: { '204': the('signed out') },
+    summary: "ends the browser session here and answers the provider's sign-out page",
+    answers: {
+      '200': the('signed out', signOutAnswer),
+      '403': the('without the session CSRF token', errorAnswer),
+    },
   },
 ];

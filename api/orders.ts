@@ -75,7 +75,7 @@ export function requestFingerprint(
 export function callerName(req: Request): string {
   if (!req.caller) return 'unknown';
   const { caller } = req;
-  const role = caller.roles.find((r) => r !== 'employee') ?? caller.role;
+  const role = caller.roles.find((r) => r !== 'employee') ?? caller.roles[0] ?? 'unknown';
   return `${role}:${caller.sub}`;
 }
 

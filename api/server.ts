@@ -10,15 +10,21 @@ import { createLogger } from '../config/logging';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { connectionOptions } from '../config/temporal';
-import { openLeaveStore, openOrderStore } from '../store';
+import { openLeaveStore, openOrderStore, openSessionStore } from '../store';
 import { createApp } from './app';
+import { sweepExpiredSessions } from './session';
+import { issuerVerifier } from './tokens';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.log, 'api');
-  const { secret, source } = resolveJwtSecret(config);
+  const issuer = config.auth.issuer;
+  const secret = issuer ? undefined : resolveJwtSecret(config);
   const store = openOrderStore(config);
   const leaveStore = openLeaveStore(config);
+  const sessionStore = openSessionStore(config);
+  sweepExpiredSessions(sessionStore);
+  const publicUrl = config.auth.publicUrl ?? `http://127.0.0.1:${config.port}`;
   const connection = await Connection.connect(connectionOptions(config.temporal));
   const dataConverter = dataConverterFor(config.encryptionKeys);
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
@@ -26,9 +32,17 @@ async function main(): Promise<void> {
     client,
     store,
     taskQueue: config.temporal.taskQueue,
-    jwtSecret: secret,
-    // The back office's development sign-in: only with the development identity `npm start` makes.
-    devSignIn: source !== 'AUTH_JWT_SECRET',
+    tokens: issuer ? issuerVerifier(issuer) : undefined,
+    jwtSecret: secret?.secret,
+    sessions: {
+      store: sessionStore,
+      ttlMs: config.auth.sessionTtlMs,
+      publicUrl,
+      signIn:
+        issuer?.clientId !== undefined
+          ? { issuer, clientId: issuer.clientId, clientSecret: issuer.clientSecret, scopes: issuer.scopes }
+          : undefined,
+    },
     log: (message, err) => {
       logger.error(message, { error: err instanceof Error ? err : String(err) });
     },
@@ -40,7 +54,9 @@ async function main(): Promise<void> {
 
   const server = app.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;
-    logger.info(`listening on http://127.0.0.1:${port} (tokens signed with the ${source})`);
+    logger.info(
+      `listening on http://127.0.0.1:${port} (${issuer ? `tokens from the issuer ${issuer.issuer}` : `tokens signed with the ${secret?.source}`})`,
+    );
     logger.info(`the back office: http://127.0.0.1:${port}/`);
   });
 
@@ -50,9 +66,12 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info(`${signal}: finishing requests in flight, then stopping`);
     server.close(() => {
-      void Promise.allSettled([connection.close(), store.close(), leaveStore.close()]).then(() =>
-        process.exit(0),
-      );
+      void Promise.allSettled([
+        connection.close(),
+        store.close(),
+        leaveStore.close(),
+        sessionStore.close(),
+      ]).then(() => process.exit(0));
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();

@@ -1,90 +1,307 @@
 /**
- * The back office's sign-in. Real sign-in goes through the company's identity provider (next
- * issue); until then, the development sign-in lists the sample organisation and the system roles
- * and signs the browser in as one of them. It exists only while the app runs with its development
- * identity (the development token secret `npm start` makes); with AUTH_JWT_SECRET set it answers 404.
+ * People's sign-in to the back office: OpenID Connect's authorization-code flow with PKCE, run by
+ * a certified relying-party library (panva's `openid-client`), against the company's identity
+ * provider or the embedded one `npm start` runs: the same code either way.
+ *
+ * - GET /session/sign-in?returnTo=… keeps a one-time attempt (state, nonce, PKCE verifier) in the
+ *   database, binds it to this browser with a short-lived cookie, and redirects to the provider.
+ * - GET /session/callback exchanges the code (the library checks state, PKCE, the ID token's
+ *   signature, issuer, audience and nonce), reads the person's id and roles from the ID token's
+ *   claims with the same rules as a bearer token, starts a server-side session and returns the
+ *   person to the page they were on. The session cookie holds only the session's random id.
+ * - POST /session/sign-out ends the session here and answers the provider's end-session URL, where
+ *   the page sends the browser so the provider's session ends too.
+ *
+ * Without an identity provider (AUTH_JWT_SECRET mode) there is no sign-in: /session/sign-in says so.
  */
-import { Router } from 'express';
-import type { LeaveStore } from '../store';
-import { endSession, readSession, sameOrigin, startSession, checkCsrf, type Caller } from './auth';
-import { devSignInBody, type DevPeopleAnswer, type Role, type SessionAnswer } from './contract';
-import { badRequest, HttpError, notFound } from './errors';
-import { parseBody } from './schemas';
+import crypto from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type * as OpenId from 'openid-client' with { 'resolution-mode': 'import' };
+import type { IssuerSettings } from '../config/settings';
+import type { BackOfficeSession, SessionStore } from '../store';
+import { checkCsrf, cookies, SESSION_COOKIE, type Caller } from './auth';
+import { signInQuery, type SessionAnswer, type SignOutAnswer } from './contract';
+import { HttpError } from './errors';
+import { parseQuery } from './schemas';
+import { callerFromClaims } from './tokens';
 
-/** DEVELOPMENT ONLY: the desks that are roles rather than employees, for the sample organisation. */
-export const DEV_SYSTEM_PEOPLE: DevPeopleAnswer['people'] = [
-  { id: 'sam', name: 'Sam Sato', title: 'Support desk', roles: ['support'] },
-  { id: 'wes', name: 'Wes Walker', title: 'Warehouse', roles: ['warehouse'] },
-  { id: 'hana', name: 'Hana Holm', title: 'HR', roles: ['hr'] },
-];
+export const SIGN_IN_COOKIE = 'tc_sign_in';
+const SIGN_IN_MINUTES = 10;
+
+export interface SignInSettings {
+  issuer: IssuerSettings;
+  clientId: string;
+  clientSecret?: string;
+  /** Scopes asked of the provider; the roles claim must come with them. */
+  scopes: string;
+}
 
 export interface SessionDeps {
-  jwtSecret: string;
-  leaveStore?: LeaveStore;
-  /** The development sign-in is on. */
-  devSignIn: boolean;
+  sessions: SessionStore;
+  /** How long a session lasts. */
+  ttlMs: number;
+  /** The address people reach the back office at (the callback is under it). */
+  publicUrl: string;
+  /** Unset: no people's sign-in (bearer tokens only). */
+  signIn?: SignInSettings;
+  log?: (message: string, err?: unknown) => void;
+  now?: () => number;
 }
 
-function answer(caller: Caller, devSignIn: boolean): SessionAnswer {
-  return {
-    sub: caller.sub,
-    name: caller.name ?? caller.sub,
-    roles: caller.roles,
-    csrfToken: caller.csrfToken ?? '',
-    devSignIn,
-  };
+const hash = (value: string): string => crypto.createHash('sha256').update(value).digest('base64url');
+const randomId = (): string => crypto.randomBytes(32).toString('base64url');
+
+/** A page to come back to: a path on this server (no scheme, no other host, no `//`). */
+export function safeReturnTo(value: string | undefined): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
+  return value;
 }
 
-export function sessionRouter({ jwtSecret, leaveStore, devSignIn }: SessionDeps): Router {
-  const router = Router();
+// openid-client is an ES module; this project compiles to CommonJS, so it is loaded with import().
+const loadOpenId = (): Promise<typeof OpenId> => import('openid-client');
 
-  async function people(): Promise<DevPeopleAnswer['people']> {
-    const employees = leaveStore ? await leaveStore.listEmployees() : [];
-    return [
-      ...employees.map((e) => {
-        const roles: Role[] = e.rank === 'employee' ? ['employee'] : ['manager', 'employee'];
-        const title = e.rank === 'vp' ? 'VP' : e.rank === 'manager' ? 'Manager' : 'Employee';
-        return { id: e.id, name: e.name, title, roles };
-      }),
-      ...DEV_SYSTEM_PEOPLE,
-    ];
+export interface BackOfficeSessions {
+  router: Router;
+  /** The caller a request's session cookie names, if the session is live. */
+  readSession(req: Request): Promise<Caller | undefined>;
+}
+
+export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
+  const now = deps.now ?? Date.now;
+  const redirectUri = `${deps.publicUrl}/session/callback`;
+  const secure = deps.publicUrl.startsWith('https:');
+  // Plain HTTP is allowed only to a loopback issuer: a provider on this machine, not a company's.
+  const localProvider = deps.signIn?.issuer.issuer.startsWith('http:') ?? false;
+  let discovered: Promise<OpenId.Configuration> | undefined;
+
+  async function provider(): Promise<{ lib: typeof OpenId; config: OpenId.Configuration }> {
+    const lib = await loadOpenId();
+    const signIn = deps.signIn!;
+    discovered ??= lib
+      .discovery(
+        new URL(signIn.issuer.issuer),
+        signIn.clientId,
+        undefined,
+        signIn.clientSecret ? lib.ClientSecretBasic(signIn.clientSecret) : lib.None(),
+        // Plain HTTP only reaches a loopback issuer (the configuration refuses any other).
+        signIn.issuer.issuer.startsWith('http:') ? { execute: [lib.allowInsecureRequests] } : undefined,
+      )
+      .catch((err: unknown) => {
+        discovered = undefined;
+        throw err;
+      });
+    return { lib, config: await discovered };
   }
 
+  async function readSession(req: Request): Promise<Caller | undefined> {
+    const id = cookies(req)[SESSION_COOKIE];
+    if (!id) return undefined;
+    const session = await deps.sessions.findSession(hash(id), now());
+    if (!session || session.roles.length === 0) return undefined;
+    return {
+      sub: session.sub,
+      roles: session.roles,
+      name: session.name,
+      via: 'session',
+      csrfToken: session.csrfToken,
+    };
+  }
+
+  function answer(caller: Caller, expiresAt: number): SessionAnswer {
+    return {
+      sub: caller.sub,
+      name: caller.name ?? caller.sub,
+      roles: caller.roles,
+      csrfToken: caller.csrfToken ?? '',
+      devSignIn: localProvider,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+  }
+
+  function page(res: Response, status: number, title: string, text: string, again?: string): void {
+    const escape = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    res
+      .status(status)
+      .type('html')
+      .setHeader('Cache-Control', 'no-store')
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main class="page narrow"><h1>${escape(title)}</h1><p>${escape(text)}</p>${again ? `<p><a href="${escape(again)}">Sign in again</a></p>` : ''}</main></body></html>`,
+      );
+  }
+
+  const router = Router();
+
   router.get('/session', async (req, res) => {
-    const caller = await readSession(req, jwtSecret);
-    if (!caller) throw new HttpError(401, 'unauthorized', 'not signed in');
-    res.json(answer(caller, devSignIn));
+    const id = cookies(req)[SESSION_COOKIE];
+    const session = id ? await deps.sessions.findSession(hash(id), now()) : undefined;
+    if (!id || !session) throw new HttpError(401, 'unauthorized', 'not signed in');
+    const caller: Caller = {
+      sub: session.sub,
+      roles: session.roles,
+      name: session.name,
+      via: 'session',
+      csrfToken: session.csrfToken,
+    };
+    res.setHeader('Cache-Control', 'no-store').json(answer(caller, session.expiresAt));
   });
 
-  router.get('/session/people', async (_req, res) => {
-    if (!devSignIn) throw notFound('the development sign-in');
-    const answered: DevPeopleAnswer = { people: await people() };
-    res.json(answered);
-  });
-
-  router.post('/session/dev-sign-in', async (req, res) => {
-    if (!devSignIn) throw notFound('the development sign-in');
-    if (!sameOrigin(req)) throw new HttpError(403, 'forbidden', 'sign in from the back office page itself');
-    const { id } = parseBody(devSignInBody, req.body);
-    const person = (await people()).find((p) => p.id === id);
-    if (!person) throw badRequest(`there is no ${id} to sign in as`, [{ field: 'id', message: 'unknown' }]);
-    const caller = await startSession(req, res, jwtSecret, {
-      sub: person.id,
-      name: person.name,
-      roles: person.roles,
+  router.get('/session/sign-in', async (req, res) => {
+    const { returnTo } = parseQuery(signInQuery, req.query);
+    if (!deps.signIn) {
+      page(
+        res,
+        404,
+        'Sign-in is off',
+        'This server trusts only bearer tokens signed with AUTH_JWT_SECRET, so people cannot sign in here. Set AUTH_ISSUER (and AUTH_CLIENT_ID) to sign people in through your identity provider, or run `npm start` without AUTH_JWT_SECRET to use the embedded one.',
+      );
+      return;
+    }
+    const { lib, config } = await provider();
+    const state = lib.randomState();
+    const nonce = lib.randomNonce();
+    const codeVerifier = lib.randomPKCECodeVerifier();
+    const expiresAt = now() + SIGN_IN_MINUTES * 60_000;
+    await deps.sessions.saveSignIn(hash(state), {
+      codeVerifier,
+      nonce,
+      returnTo: safeReturnTo(returnTo),
+      expiresAt,
     });
-    res.json(answer(caller, devSignIn));
+    // Lax, not Strict: the provider's redirect back is a navigation from another site.
+    res.cookie(SIGN_IN_COOKIE, state, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      path: '/session',
+      maxAge: SIGN_IN_MINUTES * 60_000,
+    });
+    const url = lib.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: deps.signIn.scopes,
+      state,
+      nonce,
+      code_challenge: await lib.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    });
+    res.setHeader('Cache-Control', 'no-store').redirect(302, url.href);
+  });
+
+  router.get('/session/callback', async (req, res) => {
+    const signIn = deps.signIn;
+    if (!signIn) throw new HttpError(404, 'not_found', 'sign-in is off');
+    const again = '/session/sign-in';
+    const state = cookies(req)[SIGN_IN_COOKIE];
+    res.clearCookie(SIGN_IN_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/session' });
+    const sent = typeof req.query.state === 'string' ? req.query.state : '';
+    if (typeof req.query.error === 'string') {
+      const said =
+        typeof req.query.error_description === 'string' ? req.query.error_description : req.query.error;
+      page(res, 400, 'Sign-in did not finish', `The identity provider answered: ${said}.`, again);
+      return;
+    }
+    const attempt = state && state === sent ? await deps.sessions.takeSignIn(hash(state), now()) : undefined;
+    if (!state || !attempt) {
+      page(
+        res,
+        400,
+        'This sign-in has expired',
+        'It was started in another browser, used already, or left too long. Start it again.',
+        again,
+      );
+      return;
+    }
+    const { lib, config } = await provider();
+    let claims: Record<string, unknown>;
+    let idToken: string | undefined;
+    try {
+      const currentUrl = new URL(req.originalUrl, deps.publicUrl);
+      const tokens = await lib.authorizationCodeGrant(config, currentUrl, {
+        pkceCodeVerifier: attempt.codeVerifier,
+        expectedState: state,
+        expectedNonce: attempt.nonce,
+        idTokenExpected: true,
+      });
+      claims = { ...(tokens.claims() ?? {}) };
+      idToken = tokens.id_token;
+    } catch (err) {
+      deps.log?.('a sign-in failed at the code exchange', err instanceof Error ? err.message : String(err));
+      page(
+        res,
+        400,
+        'Sign-in did not finish',
+        'The identity provider did not confirm the sign-in. Start it again.',
+        `${again}?returnTo=${encodeURIComponent(attempt.returnTo)}`,
+      );
+      return;
+    }
+    let person;
+    try {
+      person = callerFromClaims(claims, signIn.issuer);
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : 400;
+      page(
+        res,
+        status,
+        'No access to the back office',
+        `You are signed in at the identity provider, but it gives you no role in this app (its ${signIn.issuer.rolesClaim} claim). Ask your administrator for one.`,
+      );
+      return;
+    }
+    const session: BackOfficeSession = {
+      sub: person.sub,
+      name: person.name ?? person.sub,
+      roles: person.roles,
+      csrfToken: randomId(),
+      idToken,
+      expiresAt: now() + deps.ttlMs,
+    };
+    const id = randomId();
+    await deps.sessions.saveSession(hash(id), session);
+    res.cookie(SESSION_COOKIE, id, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure,
+      path: '/',
+      maxAge: deps.ttlMs,
+    });
+    res.setHeader('Cache-Control', 'no-store').redirect(303, attempt.returnTo);
   });
 
   router.post('/session/sign-out', async (req, res) => {
-    const caller = await readSession(req, jwtSecret);
+    const caller = await readSession(req);
+    let ended: BackOfficeSession | undefined;
     if (caller) {
       const refused = checkCsrf(req, caller);
       if (refused) throw refused;
+      ended = await deps.sessions.deleteSession(hash(cookies(req)[SESSION_COOKIE]!));
     }
-    endSession(req, res);
-    res.status(204).end();
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure, path: '/' });
+    const answered: SignOutAnswer = {};
+    if (deps.signIn && ended) {
+      try {
+        const { lib, config } = await provider();
+        if (config.serverMetadata().end_session_endpoint) {
+          answered.endSessionUrl = lib.buildEndSessionUrl(config, {
+            post_logout_redirect_uri: `${deps.publicUrl}/`,
+            ...(ended.idToken ? { id_token_hint: ended.idToken } : {}),
+          }).href;
+        }
+      } catch (err) {
+        deps.log?.(
+          "the identity provider's sign-out page is unknown",
+          err instanceof Error ? err.message : String(err),
+        );
+      }
+    }
+    res.json(answered);
   });
 
-  return router;
+  return { router, readSession };
+}
+
+/** Drops expired sessions and sign-ins now and then (a lookup ignores them anyway). */
+export function sweepExpiredSessions(sessions: SessionStore, everyMs = 15 * 60_000): NodeJS.Timeout {
+  const timer = setInterval(() => void sessions.deleteExpired(Date.now()).catch(() => undefined), everyMs);
+  timer.unref();
+  return timer;
 }

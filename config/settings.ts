@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { parseYearStart } from '../domain/leave';
+import { issuerUrlProblem, parseRoleMap, type RoleMap } from '../domain/roles';
 import { parseDuration } from './durations';
 import { parseEncryptionKeys, type EncryptionKey } from './encryption';
 import { LOG_LEVELS, type LogSettings } from './logging';
@@ -76,7 +77,7 @@ export interface AppConfig {
   workflowBundlePath?: string;
   dataDir: string;
   temporal: TemporalSettings;
-  auth: { jwtSecret?: string };
+  auth: AuthSettings;
   /** Payload encryption keys, the current one first; unset: payloads travel as plain JSON. */
   encryptionKeys?: EncryptionKey[];
   /** Origins (the Temporal UI's) allowed to call the codec endpoints from a browser. */
@@ -89,6 +90,37 @@ export interface AppConfig {
   amqp: { url?: string };
   /** Unset: SQLite in the data folder. */
   databaseUrl?: string;
+}
+
+/** Tokens from a company's identity provider (OpenID Connect): AUTH_ISSUER and its companions. */
+export interface IssuerSettings {
+  /** The issuer's URL, exactly as its tokens' `iss` says; its discovery document names the JWKS. */
+  issuer: string;
+  /** The `aud` the API's tokens must carry (AUTH_AUDIENCE). */
+  audience: string;
+  /** The claim holding the caller's groups or roles (AUTH_ROLES_CLAIM; dotted names reach in). */
+  rolesClaim: string;
+  /** Group → roles (AUTH_ROLE_MAP); unset: a value equal to a role's name is that role. */
+  roleMap?: RoleMap;
+  /** The claim naming the caller: for people, their employee id (AUTH_SUBJECT_CLAIM). */
+  subjectClaim: string;
+  /** The back office's client at the issuer, for people's sign-in (AUTH_CLIENT_ID/_SECRET). */
+  clientId?: string;
+  clientSecret?: string;
+  /** The scopes the back office asks for at sign-in (AUTH_SCOPES); the roles claim must come with them. */
+  scopes: string;
+  /** How long the issuer's keys are trusted before they are fetched again (AUTH_JWKS_MAX_AGE). */
+  jwksMaxAgeMs: number;
+}
+
+export interface AuthSettings {
+  /** HS256 shared secret: tests and single-service setups; never with an issuer. */
+  jwtSecret?: string;
+  issuer?: IssuerSettings;
+  /** The address people reach the back office at (PUBLIC_URL): its sign-in callback is under it. */
+  publicUrl?: string;
+  /** How long a back-office session lasts without a new sign-in (AUTH_SESSION_TTL). */
+  sessionTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -196,6 +228,66 @@ function url(env: Env, name: string): string | undefined {
   return value;
 }
 
+function authSettings(env: Env): AuthSettings {
+  const jwtSecret = text(env, 'AUTH_JWT_SECRET');
+  const issuer = text(env, 'AUTH_ISSUER');
+  const sessionTtlMs = boundedDuration(env, 'AUTH_SESSION_TTL', '8h', {
+    minMs: 60_000,
+    maxMs: 7 * 86_400_000,
+    min: '1m',
+    max: '7 days',
+  });
+  const publicUrl = url(env, 'PUBLIC_URL')?.replace(/\/+$/, '');
+  if (!issuer) {
+    for (const name of ['AUTH_AUDIENCE', 'AUTH_ROLE_MAP', 'AUTH_CLIENT_ID', 'AUTH_CLIENT_SECRET']) {
+      if (text(env, name)) throw new ConfigError(name, 'is used only with AUTH_ISSUER, which is not set');
+    }
+    return { jwtSecret, publicUrl, sessionTtlMs };
+  }
+  if (jwtSecret) {
+    throw new ConfigError(
+      'AUTH_JWT_SECRET',
+      'is set together with AUTH_ISSUER; tokens come from one place: unset one of them',
+    );
+  }
+  const problem = issuerUrlProblem(issuer);
+  if (problem) throw new ConfigError('AUTH_ISSUER', problem);
+  const audience = text(env, 'AUTH_AUDIENCE');
+  if (!audience)
+    throw new ConfigError('AUTH_AUDIENCE', "is required with AUTH_ISSUER (the `aud` of the API's tokens)");
+  const mapText = text(env, 'AUTH_ROLE_MAP');
+  let roleMap: RoleMap | undefined;
+  try {
+    roleMap = mapText ? parseRoleMap(mapText) : undefined;
+  } catch (err) {
+    throw new ConfigError('AUTH_ROLE_MAP', (err as Error).message);
+  }
+  const clientId = text(env, 'AUTH_CLIENT_ID');
+  const clientSecret = text(env, 'AUTH_CLIENT_SECRET');
+  if (clientSecret && !clientId) throw new ConfigError('AUTH_CLIENT_SECRET', 'needs AUTH_CLIENT_ID');
+  return {
+    publicUrl,
+    sessionTtlMs,
+    issuer: {
+      // Exactly as given: `iss` is compared as a string, and some providers end theirs with a slash.
+      issuer,
+      audience,
+      rolesClaim: text(env, 'AUTH_ROLES_CLAIM') ?? 'roles',
+      roleMap,
+      subjectClaim: text(env, 'AUTH_SUBJECT_CLAIM') ?? 'sub',
+      clientId,
+      clientSecret,
+      scopes: text(env, 'AUTH_SCOPES') ?? 'openid profile',
+      jwksMaxAgeMs: boundedDuration(env, 'AUTH_JWKS_MAX_AGE', '10m', {
+        minMs: 1_000,
+        maxMs: 86_400_000,
+        min: '1s',
+        max: '24h',
+      }),
+    },
+  };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const tlsEnabled = text(env, 'TEMPORAL_TLS') === 'true' || Boolean(text(env, 'TEMPORAL_TLS_CERT'));
   return {
@@ -222,7 +314,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
           }
         : undefined,
     },
-    auth: { jwtSecret: text(env, 'AUTH_JWT_SECRET') },
+    auth: authSettings(env),
     encryptionKeys: encryptionKeys(env, 'PAYLOAD_ENCRYPTION_KEYS'),
     codecCorsOrigins: (text(env, 'CODEC_CORS_ORIGINS') ?? '')
       .split(',')

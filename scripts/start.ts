@@ -13,6 +13,8 @@ import { buildUi } from './build-ui';
 import { openLeaveStore } from '../store';
 import { SEED_ORGANISATION } from '../store/seed-organisation';
 import { waitForPort } from './net';
+import { apiEnvironment, embeddedIssuer, embeddedPort, embeddedSecrets } from '../identity-provider/embedded';
+import { ROLES_CLAIM } from '../identity-provider/provider';
 import { describe, devServerArgs, resolveTemporalCli } from './servers';
 
 const root = path.resolve(__dirname, '..');
@@ -61,7 +63,10 @@ let sdkServer: TestWorkflowEnvironment | undefined;
 async function main(): Promise<void> {
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const { source } = resolveJwtSecret(config);
+  // Where tokens come from: the company's provider (AUTH_ISSUER), the shared secret
+  // (AUTH_JWT_SECRET: tests, one service), or by default the embedded OpenID provider.
+  const mode = config.auth.issuer ? 'issuer' : config.auth.jwtSecret ? 'secret' : 'embedded';
+  if (mode === 'secret') resolveJwtSecret(config);
   const leaveStore = openLeaveStore(config);
   if (await leaveStore.seedIfEmpty(SEED_ORGANISATION)) {
     say(`loaded the sample organisation (${SEED_ORGANISATION.map((e) => `${e.id}: ${e.rank}`).join(', ')})`);
@@ -101,6 +106,17 @@ async function main(): Promise<void> {
   // The back office the API serves at `/`: built from source on every start (under a second).
   await buildUi();
   const tsx = ['--import', 'tsx'];
+  let issuer = config.auth.issuer?.issuer;
+  if (mode === 'embedded') {
+    const port = embeddedPort(process.env, config.port);
+    issuer = embeddedIssuer(port);
+    launch('identity provider', process.execPath, [...tsx, 'identity-provider/server.ts'], env);
+    if (!(await waitForPort(port, 60_000)))
+      throw new Error(`the identity provider did not answer on port ${port}`);
+    Object.assign(env, apiEnvironment(issuer, await embeddedSecrets(config.dataDir)), {
+      AUTH_SCOPES: `openid profile ${ROLES_CLAIM}`,
+    });
+  }
   launch('worker', process.execPath, [...tsx, 'worker.ts'], env);
   launch('api', process.execPath, [...tsx, 'api/server.ts'], env);
   if (!(await waitForPort(config.port, 120_000)))
@@ -109,19 +125,24 @@ async function main(): Promise<void> {
   say('the stack is up:');
   say(
     `  back office  http://127.0.0.1:${config.port}/  ` +
-      (source === 'AUTH_JWT_SECRET'
-        ? '(AUTH_JWT_SECRET is set, so the development sign-in is off)'
-        : '(development sign-in: pick a person)'),
+      (mode === 'embedded'
+        ? '(sign in as anyone in the sample organisation)'
+        : mode === 'issuer'
+          ? `(people sign in at ${issuer})`
+          : '(AUTH_JWT_SECRET is set: bearer tokens only, no sign-in)'),
   );
+  if (mode === 'embedded') say(`  identity     ${issuer}  (the embedded OpenID provider)`);
   say(`  API          http://127.0.0.1:${config.port}  (health: /healthz, readiness: /readyz)`);
   if (uiAddress) say(`  Temporal UI  ${uiAddress}`);
   say(`  data folder  ${config.dataDir}`);
-  say(
-    `  a token:     npm run token -- storefront shop   (roles: storefront support manager warehouse employee hr; ${source})`,
-  );
-  say(
-    '  leave:       npm run token -- employee ella   (her manager: mia; their VP: vera; HR: npm run token -- hr hana)',
-  );
+  if (mode !== 'issuer') {
+    say(
+      `  a token:     npm run token -- storefront   (roles: storefront support manager warehouse employee hr; ${mode === 'embedded' ? 'from the embedded provider' : 'signed with AUTH_JWT_SECRET'})`,
+    );
+    say(
+      '  leave:       npm run token -- employee ella   (her manager: mia; their VP: vera; HR: npm run token -- hr hana)',
+    );
+  }
   say('Ctrl-C stops everything.');
 }
 

@@ -1,19 +1,94 @@
 /**
- * `npm run token -- <role> [sub] [expiry]`: prints a bearer token the API accepts, signed with
- * AUTH_JWT_SECRET or the local development secret in DATA_DIR.
+ * `npm run token -- <role> [sub]`: prints a bearer token the local API accepts.
+ *
+ * - By default (the stack `npm start` runs) from the embedded OpenID provider: the storefront's
+ *   and the warehouse's tokens with the client-credentials grant (as those systems get theirs), a
+ *   person's through the authorization-code flow, signed in as `sub` on its development login
+ *   (default: someone in the sample organisation who holds the role).
+ * - With AUTH_JWT_SECRET set: an HS256 token signed with it (`[expiry]` as a third argument).
+ * - With AUTH_ISSUER set: tokens come from that provider, not from here.
  */
 import { ROLES, signToken, type Role } from '../api/auth';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { loadConfig } from '../config/settings';
+import {
+  CLI_CLIENT_ID,
+  EMBEDDED_AUDIENCE,
+  embeddedIssuer,
+  embeddedPort,
+  embeddedSecrets,
+  systemClients,
+} from '../identity-provider/embedded';
+import { personToken, systemToken } from '../identity-provider/token-client';
+
+/** Who signs in for a role when no `sub` is given: the sample organisation's people. */
+const DEFAULT_PERSON: Record<Role, string | undefined> = {
+  storefront: undefined,
+  warehouse: undefined,
+  support: 'sam',
+  manager: 'mia',
+  employee: 'ella',
+  hr: 'hana',
+};
 
 async function main(): Promise<void> {
   const [role, sub, expiry] = process.argv.slice(2);
   if (!role || !ROLES.includes(role as Role)) {
-    console.error(`usage: npm run token -- <role> [sub] [expiry]\n  role: one of ${ROLES.join(', ')}`);
+    console.error(`usage: npm run token -- <role> [sub]\n  role: one of ${ROLES.join(', ')}`);
     process.exit(2);
   }
-  const { secret } = resolveJwtSecret(loadConfig());
-  console.log(await signToken(secret, { role: role as Role, sub: sub ?? `${role}-1` }, expiry ?? '12h'));
+  const config = loadConfig();
+  if (config.auth.issuer) {
+    console.error(
+      `AUTH_ISSUER is set: get tokens from ${config.auth.issuer.issuer} (client credentials for a system; see the README)`,
+    );
+    process.exit(2);
+  }
+  if (config.auth.jwtSecret) {
+    const { secret } = resolveJwtSecret(config);
+    console.log(await signToken(secret, { role: role as Role, sub: sub ?? `${role}-1` }, expiry ?? '12h'));
+    return;
+  }
+  const issuer = embeddedIssuer(embeddedPort(process.env, config.port));
+  const secrets = await embeddedSecrets(config.dataDir);
+  const person = sub ?? DEFAULT_PERSON[role as Role];
+  try {
+    if (!person) {
+      const client = systemClients(secrets).find((c) => c.role === role)!;
+      console.log(
+        await systemToken({
+          issuer,
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          audience: EMBEDDED_AUDIENCE,
+        }),
+      );
+      return;
+    }
+    const token = await personToken({
+      issuer,
+      cliClientId: CLI_CLIENT_ID,
+      personId: person,
+      audience: EMBEDDED_AUDIENCE,
+    });
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      roles?: string[];
+    };
+    if (!claims.roles?.includes(role)) {
+      console.error(
+        `${person} does not hold the role ${role} (their roles: ${claims.roles?.join(', ') ?? 'none'})`,
+      );
+      process.exit(2);
+    }
+    console.log(token);
+  } catch (err) {
+    const reason =
+      err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    console.error(
+      `could not get a token from the embedded identity provider at ${issuer} (${reason}); is \`npm start\` running?`,
+    );
+    process.exit(1);
+  }
 }
 
 void main();

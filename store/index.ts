@@ -4,8 +4,10 @@ import type { OrderStore } from './order-store';
 import { openPostgresLeaveStore, openPostgresOrderStore } from './postgres';
 import { openSqliteLeaveStore } from './sqlite-leave-store';
 import { openSqliteOrderStore } from './sqlite-order-store';
+import { openPostgresSessionStore, openSqliteSessionStore, type SessionStore } from './session-store';
 
 export type { OrderStore, StoredOrder } from './order-store';
+export type { BackOfficeSession, SessionStore, SignInAttempt } from './session-store';
 export type { Employee, LeaveStore, LedgerEntry, StoredLeaveRequest } from './leave-store';
 
 interface StoreOptions {
@@ -37,4 +39,10 @@ export function openOrderStore(options: StoreOptions): OrderStore {
 export function openLeaveStore(options: StoreOptions): LeaveStore {
   const db = databaseFor(options);
   return db.kind === 'sqlite' ? openSqliteLeaveStore(db.file) : openPostgresLeaveStore(db.url);
+}
+
+/** The back office's sessions: the same database as the orders. */
+export function openSessionStore(options: StoreOptions): SessionStore {
+  const db = databaseFor(options);
+  return db.kind === 'sqlite' ? openSqliteSessionStore(db.file) : openPostgresSessionStore(db.url);
 }

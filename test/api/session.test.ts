@@ -1,8 +1,11 @@
 /**
- * The back office's session: the development sign-in only with the development identity, the
- * cookie's flags, the CSRF token every state-changing request on a session must carry, a sign-in
- * from another site refused, and bearer tokens for systems unchanged. Answers are checked against
- * the OpenAPI document. No Temporal call is made by these requests (the client connects lazily).
+ * The back office's session, signed in through a real OpenID provider over HTTP (the redirect,
+ * the provider's login form, the code exchange): the cookie's flags and that it holds no token,
+ * the way back to the page asked for (and never to another site), a callback that does not belong
+ * to this browser or comes twice refused, the CSRF token every state-changing request on a
+ * session must carry, bearer tokens beside sessions, and signing out (here, and the provider's
+ * end-session). Without an identity provider there is no sign-in, and the page says why. Answers
+ * are checked against the OpenAPI document. No Temporal call is made (the client connects lazily).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,42 +13,58 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
-import { signToken } from '../../api/auth';
-import type { LeaveStore, OrderStore } from '../../store';
+import { issuerVerifier } from '../../api/tokens';
+import type { LeaveStore, OrderStore, SessionStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
+import { openSqliteSessionStore } from '../../store/session-store';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { freePort } from '../../scripts/net';
 import { assertMatchesContract } from '../helpers/openapi';
 import { serveApi, type RunningApi } from '../helpers/api-server';
+import { signInOverHttp, startTestIdentity, type TestIdentity } from '../helpers/identity';
 
 const SECRET = 'session-test-secret-long-enough-for-hs256!';
 
 describe('back-office sessions', () => {
   let store: OrderStore;
   let leaveStore: LeaveStore;
+  let sessions: SessionStore;
+  let identity: TestIdentity;
   let dev: RunningApi;
-  let production: RunningApi;
+  let secretOnly: RunningApi;
 
   before(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'session-'));
     store = openSqliteOrderStore(path.join(dir, 'app.db'));
     leaveStore = openSqliteLeaveStore(path.join(dir, 'app.db'));
+    sessions = openSqliteSessionStore(path.join(dir, 'app.db'));
     await leaveStore.seedIfEmpty(SEED_ORGANISATION);
     const client = new Client(); // lazy: nothing here reaches Temporal
-    const deps = {
-      client,
-      store,
-      taskQueue: 'unused',
+    const deps = { client, store, taskQueue: 'unused', leave: { store: leaveStore, yearStart: '01-01' } };
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    identity = await startTestIdentity({ publicUrl });
+    dev = await serveApi(
+      {
+        ...deps,
+        tokens: issuerVerifier(identity.settings),
+        sessions: { store: sessions, ttlMs: 3_600_000, publicUrl, signIn: identity.signIn },
+      },
+      port,
+    );
+    secretOnly = await serveApi({
+      ...deps,
       jwtSecret: SECRET,
-      leave: { store: leaveStore, yearStart: '01-01' },
-    };
-    dev = await serveApi({ ...deps, devSignIn: true });
-    production = await serveApi({ ...deps, devSignIn: false });
+      sessions: { store: sessions, ttlMs: 3_600_000, publicUrl: 'http://127.0.0.1:1' },
+    });
   });
 
   after(async () => {
     await dev?.close();
-    await production?.close();
+    await secretOnly?.close();
+    await identity?.close();
+    await sessions?.close();
     await leaveStore?.close();
     await store?.close();
   });
@@ -73,41 +92,56 @@ describe('back-office sessions', () => {
     return { status: response.status, body, setCookie: response.headers.get('set-cookie') ?? '' };
   }
 
-  async function signInAs(id: string) {
-    const answer = await send(dev.base, 'POST', '/session/dev-sign-in', { body: { id } });
+  async function signInAs(id: string, returnTo = '/') {
+    const { cookie, landedAt, hops } = await signInOverHttp(dev.base, id, returnTo);
+    assert.ok(cookie, `${id} got a session`);
+    const answer = await send(dev.base, 'GET', '/session', { cookie });
     assert.equal(answer.status, 200);
-    const cookie = answer.setCookie.split(';')[0]!;
-    return { cookie, csrf: answer.body.csrfToken as string, body: answer.body };
+    return { cookie, csrf: answer.body.csrfToken as string, body: answer.body, landedAt, hops };
   }
 
-  it('is offered only with the development identity', async () => {
-    assert.equal((await send(production.base, 'GET', '/session/people')).status, 404);
-    assert.equal(
-      (await send(production.base, 'POST', '/session/dev-sign-in', { body: { id: 'mia' } })).status,
-      404,
-    );
-    const people = await send(dev.base, 'GET', '/session/people');
-    assert.equal(people.status, 200);
-    const mia = (people.body.people as { id: string; roles: string[] }[]).find((p) => p.id === 'mia');
-    assert.deepEqual(mia?.roles, ['manager', 'employee']);
+  it('signs a person in at the provider and back to the page asked for; the cookie holds no token', async () => {
+    const { body, cookie, landedAt, hops } = await signInAs('mia', '/#/inbox');
+    assert.equal(landedAt, '/#/inbox');
+    assert.equal(body.sub, 'mia');
+    assert.deepEqual(body.roles, ['manager', 'employee'], 'every role the provider gives her');
+    assert.equal(body.name, 'Mia Moreau');
+    assert.equal(body.devSignIn, true, 'a provider on this machine');
+    const toProvider = new URL(hops[0]!.location!);
+    assert.ok(toProvider.href.startsWith(identity.issuer));
+    assert.equal(toProvider.searchParams.get('code_challenge_method'), 'S256', 'PKCE');
+    assert.ok(toProvider.searchParams.get('state') && toProvider.searchParams.get('nonce'));
+    const callback = hops.find((h) => h.url.includes('/session/callback'))!;
+    const set = callback.setCookie.find((c) => c.startsWith('tc_session='))!;
+    assert.match(set, /HttpOnly/i);
+    assert.match(set, /SameSite=Strict/i);
+    assert.match(set, /Path=\//);
+    const value = cookie.slice('tc_session='.length);
+    assert.doesNotMatch(value, /\./, 'a random id, not a JWT');
+    assert.ok(value.length >= 40);
   });
 
-  it('sets an HttpOnly, SameSite=Strict cookie and answers who is signed in, with the CSRF token', async () => {
-    assert.equal((await send(dev.base, 'GET', '/session')).status, 401);
-    const { cookie, csrf, body } = await signInAs('mia');
-    assert.deepEqual(body.roles, ['manager', 'employee']);
-    assert.equal(body.devSignIn, true);
-    const answer = await send(dev.base, 'POST', '/session/dev-sign-in', { body: { id: 'mia' } });
-    assert.match(answer.setCookie, /HttpOnly/i);
-    assert.match(answer.setCookie, /SameSite=Strict/i);
-    assert.doesNotMatch(answer.setCookie, /Secure/i, 'plain HTTP on loopback: not Secure');
-    const me = await send(dev.base, 'GET', '/session', { cookie });
-    assert.equal(me.status, 200);
-    assert.equal(me.body.csrfToken, csrf);
-    assert.equal(
-      (await send(dev.base, 'POST', '/session/dev-sign-in', { body: { id: 'nobody' } })).status,
-      400,
-    );
+  it('never sends the person on to another site after signing in', async () => {
+    for (const returnTo of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+      const { landedAt } = await signInAs('ella', returnTo);
+      assert.equal(landedAt, '/', returnTo);
+    }
+  });
+
+  it("refuses a callback that is not this browser's, or that comes twice, and starts no session", async () => {
+    const { hops } = await signInOverHttp(dev.base, 'ella', '/#/leave');
+    const callback = hops.find((h) => h.url.includes('/session/callback'))!;
+    // Another browser (no sign-in cookie) presenting the same callback URL: refused.
+    const stranger = await fetch(callback.url, { redirect: 'manual' });
+    assert.equal(stranger.status, 400);
+    assert.ok(!stranger.headers.getSetCookie().some((c) => /^tc_session=[^;]/.test(c)));
+    // The same browser again: its sign-in was used once already.
+    const again = await fetch(callback.url, {
+      redirect: 'manual',
+      headers: { cookie: `tc_sign_in=${new URL(callback.url).searchParams.get('state')}` },
+    });
+    assert.equal(again.status, 400);
+    assert.match(await again.text(), /Sign in again/);
   });
 
   it("a session reads what its roles allow: a manager's chain, the employee's own", async () => {
@@ -143,22 +177,42 @@ describe('back-office sessions', () => {
     assert.equal(elsewhere.status, 403);
     const list = await send(dev.base, 'GET', '/leave-requests?employeeId=ethan', { cookie });
     assert.deepEqual(list.body.leaveRequests, [], 'nothing was placed');
-    const signIn = await send(dev.base, 'POST', '/session/dev-sign-in', {
-      body: { id: 'hana' },
-      origin: 'https://evil.example',
-    });
-    assert.equal(signIn.status, 403, 'a sign-in from another site');
   });
 
-  it('a session cookie is not a bearer token, and bearer tokens work as before; signing out ends the session', async () => {
+  it('a session id is not a bearer token, bearer tokens work beside sessions, and signing out ends the session here and at the provider', async () => {
     const { cookie, csrf } = await signInAs('hana');
-    const token = cookie.slice(cookie.indexOf('=') + 1);
-    assert.equal((await send(dev.base, 'GET', '/employees', { token })).status, 401);
-    const hr = await signToken(SECRET, { role: 'hr', sub: 'hana' });
+    const id = cookie.slice(cookie.indexOf('=') + 1);
+    assert.equal((await send(dev.base, 'GET', '/employees', { token: id })).status, 401);
+    const hr = await identity.token('hr', 'hana');
     assert.equal((await send(dev.base, 'GET', '/employees', { token: hr })).status, 200);
     assert.equal((await send(dev.base, 'GET', '/employees', { cookie })).status, 200);
+    assert.equal(
+      (await send(dev.base, 'POST', '/session/sign-out', { cookie })).status,
+      403,
+      'CSRF token needed',
+    );
     const out = await send(dev.base, 'POST', '/session/sign-out', { cookie, csrf });
-    assert.equal(out.status, 204);
+    assert.equal(out.status, 200);
     assert.match(out.setCookie, /tc_session=;/);
+    const endSession = new URL(out.body.endSessionUrl as string);
+    assert.ok(endSession.href.startsWith(`${identity.issuer}/session/end`), endSession.href);
+    assert.equal(endSession.searchParams.get('post_logout_redirect_uri'), `${dev.base}/`);
+    assert.ok(endSession.searchParams.get('id_token_hint'));
+    // The session is gone on the server: the old cookie, replayed, is refused.
+    assert.equal((await send(dev.base, 'GET', '/employees', { cookie })).status, 401);
+    assert.equal((await send(dev.base, 'GET', '/session', { cookie })).status, 401);
+  });
+
+  it('an expired session is refused; a new sign-in is needed', async () => {
+    const { cookie } = await signInAs('emma');
+    await sessions.deleteExpired(Date.now() + 2 * 3_600_000);
+    assert.equal((await send(dev.base, 'GET', '/session', { cookie })).status, 401);
+  });
+
+  it('without an identity provider (AUTH_JWT_SECRET) there is no sign-in, and the page says why', async () => {
+    const response = await fetch(`${secretOnly.base}/session/sign-in`, { redirect: 'manual' });
+    assert.equal(response.status, 404);
+    assert.match(await response.text(), /Sign-in is off.*AUTH_ISSUER/s);
+    assert.equal((await send(secretOnly.base, 'GET', '/session')).status, 401);
   });
 });

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createStripeClient, createStripeGateway } from '../../activities/stripe-gateway';
-import { signToken, type Role } from '../../api/auth';
+import type { Role } from '../../api/auth';
 import type { OrderView } from '../../domain/order';
 import { callApi } from '../helpers/api-server';
 import { startBackOfficeStack, type BackOfficeStack } from '../helpers/back-office-stack';
@@ -30,7 +30,6 @@ import { startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
 import { until } from '../helpers/processes';
 import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
 
-const SECRET = 'browser-test-secret-long-enough-for-hs256!!';
 const STRIPE_OUTAGE_DECLINE = {
   status: 402,
   body: {
@@ -60,8 +59,7 @@ describe('the back office in a browser', () => {
     stripe = await startRecordingProxy(stripeMock.url);
     stack = await startBackOfficeStack({
       name: 'back-office',
-      jwtSecret: SECRET,
-      devSignIn: true,
+      identity: true,
       quickWindowMs: 1_000,
       payments: createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url })),
     });
@@ -77,13 +75,14 @@ describe('the back office in a browser', () => {
     await stripeMock?.stop();
   });
 
-  async function as(role: Role, sub: string): Promise<string> {
-    return signToken(SECRET, { role, sub });
+  /** A bearer token from the identity provider: the storefront's by client credentials. */
+  async function as(role: Role, sub?: string): Promise<string> {
+    return stack.token(role, sub);
   }
 
   async function placeOrder(orderId: string, total: number, on = base): Promise<void> {
     const answer = await callApi(on, 'POST', '/orders', {
-      token: await as('storefront', 'shop'),
+      token: await as('storefront'),
       body: {
         orderId,
         customer: { id: `cust-${orderId}`, email: `${orderId}@example.com` },
@@ -114,29 +113,74 @@ describe('the back office in a browser', () => {
     assert.deepEqual(found, [], `${name}: axe found serious or critical violations`);
   }
 
-  it('signs in with the development sign-in, which says it is one', async () => {
+  it('signs in at the identity provider (the real redirect, login form and code exchange) and comes back to the page asked for', async () => {
     const context = await personIn(browser);
     contexts.push(context);
     const page = await context.newPage();
-    await page.goto(`${base}/`);
+    await page.goto(`${base}/#/support`);
     await page.getByRole('heading', { name: 'Sign in to the back office' }).waitFor();
+    assert.ok(
+      page.url().startsWith(`${stack.identity!.issuer}/interaction/`),
+      `at the provider: ${page.url()}`,
+    );
     await page.getByText('Development sign-in.').waitFor();
     for (const name of ['Vera Vance', 'Mia Moreau', 'Ella Evans', 'Sam Sato', 'Wes Walker', 'Hana Holm']) {
       assert.equal(await page.getByRole('button', { name: new RegExp(`^${name}`) }).count(), 1, name);
     }
     await look(page, '01-sign-in');
-    const cookies = await context.cookies();
-    assert.equal(cookies.length, 0, 'no session before signing in');
+    assert.equal(
+      (await context.cookies(base)).filter((c) => c.name === 'tc_session').length,
+      0,
+      'no session yet',
+    );
     await page.getByRole('button', { name: /^Sam Sato/ }).click();
     await page.getByRole('heading', { name: 'Orders that need support' }).waitFor();
-    const session = (await context.cookies()).find((c) => c.name === 'tc_session');
+    assert.equal(page.url(), `${base}/#/support`, 'back on the page asked for');
+    const session = (await context.cookies(base)).find((c) => c.name === 'tc_session');
     assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
     assert.equal(session?.sameSite, 'Strict');
+    assert.doesNotMatch(session.value, /^eyJ|\./, 'the cookie holds a session id, not a token');
     const stored = await page.evaluate(() => {
       const w = globalThis as unknown as { localStorage: object; sessionStorage: object };
       return JSON.stringify(w.localStorage) + JSON.stringify(w.sessionStorage);
     });
     assert.doesNotMatch(stored, /eyJ/, 'no token in the browser storage');
+  });
+
+  it('signing out ends the session here and at the provider; a second tab sees it end', async () => {
+    const context = await personIn(browser);
+    contexts.push(context);
+    const first = await signIn(context, base, 'Wes Walker');
+    const second = await context.newPage();
+    await second.goto(`${base}/#/warehouse`);
+    await second.getByRole('heading', { name: 'Warehouse', level: 1 }).waitFor();
+    await first.getByRole('button', { name: 'Sign out' }).click();
+    // The provider's end-session, then back to the back office, which asks for a sign-in again.
+    await first.getByRole('heading', { name: 'Sign in to the back office' }).waitFor();
+    assert.ok(first.url().startsWith(stack.identity!.issuer), `at the provider's login: ${first.url()}`);
+    // The other tab's next poll is refused; it goes to sign in, and comes back to the warehouse after.
+    await second.getByRole('heading', { name: 'Sign in to the back office' }).waitFor({ timeout: 15_000 });
+    await second.getByRole('button', { name: /^Wes Walker/ }).click();
+    await second.getByRole('heading', { name: 'Warehouse', level: 1 }).waitFor();
+    assert.equal(second.url(), `${base}/#/warehouse`);
+  });
+
+  it('an expired session sends the person through sign-in and back to the page they were on', async () => {
+    const context = await personIn(browser);
+    contexts.push(context);
+    const page = await signIn(context, base, 'Hana Holm');
+    await page.goto(`${base}/#/hr`);
+    await page.getByRole('heading', { name: 'Employees and their leave' }).waitFor();
+    const before = page.url();
+    stack.expireSessions();
+    // The provider still knows Hana (its own session lives on), so no form: straight back.
+    await page
+      .waitForURL((url) => url.href.startsWith(stack.identity!.issuer), { timeout: 15_000 })
+      .catch(() => undefined);
+    await page.waitForURL(before, { timeout: 15_000 });
+    await page.getByRole('heading', { name: 'Employees and their leave' }).waitFor();
+    const answer = await page.evaluate(async () => (await fetch('/session')).status);
+    assert.equal(answer, 200, 'signed in again');
   });
 
   it('support retries many failed payments at once after a Stripe outage, each with its result', async () => {
@@ -318,7 +362,7 @@ describe('the back office in a browser', () => {
 
     // The customer cancels after shipment: the refund waits for the goods.
     await callApi(base, 'POST', '/orders/outage-2/cancel', {
-      token: await as('storefront', 'shop'),
+      token: await as('storefront'),
       body: { reason: 'changed my mind' },
     });
     const returns = wes.getByRole('list', { name: 'Returns awaited' });

@@ -13,8 +13,8 @@ export interface RunningApi {
 }
 
 /** createApp(deps) listening on 127.0.0.1 (any free port); its errors are not logged unless asked. */
-export async function serveApi(deps: AppDeps): Promise<RunningApi> {
-  const server = createApp({ log: () => undefined, ...deps }).listen(0, '127.0.0.1');
+export async function serveApi(deps: AppDeps, port = 0): Promise<RunningApi> {
+  const server = createApp({ log: () => undefined, ...deps }).listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

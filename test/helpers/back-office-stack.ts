@@ -5,6 +5,7 @@
  * their hour-long window, for managers to answer. Leave runs on the quick queue.
  */
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -21,7 +22,14 @@ import type { LeaveStore, OrderStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import type { AppDeps } from '../../api/app';
+import { signToken } from '../../api/auth';
+import { issuerVerifier } from '../../api/tokens';
+import type { Role } from '../../domain/roles';
+import { freePort } from '../../scripts/net';
+import { openSqliteSessionStore } from '../../store/session-store';
 import { runWorker, serveApi } from './api-server';
+import { startTestIdentity, type TestIdentity } from './identity';
 import { TEST_SETTINGS } from './checkout-scenario';
 import { devServerEnv, workflowBundle } from './temporal';
 
@@ -33,15 +41,23 @@ export interface BackOfficeStack {
   base: string;
   /** The same store and Temporal, starting orders on the slow queue. */
   slowBase: string;
+  /** A bearer token the APIs accept: from the identity provider, or signed with the shared secret. */
+  token(role: Role, sub?: string): Promise<string>;
+  /** With `identity`: the OpenID provider people sign in at. */
+  identity?: TestIdentity;
+  /** Every back-office session ends now, as when its time is up. */
+  expireSessions(): void;
   close(): Promise<void>;
 }
 
 export async function startBackOfficeStack(options: {
   name: string;
-  jwtSecret: string;
+  /** Bearer tokens signed with this HS256 secret (the contract's test mode)… */
+  jwtSecret?: string;
+  /** …or from a real OpenID provider, where people sign in to the back office (the quick API). */
+  identity?: boolean;
   /** The payment adapter; the development one (declines "declin…" methods) by default. */
   payments?: PaymentGateway;
-  devSignIn?: boolean;
   quickWindowMs?: number;
 }): Promise<BackOfficeStack> {
   const env = await devServerEnv();
@@ -55,6 +71,13 @@ export async function startBackOfficeStack(options: {
   const bundle = await workflowBundle();
   const closers: (() => Promise<void>)[] = [];
   const bases: string[] = [];
+  const quickPort = await freePort();
+  const publicUrl = `http://127.0.0.1:${quickPort}`;
+  const identity = options.identity ? await startTestIdentity({ publicUrl }) : undefined;
+  const sessionStore = openSqliteSessionStore(db);
+  const auth: Pick<AppDeps, 'tokens' | 'jwtSecret'> = identity
+    ? { tokens: issuerVerifier(identity.settings) }
+    : { jwtSecret: options.jwtSecret };
   for (const [taskQueue, window] of [
     [`${options.name}-quick`, options.quickWindowMs ?? 500],
     [`${options.name}-slow`, 3_600_000],
@@ -81,14 +104,20 @@ export async function startBackOfficeStack(options: {
         }),
       },
     });
-    const api = await serveApi({
-      client: env.client,
-      store,
-      taskQueue,
-      jwtSecret: options.jwtSecret,
-      devSignIn: options.devSignIn ?? false,
-      leave: { store: leaveStore, yearStart: '01-01' },
-    });
+    const quick = bases.length === 0;
+    const api = await serveApi(
+      {
+        client: env.client,
+        store,
+        taskQueue,
+        ...auth,
+        sessions: quick
+          ? { store: sessionStore, ttlMs: 3_600_000, publicUrl, signIn: identity?.signIn }
+          : undefined,
+        leave: { store: leaveStore, yearStart: '01-01' },
+      },
+      quick ? quickPort : 0,
+    );
     closers.push(worker.stop, api.close);
     bases.push(api.base);
   }
@@ -98,8 +127,18 @@ export async function startBackOfficeStack(options: {
     leaveStore,
     base: bases[0]!,
     slowBase: bases[1]!,
+    identity,
+    expireSessions() {
+      const raw = new Database(db);
+      raw.prepare('UPDATE back_office_sessions SET expires_at = 0').run();
+      raw.close();
+    },
+    token: (role, sub) =>
+      identity ? identity.token(role, sub) : signToken(options.jwtSecret!, { role, sub: sub ?? `${role}-1` }),
     async close() {
       for (const close of closers.reverse()) await close();
+      await identity?.close();
+      await sessionStore.close();
       await leaveStore.close();
       await store.close();
       await env.teardown();

@@ -62,7 +62,7 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   return file;
 }
 
-/** Signs a fresh page in with the development sign-in, by the person's name on the button. */
+/** Signs a fresh page in at the identity provider's development login, by the person's name on its button. */
 export async function signIn(context: BrowserContext, base: string, name: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${base}/`);

@@ -6,7 +6,6 @@
 import type {
   BatchAnswer,
   BatchBody,
-  DevPeopleAnswer,
   EmployeeAnswer,
   LeaveBalanceAnswer,
   LeaveList,
@@ -17,11 +16,11 @@ import type {
   OrderListQuery,
   OrderTimeline,
   SessionAnswer,
+  SignOutAnswer,
 } from '../../api/contract';
 
 export type {
   BatchAnswer,
-  DevPeopleAnswer,
   EmployeeAnswer,
   LeaveBalanceAnswer,
   LeaveList,
@@ -35,6 +34,17 @@ export type LeaveListItem = LeaveList['leaveRequests'][number];
 export type TimelineEvent = OrderTimeline['events'][number];
 
 let csrfToken = '';
+
+/** The server's sign-in, asked to come back to the page the person is on. */
+export function signInUrl(): string {
+  const here = `${window.location.pathname}${window.location.search}${window.location.hash}`;
+  return `/session/sign-in?returnTo=${encodeURIComponent(here)}`;
+}
+
+/** A session that ended (expired, or signed out in another tab): through sign-in and back here. */
+function signInAgain(): void {
+  window.location.assign(signInUrl());
+}
 export function setCsrfToken(token: string): void {
   csrfToken = token;
 }
@@ -94,6 +104,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   } catch {
     throw new ApiError(0, 'The server could not be reached. Check your connection and try again.');
   }
+  if (response.status === 401 && path !== '/session') signInAgain();
   if (response.status === 204) return undefined as T;
   let data: unknown;
   try {
@@ -117,9 +128,7 @@ const id = encodeURIComponent;
 
 export const api = {
   session: () => call<SessionAnswer>('GET', '/session'),
-  people: () => call<DevPeopleAnswer>('GET', '/session/people'),
-  signIn: (who: string) => call<SessionAnswer>('POST', '/session/dev-sign-in', { id: who }),
-  signOut: () => call<void>('POST', '/session/sign-out'),
+  signOut: () => call<SignOutAnswer>('POST', '/session/sign-out'),
 
   orders: (params: Partial<Record<keyof OrderListQuery, string | number>>) =>
     call<OrderList>('GET', `/orders${query(params)}`),

@@ -102,7 +102,12 @@ function Workspaces({ session, path }: { session: SessionAnswer; path: string })
     );
 
   async function signOut(): Promise<void> {
-    await api.signOut().catch(() => undefined);
+    const answer = await api.signOut().catch(() => undefined);
+    // On to the identity provider, so its session ends too; it sends the browser back here.
+    if (answer?.endSessionUrl) {
+      window.location.assign(answer.endSessionUrl);
+      return;
+    }
     window.location.hash = '';
     await queries.resetQueries();
   }
@@ -128,7 +133,12 @@ function Workspaces({ session, path }: { session: SessionAnswer; path: string })
         <div className="who">
           <span>
             {session.name}
-            {session.devSignIn ? <span className="badge dev"> development sign-in</span> : null}
+            {session.devSignIn ? (
+              <span className="badge dev" title="signed in through the identity provider on this machine">
+                {' '}
+                development sign-in
+              </span>
+            ) : null}
           </span>
           <button type="button" className="link" onClick={() => void signOut()}>
             Sign out

@@ -1,0 +1,150 @@
+/**
+ * Getting tokens from an OpenID provider the way its clients do: a system with the
+ * client-credentials grant; a person (for `npm run token` and the tests) through the
+ * authorization-code flow with PKCE, its login answered by the embedded provider's
+ * development login form. Plain HTTP calls against the provider's published endpoints.
+ */
+import crypto from 'node:crypto';
+import { CLI_REDIRECT_URI } from './provider';
+
+interface Endpoints {
+  authorization_endpoint: string;
+  token_endpoint: string;
+}
+
+async function endpoints(issuer: string): Promise<Endpoints> {
+  const response = await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
+  if (!response.ok) throw new Error(`the provider at ${issuer} answered ${response.status} to discovery`);
+  return (await response.json()) as Endpoints;
+}
+
+async function tokenRequest(
+  url: string,
+  form: Record<string, string>,
+  basic?: [string, string],
+): Promise<string> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic) {
+    const [id, secret] = basic.map(encodeURIComponent) as [string, string];
+    headers.authorization = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  }
+  const response = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) });
+  const body = (await response.json()) as {
+    access_token?: string;
+    error?: string;
+    error_description?: string;
+  };
+  if (!response.ok || !body.access_token) {
+    throw new Error(
+      `the token endpoint refused: ${body.error ?? response.status} ${body.error_description ?? ''}`,
+    );
+  }
+  return body.access_token;
+}
+
+/** A system's token (the storefront's, the warehouse's): the client-credentials grant. */
+export async function systemToken(options: {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  audience: string;
+}): Promise<string> {
+  const { token_endpoint } = await endpoints(options.issuer);
+  return tokenRequest(
+    token_endpoint,
+    { grant_type: 'client_credentials', resource: options.audience, scope: 'api' },
+    [options.clientId, options.clientSecret],
+  );
+}
+
+/** A browser's cookies, enough to walk the provider's redirects. */
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  take(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair!.indexOf('=');
+      if (at > 0) this.cookies.set(pair!.slice(0, at).trim(), pair!.slice(at + 1).trim());
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+/**
+ * A person's token through the authorization-code flow with PKCE, signing in on the embedded
+ * provider's development login as `personId`. Works only against a provider with that login.
+ */
+export async function personToken(options: {
+  issuer: string;
+  cliClientId: string;
+  personId: string;
+  audience: string;
+}): Promise<string> {
+  const { authorization_endpoint, token_endpoint } = await endpoints(options.issuer);
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+  const state = crypto.randomBytes(16).toString('base64url');
+  const start = new URL(authorization_endpoint);
+  start.search = new URLSearchParams({
+    client_id: options.cliClientId,
+    response_type: 'code',
+    redirect_uri: CLI_REDIRECT_URI,
+    scope: 'openid api',
+    resource: options.audience,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state,
+  }).toString();
+
+  const jar = new CookieJar();
+  let url = start.toString();
+  let method: 'GET' | 'POST' = 'GET';
+  let body: URLSearchParams | undefined;
+  for (let hop = 0; hop < 10; hop++) {
+    const response = await fetch(url, {
+      method,
+      redirect: 'manual',
+      headers: {
+        cookie: jar.header(),
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body,
+    });
+    jar.take(response);
+    method = 'GET';
+    body = undefined;
+    const location = response.headers.get('location');
+    if (location) {
+      const next = new URL(location, url);
+      if (next.toString().startsWith(CLI_REDIRECT_URI)) {
+        const code = next.searchParams.get('code');
+        if (next.searchParams.get('state') !== state || !code) {
+          throw new Error(
+            `the provider refused the sign-in: ${next.searchParams.get('error_description') ?? next.searchParams.get('error') ?? 'no code'}`,
+          );
+        }
+        return tokenRequest(token_endpoint, {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: CLI_REDIRECT_URI,
+          client_id: options.cliClientId,
+          code_verifier: verifier,
+          resource: options.audience,
+        });
+      }
+      url = next.toString();
+      continue;
+    }
+    const page = await response.text();
+    const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
+    if (!response.ok || !action) throw new Error(`the provider's login answered ${response.status}`);
+    if (!page.includes(`value="${options.personId}"`))
+      throw new Error(`the provider has no account ${options.personId}`);
+    url = new URL(action.replace(/&#38;/g, '&'), url).toString();
+    method = 'POST';
+    body = new URLSearchParams({ person: options.personId });
+  }
+  throw new Error('the provider sent too many redirects');
+}
