@@ -1,0 +1,148 @@
+/**
+ * The embedded default end to end: `npm start` with neither AUTH_ISSUER nor AUTH_JWT_SECRET runs
+ * a real OpenID provider beside the API, and the API trusts it exactly as it would a company's.
+ * `npm run token` gets a system's token (client credentials) and a person's (the code flow) from
+ * it; a person signs in to the back office through it. And no token, session id, client secret or
+ * key of the provider appears in the stack's logs or in a response.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { EmbeddedSecrets } from '../../identity-provider/embedded';
+import { freePort } from '../../scripts/net';
+import { signInOverHttp } from '../helpers/identity';
+
+const root = path.resolve(__dirname, '..', '..');
+
+describe('npm start with its embedded identity provider', () => {
+  let stack: ChildProcess | undefined;
+  let env: NodeJS.ProcessEnv;
+  let base: string;
+  let output = '';
+  const answers: string[] = [];
+  const tokens: string[] = [];
+  const sessionIds: string[] = [];
+
+  before(async () => {
+    const inherited = { ...process.env };
+    for (const name of ['TEMPORAL_ADDRESS', 'AUTH_JWT_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE'])
+      delete inherited[name];
+    const apiPort = await freePort();
+    base = `http://127.0.0.1:${apiPort}`;
+    env = {
+      ...inherited,
+      PORT: String(apiPort),
+      IDENTITY_PROVIDER_PORT: String(await freePort()),
+      TEMPORAL_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-sign-in-')),
+    };
+    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    stack.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    stack.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    for (let i = 0; i < 600; i++) {
+      assert.equal(stack.exitCode, null, `the stack exited:\n${output.slice(-3000)}`);
+      if (output.includes('the stack is up')) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.fail(`the stack was not up within 120 s:\n${output.slice(-3000)}`);
+  });
+
+  after(async () => {
+    const child = stack;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  function token(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
+    if (run.status === 0) tokens.push(run.stdout.trim());
+    return run;
+  }
+
+  async function call(url: string, headers: Record<string, string>): Promise<number> {
+    const response = await fetch(`${base}${url}`, { headers });
+    answers.push(await response.text());
+    return response.status;
+  }
+
+  it('prints where the back office and the provider are', () => {
+    assert.match(
+      output,
+      new RegExp(`back office  ${base}/  \\(sign in as anyone in the sample organisation\\)`),
+    );
+    assert.match(output, new RegExp(`identity     http://127\\.0\\.0\\.1:${env.IDENTITY_PROVIDER_PORT}`));
+  });
+
+  it('npm run token gets a system token by client credentials and a person token by the code flow', async () => {
+    const storefront = token('storefront');
+    assert.equal(storefront.status, 0, storefront.stderr);
+    assert.equal(await call('/orders', { authorization: `Bearer ${storefront.stdout.trim()}` }), 200);
+    const ella = token('employee', 'ella');
+    assert.equal(ella.status, 0, ella.stderr);
+    const claims = JSON.parse(Buffer.from(ella.stdout.split('.')[1]!, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(claims.iss, `http://127.0.0.1:${env.IDENTITY_PROVIDER_PORT}`);
+    assert.equal(claims.sub, 'ella');
+    assert.equal(
+      await call('/employees/ella/leave-balance', { authorization: `Bearer ${ella.stdout.trim()}` }),
+      200,
+    );
+    assert.equal(
+      await call('/employees/emma/leave-balance', { authorization: `Bearer ${ella.stdout.trim()}` }),
+      403,
+    );
+    const mia = token('manager', 'mia');
+    assert.equal(
+      await call('/leave-requests?awaiting=me', { authorization: `Bearer ${mia.stdout.trim()}` }),
+      200,
+    );
+    const notHers = token('manager', 'ella');
+    assert.equal(notHers.status, 2);
+    assert.match(notHers.stderr, /ella does not hold the role manager/);
+  });
+
+  it('a person signs in to the back office at the provider and works from a session', async () => {
+    const { cookie, landedAt } = await signInOverHttp(base, 'sam', '/#/support');
+    assert.equal(landedAt, '/#/support');
+    sessionIds.push(cookie.slice('tc_session='.length));
+    assert.equal(await call('/orders?needs=support', { cookie }), 200);
+  });
+
+  it('no token, session id, client secret or provider key appears in the logs or in a response', async () => {
+    const secrets = JSON.parse(
+      fs.readFileSync(path.join(env.DATA_DIR!, 'identity-provider', 'secrets.json'), 'utf8'),
+    ) as EmbeddedSecrets;
+    const hidden: Record<string, string> = {
+      ...Object.fromEntries(tokens.map((t, i) => [`token ${i + 1}`, t])),
+      ...Object.fromEntries(tokens.map((t, i) => [`the signature of token ${i + 1}`, t.split('.')[2]!])),
+      ...Object.fromEntries(sessionIds.map((s, i) => [`session id ${i + 1}`, s])),
+      ...Object.fromEntries(Object.entries(secrets.clients).map(([c, s]) => [`the ${c} client secret`, s])),
+      ...Object.fromEntries(secrets.cookieKeys.map((k, i) => [`cookie key ${i + 1}`, k])),
+      "the provider's private key": String(secrets.keys[0]!.d),
+    };
+    assert.ok(
+      tokens.length >= 3 && sessionIds.length === 1 && output.length > 1000,
+      'there is something to search',
+    );
+    const places = { "the stack's log": output, 'a response': answers.join('\n') };
+    for (const [name, secret] of Object.entries(hidden)) {
+      for (const [place, text] of Object.entries(places))
+        assert.ok(!text.includes(secret), `${name} appears in ${place}`);
+    }
+  });
+});
