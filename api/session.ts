@@ -152,7 +152,7 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
         res,
         404,
         'Sign-in is off',
-        'This server trusts only bearer tokens signed with AUTH_JWT_SECRET, so people cannot sign in here. Set AUTH_ISSUER (and AUTH_CLIENT_ID) to sign people in through your identity provider, or run `npm start` without AUTH_JWT_SECRET to use the embedded one.',
+        'People cannot sign in to this server: it is set up for systems only (bearer tokens signed with AUTH_JWT_SECRET). If you expected to work here, tell whoever runs it. For them: set AUTH_ISSUER and AUTH_CLIENT_ID to sign people in through the company\'s identity provider, or run "npm start" without AUTH_JWT_SECRET for the embedded one.',
       );
       return;
     }

@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { Role } from '../domain/roles';
 import type { Employee } from '../store/leave-store';
 import type { IdentityProviderOptions, ProviderPerson, SystemClient } from './provider';
 
@@ -23,6 +24,16 @@ export const DESK_PEOPLE: readonly ProviderPerson[] = [
   { id: 'wes', name: 'Wes Walker', title: 'Warehouse', roles: ['warehouse'] },
   { id: 'hana', name: 'Hana Holm', title: 'HR', roles: ['hr'] },
 ];
+
+/** Who signs in for a role when a token or a test names no one: the sample organisation's people. */
+export const DEFAULT_PERSON: Readonly<Record<Role, string | undefined>> = {
+  storefront: undefined,
+  warehouse: undefined,
+  support: 'sam',
+  manager: 'mia',
+  employee: 'ella',
+  hr: 'hana',
+};
 
 /** The organisation's people as the provider's accounts: managers and the VP are employees too. */
 export function peopleOf(employees: readonly Employee[]): ProviderPerson[] {

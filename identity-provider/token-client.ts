@@ -57,14 +57,19 @@ export async function systemToken(options: {
   );
 }
 
-/** A browser's cookies, enough to walk the provider's redirects. */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
+/** A browser's cookies (one site), enough to walk an OpenID sign-in's redirects. */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
   take(response: Response): void {
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const at = pair!.indexOf('=');
-      if (at > 0) this.cookies.set(pair!.slice(0, at).trim(), pair!.slice(at + 1).trim());
+      if (at < 1) continue;
+      const name = pair!.slice(0, at).trim();
+      const value = pair!.slice(at + 1).trim();
+      // A cleared cookie: empty, or expired in the past.
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
     }
   }
   header(): string {

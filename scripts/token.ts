@@ -13,6 +13,7 @@ import { resolveJwtSecret } from '../config/jwt-secret';
 import { loadConfig } from '../config/settings';
 import {
   CLI_CLIENT_ID,
+  DEFAULT_PERSON,
   EMBEDDED_AUDIENCE,
   embeddedIssuer,
   embeddedPort,
@@ -20,16 +21,6 @@ import {
   systemClients,
 } from '../identity-provider/embedded';
 import { personToken, systemToken } from '../identity-provider/token-client';
-
-/** Who signs in for a role when no `sub` is given: the sample organisation's people. */
-const DEFAULT_PERSON: Record<Role, string | undefined> = {
-  storefront: undefined,
-  warehouse: undefined,
-  support: 'sam',
-  manager: 'mia',
-  employee: 'ella',
-  hr: 'hana',
-};
 
 async function main(): Promise<void> {
   const [role, sub, expiry] = process.argv.slice(2);

@@ -212,7 +212,7 @@ describe('back-office sessions', () => {
   it('without an identity provider (AUTH_JWT_SECRET) there is no sign-in, and the page says why', async () => {
     const response = await fetch(`${secretOnly.base}/session/sign-in`, { redirect: 'manual' });
     assert.equal(response.status, 404);
-    assert.match(await response.text(), /Sign-in is off.*AUTH_ISSUER/s);
+    assert.match(await response.text(), /Sign-in is off.*tell whoever runs it.*AUTH_ISSUER/s);
     assert.equal((await send(secretOnly.base, 'GET', '/session')).status, 401);
   });
 });

@@ -13,13 +13,14 @@ import type { Role } from '../../domain/roles';
 import {
   BACK_OFFICE_CLIENT_ID,
   CLI_CLIENT_ID,
+  DEFAULT_PERSON,
   embeddedOptions,
   newSigningKey,
   peopleOf,
   type EmbeddedSecrets,
 } from '../../identity-provider/embedded';
 import { ROLES_CLAIM, startIdentityProvider, type RunningProvider } from '../../identity-provider/provider';
-import { personToken, systemToken } from '../../identity-provider/token-client';
+import { CookieJar, personToken, systemToken } from '../../identity-provider/token-client';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { freePort } from '../../scripts/net';
 
@@ -36,13 +37,6 @@ export interface TestIdentity {
   restart(keys: JWK[]): Promise<void>;
   close(): Promise<void>;
 }
-
-const DEFAULT_PERSON: Partial<Record<Role, string>> = {
-  support: 'sam',
-  manager: 'mia',
-  employee: 'ella',
-  hr: 'hana',
-};
 
 export async function startTestIdentity(options: { publicUrl: string; keys?: JWK[] }): Promise<TestIdentity> {
   const port = await freePort();
@@ -111,24 +105,6 @@ export async function startTestIdentity(options: { publicUrl: string; keys?: JWK
   };
 }
 
-/** A browser's cookie jar, enough for the sign-in's redirects between the API and the provider. */
-export class Jar {
-  readonly cookies = new Map<string, string>();
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      const name = pair!.slice(0, at).trim();
-      const value = pair!.slice(at + 1).trim();
-      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
 export interface Hop {
   url: string;
   status: number;
@@ -145,8 +121,8 @@ export async function signInOverHttp(
   base: string,
   personId: string,
   returnTo = '/',
-  jar = new Jar(),
-): Promise<{ cookie: string; landedAt: string; hops: Hop[]; jar: Jar }> {
+  jar = new CookieJar(),
+): Promise<{ cookie: string; landedAt: string; hops: Hop[]; jar: CookieJar }> {
   let url = `${base}/session/sign-in?returnTo=${encodeURIComponent(returnTo)}`;
   let method = 'GET';
   let body: URLSearchParams | undefined;
