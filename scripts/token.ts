@@ -11,9 +11,11 @@
 import { ROLES, signToken, type Role } from '../api/auth';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { loadConfig } from '../config/settings';
+import { openLeaveStore } from '../store';
 import {
   CLI_CLIENT_ID,
   DEFAULT_PERSON,
+  DESK_PEOPLE,
   EMBEDDED_AUDIENCE,
   embeddedIssuer,
   embeddedPort,
@@ -42,7 +44,19 @@ async function main(): Promise<void> {
   }
   const issuer = embeddedIssuer(embeddedPort(process.env, config.port));
   const secrets = await embeddedSecrets(config.dataDir);
-  const person = sub ?? DEFAULT_PERSON[role as Role];
+  // The storefront is a system: its token names its client, whatever `sub` says. The warehouse is a
+  // system too, unless `sub` names a person at its desk (wes).
+  const system = systemClients(secrets).find((c) => c.role === role);
+  const people = (
+    await openLeaveStore(config)
+      .listEmployees()
+      .catch(() => [])
+  ).map((e) => e.id);
+  const isPerson = (id: string): boolean => people.includes(id) || DESK_PEOPLE.some((p) => p.id === id);
+  if (system && sub && !isPerson(sub)) {
+    console.error(`(a ${role} token names its client, "${system.clientId}", not "${sub}")`);
+  }
+  const person = system && !(sub && isPerson(sub)) ? undefined : (sub ?? DEFAULT_PERSON[role as Role]);
   try {
     if (!person) {
       const client = systemClients(secrets).find((c) => c.role === role)!;

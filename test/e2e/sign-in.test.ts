@@ -87,8 +87,20 @@ describe('npm start with its embedded identity provider', () => {
   });
 
   it('npm run token gets a system token by client credentials and a person token by the code flow', async () => {
-    const storefront = token('storefront');
+    const storefront = token('storefront', 'shop');
     assert.equal(storefront.status, 0, storefront.stderr);
+    assert.match(storefront.stderr, /names its client, "storefront", not "shop"/);
+    assert.equal(
+      (JSON.parse(Buffer.from(storefront.stdout.split('.')[1]!, 'base64url').toString()) as { sub: string })
+        .sub,
+      'storefront',
+    );
+    const wes = token('warehouse', 'wes');
+    assert.equal(wes.status, 0, wes.stderr);
+    assert.equal(
+      (JSON.parse(Buffer.from(wes.stdout.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub,
+      'wes',
+    );
     assert.equal(await call('/orders', { authorization: `Bearer ${storefront.stdout.trim()}` }), 200);
     const ella = token('employee', 'ella');
     assert.equal(ella.status, 0, ella.stderr);
