@@ -125,8 +125,27 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
       .type('html')
       .setHeader('Cache-Control', 'no-store')
       .send(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main class="page narrow"><h1>${escape(title)}</h1><p>${escape(text)}</p>${again ? `<p><a href="${escape(again)}">Sign in again</a></p>` : ''}</main></body></html>`,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main class="page narrow"><h1>${escape(title)}</h1><p>${escape(text)}</p>${again ? `<p><a href="${escape(again)}">${again.startsWith('/session/sign-in') && status === 503 ? 'Try again' : 'Sign in again'}</a></p>` : ''}</main></body></html>`,
       );
+  }
+
+  /** The provider, or a page saying it cannot be reached (nothing else to do but try again). */
+  async function providerOrPage(
+    res: Response,
+  ): Promise<{ lib: typeof OpenId; config: OpenId.Configuration } | undefined> {
+    try {
+      return await provider();
+    } catch (err) {
+      deps.log?.('the identity provider cannot be reached', err instanceof Error ? err.message : String(err));
+      page(
+        res,
+        503,
+        'Sign-in is not available right now',
+        'The identity provider cannot be reached. Try again in a moment; if it lasts, tell the on-call engineer.',
+        '/session/sign-in',
+      );
+      return undefined;
+    }
   }
 
   const router = Router();
@@ -156,7 +175,9 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
       );
       return;
     }
-    const { lib, config } = await provider();
+    const found = await providerOrPage(res);
+    if (!found) return;
+    const { lib, config } = found;
     const state = lib.randomState();
     const nonce = lib.randomNonce();
     const codeVerifier = lib.randomPKCECodeVerifier();
@@ -210,7 +231,9 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
       );
       return;
     }
-    const { lib, config } = await provider();
+    const found = await providerOrPage(res);
+    if (!found) return;
+    const { lib, config } = found;
     let claims: Record<string, unknown>;
     let idToken: string | undefined;
     try {

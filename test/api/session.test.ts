@@ -209,6 +209,34 @@ describe('back-office sessions', () => {
     assert.equal((await send(dev.base, 'GET', '/session', { cookie })).status, 401);
   });
 
+  it('with the identity provider unreachable, sign-in answers a page that says so, and a bearer token is answered 503, not 401', async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const settings = { ...identity.settings, issuer: nowhere };
+    const down = await serveApi({
+      client: new Client(),
+      store,
+      taskQueue: 'unused',
+      tokens: issuerVerifier(settings),
+      sessions: {
+        store: sessions,
+        ttlMs: 3_600_000,
+        publicUrl: 'http://127.0.0.1:1',
+        signIn: { ...identity.signIn, issuer: settings },
+      },
+    });
+    try {
+      const response = await fetch(`${down.base}/session/sign-in?returnTo=/`, { redirect: 'manual' });
+      assert.equal(response.status, 503);
+      assert.match(await response.text(), /identity provider cannot be reached.*Try again/s);
+      const token = await identity.token('support');
+      const answer = await send(down.base, 'GET', '/orders', { token });
+      assert.equal(answer.status, 503, 'a token cannot be checked either');
+      assert.equal((answer.body.error as { code: string }).code, 'identity_provider_unreachable');
+    } finally {
+      await down.close();
+    }
+  });
+
   it('without an identity provider (AUTH_JWT_SECRET) there is no sign-in, and the page says why', async () => {
     const response = await fetch(`${secretOnly.base}/session/sign-in`, { redirect: 'manual' });
     assert.equal(response.status, 404);
