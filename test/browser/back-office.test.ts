@@ -172,13 +172,27 @@ describe('the back office in a browser', () => {
     await page.goto(`${base}/#/hr`);
     await page.getByRole('heading', { name: 'Employees and their leave' }).waitFor();
     const before = page.url();
+    const oldSession = (await context.cookies(base)).find((c) => c.name === 'tc_session')!.value;
+    const visited: string[] = [];
+    page.on('request', (request) => {
+      if (request.isNavigationRequest()) visited.push(request.url());
+    });
     stack.expireSessions();
-    // The provider still knows Hana (its own session lives on), so no form: straight back.
-    await page
-      .waitForURL((url) => url.href.startsWith(stack.identity!.issuer), { timeout: 15_000 })
-      .catch(() => undefined);
+    // The next poll is refused: through sign-in, where the provider still knows Hana (its own
+    // session lives on), so no form, and straight back to the page she was on, with a new session.
+    await until(
+      'a new session',
+      async () => (await context.cookies(base)).find((c) => c.name === 'tc_session')?.value !== oldSession,
+      15_000,
+    );
     await page.waitForURL(before, { timeout: 15_000 });
     await page.getByRole('heading', { name: 'Employees and their leave' }).waitFor();
+    assert.ok(
+      visited.some((url) => url.startsWith(`${base}/session/sign-in?returnTo=`)) &&
+        visited.some((url) => url.startsWith(`${stack.identity!.issuer}/auth`)) &&
+        visited.some((url) => url.startsWith(`${base}/session/callback`)),
+      `went through sign-in at the provider: ${visited.join(' → ')}`,
+    );
     const answer = await page.evaluate(async () => (await fetch('/session')).status);
     assert.equal(answer, 200, 'signed in again');
   });
