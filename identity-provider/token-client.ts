@@ -7,13 +7,28 @@
 import crypto from 'node:crypto';
 import { CLI_REDIRECT_URI } from './provider';
 
+/**
+ * fetch, tried once more when a kept-alive connection turns out to have been closed by the server
+ * (a provider that restarted between two calls): the request never reached it, so sending it again
+ * on a new connection is safe.
+ */
+async function send(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw err;
+    return fetch(url, init);
+  }
+}
+
 interface Endpoints {
   authorization_endpoint: string;
   token_endpoint: string;
 }
 
 async function endpoints(issuer: string): Promise<Endpoints> {
-  const response = await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
+  const response = await send(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
   if (!response.ok) throw new Error(`the provider at ${issuer} answered ${response.status} to discovery`);
   return (await response.json()) as Endpoints;
 }
@@ -28,7 +43,7 @@ async function tokenRequest(
     const [id, secret] = basic.map(encodeURIComponent) as [string, string];
     headers.authorization = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   }
-  const response = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) });
+  const response = await send(url, { method: 'POST', headers, body: new URLSearchParams(form) });
   const body = (await response.json()) as {
     access_token?: string;
     error?: string;
@@ -108,7 +123,7 @@ export async function personToken(options: {
   let method: 'GET' | 'POST' = 'GET';
   let body: URLSearchParams | undefined;
   for (let hop = 0; hop < 10; hop++) {
-    const response = await fetch(url, {
+    const response = await send(url, {
       method,
       redirect: 'manual',
       headers: {
