@@ -22,6 +22,7 @@ import type { BackOfficeSession, SessionStore } from '../store';
 import { checkCsrf, cookies, SESSION_COOKIE, type Caller } from './auth';
 import { signInQuery, type SessionAnswer, type SignOutAnswer } from './contract';
 import { HttpError } from './errors';
+import { escapeHtml } from './html';
 import { parseQuery } from './schemas';
 import { callerFromClaims } from './tokens';
 
@@ -93,18 +94,24 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
     return { lib, config: await discovered };
   }
 
-  async function readSession(req: Request): Promise<Caller | undefined> {
+  /** The live session a request's cookie names, if any. */
+  async function liveSession(req: Request): Promise<BackOfficeSession | undefined> {
     const id = cookies(req)[SESSION_COOKIE];
-    if (!id) return undefined;
-    const session = await deps.sessions.findSession(hash(id), now());
-    if (!session || session.roles.length === 0) return undefined;
-    return {
-      sub: session.sub,
-      roles: session.roles,
-      name: session.name,
-      via: 'session',
-      csrfToken: session.csrfToken,
-    };
+    const session = id ? await deps.sessions.findSession(hash(id), now()) : undefined;
+    return session && session.roles.length > 0 ? session : undefined;
+  }
+
+  const callerOf = (session: BackOfficeSession): Caller => ({
+    sub: session.sub,
+    roles: session.roles,
+    name: session.name,
+    via: 'session',
+    csrfToken: session.csrfToken,
+  });
+
+  async function readSession(req: Request): Promise<Caller | undefined> {
+    const session = await liveSession(req);
+    return session && callerOf(session);
   }
 
   function answer(caller: Caller, expiresAt: number): SessionAnswer {
@@ -119,13 +126,12 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
   }
 
   function page(res: Response, status: number, title: string, text: string, again?: string): void {
-    const escape = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
     res
       .status(status)
       .type('html')
       .setHeader('Cache-Control', 'no-store')
       .send(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main class="page narrow"><h1>${escape(title)}</h1><p>${escape(text)}</p>${again ? `<p><a href="${escape(again)}">${again.startsWith('/session/sign-in') && status === 503 ? 'Try again' : 'Sign in again'}</a></p>` : ''}</main></body></html>`,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main class="page narrow"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${again ? `<p><a href="${escapeHtml(again)}">${again.startsWith('/session/sign-in') && status === 503 ? 'Try again' : 'Sign in again'}</a></p>` : ''}</main></body></html>`,
       );
   }
 
@@ -151,17 +157,9 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
   const router = Router();
 
   router.get('/session', async (req, res) => {
-    const id = cookies(req)[SESSION_COOKIE];
-    const session = id ? await deps.sessions.findSession(hash(id), now()) : undefined;
-    if (!id || !session) throw new HttpError(401, 'unauthorized', 'not signed in');
-    const caller: Caller = {
-      sub: session.sub,
-      roles: session.roles,
-      name: session.name,
-      via: 'session',
-      csrfToken: session.csrfToken,
-    };
-    res.setHeader('Cache-Control', 'no-store').json(answer(caller, session.expiresAt));
+    const session = await liveSession(req);
+    if (!session) throw new HttpError(401, 'unauthorized', 'not signed in');
+    res.setHeader('Cache-Control', 'no-store').json(answer(callerOf(session), session.expiresAt));
   });
 
   router.get('/session/sign-in', async (req, res) => {

@@ -3,11 +3,8 @@
  * one button each) and the sign-out step. Server-rendered HTML with inline styles that match the
  * back office; every value is escaped.
  */
+import { escapeHtml } from '../api/html';
 import type { ProviderPerson } from './provider';
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const STYLE = `
 :root{--ink:#1a1d23;--muted:#4a5261;--line:#d5d9e0;--paper:#fff;--ground:#f3f5f8;--accent:#1d4ed8;--danger:#b42318;--dev-ground:#fff8c5;

@@ -229,12 +229,30 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-/** The login interaction: the page that lists the people, and the form it posts. */
-export function interactionHandler(
-  provider: Oidc.default,
-  people: () => Promise<ProviderPerson[]>,
-  audience: string,
-): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean> {
+/**
+ * The login interaction: the page that lists the people, and the form it posts. The page's policy
+ * lets its form go only to the provider itself and on to the clients' redirect addresses (a form's
+ * redirects count as its target: the sign-in ends with a redirect to the back office).
+ */
+export function interactionHandler({
+  provider,
+  people,
+  audience,
+  redirectUris,
+}: {
+  provider: Oidc.default;
+  people: () => Promise<ProviderPerson[]>;
+  audience: string;
+  redirectUris: string[];
+}): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean> {
+  const formTargets = ["'self'", ...new Set(redirectUris.map((uri) => new URL(uri).origin))].join(' ');
+  const policy = `default-src 'none'; style-src 'unsafe-inline'; form-action ${formTargets}; frame-ancestors 'none'`;
+  function send(res: http.ServerResponse, status: number, html: string): void {
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Content-Security-Policy', policy);
+    res.end(html);
+  }
   return async (req, res) => {
     const match = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(
       new URL(req.url ?? '/', 'http://x').pathname,
@@ -289,7 +307,7 @@ export function interactionHandler(
         return true;
       }
       send(res, 200, loginPage({ people: await people(), action: `/interaction/${details.uid}/login` }));
-    } catch (err) {
+    } catch {
       send(
         res,
         400,
@@ -300,20 +318,9 @@ export function interactionHandler(
           action: '',
         }),
       );
-      void err;
     }
     return true;
   };
-}
-
-function send(res: http.ServerResponse, status: number, html: string): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader(
-    'Content-Security-Policy',
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  );
-  res.end(html);
 }
 
 /** Starts the provider on 127.0.0.1:`port` (0: any free port). */
@@ -322,7 +329,12 @@ export async function startIdentityProvider(
   port: number,
 ): Promise<RunningProvider> {
   const provider = await createIdentityProvider(options);
-  const interaction = interactionHandler(provider, options.people, options.audience);
+  const interaction = interactionHandler({
+    provider,
+    people: options.people,
+    audience: options.audience,
+    redirectUris: options.backOffice.redirectUris,
+  });
   const callback = provider.callback();
   const server = http.createServer((req, res) => {
     interaction(req, res).then(

@@ -6,7 +6,7 @@
  * key of the provider appears in the stack's logs or in a response.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,14 +14,14 @@ import { after, before, describe, it } from 'node:test';
 import type { EmbeddedSecrets } from '../../identity-provider/embedded';
 import { freePort } from '../../scripts/net';
 import { signInOverHttp } from '../helpers/identity';
+import { npmStart, type RunningStart } from '../helpers/npm-start';
 
 const root = path.resolve(__dirname, '..', '..');
 
 describe('npm start with its embedded identity provider', () => {
-  let stack: ChildProcess | undefined;
+  let stack: RunningStart | undefined;
   let env: NodeJS.ProcessEnv;
   let base: string;
-  let output = '';
   const answers: string[] = [];
   const tokens: string[] = [];
   const sessionIds: string[] = [];
@@ -39,27 +39,11 @@ describe('npm start with its embedded identity provider', () => {
       TEMPORAL_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-sign-in-')),
     };
-    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    stack.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    stack.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    for (let i = 0; i < 600; i++) {
-      assert.equal(stack.exitCode, null, `the stack exited:\n${output.slice(-3000)}`);
-      if (output.includes('the stack is up')) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.fail(`the stack was not up within 120 s:\n${output.slice(-3000)}`);
+    stack = await npmStart({ env, ready: (since) => since.includes('the stack is up') });
   });
 
   after(async () => {
-    const child = stack;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await stack?.stop();
   });
 
   function token(...args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -80,10 +64,13 @@ describe('npm start with its embedded identity provider', () => {
 
   it('prints where the back office and the provider are', () => {
     assert.match(
-      output,
+      stack!.output(),
       new RegExp(`back office  ${base}/  \\(sign in as anyone in the sample organisation\\)`),
     );
-    assert.match(output, new RegExp(`identity     http://127\\.0\\.0\\.1:${env.IDENTITY_PROVIDER_PORT}`));
+    assert.match(
+      stack!.output(),
+      new RegExp(`identity     http://127\\.0\\.0\\.1:${env.IDENTITY_PROVIDER_PORT}`),
+    );
   });
 
   it('npm run token gets a system token by client credentials and a person token by the code flow', async () => {
@@ -148,10 +135,10 @@ describe('npm start with its embedded identity provider', () => {
       "the provider's private key": String(secrets.keys[0]!.d),
     };
     assert.ok(
-      tokens.length >= 3 && sessionIds.length === 1 && output.length > 1000,
+      tokens.length >= 3 && sessionIds.length === 1 && stack!.output().length > 1000,
       'there is something to search',
     );
-    const places = { "the stack's log": output, 'a response': answers.join('\n') };
+    const places = { "the stack's log": stack!.output(), 'a response': answers.join('\n') };
     for (const [name, secret] of Object.entries(hidden)) {
       for (const [place, text] of Object.entries(places))
         assert.ok(!text.includes(secret), `${name} appears in ${place}`);

@@ -6,7 +6,7 @@
  * its window is never charged; and after a restart on the same data folder the orders are still there.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { signToken, type Role } from '../../api/auth';
 import { startFakeSendGrid, type FakeServer } from '../helpers/http-fakes';
+import { npmStart, type RunningStart } from '../helpers/npm-start';
 import { freePort, startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
 
 const SECRET = 'e2e-secret-that-is-long-enough-for-hs256!!!';
@@ -44,7 +45,7 @@ describe('the stack as npm start runs it', () => {
   let connection: amqp.ChannelModel;
   let channel: amqp.Channel;
   let queue: string;
-  let stack: ChildProcess | undefined;
+  let stack: RunningStart | undefined;
   let apiPort: number;
   let env: NodeJS.ProcessEnv;
   let output = '';
@@ -86,34 +87,23 @@ describe('the stack as npm start runs it', () => {
   });
 
   async function startStack(): Promise<void> {
-    const outputBefore = output.length;
-    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      cwd: root,
+    stack = await npmStart({
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    stack.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    stack.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    for (let i = 0; i < 600; i++) {
-      assert.equal(stack.exitCode, null, `the stack exited:\n${output.slice(-3000)}`);
-      const ready = await fetch(`http://127.0.0.1:${apiPort}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
+      onOutput: (chunk) => (output += chunk),
       // Ready: the API answers and this start's worker polls its task queue.
-      if (ready && output.slice(outputBefore).includes('[worker] polling')) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.fail(`the stack was not ready within 120 s:\n${output.slice(-3000)}`);
+      ready: async (since) =>
+        since.includes('[worker] polling') &&
+        (await fetch(`http://127.0.0.1:${apiPort}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )),
+    });
   }
 
   async function stopStack(): Promise<void> {
-    const child = stack;
+    const running = stack;
     stack = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await running?.stop();
   }
 
   async function api(
