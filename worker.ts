@@ -3,15 +3,16 @@
  * store, and runs the workflows and activities on the task queue until SIGINT/SIGTERM.
  */
 import { makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { createCheckoutActivities } from './activities/checkout';
 import { createLeaveActivities } from './activities/leave';
 import { createAdapters } from './activities/adapters';
-import { dataConverterFor } from './config/encryption';
-import { createLogger } from './config/logging';
+import { dataConverterFor } from './infrastructure/encryption';
+import { createLogger } from './infrastructure/logging';
 import { definedWorkerTuning, loadConfig } from './config/settings';
-import { ensureSearchAttributes } from './config/search-attributes';
-import { connectionOptions } from './config/temporal';
-import { workflowCode } from './config/workflow-code';
+import { ensureSearchAttributes } from './infrastructure/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from './workflows/search-attributes';
+import { connectionOptions } from './infrastructure/connection';
+import { workflowCode } from './infrastructure/workflow-code';
 import { openLeaveStore, openOrderStore } from './store';
 
 async function main(): Promise<void> {
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
 
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   try {
-    const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+    const added = await ensureSearchAttributes(connection, config.temporal.namespace, SEARCH_ATTRIBUTE_KEYS);
     if (added.length) logger.info(`registered search attributes ${added.join(', ')}`);
     const code = workflowCode(undefined, config.workflowBundlePath);
     logger.info(`workflow code: ${code.description}`);
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
       dataConverter: dataConverterFor(config.encryptionKeys),
       ...definedWorkerTuning(config.worker),
       activities: {
-        ...createActivities({
+        ...createCheckoutActivities({
           store,
           payments: adapters.payments,
           mailer: adapters.mailer,

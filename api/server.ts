@@ -5,11 +5,11 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { dataConverterFor } from '../config/encryption';
-import { createLogger } from '../config/logging';
+import { dataConverterFor } from '../infrastructure/encryption';
+import { createLogger } from '../infrastructure/logging';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
-import { connectionOptions } from '../config/temporal';
+import { connectionOptions } from '../infrastructure/connection';
 import { openLeaveStore, openOrderStore, openSessionStore } from '../store';
 import { createApp } from './app';
 import { sweepExpiredSessions } from './session';

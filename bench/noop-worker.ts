@@ -5,7 +5,7 @@
  */
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { definedWorkerTuning, loadConfig } from '../config/settings';
-import { connectionOptions } from '../config/temporal';
+import { connectionOptions } from '../infrastructure/connection';
 import { noopActivities } from './noop-activities';
 
 async function main(): Promise<void> {

@@ -31,9 +31,10 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import { Client, Connection } from '@temporalio/client';
 import { signToken } from '../api/auth';
-import { checkoutStartOptions, requestFingerprint } from '../api/orders';
+import { checkoutStartOptions, requestFingerprint } from '../api/orders/routes';
 import type { PlaceOrderBody } from '../api/schemas';
-import { ensureSearchAttributes } from '../config/search-attributes';
+import { ensureSearchAttributes } from '../infrastructure/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { orderTotal, type PlacedOrder } from '../domain/order';
 import { freePort } from '../scripts/net';
 import {
@@ -156,7 +157,7 @@ async function freshTemporal(fileBacked: boolean): Promise<Temporal> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-temporal-'));
   const server = await devServerProcess(fileBacked ? path.join(dir, 'temporal.db') : undefined);
   const connection = await Connection.connect({ address: server.address });
-  await ensureSearchAttributes(connection, 'default');
+  await ensureSearchAttributes(connection, 'default', SEARCH_ATTRIBUTE_KEYS);
   const client = new Client({ connection, namespace: 'default' });
   return {
     server,

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { parseYearStart } from '../domain/leave';
 import { issuerUrlProblem, parseRoleMap, type RoleMap } from '../domain/roles';
 import { parseDuration } from './durations';
-import { parseEncryptionKeys, type EncryptionKey } from './encryption';
-import { LOG_LEVELS, type LogSettings } from './logging';
+import { parseEncryptionKeys, type EncryptionKey } from '../infrastructure/encryption';
+import { LOG_LEVELS, type LogSettings } from '../infrastructure/logging';
 
 /** The business timings and limits the checkout workflow follows (DOMAIN.md). */
 export interface CheckoutSettings {

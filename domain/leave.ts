@@ -29,6 +29,24 @@ export const LEDGER_KINDS = [
 ] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
+/** An employee's request for leave, as the API records it and the process is started with. */
+export interface LeaveRequest {
+  requestId: string;
+  employeeId: string;
+  days: number;
+  /** `YYYY-MM-DD`, the first day of leave. */
+  startDate: string;
+  note?: string;
+  submittedAt: string;
+}
+
+/** Someone the process writes to: the employee, an approver. */
+export interface Person {
+  id: string;
+  name: string;
+  email: string;
+}
+
 /** How many days below zero an approver of each rank may take an employee's balance. */
 export const NEGATIVE_BALANCE_LIMIT: Readonly<Record<Rank, number>> = { employee: 0, manager: 2, vp: 5 };
 

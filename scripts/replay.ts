@@ -7,10 +7,10 @@
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { dataConverterFor } from '../config/encryption';
+import { dataConverterFor } from '../infrastructure/encryption';
 import { loadConfig } from '../config/settings';
-import { connectionOptions } from '../config/temporal';
-import { workflowCode } from '../config/workflow-code';
+import { connectionOptions } from '../infrastructure/connection';
+import { workflowCode } from '../infrastructure/workflow-code';
 
 /** Replays one history against workflow code and says, in words, whether that code would carry it on. */
 export async function replayVerdict(

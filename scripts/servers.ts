@@ -15,7 +15,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../config/search-attributes';
+import { searchAttributeTable } from '../infrastructure/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { freePort, waitForPort } from './net';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1'; // later tags carry a `replace` directive `go install` refuses
@@ -258,7 +259,7 @@ export function devServerArgs(options: {
     options.namespace,
     '--log-level',
     options.logLevel ?? 'warn',
-    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, { cli }]) => [
+    ...Object.entries(searchAttributeTable(SEARCH_ATTRIBUTE_KEYS)).flatMap(([name, { cli }]) => [
       '--search-attribute',
       `${name}=${cli}`,
     ]),

@@ -1,3 +1,3 @@
 /** Every workflow the worker runs. */
-export { checkoutWorkflow } from './checkout';
-export { employeeTerminationWorkflow, leaveRequestWorkflow } from './leave';
+export { checkoutWorkflow } from './checkout/workflow';
+export { employeeTerminationWorkflow, leaveRequestWorkflow } from './leave/workflow';

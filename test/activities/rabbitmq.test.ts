@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
-import { createActivities } from '../../activities';
-import { createAmqpPublisher } from '../../activities/amqp-publisher';
-import type { EventPublisher, Mailer, PaymentGateway } from '../../activities/ports';
+import { createCheckoutActivities } from '../../activities/checkout';
+import { createAmqpPublisher } from '../../activities/adapters/amqp';
+import type { EventPublisher, Mailer, PaymentGateway } from '../../activities/adapters/ports';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
 
@@ -40,7 +40,7 @@ describe('RabbitMQ events', () => {
   }
 
   it('publishes a persistent JSON event that a consumer reads back, and a retry carries the same messageId', async () => {
-    const activities = createActivities({
+    const activities = createCheckoutActivities({
       store: openSqliteOrderStore(':memory:'),
       payments: {} as PaymentGateway,
       mailer: {} as Mailer,

@@ -5,7 +5,7 @@ import {
   createSendGridMailer,
   EMAIL_REJECTED,
   rateLimitDelaySeconds,
-} from '../../activities/sendgrid-mailer';
+} from '../../activities/adapters/sendgrid';
 import { failureOf } from '../helpers/assertions';
 import { startFakeSendGrid, type FakeServer } from '../helpers/http-fakes';
 

@@ -10,13 +10,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/dev-adapters';
-import { createStripeClient, createStripeGateway } from '../../activities/stripe-gateway';
-import { PAYMENT_DECLINED } from '../../activities/types';
+import { createCheckoutActivities } from '../../activities/checkout';
+import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
+import { createStripeClient, createStripeGateway } from '../../activities/adapters/stripe';
+import { PAYMENT_DECLINED } from '../../activities/checkout/types';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { checkoutWorkflow } from '../../workflows';
-import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/definitions';
+import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/checkout/messages';
 import { placedOrder, settle, TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { failureOf } from '../helpers/assertions';
 import {
@@ -158,7 +158,7 @@ describe('Stripe payments', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stripe-idem-'));
       const recorder = new DevRecorder(dir, () => undefined);
       const store = openSqliteOrderStore(':memory:');
-      const activities = createActivities({
+      const activities = createCheckoutActivities({
         store,
         payments: createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: proxy.url })),
         mailer: createDevMailer(recorder),
@@ -253,7 +253,7 @@ describe('Stripe payments', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stripe-unconfirmed-'));
       const recorder = new DevRecorder(dir, () => undefined);
       const store = openSqliteOrderStore(':memory:');
-      const activities = createActivities({
+      const activities = createCheckoutActivities({
         store,
         payments: createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url })),
         mailer: createDevMailer(recorder),

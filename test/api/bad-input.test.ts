@@ -13,13 +13,13 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
-import { createActivities } from '../../activities';
+import { createCheckoutActivities } from '../../activities/checkout';
 import {
   createDevMailer,
   createDevPaymentGateway,
   createDevPublisher,
   DevRecorder,
-} from '../../activities/dev-adapters';
+} from '../../activities/adapters/development';
 import { createLeaveActivities } from '../../activities/leave';
 import { signToken, type Role } from '../../api/auth';
 import { openLeaveStore, openOrderStore, type LeaveStore, type OrderStore } from '../../store';
@@ -100,7 +100,7 @@ describe('bad input', () => {
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
       activities: {
-        ...createActivities({
+        ...createCheckoutActivities({
           ...deps,
           store: orderStore,
           payments: createDevPaymentGateway(recorder),

@@ -22,7 +22,7 @@ import { importJWK, SignJWT, type JWK } from 'jose';
 import { ROUTES } from '../../api/contract';
 import { issuerVerifier } from '../../api/tokens';
 import type { IssuerSettings } from '../../config/settings';
-import { dataConverterFor, parseEncryptionKeys } from '../../config/encryption';
+import { dataConverterFor, parseEncryptionKeys } from '../../infrastructure/encryption';
 import { newSigningKey } from '../../identity-provider/embedded';
 import { openLeaveStore, openOrderStore, type LeaveStore, type OrderStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';

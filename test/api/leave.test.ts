@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createLeaveActivities } from '../../activities/leave';
-import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/dev-adapters';
+import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { signToken, type Role } from '../../api/auth';
 import type { LeaveView } from '../../domain/leave';
 import type { LeaveStore } from '../../store';

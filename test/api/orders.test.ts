@@ -9,13 +9,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
+import { createCheckoutActivities } from '../../activities/checkout';
 import {
   createDevMailer,
   createDevPaymentGateway,
   createDevPublisher,
   DevRecorder,
-} from '../../activities/dev-adapters';
+} from '../../activities/adapters/development';
 import { signToken, type Role } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
 import type { OrderView } from '../../domain/order';
@@ -25,7 +25,7 @@ import {
   customerIdSearchAttribute,
   orderIdSearchAttribute,
   orderStatusSearchAttribute,
-} from '../../workflows/definitions';
+} from '../../workflows/checkout/messages';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { callApi, runWorker, serveApi, type Answer } from '../helpers/api-server';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
@@ -59,7 +59,7 @@ describe('orders API', () => {
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: await workflowBundle(),
-        activities: createActivities({
+        activities: createCheckoutActivities({
           store,
           payments: createDevPaymentGateway(recorder),
           mailer: createDevMailer(recorder),

@@ -9,15 +9,15 @@ import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
+import { createCheckoutActivities } from '../../activities/checkout';
 import {
   createDevMailer,
   createDevPaymentGateway,
   createDevPublisher,
   DevRecorder,
-} from '../../activities/dev-adapters';
+} from '../../activities/adapters/development';
 import { createLeaveActivities } from '../../activities/leave';
-import type { PaymentGateway } from '../../activities/ports';
+import type { PaymentGateway } from '../../activities/adapters/ports';
 import type { LeaveStore, OrderStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
@@ -87,7 +87,7 @@ export async function startBackOfficeStack(options: {
       taskQueue,
       workflowBundle: bundle,
       activities: {
-        ...createActivities({
+        ...createCheckoutActivities({
           store,
           payments,
           mailer: createDevMailer(recorder),

@@ -17,11 +17,11 @@ import type { Duration, SignalDefinition } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { PAYMENT_DECLINED, type CheckoutActivities } from '../../activities/types';
+import { PAYMENT_DECLINED, type CheckoutActivities } from '../../activities/checkout/types';
 import type { CheckoutSettings } from '../../config/settings';
 import type { OrderView, PlacedOrder } from '../../domain/order';
 import { checkoutWorkflow } from '../../workflows';
-import { orderStatusQuery } from '../../workflows/definitions';
+import { orderStatusQuery } from '../../workflows/checkout/messages';
 import { workflowBundle } from './temporal';
 
 export const TEST_SETTINGS: CheckoutSettings = {

@@ -12,9 +12,10 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { resolveTemporalCli, resolveTestServer } from '../../scripts/servers';
-import { ensureSearchAttributes } from '../../config/search-attributes';
+import { ensureSearchAttributes } from '../../infrastructure/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import type { OrderStatus, OrderView } from '../../domain/order';
-import { orderStatusQuery } from '../../workflows/definitions';
+import { orderStatusQuery } from '../../workflows/checkout/messages';
 
 let runtimeInstalled = false;
 /** Expected failures (declines, outages) are what these tests are about: log only errors. */
@@ -37,7 +38,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: server.path } },
   });
-  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default', SEARCH_ATTRIBUTE_KEYS);
   return env;
 }
 
@@ -48,7 +49,7 @@ export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: cli.path } },
   });
-  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default', SEARCH_ATTRIBUTE_KEYS);
   return env;
 }
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { signToken } from '../../api/auth';
-import { checkoutWorkflowId, orderStatusQuery } from '../../workflows/definitions';
+import { checkoutWorkflowId, orderStatusQuery } from '../../workflows/checkout/messages';
 import { assertMatchesContract } from '../helpers/openapi';
 import {
   appStackEnv,

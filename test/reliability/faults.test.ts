@@ -16,7 +16,7 @@ import { startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
 import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
 import { killLeftovers, startWorkerProcess, until } from '../helpers/processes';
 import { devServerEnv, waitForStatus } from '../helpers/temporal';
-import { cancelOrderSignal } from '../../workflows/definitions';
+import { cancelOrderSignal } from '../../workflows/checkout/messages';
 
 describe('faults', () => {
   let env: TestWorkflowEnvironment;

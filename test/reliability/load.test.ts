@@ -12,13 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
+import { createCheckoutActivities } from '../../activities/checkout';
 import {
   createDevMailer,
   createDevPaymentGateway,
   createDevPublisher,
   DevRecorder,
-} from '../../activities/dev-adapters';
+} from '../../activities/adapters/development';
 import { signToken } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
 import { FINAL_STATUSES, type OrderStatus } from '../../domain/order';
@@ -73,7 +73,7 @@ describe(`load: ${ORDERS} orders through the API`, () => {
       connection: env.nativeConnection,
       taskQueue: 'load',
       workflowBundle: await workflowBundle(),
-      activities: createActivities({
+      activities: createCheckoutActivities({
         store,
         payments: createDevPaymentGateway(recorder),
         mailer: createDevMailer(recorder),

@@ -16,7 +16,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OrderStatus } from '../../domain/order';
 import { startBroker, type Broker } from '../../scripts/rabbitmq';
-import { cancelOrderSignal, orderShippedSignal, orderStatusQuery } from '../../workflows/definitions';
+import { cancelOrderSignal, orderShippedSignal, orderStatusQuery } from '../../workflows/checkout/messages';
 import { placedOrder } from '../helpers/checkout-scenario';
 import { startFakeSendGrid, startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
 import {

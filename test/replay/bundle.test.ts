@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { workflowCode } from '../../config/workflow-code';
+import { workflowCode } from '../../infrastructure/workflow-code';
 import { buildWorkflowBundle } from '../../scripts/build-bundle';
 
 const histories = path.join(__dirname, '..', 'histories');

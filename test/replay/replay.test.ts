@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { ORDER_ACCEPTANCE_PATCH, PAYMENT_OUTCOMES_PATCH } from '../../workflows/checkout';
-import { LEAVE_EDGES_PATCH } from '../../workflows/leave';
-import { BACK_OFFICE_PATCH } from '../../workflows/order-context';
+import { ORDER_ACCEPTANCE_PATCH, PAYMENT_OUTCOMES_PATCH } from '../../workflows/checkout/workflow';
+import { LEAVE_EDGES_PATCH } from '../../workflows/leave/workflow';
+import { BACK_OFFICE_PATCH } from '../../workflows/checkout/order-context';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, '..', 'histories');

@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { SEARCH_ATTRIBUTES } from '../../config/search-attributes';
+import { searchAttributeTable } from '../../infrastructure/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { loadConfig } from '../../config/settings';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -161,7 +162,7 @@ describe('docker-compose.yml', () => {
 
   it('registers every search attribute the workflows keep, with its type', () => {
     const setup = String(services['temporal-setup']!.command);
-    for (const [name, { cli }] of Object.entries(SEARCH_ATTRIBUTES)) {
+    for (const [name, { cli }] of Object.entries(searchAttributeTable(SEARCH_ATTRIBUTE_KEYS))) {
       assert.match(setup, new RegExp(`--name ${name} --type ${cli}\\b`), name);
     }
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { EncryptionCodec, ENCRYPTED_ENCODING, parseEncryptionKeys } from '../../config/encryption';
+import { EncryptionCodec, ENCRYPTED_ENCODING, parseEncryptionKeys } from '../../infrastructure/encryption';
 import { loadConfig } from '../../config/settings';
 
 const key = (id: string) => ({ id, key: crypto.randomBytes(32) });

@@ -1,7 +1,7 @@
 /** The log format and the observability settings. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../config/logging';
+import { createLogger } from '../../infrastructure/logging';
 import { loadConfig } from '../../config/settings';
 import { HttpMetrics } from '../../api/metrics';
 

@@ -1,7 +1,7 @@
 /** Pure rules: durations, configuration, order totals, idempotency keys, email wording. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authorizationRequestContent, customerEmailContent } from '../../activities/email-templates';
+import { authorizationRequestContent, customerEmailContent } from '../../activities/checkout/emails';
 import { formatDuration, parseDuration } from '../../config/durations';
 import { loadConfig } from '../../config/settings';
 import { chargeIdempotencyKey, orderEventMessageId, refundIdempotencyKey } from '../../domain/keys';

@@ -6,7 +6,8 @@ import {
   ensureSearchAttributes,
   SearchAttributeError,
   type OperatorConnection,
-} from '../../config/search-attributes';
+} from '../../infrastructure/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 
 const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_INT: INT } =
   temporal.api.enums.v1.IndexedValueType;
@@ -43,7 +44,7 @@ function operator(
 describe('search attributes', () => {
   it('adds the missing ones as keywords', async () => {
     const conn = operator({ Other: INT, EmployeeId: KEYWORD });
-    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), [
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default', SEARCH_ATTRIBUTE_KEYS), [
       'OrderStatus',
       'OrderId',
       'CustomerId',
@@ -56,13 +57,13 @@ describe('search attributes', () => {
 
   it('adds nothing when they are there', async () => {
     const conn = operator(ALL);
-    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), []);
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default', SEARCH_ATTRIBUTE_KEYS), []);
     assert.deepEqual(conn.added, []);
   });
 
   it('adds them on a server that cannot list them (the time-skipping test server)', async () => {
     const conn = operator('unimplemented');
-    assert.deepEqual(await ensureSearchAttributes(conn, 'default'), Object.keys(ALL));
+    assert.deepEqual(await ensureSearchAttributes(conn, 'default', SEARCH_ATTRIBUTE_KEYS), Object.keys(ALL));
   });
 
   it('refuses an attribute of the wrong type', async () => {
@@ -70,6 +71,7 @@ describe('search attributes', () => {
       ensureSearchAttributes(
         operator({ OrderStatus: INT, LeaveStatus: KEYWORD, EmployeeId: KEYWORD }),
         'shop',
+        SEARCH_ATTRIBUTE_KEYS,
       ),
       /OrderStatus exists on namespace shop with type INDEXED_VALUE_TYPE_INT, but the workflows need Keyword/,
     );
@@ -81,7 +83,7 @@ describe('search attributes', () => {
     const conn = operator(others, async () => {
       throw new Error('PermissionDenied');
     });
-    const err = await ensureSearchAttributes(conn, 'shop').catch((e: unknown) => e);
+    const err = await ensureSearchAttributes(conn, 'shop', SEARCH_ATTRIBUTE_KEYS).catch((e: unknown) => e);
     assert.ok(err instanceof SearchAttributeError);
     assert.match(
       err.message,

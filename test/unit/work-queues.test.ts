@@ -1,7 +1,7 @@
 /** Which person an order waits for (domain/work-queues.ts) and a leave request's steps in words. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { leaveTimelineOf } from '../../api/leave-timeline';
+import { leaveTimelineOf } from '../../api/leave/timeline';
 import type { LeaveView } from '../../domain/leave';
 import type { OrderView } from '../../domain/order';
 import { NO_DEADLINE, queueColumns, supportNeed, workNeed } from '../../domain/work-queues';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { ChargeRequest, ChargeResult } from '../../activities/types';
+import type { ChargeRequest, ChargeResult } from '../../activities/checkout/types';
 import type { OrderView, PlacedOrder } from '../../domain/order';
 import { checkoutWorkflow } from '../../workflows';
 import {
@@ -16,7 +16,7 @@ import {
   goodsReturnedSignal,
   orderShippedSignal,
   orderStatusQuery,
-} from '../../workflows/definitions';
+} from '../../workflows/checkout/messages';
 import {
   CheckoutScenario,
   declined,

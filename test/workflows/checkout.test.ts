@@ -13,7 +13,7 @@ import {
   orderShippedSignal,
   orderStatusQuery,
   retryPaymentSignal,
-} from '../../workflows/definitions';
+} from '../../workflows/checkout/messages';
 import {
   CheckoutScenario,
   pastTheWindow,

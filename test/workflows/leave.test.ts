@@ -10,8 +10,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createLeaveActivities } from '../../activities/leave';
-import type { LeaveRequest } from '../../activities/leave-types';
-import type { EventPublisher, Mailer } from '../../activities/ports';
+import type { LeaveRequest } from '../../domain/leave';
+import type { EventPublisher, Mailer } from '../../activities/adapters/ports';
 import type { LeaveSettings } from '../../config/settings';
 import type { LeaveView } from '../../domain/leave';
 import type { LeaveStore } from '../../store/leave-store';
@@ -25,7 +25,7 @@ import {
   rejectLeaveSignal,
   terminationWorkflowId,
   withdrawLeaveSignal,
-} from '../../workflows/definitions';
+} from '../../workflows/leave/messages';
 import { settle } from '../helpers/checkout-scenario';
 import { captureHistory, timeSkippingEnv, workflowBundle } from '../helpers/temporal';
 

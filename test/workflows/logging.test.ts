@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime } from '@temporalio/worker';
-import { createLogger } from '../../config/logging';
-import { cancelOrderSignal } from '../../workflows/definitions';
+import { createLogger } from '../../infrastructure/logging';
+import { cancelOrderSignal } from '../../workflows/checkout/messages';
 import { CheckoutScenario, placedOrder, settle } from '../helpers/checkout-scenario';
 import { timeSkippingEnv } from '../helpers/temporal';
 

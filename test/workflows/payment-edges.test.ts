@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { PAYMENT_PROCESSING, REFUND_PENDING, REFUND_REFUSED } from '../../activities/types';
-import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/definitions';
+import { PAYMENT_PROCESSING, REFUND_PENDING, REFUND_REFUSED } from '../../activities/checkout/types';
+import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/checkout/messages';
 import {
   CheckoutScenario,
   pastTheWindow,

@@ -1,6 +1,6 @@
 /** Turns the Temporal settings into connection options: self-hosted, mTLS, or Temporal Cloud. */
 import fs from 'node:fs';
-import type { TemporalSettings } from './settings';
+import type { TemporalSettings } from '../config/settings';
 
 export interface TemporalConnectionOptions {
   address: string;

@@ -10,8 +10,8 @@ import {
   authorizationState,
   requiresAuthorization,
   type AcceptanceOutcome,
-} from '../domain/acceptance';
-import type { AcceptanceRecord } from '../domain/order';
+} from '../../domain/acceptance';
+import type { AcceptanceRecord } from '../../domain/order';
 import { deliveries, type OrderContext } from './order-context';
 
 export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome> {

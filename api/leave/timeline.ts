@@ -2,9 +2,9 @@
  * A leave request's steps in words, oldest first, read from what its process recorded (the view)
  * and what the ledger holds for it (days reserved and given back, with their times).
  */
-import { formatDays, type LeaveView } from '../domain/leave';
-import type { LedgerEntry } from '../store';
-import type { LeaveTimeline } from './contract';
+import { formatDays, type LeaveView } from '../../domain/leave';
+import type { LedgerEntry } from '../../store';
+import type { LeaveTimeline } from '../contract';
 
 type Event = LeaveTimeline['events'][number];
 

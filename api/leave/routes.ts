@@ -17,16 +17,16 @@ import {
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { LeaveRequest } from '../activities/leave-types';
 import {
   decideApproval,
   LEAVE_YEARS_AHEAD,
   leaveYearOf,
   NEGATIVE_BALANCE_LIMIT,
   nearestApprover,
+  type LeaveRequest,
   type LeaveView,
-} from '../domain/leave';
-import type { Employee, LeaveStore, StoredLeaveRequest } from '../store';
+} from '../../domain/leave';
+import type { Employee, LeaveStore, StoredLeaveRequest } from '../../store';
 import {
   approveLeaveSignal,
   leaveStatusQuery,
@@ -35,8 +35,8 @@ import {
   rejectLeaveSignal,
   terminationWorkflowId,
   withdrawLeaveSignal,
-} from '../workflows/definitions';
-import { holds, requireRole } from './auth';
+} from '../../workflows/leave/messages';
+import { holds, requireRole } from '../auth';
 import {
   decisionBody,
   leaveListQuery,
@@ -46,12 +46,12 @@ import {
   type LeaveList,
   type LeaveListItem,
   type LeaveTimeline,
-} from './contract';
-import { leaveTimelineOf } from './leave-timeline';
-import { conflict, HttpError, isTemporalUnavailable, notFound } from './errors';
-import { askWithinDeadline } from './reads';
-import { parseBody, parseQuery } from './schemas';
-import { decodeCursor, encodeCursor } from '../store/lists';
+} from '../contract';
+import { leaveTimelineOf } from './timeline';
+import { conflict, HttpError, isTemporalUnavailable, notFound } from '../errors';
+import { askWithinDeadline } from '../reads';
+import { parseBody, parseQuery } from '../schemas';
+import { decodeCursor, encodeCursor } from '../../store/lists';
 
 export interface LeaveDeps {
   client: Client;

@@ -1,31 +1,38 @@
 /**
- * The custom search attributes the workflows keep current, and their registration on a namespace.
+ * Registering the custom search attributes the processes declare (each in its messages module) on a
+ * namespace.
  * A workflow that upserts an attribute the namespace does not know fails its workflow task and
  * stops moving, so the worker makes sure they exist before it polls, and says plainly what to do
  * when it may not register them itself (Temporal Cloud, a locked-down cluster).
  */
+import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import {
-  customerIdSearchAttribute,
-  employeeIdSearchAttribute,
-  leaveStatusSearchAttribute,
-  orderIdSearchAttribute,
-  orderStatusSearchAttribute,
-} from '../workflows/definitions';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
-/** Name → server type, as `temporal operator search-attribute create` spells them. */
-export const SEARCH_ATTRIBUTES: Record<
-  string,
-  { type: temporal.api.enums.v1.IndexedValueType; cli: string }
-> = {
-  [orderStatusSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
-  [orderIdSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
-  [customerIdSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
-  [leaveStatusSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
-  [employeeIdSearchAttribute.name]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
+/** Each SDK attribute type as the server's enum and as `temporal operator search-attribute create` spells it. */
+const KINDS: Record<SearchAttributeType, { type: temporal.api.enums.v1.IndexedValueType; cli: string }> = {
+  [SearchAttributeType.KEYWORD]: { type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
+  [SearchAttributeType.TEXT]: { type: IndexedValueType.INDEXED_VALUE_TYPE_TEXT, cli: 'Text' },
+  [SearchAttributeType.INT]: { type: IndexedValueType.INDEXED_VALUE_TYPE_INT, cli: 'Int' },
+  [SearchAttributeType.DOUBLE]: { type: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE, cli: 'Double' },
+  [SearchAttributeType.BOOL]: { type: IndexedValueType.INDEXED_VALUE_TYPE_BOOL, cli: 'Bool' },
+  [SearchAttributeType.DATETIME]: { type: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME, cli: 'Datetime' },
+  [SearchAttributeType.KEYWORD_LIST]: {
+    type: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+    cli: 'KeywordList',
+  },
 };
+
+/** What `defineSearchAttributeKey` returns: a name and a type. */
+export type SearchAttributeKeys = readonly { name: string; type: SearchAttributeType }[];
+
+/** Name → server type and CLI spelling, for the keys the processes declare. */
+export function searchAttributeTable(
+  keys: SearchAttributeKeys,
+): Record<string, { type: temporal.api.enums.v1.IndexedValueType; cli: string }> {
+  return Object.fromEntries(keys.map((key) => [key.name, KINDS[key.type]]));
+}
 
 /** The part of a client or native connection this needs. */
 export interface OperatorConnection {
@@ -47,8 +54,12 @@ export class SearchAttributeError extends Error {
   }
 }
 
-function createCommand(namespace: string, names: string[]): string {
-  const flags = names.map((name) => `--name ${name} --type ${SEARCH_ATTRIBUTES[name]!.cli}`).join(' ');
+function createCommand(
+  namespace: string,
+  names: string[],
+  table: ReturnType<typeof searchAttributeTable>,
+): string {
+  const flags = names.map((name) => `--name ${name} --type ${table[name]!.cli}`).join(' ');
   return `temporal operator search-attribute create --namespace ${namespace} ${flags}`;
 }
 
@@ -68,14 +79,16 @@ async function listCustomAttributes(
   }
 }
 
-/** Registers whichever of SEARCH_ATTRIBUTES the namespace lacks; returns the names it added. */
+/** Registers whichever of `keys` the namespace lacks; returns the names it added. */
 export async function ensureSearchAttributes(
   connection: OperatorConnection,
   namespace: string,
+  keys: SearchAttributeKeys,
 ): Promise<string[]> {
+  const table = searchAttributeTable(keys);
   const existing = (await listCustomAttributes(connection, namespace)) ?? {};
   const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
-  for (const [name, { type, cli }] of Object.entries(SEARCH_ATTRIBUTES)) {
+  for (const [name, { type, cli }] of Object.entries(table)) {
     const found = existing[name];
     if (found === undefined) missing[name] = type;
     else if (found !== type) {
@@ -91,7 +104,7 @@ export async function ensureSearchAttributes(
   } catch (err) {
     throw new SearchAttributeError(
       `search attributes ${names.join(', ')} are missing on namespace ${namespace} and could not be added ` +
-        `(${err instanceof Error ? err.message : String(err)}). Ask an operator to run: ${createCommand(namespace, names)}`,
+        `(${err instanceof Error ? err.message : String(err)}). Ask an operator to run: ${createCommand(namespace, names, table)}`,
     );
   }
   return names;

@@ -27,16 +27,16 @@ import type {
   PaymentDeclinedDetails,
   RefundRefusedDetails,
   RefundResult,
-} from '../activities/types';
-import type { CheckoutSettings } from '../config/settings';
-import { recordDecision, refundForReturn } from '../domain/acceptance';
+} from '../../activities/checkout/types';
+import type { CheckoutSettings } from '../../config/settings';
+import { recordDecision, refundForReturn } from '../../domain/acceptance';
 import {
   FINAL_STATUSES,
   formatMoney,
   type OrderStatus,
   type OrderView,
   type PlacedOrder,
-} from '../domain/order';
+} from '../../domain/order';
 import { acceptOrder } from './acceptance';
 import {
   authorizeOrderSignal,
@@ -48,7 +48,7 @@ import {
   type PaymentRetryRequest,
   type ReturnReport,
   type ShipmentReport,
-} from './definitions';
+} from './messages';
 import { BACK_OFFICE_PATCH, note, OrderContext, payments, store } from './order-context';
 
 /**

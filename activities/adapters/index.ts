@@ -3,12 +3,12 @@
  * local development adapter that records what would have been sent. Says which is which.
  */
 import path from 'node:path';
-import type { AppConfig } from '../config/settings';
-import { createAmqpPublisher } from './amqp-publisher';
-import { createDevMailer, createDevPaymentGateway, createDevPublisher, DevRecorder } from './dev-adapters';
+import type { AppConfig } from '../../config/settings';
+import { createAmqpPublisher } from './amqp';
+import { createDevMailer, createDevPaymentGateway, createDevPublisher, DevRecorder } from './development';
 import type { EventPublisher, Mailer, PaymentGateway } from './ports';
-import { createSendGridMailer } from './sendgrid-mailer';
-import { createStripeClient, createStripeGateway } from './stripe-gateway';
+import { createSendGridMailer } from './sendgrid';
+import { createStripeClient, createStripeGateway } from './stripe';
 
 export interface Adapters {
   payments: PaymentGateway;

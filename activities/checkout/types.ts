@@ -2,8 +2,8 @@
  * The checkout's activities as the workflow sees them: inputs and outputs only. Workflows
  * import this module's types, never the implementations.
  */
-import type { CheckoutSettings } from '../config/settings';
-import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+import type { CheckoutSettings } from '../../config/settings';
+import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/order';
 
 export interface ChargeRequest {
   orderId: string;

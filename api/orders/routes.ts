@@ -22,9 +22,9 @@ import {
   type OrderStatus,
   type OrderView,
   type PlacedOrder,
-} from '../domain/order';
-import type { StoredOrder } from '../store';
-import type { OrderStore } from '../store';
+} from '../../domain/order';
+import type { StoredOrder } from '../../store';
+import type { OrderStore } from '../../store';
 import {
   authorizeOrderSignal,
   cancelOrderSignal,
@@ -33,10 +33,10 @@ import {
   orderShippedSignal,
   orderStatusQuery,
   retryPaymentSignal,
-} from '../workflows/definitions';
-import { requireRole } from './auth';
-import { conflict, notFound } from './errors';
-import { askWithinDeadline } from './reads';
+} from '../../workflows/checkout/messages';
+import { requireRole } from '../auth';
+import { conflict, notFound } from '../errors';
+import { askWithinDeadline } from '../reads';
 import {
   authorizationBody,
   cancelBody,
@@ -47,7 +47,7 @@ import {
   returnBody,
   shipmentBody,
   type PlaceOrderBody,
-} from './schemas';
+} from '../schemas';
 
 export interface OrdersDeps {
   client: Client;

@@ -10,7 +10,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
-import { chargeIdempotencyKey, refundIdempotencyKey } from '../domain/keys';
+import { chargeIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
 import type { PaymentGateway } from './ports';
 import {
   PAYMENT_DECLINED,
@@ -24,7 +24,7 @@ import {
   type PaymentLookup,
   type RefundRequest,
   type RefundResult,
-} from './types';
+} from '../checkout/types';
 
 export interface StripeClientOptions {
   secretKey: string;

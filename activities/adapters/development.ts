@@ -9,9 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { chargeIdempotencyKey, refundIdempotencyKey } from '../domain/keys';
+import { chargeIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
 import type { EventPublisher, Mailer, PaymentGateway } from './ports';
-import { PAYMENT_DECLINED } from './types';
+import { PAYMENT_DECLINED } from '../checkout/types';
 
 export class DevRecorder {
   constructor(

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ReplayWorkerOptions } from '@temporalio/worker';
 
-/** `dist/workflow-bundle.js`, seen from the compiled `dist/config/`. */
+/** `dist/workflow-bundle.js`, seen from the compiled `dist/infrastructure/`. */
 const COMPILED_BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
 const RUNNING_COMPILED = __filename.endsWith('.js');
 

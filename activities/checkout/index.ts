@@ -2,13 +2,13 @@
  * The checkout's activities, built from their clients. The worker passes Stripe, SendGrid and
  * RabbitMQ adapters (or the development adapters); tests pass fakes.
  */
-import type { CheckoutSettings } from '../config/settings';
-import type { OrderStore } from '../store';
-import { authorizationRequestContent, customerEmailContent, supportAlertContent } from './email-templates';
-import type { EventPublisher, Mailer, PaymentGateway } from './ports';
+import type { CheckoutSettings } from '../../config/settings';
+import type { OrderStore } from '../../store';
+import { authorizationRequestContent, customerEmailContent, supportAlertContent } from './emails';
+import type { EventPublisher, Mailer, PaymentGateway } from '../adapters/ports';
 import type { CheckoutActivities } from './types';
 
-export interface ActivityDeps {
+export interface CheckoutActivityDeps {
   store: OrderStore;
   payments: PaymentGateway;
   mailer: Mailer;
@@ -17,7 +17,7 @@ export interface ActivityDeps {
   fromEmail: string;
 }
 
-export function createActivities(deps: ActivityDeps): CheckoutActivities {
+export function createCheckoutActivities(deps: CheckoutActivityDeps): CheckoutActivities {
   const { store, payments, mailer, events, settings } = deps;
   return {
     async loadCheckoutSettings() {

@@ -16,17 +16,19 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { LeaveActivities, LeaveEmailKind, LeaveRequest, Person } from '../activities/leave-types';
-import type { LeaveSettings } from '../config/settings';
+import type { LeaveActivities, LeaveEmailKind } from '../../activities/leave/types';
+import type { LeaveSettings } from '../../config/settings';
 import {
   endOfLastDay,
   nextLeaveYearStart,
   reminderWait,
   REMINDERS_AT_PACE,
   survivesTermination,
+  type LeaveRequest,
   type LeaveStatus,
   type LeaveView,
-} from '../domain/leave';
+  type Person,
+} from '../../domain/leave';
 import {
   approveLeaveSignal,
   employeeIdSearchAttribute,
@@ -40,7 +42,7 @@ import {
   type EmployeeTermination,
   type LeaveDecision,
   type LeaveWithdrawal,
-} from './definitions';
+} from './messages';
 
 /**
  * Leave at the edges of time: a termination follows the last day (leave up to it stands, the

@@ -2,25 +2,10 @@
  * The leave process's activities as the workflows see them: inputs and outputs only. Workflows
  * import this module's types, never the implementations.
  */
-import type { LeaveSettings } from '../config/settings';
-import type { LeaveStatus } from '../domain/leave';
-import type { ReserveResult } from '../store/leave-store';
+import type { LeaveSettings } from '../../config/settings';
+import type { LeaveRequest, LeaveStatus, Person } from '../../domain/leave';
 
-export interface LeaveRequest {
-  requestId: string;
-  employeeId: string;
-  days: number;
-  /** `YYYY-MM-DD`, the first day of leave. */
-  startDate: string;
-  note?: string;
-  submittedAt: string;
-}
-
-export interface Person {
-  id: string;
-  name: string;
-  email: string;
-}
+import type { ReserveResult } from '../../store/leave-store';
 
 export interface Submission {
   /** `Withdrawn`: the employment ends before the leave would start; nothing was reserved. */

@@ -6,12 +6,12 @@
  */
 import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
-import type { OrderView } from '../domain/order';
-import { describeSupportReason, supportNeed, workNeed } from '../domain/work-queues';
-import type { OrderStore, StoredOrder } from '../store';
-import { decodeCursor, encodeCursor } from '../store/lists';
-import { cancelOrderSignal, retryPaymentSignal } from '../workflows/definitions';
-import { holds, requireRole, type Role } from './auth';
+import type { OrderView } from '../../domain/order';
+import { describeSupportReason, supportNeed, workNeed } from '../../domain/work-queues';
+import type { OrderStore, StoredOrder } from '../../store';
+import { decodeCursor, encodeCursor } from '../../store/lists';
+import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/checkout/messages';
+import { holds, requireRole, type Role } from '../auth';
 import {
   batchBody,
   orderListQuery,
@@ -19,10 +19,10 @@ import {
   type OrderList,
   type OrderListItem,
   type OrderTimeline,
-} from './contract';
-import { badRequest, HttpError } from './errors';
-import { callerName, orderAccess } from './orders';
-import { parseBody, parseQuery } from './schemas';
+} from '../contract';
+import { badRequest, HttpError } from '../errors';
+import { callerName, orderAccess } from './routes';
+import { parseBody, parseQuery } from '../schemas';
 
 export const DEFAULT_PAGE = 25;
 /** How many orders of a batch are messaged at once. */

@@ -10,7 +10,7 @@ import type {
   PaymentLookup,
   RefundRequest,
   RefundResult,
-} from './types';
+} from '../checkout/types';
 
 export interface PaymentGateway {
   readonly name: string;

@@ -3,12 +3,13 @@
  * event publisher (the same adapters the checkout uses; events go to the `people` exchange).
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { LeaveSettings } from '../config/settings';
-import { leaveYearOf, nearestApprover } from '../domain/leave';
-import type { Employee, LeaveStore } from '../store/leave-store';
-import { leaveEmailContent } from './email-templates';
-import type { EventPublisher, Mailer } from './ports';
-import type { LeaveActivities, Person } from './leave-types';
+import type { LeaveSettings } from '../../config/settings';
+import { leaveYearOf, nearestApprover } from '../../domain/leave';
+import type { Employee, LeaveStore } from '../../store/leave-store';
+import { leaveEmailContent } from './emails';
+import type { EventPublisher, Mailer } from '../adapters/ports';
+import type { Person } from '../../domain/leave';
+import type { LeaveActivities } from './types';
 
 export interface LeaveActivityDeps {
   leaveStore: LeaveStore;

@@ -1,13 +1,10 @@
 /**
  * The messages the checkout process understands, shared by the workflow (which handles them)
- * and the API (which sends them). Names are part of every running order's history: rename none.
+ * and the API (which sends them), with its search attributes and workflow ids. Names are part of every running order's history: rename none.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { LeaveView } from '../domain/leave';
-import type { OrderView } from '../domain/order';
-
-export const TASK_QUEUE_DEFAULT = 'commerce';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { OrderView } from '../../domain/order';
 
 export interface CancelRequest {
   reason?: string;
@@ -56,46 +53,14 @@ export const orderStatusSearchAttribute = defineSearchAttributeKey(
 export const orderIdSearchAttribute = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
 export const customerIdSearchAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 
+/** What the worker registers and the Temporal UI lists orders by. */
+export const CHECKOUT_SEARCH_ATTRIBUTES = [
+  orderStatusSearchAttribute,
+  orderIdSearchAttribute,
+  customerIdSearchAttribute,
+] as const;
+
 /** The workflow id of an order: derived from the order id, so a repeated click is the same order. */
 export function checkoutWorkflowId(orderId: string): string {
   return `order-${orderId}`;
-}
-
-// ── Annual leave ────────────────────────────────────────────────────────────────────────────
-
-/** A manager's decision on a leave request (`POST /leave-requests/:id/approve` or `/reject`). */
-export interface LeaveDecision {
-  approverId: string;
-  note?: string;
-}
-
-export interface LeaveWithdrawal {
-  by: string;
-}
-
-export interface EmployeeTermination {
-  lastDay: string;
-}
-
-export const approveLeaveSignal = defineSignal<[LeaveDecision]>('approveLeave');
-export const rejectLeaveSignal = defineSignal<[LeaveDecision]>('rejectLeave');
-export const withdrawLeaveSignal = defineSignal<[LeaveWithdrawal]>('withdrawLeave');
-/** Sent by HR's termination process to every open process of the employee. */
-export const employeeTerminatedSignal = defineSignal<[EmployeeTermination]>('employeeTerminated');
-export const leaveStatusQuery = defineQuery<LeaveView>('leaveStatus');
-/** Answers once the request's first decision (approved at once, or pending) is made. */
-export const leaveSubmittedUpdate = defineUpdate<LeaveView>('leaveSubmitted');
-
-export const leaveStatusSearchAttribute = defineSearchAttributeKey(
-  'LeaveStatus',
-  SearchAttributeType.KEYWORD,
-);
-export const employeeIdSearchAttribute = defineSearchAttributeKey('EmployeeId', SearchAttributeType.KEYWORD);
-
-export function leaveWorkflowId(requestId: string): string {
-  return `leave-${requestId}`;
-}
-
-export function terminationWorkflowId(employeeId: string): string {
-  return `termination-${employeeId}`;
 }

@@ -12,11 +12,11 @@ import {
   setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../activities/types';
-import type { CheckoutSettings } from '../config/settings';
-import { orderEventMessageId } from '../domain/keys';
-import type { OrderStatus, OrderView, PlacedOrder, TimelineEvent } from '../domain/order';
-import { customerIdSearchAttribute, orderIdSearchAttribute, orderStatusSearchAttribute } from './definitions';
+import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../../activities/checkout/types';
+import type { CheckoutSettings } from '../../config/settings';
+import { orderEventMessageId } from '../../domain/keys';
+import type { OrderStatus, OrderView, PlacedOrder, TimelineEvent } from '../../domain/order';
+import { customerIdSearchAttribute, orderIdSearchAttribute, orderStatusSearchAttribute } from './messages';
 
 /** Bookkeeping in our own database: retried until it succeeds. */
 export const store = proxyActivities<CheckoutActivities>({

@@ -1,0 +1,48 @@
+/**
+ * The messages the annual-leave process understands, shared by the workflows (which handle them)
+ * and the API (which sends them), with its search attributes and workflow ids. Names are part of
+ * every running request's history: rename none.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { LeaveView } from '../../domain/leave';
+
+/** A manager's decision on a leave request (`POST /leave-requests/:id/approve` or `/reject`). */
+export interface LeaveDecision {
+  approverId: string;
+  note?: string;
+}
+
+export interface LeaveWithdrawal {
+  by: string;
+}
+
+export interface EmployeeTermination {
+  lastDay: string;
+}
+
+export const approveLeaveSignal = defineSignal<[LeaveDecision]>('approveLeave');
+export const rejectLeaveSignal = defineSignal<[LeaveDecision]>('rejectLeave');
+export const withdrawLeaveSignal = defineSignal<[LeaveWithdrawal]>('withdrawLeave');
+/** Sent by HR's termination process to every open process of the employee. */
+export const employeeTerminatedSignal = defineSignal<[EmployeeTermination]>('employeeTerminated');
+export const leaveStatusQuery = defineQuery<LeaveView>('leaveStatus');
+/** Answers once the request's first decision (approved at once, or pending) is made. */
+export const leaveSubmittedUpdate = defineUpdate<LeaveView>('leaveSubmitted');
+
+export const leaveStatusSearchAttribute = defineSearchAttributeKey(
+  'LeaveStatus',
+  SearchAttributeType.KEYWORD,
+);
+export const employeeIdSearchAttribute = defineSearchAttributeKey('EmployeeId', SearchAttributeType.KEYWORD);
+
+/** What the worker registers and the Temporal UI lists leave requests by. */
+export const LEAVE_SEARCH_ATTRIBUTES = [leaveStatusSearchAttribute, employeeIdSearchAttribute] as const;
+
+export function leaveWorkflowId(requestId: string): string {
+  return `leave-${requestId}`;
+}
+
+export function terminationWorkflowId(employeeId: string): string {
+  return `termination-${employeeId}`;
+}

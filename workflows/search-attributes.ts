@@ -1,0 +1,8 @@
+/**
+ * Every custom search attribute the processes keep current: what the worker registers before it
+ * polls and what the dev servers are started with. Each process declares its own in its messages.
+ */
+import { CHECKOUT_SEARCH_ATTRIBUTES } from './checkout/messages';
+import { LEAVE_SEARCH_ATTRIBUTES } from './leave/messages';
+
+export const SEARCH_ATTRIBUTE_KEYS = [...CHECKOUT_SEARCH_ATTRIBUTES, ...LEAVE_SEARCH_ATTRIBUTES] as const;
