@@ -4,6 +4,7 @@
  */
 import { makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createCheckoutActivities } from './activities/checkout';
+import { paymentGatewayFor } from './activities/checkout/payments';
 import { createLeaveActivities } from './activities/leave';
 import { createAdapters } from './activities/adapters';
 import { dataConverterFor } from './infrastructure/encryption';
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
   const store = openOrderStore(config);
   const leaveStore = openLeaveStore(config);
   const adapters = createAdapters(config);
-  for (const line of adapters.summary) logger.info(line);
+  const { payments, summary } = paymentGatewayFor(config.stripe, adapters.recorder);
+  for (const line of [summary, ...adapters.summary]) logger.info(line);
 
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   try {
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
       activities: {
         ...createCheckoutActivities({
           store,
-          payments: adapters.payments,
+          payments,
           mailer: adapters.mailer,
           events: adapters.events,
           settings: config.checkout,

@@ -1,23 +1,9 @@
 /**
- * Parsing what a request carries against the contract's schemas (api/contract.ts): a body or a
+ * Parsing what a request carries against the contract's schemas (api/contract/): a body or a
  * query that does not fit is refused with a 400 naming each field at fault.
  */
 import type { z } from 'zod';
 import { badRequest } from './errors';
-
-export {
-  authorizationBody,
-  batchBody,
-  cancelBody,
-  MAX_ORDER_LINES,
-  MAX_QUANTITY,
-  ORDER_ID_PATTERN,
-  paymentRetryBody,
-  placeOrderBody,
-  returnBody,
-  shipmentBody,
-  type PlaceOrderBody,
-} from './contract';
 
 function refuse(what: string, error: z.ZodError): never {
   const details = error.issues.map((issue) => ({

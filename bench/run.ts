@@ -32,7 +32,7 @@ import amqp from 'amqplib';
 import { Client, Connection } from '@temporalio/client';
 import { signToken } from '../api/auth';
 import { checkoutStartOptions, requestFingerprint } from '../api/orders/routes';
-import type { PlaceOrderBody } from '../api/schemas';
+import type { PlaceOrderBody } from '../api/orders/contract';
 import { ensureSearchAttributes } from '../infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { orderTotal, type PlacedOrder } from '../domain/order';

@@ -1,4 +1,5 @@
 import type { AcceptanceOutcome, AuthorizationDecision } from './acceptance';
+import type { DeliveryState, TimelineEvent } from './process';
 
 /** The order as the storefront places it, and the facts the checkout process keeps about it. */
 
@@ -93,17 +94,6 @@ export interface GoodsReturnRecord {
   expectedBy: string;
   receivedAt?: string;
   originalPackaging?: boolean;
-}
-
-export type DeliveryState = 'pending' | 'delivered' | 'delayed' | 'failed';
-
-/** One step of a process or one person's action, in words: what the timelines show. */
-export interface TimelineEvent {
-  at: string;
-  kind: string;
-  /** Who acted (`role:id`, a manager's id, `system`); absent for the process's own steps. */
-  actor?: string;
-  detail: string;
 }
 
 /** What `GET /orders/:id` shows; kept by the checkout workflow and answered by its query. */

@@ -1,17 +1,17 @@
 /**
- * Chooses each peer's adapter from configuration: the real one when configured, otherwise the
+ * Chooses the adapter of each peer both processes share (email, events) from configuration: the real one when configured, otherwise the
  * local development adapter that records what would have been sent. Says which is which.
  */
 import path from 'node:path';
 import type { AppConfig } from '../../config/settings';
 import { createAmqpPublisher } from './amqp';
-import { createDevMailer, createDevPaymentGateway, createDevPublisher, DevRecorder } from './development';
-import type { EventPublisher, Mailer, PaymentGateway } from './ports';
+import { createDevMailer, createDevPublisher, DevRecorder } from './development';
+import type { EventPublisher, Mailer } from './ports';
 import { createSendGridMailer } from './sendgrid';
-import { createStripeClient, createStripeGateway } from './stripe';
 
 export interface Adapters {
-  payments: PaymentGateway;
+  /** Where the development adapters (the checkout's payment gateway among them) record. */
+  recorder: DevRecorder;
   mailer: Mailer;
   events: EventPublisher;
   /** One line per peer: which adapter is in use and where it points. */
@@ -21,19 +21,6 @@ export interface Adapters {
 export function createAdapters(config: AppConfig, log: (line: string) => void = console.log): Adapters {
   const recorder = new DevRecorder(path.join(config.dataDir, 'dev-outbox'), log);
   const summary: string[] = [];
-
-  let payments: PaymentGateway;
-  if (config.stripe.secretKey) {
-    payments = createStripeGateway(
-      createStripeClient({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase }),
-    );
-    summary.push(`payments: Stripe at ${config.stripe.apiBase ?? 'https://api.stripe.com'}`);
-  } else {
-    payments = createDevPaymentGateway(recorder);
-    summary.push(
-      `payments: development adapter, records to ${recorder.file('payments')} (set STRIPE_SECRET_KEY for Stripe)`,
-    );
-  }
 
   let mailer: Mailer;
   if (config.sendgrid.apiKey) {
@@ -56,7 +43,7 @@ export function createAdapters(config: AppConfig, log: (line: string) => void = 
       `events: development adapter, records to ${recorder.file('events')} (set AMQP_URL for RabbitMQ)`,
     );
   }
-  return { payments, mailer, events, summary };
+  return { recorder, mailer, events, summary };
 }
 
 function redact(url: string): string {

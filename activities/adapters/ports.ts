@@ -1,29 +1,9 @@
 /**
- * The outside systems the activities talk to, as narrow interfaces. Production passes the Stripe,
- * SendGrid and RabbitMQ adapters; a stack with an adapter left unconfigured passes the local
+ * The outside systems both processes' activities talk to, as narrow interfaces (the checkout's
+ * payment gateway is its own: activities/checkout/payments.ts). Production passes the SendGrid and
+ * RabbitMQ adapters; a stack with an adapter left unconfigured passes the local
  * development adapters; tests pass whatever they need.
  */
-import type {
-  ChargeRequest,
-  ChargeResult,
-  FoundPayment,
-  PaymentLookup,
-  RefundRequest,
-  RefundResult,
-} from '../checkout/types';
-
-export interface PaymentGateway {
-  readonly name: string;
-  charge(request: ChargeRequest): Promise<ChargeResult>;
-  /** Whether any earlier attempt for the order took money (or is settling). */
-  findPayment(lookup: PaymentLookup): Promise<FoundPayment>;
-  /** A PaymentIntent's settled outcome; throws a retryable PaymentProcessing while it is processing. */
-  confirmPayment(paymentIntentId: string): Promise<ChargeResult>;
-  refund(request: RefundRequest): Promise<RefundResult>;
-  /** A refund's settled outcome; throws a retryable RefundPending while Stripe has not settled it. */
-  confirmRefund(refundId: string): Promise<RefundResult>;
-}
-
 export interface EmailMessage {
   to: string;
   from: string;

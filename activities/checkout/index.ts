@@ -5,8 +5,9 @@
 import type { CheckoutSettings } from '../../config/settings';
 import type { OrderStore } from '../../store';
 import { authorizationRequestContent, customerEmailContent, supportAlertContent } from './emails';
-import type { EventPublisher, Mailer, PaymentGateway } from '../adapters/ports';
+import type { EventPublisher, Mailer } from '../adapters/ports';
 import type { CheckoutActivities } from './types';
+import type { PaymentGateway } from './payments';
 
 export interface CheckoutActivityDeps {
   store: OrderStore;

@@ -46,7 +46,7 @@ import {
   type LeaveList,
   type LeaveListItem,
   type LeaveTimeline,
-} from '../contract';
+} from './contract';
 import { leaveTimelineOf } from './timeline';
 import { conflict, HttpError, isTemporalUnavailable, notFound } from '../errors';
 import { askWithinDeadline } from '../reads';

@@ -4,7 +4,7 @@
  */
 import { formatDays, type LeaveView } from '../../domain/leave';
 import type { LedgerEntry } from '../../store';
-import type { LeaveTimeline } from '../contract';
+import type { LeaveTimeline } from './contract';
 
 type Event = LeaveTimeline['events'][number];
 

@@ -19,7 +19,7 @@ import {
   type OrderList,
   type OrderListItem,
   type OrderTimeline,
-} from '../contract';
+} from './contract';
 import { badRequest, HttpError } from '../errors';
 import { callerName, orderAccess } from './routes';
 import { parseBody, parseQuery } from '../schemas';

@@ -37,17 +37,17 @@ import {
 import { requireRole } from '../auth';
 import { conflict, notFound } from '../errors';
 import { askWithinDeadline } from '../reads';
+import { parseBody } from '../schemas';
 import {
   authorizationBody,
   cancelBody,
   ORDER_ID_PATTERN,
-  parseBody,
   paymentRetryBody,
   placeOrderBody,
   returnBody,
   shipmentBody,
   type PlaceOrderBody,
-} from '../schemas';
+} from './contract';
 
 export interface OrdersDeps {
   client: Client;

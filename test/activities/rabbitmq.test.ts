@@ -4,9 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { createCheckoutActivities } from '../../activities/checkout';
 import { createAmqpPublisher } from '../../activities/adapters/amqp';
-import type { EventPublisher, Mailer, PaymentGateway } from '../../activities/adapters/ports';
+import type { EventPublisher, Mailer } from '../../activities/adapters/ports';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
+import type { PaymentGateway } from '../../activities/checkout/payments';
 
 const url = process.env.TEST_AMQP_URL;
 

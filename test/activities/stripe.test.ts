@@ -12,7 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createCheckoutActivities } from '../../activities/checkout';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
-import { createStripeClient, createStripeGateway } from '../../activities/adapters/stripe';
+import { createStripeClient, createStripeGateway } from '../../activities/checkout/stripe';
 import { PAYMENT_DECLINED } from '../../activities/checkout/types';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { checkoutWorkflow } from '../../workflows';

@@ -14,12 +14,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
 import { createCheckoutActivities } from '../../activities/checkout';
-import {
-  createDevMailer,
-  createDevPaymentGateway,
-  createDevPublisher,
-  DevRecorder,
-} from '../../activities/adapters/development';
+import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createLeaveActivities } from '../../activities/leave';
 import { signToken, type Role } from '../../api/auth';
 import { openLeaveStore, openOrderStore, type LeaveStore, type OrderStore } from '../../store';
@@ -34,6 +29,7 @@ import {
   type RunningWorker,
 } from '../helpers/api-server';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
+import { createDevPaymentGateway } from '../../activities/checkout/payments';
 
 const SECRET = 'bad-input-secret-long-enough-for-hs256!!!';
 const TASK_QUEUE = 'bad-input';

@@ -10,12 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createCheckoutActivities } from '../../activities/checkout';
-import {
-  createDevMailer,
-  createDevPaymentGateway,
-  createDevPublisher,
-  DevRecorder,
-} from '../../activities/adapters/development';
+import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { signToken, type Role } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
 import type { OrderView } from '../../domain/order';
@@ -29,6 +24,7 @@ import {
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { callApi, runWorker, serveApi, type Answer } from '../helpers/api-server';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
+import { createDevPaymentGateway } from '../../activities/checkout/payments';
 
 const SECRET = 'test-secret-that-is-long-enough-for-hs256!!';
 /** Orders on this queue leave their remorse window after half a second, so payment follows at once. */

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createStripeClient, createStripeGateway } from '../../activities/adapters/stripe';
+import { createStripeClient, createStripeGateway } from '../../activities/checkout/stripe';
 import type { Role } from '../../api/auth';
 import type { OrderView } from '../../domain/order';
 import { callApi } from '../helpers/api-server';

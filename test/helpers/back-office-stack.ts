@@ -10,14 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createCheckoutActivities } from '../../activities/checkout';
-import {
-  createDevMailer,
-  createDevPaymentGateway,
-  createDevPublisher,
-  DevRecorder,
-} from '../../activities/adapters/development';
+import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createLeaveActivities } from '../../activities/leave';
-import type { PaymentGateway } from '../../activities/adapters/ports';
 import type { LeaveStore, OrderStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
@@ -32,6 +26,7 @@ import { runWorker, serveApi } from './api-server';
 import { startTestIdentity, type TestIdentity } from './identity';
 import { TEST_SETTINGS } from './checkout-scenario';
 import { devServerEnv, workflowBundle } from './temporal';
+import { createDevPaymentGateway, type PaymentGateway } from '../../activities/checkout/payments';
 
 export interface BackOfficeStack {
   env: TestWorkflowEnvironment;

@@ -13,12 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createCheckoutActivities } from '../../activities/checkout';
-import {
-  createDevMailer,
-  createDevPaymentGateway,
-  createDevPublisher,
-  DevRecorder,
-} from '../../activities/adapters/development';
+import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { signToken } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
 import { FINAL_STATUSES, type OrderStatus } from '../../domain/order';
@@ -26,6 +21,7 @@ import { openOrderStore, type OrderStore } from '../../store';
 import { callApi, runWorker, serveApi, type RunningApi, type RunningWorker } from '../helpers/api-server';
 import { recorded, reportFigures } from '../helpers/processes';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
+import { createDevPaymentGateway } from '../../activities/checkout/payments';
 
 const ORDERS = Number(process.env.LOAD_ORDERS ?? 1000);
 const CLIENTS = 16;

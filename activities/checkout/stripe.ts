@@ -11,7 +11,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import { chargeIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
-import type { PaymentGateway } from './ports';
 import {
   PAYMENT_DECLINED,
   PAYMENT_PROCESSING,
@@ -24,7 +23,8 @@ import {
   type PaymentLookup,
   type RefundRequest,
   type RefundResult,
-} from '../checkout/types';
+} from './types';
+import type { PaymentGateway } from './payments';
 
 export interface StripeClientOptions {
   secretKey: string;

@@ -1,0 +1,104 @@
+/**
+ * Where the checkout's money moves: the payment gateway its activities charge and refund through.
+ * Stripe when STRIPE_SECRET_KEY is set (activities/checkout/stripe.ts); otherwise the development
+ * gateway, which records what it would have done and approves every charge except Stripe's test
+ * payment methods for a decline (e.g. `pm_card_chargeDeclined`), so the failed-payment path can be
+ * tried without Stripe.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { AppConfig } from '../../config/settings';
+import { chargeIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
+import type { DevRecorder } from '../adapters/development';
+import { createStripeClient, createStripeGateway } from './stripe';
+import {
+  PAYMENT_DECLINED,
+  type ChargeRequest,
+  type ChargeResult,
+  type FoundPayment,
+  type PaymentLookup,
+  type RefundRequest,
+  type RefundResult,
+} from './types';
+
+export interface PaymentGateway {
+  readonly name: string;
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Whether any earlier attempt for the order took money (or is settling). */
+  findPayment(lookup: PaymentLookup): Promise<FoundPayment>;
+  /** A PaymentIntent's settled outcome; throws a retryable PaymentProcessing while it is processing. */
+  confirmPayment(paymentIntentId: string): Promise<ChargeResult>;
+  refund(request: RefundRequest): Promise<RefundResult>;
+  /** A refund's settled outcome; throws a retryable RefundPending while Stripe has not settled it. */
+  confirmRefund(refundId: string): Promise<RefundResult>;
+}
+
+/** Stripe when configured, else the development gateway; with a line saying which. */
+export function paymentGatewayFor(
+  stripe: AppConfig['stripe'],
+  recorder: DevRecorder,
+): { payments: PaymentGateway; summary: string } {
+  if (stripe.secretKey) {
+    return {
+      payments: createStripeGateway(
+        createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.apiBase }),
+      ),
+      summary: `payments: Stripe at ${stripe.apiBase ?? 'https://api.stripe.com'}`,
+    };
+  }
+  return {
+    payments: createDevPaymentGateway(recorder),
+    summary: `payments: development adapter, records to ${recorder.file('payments')} (set STRIPE_SECRET_KEY for Stripe)`,
+  };
+}
+
+export function createDevPaymentGateway(recorder: DevRecorder): PaymentGateway {
+  return {
+    name: 'development payments (records to payments.jsonl)',
+    async charge(request) {
+      const idempotencyKey = chargeIdempotencyKey(request.orderId, request.paymentAttempt);
+      if (/declin/i.test(request.paymentMethod)) {
+        recorder.record('payments', { action: 'charge', outcome: 'declined', idempotencyKey, ...request });
+        throw ApplicationFailure.create({
+          type: PAYMENT_DECLINED,
+          message: 'Your card was declined.',
+          nonRetryable: true,
+          details: [
+            { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
+          ],
+        });
+      }
+      const paymentIntentId = `pi_dev_${idempotencyKey}`;
+      recorder.record('payments', {
+        action: 'charge',
+        outcome: 'succeeded',
+        idempotencyKey,
+        paymentIntentId,
+        ...request,
+      });
+      return { paymentIntentId, status: 'succeeded' };
+    },
+    async findPayment({ orderId }) {
+      // Every charge this adapter approved is on record: the first for the order counts.
+      const taken = recorder
+        .entries('payments')
+        .find((e) => e.action === 'charge' && e.outcome === 'succeeded' && e.orderId === orderId);
+      return taken
+        ? { outcome: 'succeeded', paymentIntentId: String(taken.paymentIntentId) }
+        : { outcome: 'none' };
+    },
+    async confirmPayment(paymentIntentId) {
+      return { paymentIntentId, status: 'succeeded' };
+    },
+    async refund(request) {
+      const idempotencyKey = refundIdempotencyKey(request.orderId);
+      recorder.record('payments', { action: 'refund', outcome: 'succeeded', idempotencyKey, ...request });
+      return { refundId: `re_dev_${idempotencyKey}`, amount: request.amount, status: 'succeeded' };
+    },
+    async confirmRefund(refundId) {
+      const refund = recorder
+        .entries('payments')
+        .find((e) => e.action === 'refund' && `re_dev_${String(e.idempotencyKey)}` === refundId);
+      return { refundId, amount: Number(refund?.amount ?? 0), status: 'succeeded' };
+    },
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * The orders part of the public contract as zod schemas: request bodies and queries the API parses,
+ * the answers it sends, and the routes (composed into the route table in api/contract/index.ts).
+ * No Node built-ins: the browser bundle reads these types.
+ */
+import { z } from 'zod';
+import { MAX_ORDER_TOTAL, ORDER_STATUSES } from '../../domain/order';
+import { ORDER_QUEUES, SUPPORT_REASONS } from '../../domain/work-queues';
+import {
+  cursor,
+  errorAnswer,
+  limit,
+  note,
+  the,
+  timelineEvent,
+  timestamp,
+  type Route,
+} from '../contract/shared';
+
+export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const orderId = z.string().regex(ORDER_ID_PATTERN, 'must match ^[A-Za-z0-9_-]{1,64}$');
+const orderStatus = z.enum(ORDER_STATUSES);
+
+const positiveMinorUnits = z
+  .number()
+  .int('must be a whole number of minor units')
+  .positive('must be more than 0')
+  .max(MAX_ORDER_TOTAL, `must be at most ${MAX_ORDER_TOTAL} minor units, the most one payment can take`);
+
+/** Upper bounds a storefront never needs to pass; they keep every total an exact integer. */
+export const MAX_QUANTITY = 10_000;
+export const MAX_ORDER_LINES = 100;
+
+export const placeOrderBody = z
+  .strictObject({
+    orderId: orderId.optional(),
+    customer: z.strictObject({
+      id: z.string().min(1).max(128),
+      email: z.email().max(254),
+    }),
+    items: z
+      .array(
+        z.strictObject({
+          sku: z.string().min(1).max(64),
+          quantity: z
+            .number()
+            .int('must be a whole number')
+            .positive('must be more than 0')
+            .max(MAX_QUANTITY),
+          unitPrice: positiveMinorUnits,
+        }),
+      )
+      .min(1, 'an order needs at least one item')
+      .max(MAX_ORDER_LINES)
+      .describe(`the total (quantity × unitPrice summed) is at most ${MAX_ORDER_TOTAL} minor units`),
+    currency: z.string().regex(/^[a-z]{3}$/, 'must be a lowercase ISO 4217 code such as "usd"'),
+    paymentMethod: z.string().min(1).max(255),
+  })
+  .superRefine((body, ctx) => {
+    // Each line is within bounds; their sum must be one payment Stripe can take.
+    const total = body.items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0);
+    if (total > MAX_ORDER_TOTAL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['items'],
+        message: `the order total (quantity × unitPrice summed) is ${total}; the most one payment can take is ${MAX_ORDER_TOTAL} minor units`,
+      });
+    }
+  });
+export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
+
+export const cancelBody = z.strictObject({ reason: z.string().max(500).optional() });
+export const paymentRetryBody = z.strictObject({ paymentMethod: z.string().min(1).max(255) });
+export const shipmentBody = z.strictObject({ trackingNumber: z.string().min(1).max(128).optional() });
+export const authorizationBody = z.strictObject({
+  approved: z.boolean('must be true or false'),
+  note,
+});
+export const returnBody = z.strictObject({ originalPackaging: z.boolean('must be true or false') });
+
+export const BATCH_ACTIONS = ['cancel', 'payment-retry'] as const;
+export const MAX_BATCH = 100;
+export const batchBody = z.strictObject({
+  action: z.enum(BATCH_ACTIONS, 'must be "cancel" or "payment-retry"'),
+  orderIds: z
+    .array(orderId)
+    .min(1, 'name at least one order')
+    .max(MAX_BATCH, `at most ${MAX_BATCH} orders at once`),
+  reason: z.string().max(500).optional().describe('for cancel: why, kept on each order'),
+  paymentMethod: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe("for payment-retry: the new payment method; without it each order's own is tried again"),
+});
+export type BatchBody = z.infer<typeof batchBody>;
+
+export const orderListQuery = z.strictObject({
+  status: orderStatus.optional(),
+  customerId: z.string().min(1).max(128).optional(),
+  needs: z.enum(ORDER_QUEUES).optional(),
+  limit,
+  cursor,
+});
+export type OrderListQuery = z.infer<typeof orderListQuery>;
+
+const authorizationAnswer = z.looseObject({
+  managerId: z.string(),
+  approved: z.boolean(),
+  note: z.string().optional(),
+  decidedAt: timestamp,
+});
+
+const deliveryState = z.enum(['pending', 'delivered', 'delayed', 'failed']);
+
+export const orderAnswer = z.looseObject({
+  orderId: z.string(),
+  status: orderStatus,
+  total: z.number().int().min(1),
+  currency: z.string().regex(/^[a-z]{3}$/),
+  customerId: z.string().optional(),
+  items: z.array(z.looseObject({ sku: z.string(), quantity: z.number().int(), unitPrice: z.number().int() })),
+  placedAt: timestamp,
+  updatedAt: timestamp,
+  acceptance: z
+    .looseObject({
+      remorseWindowEndsAt: timestamp,
+      authorizationRequired: z.boolean(),
+      authorizations: z.array(authorizationAnswer),
+      outcome: z.enum(['Accepted', 'Cancelled', 'Rejected']).optional(),
+      rejectionReason: z.string().optional(),
+    })
+    .optional(),
+  payment: z
+    .looseObject({
+      attempt: z.number().int().min(0),
+      paymentIntentId: z.string().optional(),
+      status: z
+        .enum(['succeeded', 'declined', 'processing', 'unconfirmed'])
+        .describe(
+          'unconfirmed: Stripe did not confirm the charge within PAYMENT_ATTEMPT_TIMEOUT; support retries or cancels, and Stripe is asked first whether money moved',
+        ),
+      declineCode: z.string().optional(),
+      message: z.string().optional(),
+      unconfirmedSince: timestamp.optional(),
+    })
+    .optional(),
+  paymentAttempts: z.number().int().min(0).optional(),
+  paymentResolutionDeadline: timestamp.optional(),
+  cancellation: z
+    .looseObject({ reason: z.string().optional(), requestedBy: z.string(), requestedAt: timestamp })
+    .optional(),
+  refund: z
+    .looseObject({
+      refundId: z.string().optional(),
+      amount: z.number().int().min(0),
+      restockingFee: z.number().int().min(0).optional(),
+      status: z.enum(['pending', 'succeeded', 'failed']),
+      failureReason: z.string().optional().describe("Stripe's reason when it refused the refund"),
+    })
+    .optional(),
+  shipment: z.looseObject({ trackingNumber: z.string().optional(), shippedAt: timestamp }).optional(),
+  returnWindowEndsAt: timestamp.optional(),
+  goodsReturn: z
+    .looseObject({
+      expectedBy: timestamp,
+      receivedAt: timestamp.optional(),
+      originalPackaging: z.boolean().optional(),
+    })
+    .optional(),
+  notifications: z.record(z.string(), deliveryState).optional(),
+  timeline: z.array(timelineEvent).optional(),
+});
+export type OrderAnswer = z.infer<typeof orderAnswer>;
+
+export const orderSummary = z.looseObject({
+  orderId: z.string(),
+  status: orderStatus,
+  total: z.number().int().optional(),
+  currency: z.string().optional(),
+});
+
+export const orderListItem = z.looseObject({
+  orderId: z.string(),
+  status: orderStatus,
+  total: z.number().int(),
+  currency: z.string(),
+  customerId: z.string(),
+  placedAt: timestamp,
+  updatedAt: timestamp,
+  reason: z.enum(SUPPORT_REASONS).optional().describe('needs=support: why a person must look'),
+  reasonText: z.string().optional().describe('the reason in words'),
+  deadline: timestamp.optional().describe('needs=support: when the order is cancelled without an answer'),
+  lastPaymentError: z.string().optional().describe("Stripe's last decline message"),
+  paymentAttempts: z.number().int().optional(),
+  remorseWindowEndsAt: timestamp.optional().describe('needs=authorization: when the window closes'),
+  answeredByMe: z.boolean().optional().describe('needs=authorization: whether the caller answered'),
+  authorizations: z.array(authorizationAnswer).optional(),
+  expectedBy: timestamp.optional().describe('needs=return: the goods are awaited until then'),
+  trackingNumber: z.string().optional(),
+});
+export type OrderListItem = z.infer<typeof orderListItem>;
+
+export const orderList = z.looseObject({
+  orders: z.array(orderListItem),
+  nextCursor: z.string().optional().describe('absent on the last page'),
+});
+export type OrderList = z.infer<typeof orderList>;
+
+export const orderTimeline = z.looseObject({ orderId: z.string(), events: z.array(timelineEvent) });
+export type OrderTimeline = z.infer<typeof orderTimeline>;
+
+export const batchAnswer = z.looseObject({
+  results: z.array(
+    z.looseObject({
+      orderId: z.string(),
+      outcome: z.enum(['accepted', 'refused']),
+      status: orderStatus.optional(),
+      error: z.string().optional().describe('why the order refused the action, in words'),
+    }),
+  ),
+});
+export type BatchAnswer = z.infer<typeof batchAnswer>;
+
+export const ORDER_ROUTES: Route[] = [
+  {
+    method: 'post',
+    path: '/orders',
+    who: 'storefront',
+    body: { schema: placeOrderBody, required: true },
+    answers: {
+      '202': the('a new order, Received', orderSummary),
+      '200': the('the same order id and body again: the same order', orderAnswer),
+      '409': the('the same order id with a different body', errorAnswer),
+      '413': the('a body over 64 KiB', errorAnswer),
+    },
+  },
+  {
+    method: 'get',
+    path: '/orders',
+    who: 'storefront, support (no needs, needs=support); manager (needs=authorization); warehouse (needs=shipment, needs=return)',
+    summary: 'orders, newest first, or a work queue (most urgent first)',
+    query: orderListQuery,
+    answers: { '200': the('one page of orders', orderList) },
+  },
+  {
+    method: 'post',
+    path: '/orders/batch',
+    who: 'support',
+    summary: 'cancel or retry the payment of many orders at once; one result per id, in order',
+    body: { schema: batchBody, required: true },
+    answers: { '200': the("each order's result", batchAnswer) },
+  },
+  {
+    method: 'get',
+    path: '/orders/{id}',
+    who: 'storefront, support',
+    answers: { '200': the('the order', orderAnswer) },
+  },
+  {
+    method: 'get',
+    path: '/orders/{id}/timeline',
+    who: 'storefront, support',
+    summary: "every step of the process and every person's action, oldest first",
+    answers: { '200': the('the timeline', orderTimeline) },
+  },
+  {
+    method: 'post',
+    path: '/orders/{id}/cancel',
+    who: 'storefront, support; never refused for a known order',
+    body: { schema: cancelBody, required: false },
+    answers: { '202': the('the order as it is now', orderSummary) },
+  },
+  {
+    method: 'post',
+    path: '/orders/{id}/authorizations',
+    who: 'manager',
+    body: { schema: authorizationBody, required: true },
+    answers: { '202': the('the order as it is now', orderSummary) },
+  },
+  {
+    method: 'post',
+    path: '/orders/{id}/payment-retry',
+    who: 'support',
+    body: { schema: paymentRetryBody, required: true },
+    answers: {
+      '202': the('retrying with the new method', orderSummary),
+      '409': the('the order is neither PaymentFailed nor PaymentUnconfirmed', errorAnswer),
+    },
+  },
+  {
+    method: 'post',
+    path: '/orders/{id}/shipment',
+    who: 'warehouse',
+    body: { schema: shipmentBody, required: false },
+    answers: {
+      '202': the('shipment recorded', orderSummary),
+      '409': the(
+        'the order can never be shipped as it is (not paid yet, or cancelled); a shipment already recorded is answered 202',
+        errorAnswer,
+      ),
+    },
+  },
+  {
+    method: 'post',
+    path: '/orders/{id}/return',
+    who: 'warehouse',
+    body: { schema: returnBody, required: true },
+    answers: { '202': the('the order as it is now', orderSummary) },
+  },
+];

@@ -1,0 +1,134 @@
+/**
+ * The layout's rules, read from the code's own imports: each business process keeps to its rooms
+ * (a process never imports another), and the shared infrastructure imports no process. Composition
+ * roots (worker.ts, api/app.ts, the route table, workflows/index.ts) may import every process.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** Each process's rooms: folders (ending in /) and single files. */
+const PROCESSES: Record<string, string[]> = {
+  checkout: [
+    'workflows/checkout/',
+    'activities/checkout/',
+    'api/orders/',
+    'domain/order.ts',
+    'domain/acceptance.ts',
+    'domain/keys.ts',
+    'domain/work-queues.ts',
+    'store/order-store.ts',
+    'store/sqlite-order-store.ts',
+  ],
+  leave: [
+    'workflows/leave/',
+    'activities/leave/',
+    'api/leave/',
+    'domain/leave.ts',
+    'store/leave-store.ts',
+    'store/sqlite-leave-store.ts',
+    'store/ledger.ts',
+    'store/leave-rows.ts',
+  ],
+};
+
+/** Shared infrastructure: used by every process, knowing none. */
+const SHARED = [
+  'infrastructure/',
+  'activities/adapters/',
+  'workflows/process-context.ts',
+  'api/contract/shared.ts',
+  'api/auth.ts',
+  'api/codec.ts',
+  'api/errors.ts',
+  'api/html.ts',
+  'api/metrics.ts',
+  'api/reads.ts',
+  'api/schemas.ts',
+  'api/session.ts',
+  'api/tokens.ts',
+];
+
+const inside = (file: string, rooms: string[]): boolean =>
+  rooms.some((room) => (room.endsWith('/') ? file.startsWith(room) : file === room));
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const rel = path.posix.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(rel);
+    return entry.name.endsWith('.ts') ? [rel] : [];
+  });
+}
+
+/** The repository files `file` imports (relative imports, resolved as TypeScript resolves them). */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(path.join(root, file), 'utf8');
+  const found: string[] = [];
+  for (const match of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+    const base = path.posix.normalize(path.posix.join(path.posix.dirname(file), match[1]!));
+    const candidates = [`${base}.ts`, `${base}/index.ts`, base];
+    const hit = candidates.find(
+      (c) => fs.existsSync(path.join(root, c)) && fs.statSync(path.join(root, c)).isFile(),
+    );
+    if (hit) found.push(hit);
+  }
+  return found;
+}
+
+const FILES = ['workflows', 'activities', 'api', 'domain', 'store', 'infrastructure', 'config'].flatMap(
+  sourceFiles,
+);
+
+function processOf(file: string): string | undefined {
+  return Object.keys(PROCESSES).find((name) => inside(file, PROCESSES[name]!));
+}
+
+describe('the layout', () => {
+  it('finds each room it names (a renamed folder must be renamed here too)', () => {
+    for (const room of [...Object.values(PROCESSES).flat(), ...SHARED]) {
+      assert.ok(
+        FILES.some((file) => (room.endsWith('/') ? file.startsWith(room) : file === room)),
+        `${room} holds no source file`,
+      );
+    }
+  });
+
+  it('has no import from one business process into another', () => {
+    const crossings = FILES.flatMap((file) => {
+      const from = processOf(file);
+      if (!from) return [];
+      return importsOf(file)
+        .filter((target) => {
+          const to = processOf(target);
+          return to !== undefined && to !== from;
+        })
+        .map((target) => `${file} (${from}) → ${target} (${processOf(target)})`);
+    });
+    assert.deepEqual(crossings, []);
+  });
+
+  it('has no import from shared infrastructure into a process', () => {
+    const arrows = FILES.filter((file) => inside(file, SHARED)).flatMap((file) =>
+      importsOf(file)
+        .filter((target) => processOf(target) !== undefined)
+        .map((target) => `${file} → ${target} (${processOf(target)})`),
+    );
+    assert.deepEqual(arrows, []);
+  });
+
+  it('gives both processes the same rooms in workflows/, activities/ and api/', () => {
+    for (const dir of ['workflows/checkout', 'workflows/leave', 'activities/checkout', 'activities/leave']) {
+      assert.ok(
+        fs.existsSync(path.join(root, dir, dir.startsWith('workflows') ? 'messages.ts' : 'index.ts')),
+        dir,
+      );
+    }
+    for (const dir of ['api/orders', 'api/leave']) {
+      for (const file of ['routes.ts', 'contract.ts'])
+        assert.ok(fs.existsSync(path.join(root, dir, file)), `${dir}/${file}`);
+    }
+  });
+});
