@@ -34,6 +34,10 @@ export interface LeaveSettings {
   reminderAfterMs: number;
   /** `MM-DD`: when a leave year starts and a negative balance is deducted from the new allowance. */
   yearStart: string;
+  /** SIDE_EFFECT_ALERT_AFTER (absent in the settings of requests started before leave alerted). */
+  sideEffectAlertAfterMs?: number;
+  /** SUPPORT_EMAIL: where a leave email or event that keeps failing is reported. */
+  supportEmail?: string;
 }
 
 /** Worker tuning; unset values keep the SDK's defaults. */
@@ -346,6 +350,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
         max: '365 days',
       }),
       yearStart: yearStart(env, 'LEAVE_YEAR_START', '01-01'),
+      sideEffectAlertAfterMs: duration(env, 'SIDE_EFFECT_ALERT_AFTER', '15m'),
+      supportEmail: text(env, 'SUPPORT_EMAIL') ?? 'support@example.com',
     },
     worker: {
       maxCachedWorkflows: optionalInteger(env, 'WORKER_MAX_CACHED_WORKFLOWS', 0, 100_000),

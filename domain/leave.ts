@@ -3,6 +3,7 @@
  * they have" is not an invariant but a policy that changes: who may let a balance go how far
  * negative lives here, in one table, and the workflow, the store and the API all ask it.
  */
+import type { DeliveryState } from './process';
 
 export const RANKS = ['employee', 'manager', 'vp'] as const;
 export type Rank = (typeof RANKS)[number];
@@ -199,6 +200,8 @@ export interface LeaveView {
     settlesAt?: string;
     paycheckAmount?: number;
   };
+  /** Where each of the request's events and emails stands (requests started since leave alerts on them). */
+  notifications?: Record<string, DeliveryState>;
 }
 
 /** Reminders sent at the configured pace before the waits grow and the next manager up is asked. */

@@ -1,3 +1,4 @@
 /** Every workflow the worker runs. */
 export { checkoutWorkflow } from './checkout/workflow';
-export { employeeTerminationWorkflow, leaveRequestWorkflow } from './leave/workflow';
+export { leaveRequestWorkflow } from './leave/workflow';
+export { employeeTerminationWorkflow } from './leave/termination';

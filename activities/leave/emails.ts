@@ -1,5 +1,5 @@
 /** The words of each leave email, kept apart from sending so they can be read and tested on their own. */
-import type { LeaveEmail } from './types';
+import type { LeaveEmail, LeaveSupportAlert } from './types';
 
 export function leaveEmailContent(email: LeaveEmail): { subject: string; text: string } {
   const d = email.data;
@@ -56,4 +56,12 @@ export function leaveEmailContent(email: LeaveEmail): { subject: string; text: s
         text: `${String(d.days)} day(s) taken beyond your balance will be deducted from your final paycheck: ${typeof d.amount === 'number' ? (d.amount / 100).toFixed(2) : '?'} at your daily rate.`,
       };
   }
+}
+
+export function leaveSupportAlertContent(alert: LeaveSupportAlert): { subject: string; text: string } {
+  const headline = alert.kind.replace(/_/g, ' ');
+  return {
+    subject: `[${headline}] leave request ${alert.requestId} (${alert.employeeId})`,
+    text: `${alert.message}\n\nDetails: ${JSON.stringify(alert.data ?? {})}`,
+  };
 }

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { LeaveSettings } from '../../config/settings';
 import { leaveYearOf, nearestApprover } from '../../domain/leave';
 import type { Employee, LeaveStore } from '../../store/leave-store';
-import { leaveEmailContent } from './emails';
+import { leaveEmailContent, leaveSupportAlertContent } from './emails';
 import type { EventPublisher, Mailer } from '../adapters/ports';
 import type { Person } from '../../domain/leave';
 import type { LeaveActivities } from './types';
@@ -94,6 +94,7 @@ export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities 
         employee: person(employee),
         approvers,
         escalation: above ? person(await employeeOrFail(above.id)) : undefined,
+        chain: chain.map(({ id, rank }) => ({ id, rank })),
         lastDay,
       };
     },
@@ -129,6 +130,30 @@ export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities 
     },
     async publishLeaveEvent(event) {
       await events.publish({ ...event, exchange: 'people' });
+    },
+    async alertLeaveSupport(alert) {
+      // Two channels, so an alert about a failing one still gets through the other.
+      const results = await Promise.allSettled([
+        mailer.send({
+          to: settings.supportEmail ?? 'support@example.com',
+          from: deps.fromEmail,
+          messageKey: alert.messageKey,
+          category: `support_${alert.kind}`,
+          ...leaveSupportAlertContent(alert),
+        }),
+        events.publish({
+          exchange: 'people',
+          type: `support.${alert.kind}`,
+          employeeId: alert.employeeId,
+          messageId: alert.messageKey,
+          occurredAt: new Date().toISOString(),
+          data: { requestId: alert.requestId, message: alert.message, ...alert.data },
+        }),
+      ]);
+      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failures.length === results.length) {
+        throw new Error(`support could not be reached: ${failures.map((f) => String(f.reason)).join('; ')}`);
+      }
     },
     async recordTermination({ employeeId, lastDay }) {
       await employeeOrFail(employeeId);

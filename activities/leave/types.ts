@@ -3,7 +3,7 @@
  * import this module's types, never the implementations.
  */
 import type { LeaveSettings } from '../../config/settings';
-import type { LeaveRequest, LeaveStatus, Person } from '../../domain/leave';
+import type { ChainMember, LeaveRequest, LeaveStatus, Person } from '../../domain/leave';
 
 import type { ReserveResult } from '../../store/leave-store';
 
@@ -19,6 +19,11 @@ export interface Submission {
   approvers: Person[];
   /** The next manager up, asked once reminders have gone unanswered for a while (absent at the top of the chain). */
   escalation?: Person;
+  /**
+   * The employee's manager chain, nearest first, with ranks: what the request's approve update
+   * checks an approver's authority against (absent in submissions recorded before it).
+   */
+  chain?: ChainMember[];
   /** The employee's last day when a termination is on record: the request hears of it at once. */
   lastDay?: string;
 }
@@ -52,6 +57,17 @@ export interface LeaveEvent {
   data: Record<string, unknown>;
 }
 
+/** Support told that a request's email or event keeps failing, or was refused for good. */
+export interface LeaveSupportAlert {
+  requestId: string;
+  employeeId: string;
+  kind: string;
+  message: string;
+  /** Identical on every retry of the same alert. */
+  messageKey: string;
+  data?: Record<string, unknown>;
+}
+
 export interface LeaveStatusRecord {
   requestId: string;
   status: LeaveStatus;
@@ -83,6 +99,8 @@ export interface LeaveActivities {
   recordLeaveStatus(record: LeaveStatusRecord): Promise<void>;
   emailLeave(email: LeaveEmail): Promise<void>;
   publishLeaveEvent(event: LeaveEvent): Promise<void>;
+  /** Email to SUPPORT_EMAIL and `support.<kind>` on the `people` exchange: one of the two is enough. */
+  alertLeaveSupport(alert: LeaveSupportAlert): Promise<void>;
   recordTermination(input: { employeeId: string; lastDay: string }): Promise<{ recorded: boolean }>;
   openLeaveRequests(employeeId: string): Promise<string[]>;
 }

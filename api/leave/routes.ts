@@ -4,8 +4,8 @@
  * first decision (approved at once or pending), so the answer usually says which; with no worker
  * to decide in time, the answer is `Submitted` and `GET /leave-requests/:id` shows the outcome
  * later. An `Idempotency-Key` makes placing safe to repeat. Who may see or decide what follows
- * API.md: an employee their own, their manager chain and HR more; an approval beyond the approver's authority is refused here
- * with the reason, before anything is signalled (the workflow checks again, atomically).
+ * the contract: an employee their own, their manager chain and HR more. A decision is an update to
+ * the request's process, which refuses one beyond the approver's authority with the reason.
  */
 import crypto from 'node:crypto';
 import {
@@ -28,11 +28,11 @@ import {
 } from '../../domain/leave';
 import type { Employee, LeaveStore, StoredLeaveRequest } from '../../store';
 import {
-  approveLeaveSignal,
+  approveLeaveUpdate,
   leaveStatusQuery,
   leaveSubmittedUpdate,
   leaveWorkflowId,
-  rejectLeaveSignal,
+  rejectLeaveUpdate,
   terminationWorkflowId,
   withdrawLeaveSignal,
 } from '../../workflows/leave/messages';
@@ -50,6 +50,7 @@ import {
 import { leaveTimelineOf } from './timeline';
 import { conflict, HttpError, isTemporalUnavailable, notFound } from '../errors';
 import { askWithinDeadline } from '../reads';
+import { askProcess, noAnswer } from '../updates';
 import { parseBody, parseQuery } from '../schemas';
 import { decodeCursor, encodeCursor } from '../../store/lists';
 
@@ -365,39 +366,36 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
     res.json(view);
   });
 
-  router.post('/leave-requests/:id/approve', requireRole('manager'), async (req, res) => {
+  /**
+   * A manager's decision, one round trip: the request's update checks the state and the manager's
+   * authority (403/409 with the reason) and answers with the request after the decision. A request
+   * that has ended takes no decision (409); with no worker to answer in time, 503. (Both updates
+   * take and answer the same types.)
+   */
+  async function decide(req: Request, update: typeof approveLeaveUpdate): Promise<LeaveView> {
     const requestId = req.params.id as string;
     const body = parseBody(decisionBody, req.body);
+    if (!REQUEST_ID.test(requestId)) throw notFound(`leave request ${requestId}`);
+    const handle = client.workflow.getHandle(leaveWorkflowId(requestId));
+    const answer = await askProcess(client, handle, update, { approverId: caller(req).sub, note: body.note });
+    if (answer.kind === 'answered') return answer.view;
+    if (answer.kind === 'no_answer') throw noAnswer(`leave request ${requestId}`);
     const view = await currentView(requestId);
-    const { sub } = caller(req);
-    if (view.status === 'PendingApproval' && view.leaveYear !== undefined) {
-      const approver = await leaveStore.getEmployee(sub);
-      const decision = decideApproval({
-        approver: { id: sub, rank: approver?.rank ?? 'employee' },
-        chain: await leaveStore.managerChain(view.employeeId),
-        balance: await leaveStore.balance(view.employeeId, view.leaveYear),
-        days: view.days,
-      });
-      if (!decision.allowed) throw forbidden(decision.message, { reason: decision.reason });
-    } else if (!(await inChain(sub, view.employeeId))) {
-      throw forbidden(`${sub} is not in ${view.employeeId}'s manager chain`, { reason: 'not_in_chain' });
-    }
-    await signal(requestId, approveLeaveSignal, { approverId: sub, note: body.note });
-    const after = await currentView(requestId);
-    res.status(202).json({ ...after, requestId, status: after.status });
+    await mayRead(req, view.employeeId);
+    throw conflict(`leave request ${requestId} is ${view.status}: it waits for no decision`, {
+      reason: 'not_pending',
+      status: view.status,
+    });
+  }
+
+  router.post('/leave-requests/:id/approve', requireRole('manager'), async (req, res) => {
+    const view = await decide(req, approveLeaveUpdate);
+    res.status(202).json({ ...view, status: view.status });
   });
 
   router.post('/leave-requests/:id/reject', requireRole('manager'), async (req, res) => {
-    const requestId = req.params.id as string;
-    const body = parseBody(decisionBody, req.body);
-    const view = await currentView(requestId);
-    const { sub } = caller(req);
-    if (!(await inChain(sub, view.employeeId))) {
-      throw forbidden(`${sub} is not in ${view.employeeId}'s manager chain`, { reason: 'not_in_chain' });
-    }
-    await signal(requestId, rejectLeaveSignal, { approverId: sub, note: body.note });
-    const after = await currentView(requestId);
-    res.status(202).json({ ...after, requestId, status: after.status });
+    const view = await decide(req, rejectLeaveUpdate);
+    res.status(202).json({ ...view, status: view.status });
   });
 
   router.post('/leave-requests/:id/withdraw', requireRole('employee'), async (req, res) => {

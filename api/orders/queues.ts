@@ -6,11 +6,11 @@
  */
 import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
-import type { OrderView } from '../../domain/order';
+import type { OrderStatus, OrderView } from '../../domain/order';
 import { describeSupportReason, supportNeed, workNeed } from '../../domain/work-queues';
 import type { OrderStore, StoredOrder } from '../../store';
 import { decodeCursor, encodeCursor } from '../../store/lists';
-import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/checkout/messages';
+import { cancelOrderSignal } from '../../workflows/checkout/messages';
 import { holds, requireRole, type Role } from '../auth';
 import {
   batchBody,
@@ -106,17 +106,9 @@ export function orderQueuesRouter({ client, store }: { client: Client; store: Or
         const view = await access.currentView(orderId);
         return { orderId, outcome: 'accepted', status: view.status };
       }
-      const view = await access.currentView(orderId);
-      if (view.status !== 'PaymentFailed' && view.status !== 'PaymentUnconfirmed') {
-        return {
-          orderId,
-          outcome: 'refused',
-          status: view.status,
-          error: `the order is ${view.status}; only a failed or unconfirmed payment can be retried`,
-        };
-      }
       const paymentMethod = body.paymentMethod ?? (await store.getOrder(orderId))?.order.paymentMethod;
       if (!paymentMethod) {
+        const view = await access.currentView(orderId);
         return {
           orderId,
           outcome: 'refused',
@@ -124,8 +116,19 @@ export function orderQueuesRouter({ client, store }: { client: Client; store: Or
           error: 'the order has no payment method on record',
         };
       }
-      await access.signalIfRunning(orderId, retryPaymentSignal, { paymentMethod, requestedBy });
-      return { orderId, outcome: 'accepted', status: view.status };
+      try {
+        const view = await access.retryPayment(orderId, { paymentMethod, requestedBy });
+        return { orderId, outcome: 'accepted', status: view.status };
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status !== 409) throw err;
+        const { status } = (err.details ?? {}) as { status?: OrderStatus };
+        return {
+          orderId,
+          outcome: 'refused',
+          status,
+          error: `the order is ${status ?? 'not waiting on a payment'}; only a failed or unconfirmed payment can be retried`,
+        };
+      }
     };
     await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, body.orderIds.length) }, work));
     const answer: BatchAnswer = { results };

@@ -2,9 +2,10 @@
  * The orders part of the public contract. Placing an order records it in the app's store and
  * starts its checkout workflow; the workflow id comes from the order id, and the stored order is
  * consulted first, so a repeated click finds the same order for as long as the store keeps it, not
- * only as long as Temporal keeps its history. Messages are signals, sent without asking the
- * workflow first, so they land even when no worker is running; reads ask the workflow with a
- * short deadline and fall back to the stored view.
+ * only as long as Temporal keeps its history. A message that needs the order's answer (a manager's
+ * authorization, a payment retry) is an update: one round trip, refused or answered with the order
+ * after it; a cancel, a shipment and a return are signals, which land even when no worker is
+ * running. Reads ask the workflow with a short deadline and fall back to the stored view.
  */
 import crypto from 'node:crypto';
 import {
@@ -31,12 +32,16 @@ import {
   checkoutWorkflowId,
   goodsReturnedSignal,
   orderShippedSignal,
+  answerAuthorizationUpdate,
   orderStatusQuery,
   retryPaymentSignal,
+  retryPaymentUpdate,
+  type PaymentRetryRequest,
 } from '../../workflows/checkout/messages';
 import { requireRole } from '../auth';
 import { conflict, notFound } from '../errors';
 import { askWithinDeadline } from '../reads';
+import { askProcess } from '../updates';
 import { parseBody } from '../schemas';
 import {
   authorizationBody,
@@ -166,13 +171,37 @@ export function orderAccess({ client, store }: Pick<OrdersDeps, 'client' | 'stor
     }
   }
 
-  return { handleFor, storedView, currentView, assertKnown, signalIfRunning };
+  /**
+   * Support's payment retry, one round trip: the order's update refuses it (409) unless the order
+   * waits on a failed or unconfirmed payment, and answers with the order once the retry is on
+   * record. With no worker in time, or the order ended, the stored view decides and a signal
+   * carries the retry (it lands when a worker returns; a repeated one changes nothing).
+   */
+  async function retryPayment(orderId: string, request: PaymentRetryRequest): Promise<OrderView> {
+    if (!ORDER_ID_PATTERN.test(orderId)) throw notFound(`order ${orderId}`);
+    const answer = await askProcess(client, handleFor(orderId), retryPaymentUpdate, request);
+    if (answer.kind === 'answered') return answer.view;
+    const view = await currentView(orderId);
+    if (view.status !== 'PaymentFailed' && view.status !== 'PaymentUnconfirmed') {
+      throw conflict(`order ${orderId} is ${view.status}, neither PaymentFailed nor PaymentUnconfirmed`, {
+        reason: 'not_awaiting_payment',
+        status: view.status,
+      });
+    }
+    await signalIfRunning(orderId, retryPaymentSignal, request);
+    return view;
+  }
+
+  return { handleFor, storedView, currentView, assertKnown, signalIfRunning, retryPayment };
 }
 export type OrderAccess = ReturnType<typeof orderAccess>;
 
 export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
   const router = Router();
-  const { currentView, assertKnown, signalIfRunning } = orderAccess({ client, store });
+  const { currentView, assertKnown, signalIfRunning, retryPayment, handleFor, storedView } = orderAccess({
+    client,
+    store,
+  });
 
   /** Starts the order's workflow; one that is already there (a repeated click, a race) is the same order. */
   async function startCheckout(order: PlacedOrder, fingerprint: string): Promise<void> {
@@ -225,8 +254,11 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
     // workflow has recorded any status is never started again, even once its history is deleted.
     if (stored.statusVersion === 0 && !FINAL_STATUSES.has(stored.status)) {
       await startCheckout(stored.order, fingerprint);
+      res.status(200).json(await currentView(orderId));
+      return;
     }
-    res.status(200).json(await currentView(orderId));
+    // A repeated click: the order as its workflow last recorded it, without asking Temporal.
+    res.status(200).json(storedView(stored));
   });
 
   router.get('/orders/:id', requireRole('storefront', 'support'), async (req, res) => {
@@ -247,17 +279,22 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
     await answerWithOrder(res, orderId);
   });
 
-  // A manager's answer to a large order's authorization request. A late one, one for an order that
-  // needs none, or a second one from the same manager is answered with the order as it is.
+  // A manager's answer to a large order's authorization request, one round trip: the order's
+  // update answers with the order after it. A late one, or a second one from the same manager, is
+  // answered with the order as it is; one for an order that needs none is refused (409). With no
+  // worker in time, or the order ended, a signal carries it and the stored view answers.
   router.post('/orders/:id/authorizations', requireRole('manager'), async (req, res) => {
     const orderId = req.params.id as string;
     const body = parseBody(authorizationBody, req.body);
+    if (!ORDER_ID_PATTERN.test(orderId)) throw notFound(`order ${orderId}`);
+    const message = { approved: body.approved, note: body.note, managerId: req.caller?.sub ?? 'unknown' };
+    const answer = await askProcess(client, handleFor(orderId), answerAuthorizationUpdate, message);
+    if (answer.kind === 'answered') {
+      res.status(202).json({ ...answer.view, orderId, status: answer.view.status });
+      return;
+    }
     await assertKnown(orderId);
-    await signalIfRunning(orderId, authorizeOrderSignal, {
-      approved: body.approved,
-      note: body.note,
-      managerId: req.caller?.sub ?? 'unknown',
-    });
+    await signalIfRunning(orderId, authorizeOrderSignal, message);
     await answerWithOrder(res, orderId);
   });
 
@@ -276,17 +313,11 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
   router.post('/orders/:id/payment-retry', requireRole('support'), async (req, res) => {
     const orderId = req.params.id as string;
     const body = parseBody(paymentRetryBody, req.body);
-    const view = await currentView(orderId);
-    if (view.status !== 'PaymentFailed' && view.status !== 'PaymentUnconfirmed') {
-      throw conflict(`order ${orderId} is ${view.status}, neither PaymentFailed nor PaymentUnconfirmed`, {
-        status: view.status,
-      });
-    }
-    await signalIfRunning(orderId, retryPaymentSignal, {
+    const view = await retryPayment(orderId, {
       paymentMethod: body.paymentMethod,
       requestedBy: callerName(req),
     });
-    res.status(202).json({ orderId, status: view.status, retryRequested: true });
+    res.status(202).json({ ...view, orderId, status: view.status, retryRequested: true });
   });
 
   // A shipment reported twice (a warehouse retrying after a lost answer) is answered with the order

@@ -50,6 +50,8 @@ const SHARED = [
   'api/schemas.ts',
   'api/session.ts',
   'api/tokens.ts',
+  'api/updates.ts',
+  'workflows/refusal.ts',
 ];
 
 const inside = (file: string, rooms: string[]): boolean =>

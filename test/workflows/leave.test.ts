@@ -18,9 +18,13 @@ import type { LeaveStore } from '../../store/leave-store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
 import { employeeTerminationWorkflow, leaveRequestWorkflow } from '../../workflows';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { refusalOf } from '../../workflows/refusal';
 import {
   approveLeaveSignal,
+  approveLeaveUpdate,
   leaveStatusQuery,
+  rejectLeaveUpdate,
   leaveWorkflowId,
   rejectLeaveSignal,
   terminationWorkflowId,
@@ -33,7 +37,11 @@ const DAY = 86_400_000;
 const SETTINGS: LeaveSettings = { reminderAfterMs: 2 * DAY, yearStart: '01-01' };
 
 class LeaveScenario {
-  constructor(private readonly settings: LeaveSettings = SETTINGS) {}
+  constructor(
+    private readonly settings: LeaveSettings = SETTINGS,
+    /** Emails of this kind fail for `forMs` of workflow time after their first attempt (SendGrid down). */
+    private readonly failing?: { kind: string; forMs: number },
+  ) {}
   readonly store: LeaveStore = openSqliteLeaveStore(':memory:');
   readonly sent: { kind: string; to: string }[] = [];
   readonly published: { type: string; data: Record<string, unknown> }[] = [];
@@ -44,6 +52,12 @@ class LeaveScenario {
     const mailer: Mailer = {
       name: 'recording',
       send: async (m) => {
+        if (this.failing?.kind === m.category) {
+          const { Context } = await import('@temporalio/activity');
+          const { currentAttemptScheduledTimestampMs: now, scheduledTimestampMs: first } =
+            Context.current().info;
+          if (now - first < this.failing.forMs) throw new Error('SendGrid answered 503');
+        }
         this.sent.push({ kind: m.category, to: m.to.split('@')[0]! });
       },
     };
@@ -222,6 +236,87 @@ describe('annual leave', () => {
       await captureHistory(handle, 'leave-refused-then-vp-approved-withdrawn');
     });
     assert.equal(await scenario.store.balance('ella', leaveYear(req)), 25, 'withdrawn: the days are back');
+  });
+
+  it('decisions as updates: one beyond the authority refused at once with the reason and nothing recorded; one within it answered with the approved request', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(28);
+    await scenario.run(env, req, async (handle) => {
+      await status(handle, 'PendingApproval');
+      const refused = await handle
+        .executeUpdate(approveLeaveUpdate, { args: [{ approverId: 'mia' }] })
+        .catch((err: unknown) => err);
+      assert.ok(refused instanceof WorkflowUpdateFailedError, String(refused));
+      assert.deepEqual(refusalOf(refused), {
+        kind: 'forbidden',
+        message: 'approving would take the balance to -3 days; a manager may allow down to -2 days',
+        details: { reason: 'beyond_authority', status: 'PendingApproval' },
+      });
+      const outside = await handle
+        .executeUpdate(rejectLeaveUpdate, { args: [{ approverId: 'max' }] })
+        .catch((err: unknown) => err);
+      assert.equal(refusalOf(outside)?.details.reason, 'not_in_chain');
+      const still = await status(handle, 'PendingApproval');
+      assert.deepEqual(still.decisions, [], 'a refused update leaves nothing behind');
+
+      const approved = await handle.executeUpdate(approveLeaveUpdate, {
+        args: [{ approverId: 'vera', note: 'ok' }],
+      });
+      assert.equal(approved.status, 'Approved', 'the answer is the request after the decision');
+      assert.equal(approved.balanceAfter, -3);
+      assert.deepEqual(
+        approved.decisions.map((d) => [d.by, d.decision, d.note]),
+        [['vera', 'approved', 'ok']],
+      );
+
+      const late = await handle
+        .executeUpdate(rejectLeaveUpdate, { args: [{ approverId: 'mia' }] })
+        .catch((err: unknown) => err);
+      assert.deepEqual(refusalOf(late)?.kind, 'conflict');
+      assert.match(refusalOf(late)!.message, /is Approved: it waits for no decision/);
+      await captureHistory(handle, 'leave-decided-by-updates');
+    });
+  });
+
+  it('a rejection as an update is answered with the rejected request', async () => {
+    const scenario = new LeaveScenario();
+    const req = await request(27);
+    await scenario.run(env, req, async (handle) => {
+      await status(handle, 'PendingApproval');
+      const rejected = await handle.executeUpdate(rejectLeaveUpdate, {
+        args: [{ approverId: 'mia', note: 'busy' }],
+      });
+      assert.equal(rejected.status, 'Rejected');
+      assert.equal(await handle.result().then((v) => v.status), 'Rejected');
+    });
+  });
+
+  it('a leave email that keeps failing alerts support after SIDE_EFFECT_ALERT_AFTER while its retries go on, and is delivered once', async () => {
+    const scenario = new LeaveScenario(
+      { ...SETTINGS, sideEffectAlertAfterMs: 15 * 60_000, supportEmail: 'support@example.com' },
+      { kind: 'leave_approved', forMs: 60 * 60_000 },
+    );
+    const req = await request(5);
+    await scenario.run(env, req, async (handle) => {
+      // Not settled: the email's retries stay open. The request is approved all the same.
+      for (let i = 0; (await handle.query(leaveStatusQuery)).status !== 'Approved'; i++) {
+        assert.ok(i < 100, 'approved within 10 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await env.sleep('20m');
+      const delayed = await handle.query(leaveStatusQuery);
+      assert.equal(delayed.notifications?.['email:leave_approved'], 'delayed');
+      assert.deepEqual(scenario.take(), {
+        emails: ['support_delivery_delayed→support'],
+        events: ['leave.approved', 'support.delivery_delayed'],
+      });
+      await env.sleep('2h');
+      const delivered = await handle.query(leaveStatusQuery);
+      assert.equal(delivered.notifications?.['email:leave_approved'], 'delivered');
+      assert.deepEqual(scenario.take(), { emails: ['leave_approved→ella'], events: [] });
+      await handle.result();
+      await captureHistory(handle, 'leave-email-delayed-alerted');
+    });
   });
 
   it('six below zero: refused by everyone in the chain, and by a manager outside it; expires when the leave starts', async () => {

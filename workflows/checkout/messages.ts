@@ -3,7 +3,7 @@
  * and the API (which sends them), with its search attributes and workflow ids. Names are part of every running order's history: rename none.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OrderView } from '../../domain/order';
 
 export interface CancelRequest {
@@ -33,6 +33,7 @@ export interface ReturnReport {
   reportedBy: string;
 }
 
+/** Cancel stays a signal: it must land even while no worker runs, and is never refused. */
 export const cancelOrderSignal = defineSignal<[CancelRequest]>('cancelOrder');
 export const retryPaymentSignal = defineSignal<[PaymentRetryRequest]>('retryPayment');
 export const orderShippedSignal = defineSignal<[ShipmentReport]>('orderShipped');
@@ -40,6 +41,21 @@ export const authorizeOrderSignal = defineSignal<[AuthorizationAnswer]>('authori
 export const goodsReturnedSignal = defineSignal<[ReturnReport]>('goodsReturned');
 
 export const orderStatusQuery = defineQuery<OrderView>('orderStatus');
+
+/**
+ * A manager's answer, taken and answered with the order as it stands after it. Refused (409,
+ * workflows/refusal.ts) only for an order that never needs an authorization; a late or repeated
+ * answer changes nothing and is answered with the order as it is.
+ */
+export const answerAuthorizationUpdate = defineUpdate<OrderView, [AuthorizationAnswer]>(
+  'answerAuthorization',
+);
+/**
+ * Support's retry of a failed or unconfirmed payment, answered with the order once the retry is on
+ * record. Refused (409) when the order is neither PaymentFailed nor PaymentUnconfirmed, or is being
+ * cancelled; a repeated retry is answered with the order as it is.
+ */
+export const retryPaymentUpdate = defineUpdate<OrderView, [PaymentRetryRequest]>('requestPaymentRetry');
 
 /**
  * The order's status as a search attribute, so the Temporal UI and CLI can list orders by where

@@ -37,6 +37,7 @@ import {
   type OrderView,
   type PlacedOrder,
 } from '../../domain/order';
+import { refusal } from '../refusal';
 import { acceptOrder } from './acceptance';
 import {
   authorizeOrderSignal,
@@ -45,6 +46,9 @@ import {
   orderShippedSignal,
   orderStatusQuery,
   retryPaymentSignal,
+  retryPaymentUpdate,
+  answerAuthorizationUpdate,
+  type AuthorizationAnswer,
   type PaymentRetryRequest,
   type ReturnReport,
   type ShipmentReport,
@@ -144,9 +148,9 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
       request.requestedBy,
     );
   });
-  setHandler(authorizeOrderSignal, (answer) => {
+  function takeAuthorization(answer: AuthorizationAnswer): OrderView {
     const acceptance = view.acceptance;
-    if (!acceptance?.authorizationRequired || acceptance.outcome || view.cancellation) return;
+    if (!acceptance?.authorizationRequired || acceptance.outcome || view.cancellation) return view;
     const recorded = recordDecision(acceptance.authorizations, {
       managerId: answer.managerId,
       approved: answer.approved,
@@ -162,8 +166,9 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
         answer.managerId,
       );
     }
-  });
-  setHandler(retryPaymentSignal, (request) => {
+    return view;
+  }
+  function takeRetry(request: PaymentRetryRequest): OrderView {
     const waiting = view.status === 'PaymentFailed' || view.status === 'PaymentUnconfirmed';
     if (waiting && !view.cancellation && !retryRequest) {
       retryRequest = request;
@@ -174,6 +179,31 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
         request.requestedBy,
       );
     }
+    return view;
+  }
+  setHandler(authorizeOrderSignal, (answer) => void takeAuthorization(answer));
+  setHandler(retryPaymentSignal, (request) => void takeRetry(request));
+  setHandler(answerAuthorizationUpdate, takeAuthorization, {
+    validator: (_answer: AuthorizationAnswer) => {
+      if (view.acceptance && !view.acceptance.authorizationRequired) {
+        throw refusal('conflict', `order ${order.orderId} needs no authorization`, {
+          reason: 'no_authorization_needed',
+          status: view.status,
+        });
+      }
+    },
+  });
+  setHandler(retryPaymentUpdate, takeRetry, {
+    validator: (_request: PaymentRetryRequest) => {
+      const waiting = view.status === 'PaymentFailed' || view.status === 'PaymentUnconfirmed';
+      if (!waiting || view.cancellation) {
+        throw refusal(
+          'conflict',
+          `order ${order.orderId} is ${view.status}${view.cancellation ? ' with a cancellation requested' : ''}, neither PaymentFailed nor PaymentUnconfirmed`,
+          { reason: 'not_awaiting_payment', status: view.status },
+        );
+      }
+    },
   });
   setHandler(orderShippedSignal, (report) => {
     if (view.status === 'Paid' && !view.cancellation && !shipment) shipment = report;

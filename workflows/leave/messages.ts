@@ -21,12 +21,21 @@ export interface EmployeeTermination {
   lastDay: string;
 }
 
+/** Signals of requests started before the updates; still handled. */
 export const approveLeaveSignal = defineSignal<[LeaveDecision]>('approveLeave');
 export const rejectLeaveSignal = defineSignal<[LeaveDecision]>('rejectLeave');
 export const withdrawLeaveSignal = defineSignal<[LeaveWithdrawal]>('withdrawLeave');
 /** Sent by HR's termination process to every open process of the employee. */
 export const employeeTerminatedSignal = defineSignal<[EmployeeTermination]>('employeeTerminated');
 export const leaveStatusQuery = defineQuery<LeaveView>('leaveStatus');
+/**
+ * A manager's approval or rejection, answered with the request as it stands after it. Refused at
+ * once (workflows/refusal.ts) when the request is not waiting for a decision (409) or the approval
+ * is beyond the manager's authority or from outside the chain (403); an approval the ledger then
+ * refuses (the balance moved meanwhile) is refused the same way, and kept in the request's decisions.
+ */
+export const approveLeaveUpdate = defineUpdate<LeaveView, [LeaveDecision]>('approveLeaveRequest');
+export const rejectLeaveUpdate = defineUpdate<LeaveView, [LeaveDecision]>('rejectLeaveRequest');
 /** Answers once the request's first decision (approved at once, or pending) is made. */
 export const leaveSubmittedUpdate = defineUpdate<LeaveView>('leaveSubmitted');
 
