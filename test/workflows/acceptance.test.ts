@@ -11,6 +11,7 @@ import type { ChargeRequest, ChargeResult } from '../../activities/checkout/type
 import type { OrderView, PlacedOrder } from '../../domain/order';
 import { checkoutWorkflow } from '../../workflows';
 import {
+  answerAuthorizationUpdate,
   authorizeOrderSignal,
   cancelOrderSignal,
   goodsReturnedSignal,
@@ -97,11 +98,19 @@ describe('order acceptance', () => {
         .find((e) => e.type === 'order.authorization_requested');
       assert.deepEqual(request?.data.answerBy, deadline);
 
+      let answered: OrderView | undefined;
       assert.deepEqual(
-        await o.step(() =>
-          o.signal(authorizeOrderSignal, { approved: true, managerId: 'mia', note: 'fine' }),
-        ),
+        await o.step(async () => {
+          answered = await o.handle.executeUpdate(answerAuthorizationUpdate, {
+            args: [{ approved: true, managerId: 'mia', note: 'fine' }],
+          });
+        }),
         ['status:Authorized'],
+      );
+      assert.deepEqual(
+        answered?.acceptance?.authorizations.map((a) => [a.managerId, a.approved]),
+        [['mia', true]],
+        "the update answers with the order, the manager's answer on record",
       );
       const authorized = await o.query();
       assert.equal(authorized.status, 'Authorized');

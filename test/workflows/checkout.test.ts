@@ -13,7 +13,9 @@ import {
   orderShippedSignal,
   orderStatusQuery,
   retryPaymentSignal,
+  retryPaymentUpdate,
 } from '../../workflows/checkout/messages';
+import { refusalOf } from '../../workflows/refusal';
 import {
   CheckoutScenario,
   pastTheWindow,
@@ -113,10 +115,28 @@ describe('checkout workflow', () => {
       const failed = await waitForStatus(handle, 'PaymentFailed');
       assert.equal(failed.payment?.declineCode, 'insufficient_funds');
       assert.equal(Date.parse(failed.paymentResolutionDeadline!) - Date.parse(failed.updatedAt), 72 * HOUR);
-      await handle.signal(retryPaymentSignal, { paymentMethod: 'pm_card_visa', requestedBy: 'support:sam' });
+      const retried = await handle.executeUpdate(retryPaymentUpdate, {
+        args: [{ paymentMethod: 'pm_card_visa', requestedBy: 'support:sam' }],
+      });
+      assert.equal(
+        retried.timeline?.at(-1)?.detail,
+        'Retry asked with payment method pm_card_visa',
+        'the update answers with the order, the retry on record',
+      );
       const paid = await waitForStatus(handle, 'Paid');
       assert.equal(paid.paymentAttempts, 2);
       assert.equal(paid.payment?.paymentIntentId, 'pi_ok_2');
+      const late = await handle
+        .executeUpdate(retryPaymentUpdate, {
+          args: [{ paymentMethod: 'pm_card_visa', requestedBy: 'support:sam' }],
+        })
+        .catch((err: unknown) => err);
+      assert.deepEqual(refusalOf(late)?.details, { reason: 'not_awaiting_payment', status: 'Paid' });
+      await handle.signal(retryPaymentSignal, {
+        paymentMethod: 'pm_card_amex',
+        requestedBy: 'support:old-client',
+      });
+      assert.equal((await handle.query(orderStatusQuery)).status, 'Paid', 'a late signal changes nothing');
       await handle.signal(cancelOrderSignal, { requestedBy: 'storefront:shop', reason: 'changed mind' });
       await handle.result();
       await captureHistory(handle, 'checkout-declined-retried-refunded');

@@ -15,6 +15,25 @@ import type { AcceptanceRecord } from '../../domain/order';
 import { deliveries, type OrderContext } from './order-context';
 
 export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome> {
+  const acceptance = openAcceptance(ctx);
+  const window = remorseWindow(ctx.settings.orderRemorseWindowMs);
+  await untilDecided(ctx, acceptance, window);
+  await window.close();
+  const authorization = authorizationState(acceptance.authorizationRequired, acceptance.authorizations);
+  const outcome = acceptanceOutcome(ctx.view.cancellation !== undefined, authorization);
+  acceptance.outcome = outcome;
+  acceptance.decidedAt = ctx.now();
+  if (outcome === 'Rejected') {
+    acceptance.rejectionReason =
+      authorization === 'Refused'
+        ? 'every authorization request was answered "no"'
+        : 'no manager approved the order before the remorse window closed';
+  }
+  return outcome;
+}
+
+/** The order is Received: its remorse window opens and, for a large order, the managers are asked. */
+function openAcceptance(ctx: OrderContext): AcceptanceRecord {
   const { order, view, settings } = ctx;
   const acceptance: AcceptanceRecord = {
     remorseWindowEndsAt: ctx.after(settings.orderRemorseWindowMs),
@@ -34,21 +53,43 @@ export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome>
     authorizationRequired: acceptance.authorizationRequired,
   });
   if (acceptance.authorizationRequired) requestAuthorization(ctx, acceptance.remorseWindowEndsAt);
+  return acceptance;
+}
 
-  // One timer for the whole window, so the history shows it as one "remorse window".
-  let windowClosed = false;
-  const windowScope = new CancellationScope();
-  const windowTimer = windowScope
-    .run(() => sleep(settings.orderRemorseWindowMs, { summary: 'remorse window' }))
+/** One timer for the whole window, so the history shows it as one "remorse window". */
+function remorseWindow(ms: number): { closed(): boolean; close(): Promise<void> } {
+  let closed = false;
+  const scope = new CancellationScope();
+  const timer = scope
+    .run(() => sleep(ms, { summary: 'remorse window' }))
     .then(
       () => {
-        windowClosed = true;
+        closed = true;
       },
       (err: unknown) => {
         if (!isCancellation(err)) throw err;
       },
     );
+  return {
+    closed: () => closed,
+    close: async () => {
+      if (!closed) scope.cancel();
+      await timer;
+    },
+  };
+}
 
+/**
+ * Waits for the window to close, a cancel, or the managers' answers: an approval makes the order
+ * Authorized (it is still cancellable until the window closes), a "no" that does not settle it is
+ * recorded for the managers' inbox.
+ */
+async function untilDecided(
+  ctx: OrderContext,
+  acceptance: AcceptanceRecord,
+  window: { closed(): boolean },
+): Promise<void> {
+  const { view } = ctx;
   const authorization = () => authorizationState(acceptance.authorizationRequired, acceptance.authorizations);
   const explain = () =>
     ctx.explain(
@@ -64,14 +105,14 @@ export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome>
   for (;;) {
     await condition(
       () =>
-        windowClosed ||
+        window.closed() ||
         view.cancellation !== undefined ||
         authorization() === 'Refused' ||
         (authorization() === 'Approved' && view.status === 'Received') ||
         acceptance.authorizations.length !== answers,
     );
     // Checked in this order, so a cancel that arrives with the timer's end wins the tie.
-    if (view.cancellation || authorization() === 'Refused' || windowClosed) break;
+    if (view.cancellation || authorization() === 'Refused' || window.closed()) return;
     answers = acceptance.authorizations.length;
     if (authorization() === 'Approved' && view.status === 'Received') {
       ctx.setStatus('Authorized');
@@ -81,19 +122,6 @@ export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome>
       ctx.record();
     }
   }
-  if (!windowClosed) windowScope.cancel();
-  await windowTimer;
-
-  const outcome = acceptanceOutcome(view.cancellation !== undefined, authorization());
-  acceptance.outcome = outcome;
-  acceptance.decidedAt = ctx.now();
-  if (outcome === 'Rejected') {
-    acceptance.rejectionReason =
-      authorization() === 'Refused'
-        ? 'every authorization request was answered "no"'
-        : 'no manager approved the order before the remorse window closed';
-  }
-  return outcome;
 }
 
 /** The two requests of a large order: an email to the managers and an event for their tools. */

@@ -11,6 +11,7 @@ import type { CheckoutSettings } from '../../config/settings';
 import { orderEventMessageId } from '../../domain/keys';
 import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/order';
 import { ProcessContext } from '../process-context';
+import type { OrderInbox } from './inbox';
 import { customerIdSearchAttribute, orderIdSearchAttribute, orderStatusSearchAttribute } from './messages';
 
 /** Bookkeeping in our own database: retried until it succeeds. */
@@ -45,8 +46,13 @@ export class OrderContext extends ProcessContext<OrderStatus, OrderView> {
     readonly order: PlacedOrder,
     readonly settings: CheckoutSettings,
     view: OrderView,
-    /** False for orders started before acceptance existed: their histories have no upserts. */
-    keepsSearchAttributes: boolean,
+    /** What the order's handlers took and the story has not yet acted on. */
+    readonly inbox: OrderInbox,
+    /**
+     * False for orders started before acceptance existed: they go straight to payment, complete
+     * after the return window whatever happens, and their histories have no upserts.
+     */
+    readonly withAcceptance: boolean,
     /** False for orders started before the back office: they record on status changes only. */
     recordsEveryChange = false,
   ) {
@@ -56,7 +62,7 @@ export class OrderContext extends ProcessContext<OrderStatus, OrderView> {
       alertAfterMs: settings.sideEffectAlertAfterMs,
       keepsTimeline: true,
       recordsEveryChange,
-      searchAttributes: keepsSearchAttributes
+      searchAttributes: withAcceptance
         ? (status) => [
             { key: orderStatusSearchAttribute, value: status },
             { key: orderIdSearchAttribute, value: order.orderId },

@@ -1,0 +1,338 @@
+/**
+ * Step 3 of the checkout: taking the payment with Stripe. An attempt is charged with its own
+ * idempotency key and deadline; a decline waits for support to retry with another payment method
+ * or cancel; an attempt Stripe did not confirm in time is `PaymentUnconfirmed`, and Stripe is asked
+ * whether it took money before anything else is charged. Nobody answering within the resolution
+ * window ends the order, unless Stripe says the money was taken.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  patched,
+  proxyActivities,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+import type {
+  ChargeResult,
+  CheckoutActivities,
+  PaymentDeclinedDetails,
+} from '../../activities/checkout/types';
+import { formatMoney, type OrderStatus } from '../../domain/order';
+import { payments, type OrderContext } from './order-context';
+
+/**
+ * Money at the edges: a charge attempt has a deadline (PAYMENT_ATTEMPT_TIMEOUT), past which the
+ * order is `PaymentUnconfirmed` and Stripe is asked whether money moved before anything else is
+ * charged; a processing PaymentIntent is paid only once it has succeeded; a refund Stripe refuses
+ * for good, or one still pending, is never reported to the customer as done. Orders whose
+ * histories lack the marker keep the old path.
+ */
+export const PAYMENT_OUTCOMES_PATCH = 'payment-outcomes';
+
+/** The attempt deadline of orders whose recorded settings predate PAYMENT_ATTEMPT_TIMEOUT. */
+const DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS = 3_600_000;
+
+export type PaymentOutcome = 'paid' | 'cancelled' | 'unresolved';
+
+/** Where the payment stands between attempts. */
+interface Payment {
+  method: string;
+  /** An earlier attempt's outcome is not known: Stripe is asked before the next one. */
+  outcomeUnknown: boolean;
+  /** PaymentIntents earlier attempts got back: asked about before any new attempt. */
+  knownIntents: string[];
+  withOutcomes: boolean;
+  attemptTimeoutMs: number;
+}
+
+/** A Stripe call that must end by `deadlineMs` (workflow time): retried until then, then a TimeoutFailure. */
+function stripeUntil(deadlineMs: number) {
+  return proxyActivities<CheckoutActivities>({
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: Math.max(deadlineMs - Date.now(), 1_000),
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+  });
+}
+
+/**
+ * The deadline passed: the attempt timed out in flight, or the server stopped retrying because the
+ * next retry would land past it (the last failure then comes back with retry state TIMEOUT).
+ */
+function isTimeout(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === 'TIMEOUT')
+  );
+}
+
+/** Attempts until one is paid, the order is cancelled, or nobody resolves a failed one in time. */
+export async function takePayment(
+  ctx: OrderContext,
+  statusBeforePayment: OrderStatus,
+): Promise<PaymentOutcome> {
+  const { view, order, settings } = ctx;
+  const payment: Payment = {
+    method: order.paymentMethod,
+    outcomeUnknown: false,
+    knownIntents: [],
+    withOutcomes: patched(PAYMENT_OUTCOMES_PATCH),
+    attemptTimeoutMs: settings.paymentAttemptTimeoutMs ?? DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS,
+  };
+  for (let attempt = 1; ; attempt++) {
+    if (view.cancellation && !payment.outcomeUnknown) return 'cancelled';
+    const tried = await attemptPayment(ctx, payment, attempt);
+    if (tried === 'paid' || tried === 'cancelled') return tried;
+    if (tried === 'unconfirmed') {
+      reportUnconfirmed(ctx, payment);
+    } else {
+      // Cancelled while the bank said no: nothing to resolve, nobody to alert.
+      if (ctx.withAcceptance && view.cancellation) return 'cancelled';
+      reportDecline(ctx);
+    }
+    const resolution = await awaitResolution(ctx, payment);
+    if (resolution === 'same_attempt') {
+      attempt -= 1; // the same attempt, still unconfirmed: wait for support again
+      continue;
+    }
+    if (resolution !== 'retry') return resolution;
+    ctx.setStatus(statusBeforePayment);
+  }
+}
+
+/** One attempt: Stripe asked first when an earlier outcome is unknown, then charged. */
+async function attemptPayment(
+  ctx: OrderContext,
+  payment: Payment,
+  attempt: number,
+): Promise<'paid' | 'cancelled' | 'declined' | 'unconfirmed'> {
+  try {
+    if (payment.outcomeUnknown) {
+      const earlier = await earlierPayment(ctx, payment);
+      if (earlier === 'unconfirmed') return 'unconfirmed';
+      if (earlier) {
+        paidEarlier(ctx, earlier, attempt - 1);
+        return 'paid';
+      }
+      payment.outcomeUnknown = false;
+      // Nothing was taken: a cancel waiting on that answer ends the order with nothing charged.
+      if (ctx.view.cancellation) return 'cancelled';
+    }
+    return await charge(ctx, payment, attempt);
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    recordDecline(ctx, err);
+    payment.outcomeUnknown = false;
+    return 'declined';
+  }
+}
+
+/**
+ * Charges the order. A cancel that arrives while Stripe is being asked does not abort the request:
+ * whether the money moved is only known from Stripe's answer. A charge that went through is then
+ * refunded; a declined one ends the order with nothing charged.
+ */
+async function charge(ctx: OrderContext, payment: Payment, attempt: number): Promise<'paid' | 'unconfirmed'> {
+  const { view, order } = ctx;
+  view.paymentAttempts = attempt;
+  ctx.explain(`taking payment with Stripe (attempt ${attempt})`);
+  ctx.note(
+    'payment_attempt',
+    `Charging ${formatMoney(order.total, order.currency)} to ${payment.method} (attempt ${attempt})`,
+  );
+  const request = {
+    orderId: order.orderId,
+    paymentAttempt: attempt,
+    amount: order.total,
+    currency: order.currency,
+    paymentMethod: payment.method,
+    customerId: order.customer.id,
+  };
+  if (!payment.withOutcomes) {
+    paid(ctx, attempt, (await payments.chargePayment(request)).paymentIntentId);
+    return 'paid';
+  }
+  const deadline = Date.now() + payment.attemptTimeoutMs;
+  let result: ChargeResult | undefined;
+  try {
+    result = await stripeUntil(deadline).chargePayment(request);
+  } catch (err) {
+    if (!isTimeout(err)) throw err;
+  }
+  if (result) payment.knownIntents.push(result.paymentIntentId);
+  if (result?.status === 'processing') result = await settle(ctx, result.paymentIntentId, deadline);
+  if (!result) return 'unconfirmed';
+  paid(ctx, attempt, result.paymentIntentId);
+  return 'paid';
+}
+
+function paid(ctx: OrderContext, attempt: number, paymentIntentId: string): void {
+  ctx.view.payment = { attempt, paymentIntentId, status: 'succeeded' };
+  ctx.note('paid', `Stripe took the payment (${paymentIntentId})`);
+}
+
+function paidEarlier(ctx: OrderContext, earlier: ChargeResult, attempt: number): void {
+  ctx.note('paid', `Stripe says the earlier attempt took the money (${earlier.paymentIntentId})`);
+  ctx.view.payment = { attempt, paymentIntentId: earlier.paymentIntentId, status: 'succeeded' };
+}
+
+/**
+ * Waits for a processing PaymentIntent to settle, until the attempt's deadline: succeeded is
+ * paid; a failure is a decline (thrown); past the deadline, `undefined` (unconfirmed).
+ */
+async function settle(
+  ctx: OrderContext,
+  paymentIntentId: string,
+  deadlineMs: number,
+): Promise<ChargeResult | undefined> {
+  const { view, order } = ctx;
+  view.payment = { attempt: view.paymentAttempts, paymentIntentId, status: 'processing' };
+  ctx.explain(`payment ${paymentIntentId} is processing at Stripe; not paid until it succeeds`);
+  try {
+    return await stripeUntil(deadlineMs).confirmPayment({ orderId: order.orderId, paymentIntentId });
+  } catch (err) {
+    if (isTimeout(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Whether an earlier attempt took money, asked of Stripe before anything else is charged: by the
+ * PaymentIntents that came back, else by the order's metadata. Retried until Stripe answers.
+ */
+async function earlierPayment(
+  ctx: OrderContext,
+  payment: Payment,
+): Promise<ChargeResult | 'unconfirmed' | undefined> {
+  ctx.explain('asking Stripe whether an earlier attempt took money before charging again');
+  const found = await payments.findPayment({
+    orderId: ctx.order.orderId,
+    paymentIntentIds: [...payment.knownIntents],
+  });
+  if (found.outcome === 'none' || !found.paymentIntentId) return undefined;
+  if (found.outcome === 'succeeded') return { paymentIntentId: found.paymentIntentId, status: 'succeeded' };
+  return (await settle(ctx, found.paymentIntentId, Date.now() + payment.attemptTimeoutMs)) ?? 'unconfirmed';
+}
+
+function recordDecline(ctx: OrderContext, err: ActivityFailure): void {
+  const { view } = ctx;
+  const declined = declineDetails(err);
+  const code = declined.declineCode ?? declined.code;
+  view.payment = {
+    attempt: view.paymentAttempts,
+    paymentIntentId: view.payment?.status === 'processing' ? view.payment.paymentIntentId : undefined,
+    status: 'declined',
+    declineCode: code,
+    message: declined.message,
+  };
+  ctx.note(
+    'payment_declined',
+    `Stripe declined attempt ${view.paymentAttempts}: ${declined.message ?? 'no reason given'}` +
+      (code ? ` (${code})` : ''),
+  );
+}
+
+/** Stripe has not said whether the attempt took money. Nothing more is charged until it has. */
+function reportUnconfirmed(ctx: OrderContext, payment: Payment): void {
+  const { view, order, settings } = ctx;
+  payment.outcomeUnknown = true;
+  view.payment = {
+    attempt: view.paymentAttempts,
+    paymentIntentId: view.payment?.paymentIntentId,
+    status: 'unconfirmed',
+    message: 'Stripe did not confirm the charge in time',
+    unconfirmedSince: ctx.now(),
+  };
+  view.paymentResolutionDeadline = ctx.after(settings.paymentResolutionWindowMs);
+  ctx.note(
+    'payment_unconfirmed',
+    `Stripe did not confirm attempt ${view.paymentAttempts} in time; support decides by ${view.paymentResolutionDeadline}`,
+  );
+  ctx.setStatus('PaymentUnconfirmed');
+  ctx.inBackground(
+    ctx.alert(
+      'payment_unconfirmed',
+      `Stripe did not confirm the charge for order ${order.orderId} within ${Math.round(payment.attemptTimeoutMs / 60_000)} min; ` +
+        'before any new attempt the process asks Stripe whether it took money',
+      { attempt: view.paymentAttempts },
+    ),
+  );
+  ctx.explain(
+    `Stripe did not confirm attempt ${view.paymentAttempts}; waiting for support to retry or cancel ` +
+      `(Stripe is asked first whether money moved), or until ${view.paymentResolutionDeadline}`,
+  );
+}
+
+/** The bank said no: support is alerted, downstream told, and the order waits for a retry or a cancel. */
+function reportDecline(ctx: OrderContext): void {
+  const { view, order, settings } = ctx;
+  const failed = view.payment!;
+  view.paymentResolutionDeadline = ctx.after(settings.paymentResolutionWindowMs);
+  ctx.setStatus('PaymentFailed');
+  ctx.inBackground(
+    ctx.alert('payment_failed', `payment for order ${order.orderId} failed: ${failed.message}`, {
+      attempt: failed.attempt,
+      declineCode: failed.declineCode,
+    }),
+  );
+  ctx.publish(
+    'order.payment_failed',
+    { attempt: failed.attempt, declineCode: failed.declineCode },
+    failed.attempt,
+  );
+  ctx.explain(
+    `payment declined (${failed.declineCode ?? failed.message ?? 'no reason given'}); ` +
+      `waiting for support to retry with a new payment method or cancel, until ${view.paymentResolutionDeadline}`,
+  );
+}
+
+/**
+ * Waits for support's retry or a cancel, for PAYMENT_RESOLUTION_WINDOW. Nobody answering: Stripe's
+ * word decides when an outcome is unknown (money taken is the payment), else the order ends.
+ */
+async function awaitResolution(
+  ctx: OrderContext,
+  payment: Payment,
+): Promise<PaymentOutcome | 'retry' | 'same_attempt'> {
+  const { view, inbox, settings } = ctx;
+  const answered = await condition(
+    () => inbox.retryRequest !== undefined || view.cancellation !== undefined,
+    settings.paymentResolutionWindowMs,
+  );
+  view.paymentResolutionDeadline = undefined;
+  if (!answered) {
+    if (payment.outcomeUnknown) {
+      const earlier = await earlierPayment(ctx, payment);
+      if (earlier && earlier !== 'unconfirmed') {
+        paidEarlier(ctx, earlier, view.paymentAttempts);
+        return 'paid';
+      }
+      if (earlier === 'unconfirmed') return 'same_attempt';
+    }
+    view.cancellation = {
+      reason: 'the failed payment was not resolved in time',
+      requestedBy: 'system',
+      requestedAt: ctx.now(),
+    };
+    ctx.note('cancel_requested', 'Cancelled: the failed payment was not resolved in time', 'system');
+    return 'unresolved';
+  }
+  if (view.cancellation && !payment.outcomeUnknown) return 'cancelled';
+  if (inbox.retryRequest) {
+    payment.method = inbox.retryRequest.paymentMethod;
+    inbox.retryRequest = undefined;
+  }
+  return 'retry';
+}
+
+function declineDetails(err: ActivityFailure): PaymentDeclinedDetails {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as Partial<PaymentDeclinedDetails> | undefined;
+    return {
+      code: details?.code,
+      declineCode: details?.declineCode,
+      message: details?.message ?? cause.message,
+    };
+  }
+  return { message: cause?.message ?? err.message };
+}
