@@ -9,7 +9,7 @@ import { parseDuration } from './durations';
 import { parseEncryptionKeys, type EncryptionKey } from '../infrastructure/encryption';
 import { LOG_LEVELS, type LogSettings } from '../infrastructure/logging';
 
-/** The business timings and limits the checkout workflow follows (DOMAIN.md). */
+/** The business timings and limits the checkout workflow follows (docs/processes.md). */
 export interface CheckoutSettings {
   paymentResolutionWindowMs: number;
   /**
@@ -28,7 +28,7 @@ export interface CheckoutSettings {
   managersEmail: string;
 }
 
-/** The annual-leave process's timings (DOMAIN.md §3). */
+/** The annual-leave process's timings (docs/processes.md, "Annual leave"). */
 export interface LeaveSettings {
   /** How long a pending request waits before its approver is reminded (and again after each reminder). */
   reminderAfterMs: number;

@@ -1,5 +1,5 @@
 /**
- * Order acceptance (DOMAIN.md §2) as pure rules: who must authorize, what the managers' answers
+ * Order acceptance (docs/processes.md, "Checkout and order acceptance") as pure rules: who must authorize, what the managers' answers
  * add up to, how the remorse window ends, and what a returned parcel is worth. The workflow asks
  * these functions; they do no I/O and read no clock, so they are tested on their own.
  */

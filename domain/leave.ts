@@ -1,5 +1,5 @@
 /**
- * Annual leave rules (DOMAIN.md §3) as pure functions. "An employee cannot take more leave than
+ * Annual leave rules (docs/processes.md, "Annual leave") as pure functions. "An employee cannot take more leave than
  * they have" is not an invariant but a policy that changes: who may let a balance go how far
  * negative lives here, in one table, and the workflow, the store and the API all ask it.
  */

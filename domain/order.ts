@@ -75,7 +75,7 @@ export interface RefundRecord {
   failureReason?: string;
 }
 
-/** The remorse window and the managers' answers (DOMAIN.md §2). */
+/** The remorse window and the managers' answers (docs/processes.md, "Checkout and order acceptance"). */
 export interface AcceptanceRecord {
   /** A cancel received before this moment costs nothing and reaches no one downstream. */
   remorseWindowEndsAt: string;

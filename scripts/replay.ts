@@ -30,7 +30,7 @@ export async function replayVerdict(
       words:
         'the current code would NOT carry this workflow on. Replaying its history, the code asked for ' +
         `different steps than the ones recorded:\n  ${err.message}\n` +
-        'Guard the change with patched() so running workflows keep the old path (README: Versioning).',
+        'Guard the change with patched() so running workflows keep the old path (docs/architecture.md: Versioning).',
     };
   }
 }

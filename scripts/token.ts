@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (config.auth.issuer) {
     console.error(
-      `AUTH_ISSUER is set: get tokens from ${config.auth.issuer.issuer} (client credentials for a system; see the README)`,
+      `AUTH_ISSUER is set: get tokens from ${config.auth.issuer.issuer} (client credentials for a system; see docs/sign-in.md)`,
     );
     process.exit(2);
   }

@@ -1,5 +1,5 @@
 /**
- * The orders' work queues and histories (API.md v1.1): lists from the app's store, where every
+ * The orders' work queues and histories (docs/api.md, contract v1.1): lists from the app's store, where every
  * order's process records its view and the columns its queue needs (indexed, keyset-paginated);
  * the timeline from the process itself, with the stored copy when no worker answers; and the
  * batch action support uses after an incident, answered per order.

@@ -18,7 +18,7 @@ import { devServerEnv } from '../helpers/temporal';
 
 const SECRET = 'access-test-secret-long-enough-for-hs256!!';
 
-/** Every call of the contract, and the roles API.md lets make it. */
+/** Every call of the contract, and the roles the contract lets make it. */
 const ENDPOINTS: { method: string; url: string; roles: Role[]; body?: unknown }[] = [
   { method: 'POST', url: '/orders', roles: ['storefront'], body: {} },
   { method: 'GET', url: '/orders/o-1', roles: ['storefront', 'support'] },
@@ -74,7 +74,7 @@ describe('access', () => {
     return (await callApi(api.base, method, url, { token, body })).status;
   }
 
-  it('every endpoint × every role: 403 for the roles API.md does not list, never 401/403 for those it does', async () => {
+  it('every endpoint × every role: 403 for the roles the contract does not list, never 401/403 for those it does', async () => {
     const table: string[] = [];
     for (const endpoint of ENDPOINTS) {
       for (const role of ROLES) {

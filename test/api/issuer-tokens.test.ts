@@ -5,7 +5,7 @@
  *
  * The table: wrong issuer, wrong audience, expired, not yet valid, unknown `kid`, `alg: none`,
  * HS256 signed with the issuer's public key (algorithm confusion), no expiry, no subject → 401;
- * no roles claim, or a role the map does not know → 403, as API.md says (a valid token, no role
+ * no roles claim, or a role the map does not know → 403, as the contract says (a valid token, no role
  * here); each tried on every authenticated endpoint of the contract and on the codec, and none
  * starts or records anything. Then: a person holds several roles, the role map and a dotted
  * roles claim, and key rotation while the API runs (a new key works at once, an old token stays
@@ -121,7 +121,7 @@ describe('tokens from an identity provider', () => {
     await orderStore?.close();
   });
 
-  it('refuses every bad token on every endpoint, 401 or 403 as API.md says, and nothing is started', async () => {
+  it('refuses every bad token on every endpoint, 401 or 403 as the contract says, and nothing is started', async () => {
     const now = Math.floor(Date.now() / 1000);
     const stranger = await newSigningKey();
     const publicKey = { ...current };

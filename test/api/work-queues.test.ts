@@ -1,5 +1,5 @@
 /**
- * The v1.1 part of the contract (API.md "Work queues and history") against a Temporal dev server,
+ * The v1.1 part of the contract (docs/back-office.md, "The API behind it") against a Temporal dev server,
  * workers and a seeded SQLite store: who may call each list, timeline and the batch action; the
  * filters and the queues; pagination; bad query parameters; and that a decision taken through the
  * API shows in the lists within 2 seconds. Every answer is checked against the OpenAPI document.
@@ -12,7 +12,7 @@ import { startBackOfficeStack, type BackOfficeStack } from '../helpers/back-offi
 import { until } from '../helpers/processes';
 
 const SECRET = 'queues-test-secret-long-enough-for-hs256!!';
-/** The most a list may take to show a decision taken through the API (API.md). */
+/** The most a list may take to show a decision taken through the API (docs/api.md). */
 const READ_YOUR_WRITES_MS = 2_000;
 
 type Order = { orderId: string; status: string; [key: string]: unknown };

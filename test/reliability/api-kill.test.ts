@@ -1,7 +1,7 @@
 /**
  * Fault: the API process (`api/server.ts`) SIGKILLed twice while storefront clients are placing
  * orders, and started again on the same port. A client that got no answer (the connection dropped
- * or was refused) sends the same request again, as API.md asks. Every 202 the API gave has its
+ * or was refused) sends the same request again, as the contract asks (docs/api.md). Every 202 the API gave has its
  * workflow; a retried request for an order whose start did get through is answered 200 with that
  * same order; no order id has two workflows; every order is paid once.
  */

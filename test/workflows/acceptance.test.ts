@@ -1,5 +1,5 @@
 /**
- * Order acceptance (DOMAIN.md §2) on the time-skipping server: the remorse window, manager
+ * Order acceptance (docs/processes.md, "Checkout and order acceptance") on the time-skipping server: the remorse window, manager
  * authorization, and cancellation after acceptance, down to the returned goods. Each scenario
  * reads "given these messages and this much time, these activities were called, and no others".
  */

@@ -1,5 +1,5 @@
 /**
- * The back office's one door to the server: the public API (API.md), called with the session
+ * The back office's one door to the server: the public API (docs/api.md), called with the session
  * cookie and the session's CSRF token. Every answer is typed by the contract's zod schemas
  * (api/contract.ts), so a renamed field breaks this build, not a page. Errors become sentences.
  */

@@ -1,5 +1,5 @@
 /**
- * Order acceptance (DOMAIN.md §2), the checkout's second stage, run before anything is charged:
+ * Order acceptance (docs/processes.md, "Checkout and order acceptance"), the checkout's second stage, run before anything is charged:
  * the remorse window as one durable timer, and for a large order the managers' authorization.
  * It ends `Accepted`, `Cancelled` or `Rejected`; the rules themselves live in domain/acceptance.ts.
  */

@@ -64,7 +64,7 @@ function BalanceCard({
   );
 }
 
-/** What a request will meet: approved at once, or whose approval it needs (DOMAIN.md §3). */
+/** What a request will meet: approved at once, or whose approval it needs (docs/processes.md, "Annual leave"). */
 function preview(balance: LeaveBalanceAnswer | undefined, requested: number): string | undefined {
   if (!balance || !(requested > 0)) return undefined;
   const after = balance.balance - requested;
