@@ -73,10 +73,10 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  const metrics = new HttpMetrics();
+  const metrics = new HttpMetrics({ processMetrics: true });
   app.use(metrics.middleware());
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(metrics.exposition());
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.exposition());
   });
 
   app.get('/openapi.json', (_req, res) => {

@@ -5,6 +5,7 @@
  * role; the browser calls it cross-origin, from the origins in CODEC_CORS_ORIGINS.
  */
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import cors from 'cors';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { authenticate, requireRole, type Authentication } from './auth';
@@ -36,21 +37,17 @@ export function codecRouter(options: {
   corsOrigins: string[];
 }): Router {
   const router = Router();
-  router.use('/codec', (req, res, next) => {
-    const origin = req.headers.origin;
-    if (origin && options.corsOrigins.includes(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Namespace');
-    }
-    if (req.method === 'OPTIONS') {
-      res.status(204).end();
-      return;
-    }
-    next();
-  });
+  // Only the listed origins (the Temporal UI's) get CORS headers; a preflight is answered 204.
+  router.use(
+    '/codec',
+    cors({
+      origin: (origin, allow) => allow(null, origin !== undefined && options.corsOrigins.includes(origin)),
+      credentials: true,
+      methods: ['POST', 'OPTIONS'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Namespace'],
+      optionsSuccessStatus: 204,
+    }),
+  );
   router.use(
     '/codec',
     express.json({ limit: '4mb', type: () => true }),

@@ -1,64 +1,63 @@
 /**
- * The API's own metrics in Prometheus' text format, served at GET /metrics: requests by method,
- * route and status, and their duration as a histogram. Small enough to need no client library.
+ * The API's own metrics in Prometheus' text format, served at GET /metrics, through prom-client:
+ * requests by method, route and status, their duration as a histogram, and Node's process metrics
+ * (CPU, memory, event-loop lag). One registry per app, so two apps in one process never mix.
  */
 import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-interface Series {
-  labels: string;
-  count: number;
-  sum: number;
-  buckets: number[];
-}
+const LABELS = ['method', 'route', 'status'] as const;
 
 export class HttpMetrics {
-  private readonly series = new Map<string, Series>();
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route and status.',
+    labelNames: LABELS,
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request.',
+    labelNames: LABELS,
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Records every response once it is sent, labelled by the route pattern (not the raw path). */
   middleware(): RequestHandler {
     return (req, res, next) => {
-      const started = process.hrtime.bigint();
+      const stop = this.duration.startTimer();
       res.once('finish', () => {
         const route = (req.route as { path?: string } | undefined)?.path;
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        this.record(req.method, route ? `${req.baseUrl}${route}` : 'unmatched', res.statusCode, seconds);
+        const labels = {
+          method: req.method,
+          route: route ? `${req.baseUrl}${route}` : 'unmatched',
+          status: res.statusCode,
+        };
+        stop(labels);
+        this.requests.inc(labels);
       });
       next();
     };
   }
 
   record(method: string, route: string, status: number, seconds: number): void {
-    const labels = `method="${method}",route="${route.replace(/"/g, '\\"')}",status="${status}"`;
-    let series = this.series.get(labels);
-    if (!series) {
-      series = { labels, count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
-      this.series.set(labels, series);
-    }
-    series.count += 1;
-    series.sum += seconds;
-    BUCKETS.forEach((bound, i) => {
-      if (seconds <= bound) series.buckets[i]! += 1;
-    });
+    const labels = { method, route, status };
+    this.requests.inc(labels);
+    this.duration.observe(labels, seconds);
   }
 
-  exposition(): string {
-    const lines = [
-      '# HELP http_requests_total HTTP requests answered, by method, route and status.',
-      '# TYPE http_requests_total counter',
-      ...[...this.series.values()].map((s) => `http_requests_total{${s.labels}} ${s.count}`),
-      '# HELP http_request_duration_seconds Time to answer an HTTP request.',
-      '# TYPE http_request_duration_seconds histogram',
-      ...[...this.series.values()].flatMap((s) => [
-        ...BUCKETS.map(
-          (bound, i) => `http_request_duration_seconds_bucket{${s.labels},le="${bound}"} ${s.buckets[i]}`,
-        ),
-        `http_request_duration_seconds_bucket{${s.labels},le="+Inf"} ${s.count}`,
-        `http_request_duration_seconds_sum{${s.labels}} ${s.sum}`,
-        `http_request_duration_seconds_count{${s.labels}} ${s.count}`,
-      ]),
-    ];
-    return `${lines.join('\n')}\n`;
+  exposition(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }

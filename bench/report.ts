@@ -110,6 +110,8 @@ export interface Round {
   baselineFile: ThroughputRun;
 }
 
+import type { EndpointLatency, MessageResults } from './experiments/messages';
+
 export interface BenchResults {
   at: string;
   machine: string;
@@ -122,6 +124,8 @@ export interface BenchResults {
   /** Every round, in the order run; the goals are judged on the median of their ratios. */
   rounds?: Round[];
   memory: MemoryStep[];
+  /** The message endpoints' round trips in this run, beside those recorded before they were updates. */
+  messages?: { after: MessageResults; before?: MessageResults };
 }
 
 export interface Goal {
@@ -305,9 +309,39 @@ export function markdownReport(r: BenchResults): string {
     '| --- | --- | --- |',
     ...goals(r).map((g) => `| ${g.goal} | ${g.measured} | ${g.met ? 'yes' : '**no**'} |`),
     '',
+    ...messageLines(r.messages),
     'What was tried to meet the goals, and why the tuning is what it is: bench/TUNING.md.',
     '',
   ].join('\n');
+}
+
+/**
+ * The message endpoints before (query, signal, query; recorded at the commit named) and after
+ * (one update), p99 side by side. Not a goal: each is one run on this machine; the ratio says how
+ * the round trip changed, not how fast the machine was.
+ */
+export function messageLines(messages: BenchResults['messages']): string[] {
+  if (!messages) return [];
+  const before = new Map((messages.before?.endpoints ?? []).map((e) => [e.endpoint, e]));
+  const statuses = (s: Record<string, number>) =>
+    Object.entries(s)
+      .map(([code, n]) => `${n}× ${code}`)
+      .join(', ');
+  return [
+    `The message endpoints' round trip, ${messages.after.endpoints[0]?.calls ?? 0} calls each by 4 clients, against ` +
+      (messages.before
+        ? `the same experiment recorded before they were updates (${messages.before.commit ?? 'earlier'}, ${messages.before.at.slice(0, 10)}):`
+        : 'no recorded "before" (bench/results/messages-before.json is missing):'),
+    '',
+    '| endpoint | p50 / p95 / p99 before (ms) | p50 / p95 / p99 after (ms) | p99 after ÷ before | answers after |',
+    '| --- | --- | --- | --- | --- |',
+    ...messages.after.endpoints.map((e) => {
+      const b = before.get(e.endpoint);
+      const triple = (x: EndpointLatency) => `${fixed(x.p50, 1)} / ${fixed(x.p95, 1)} / ${fixed(x.p99, 1)}`;
+      return `| \`${e.endpoint}\` | ${b ? triple(b) : 'n/a'} | ${triple(e)} | ${b ? fixed(e.p99 / b.p99) : 'n/a'} | ${statuses(e.statuses)} |`;
+    }),
+    '',
+  ];
 }
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');

@@ -1,13 +1,22 @@
 /**
  * All configuration, read once from the environment by a composition root (worker, API, start
- * script) and passed down. Bad values stop startup with a message that names the variable.
+ * script) and passed down. Each variable is parsed by the schema in config/environment.ts (which
+ * also writes the docs' table); bad values stop startup with a message that names the variable.
+ * The Temporal connection also follows Temporal's own environment configuration
+ * (@temporalio/envconfig): a `temporal.toml` profile and its variable names.
  */
 import path from 'node:path';
-import { parseYearStart } from '../domain/leave';
+import {
+  loadClientConfigProfile,
+  type ClientConfigProfile,
+  type ClientConfigTLS,
+} from '@temporalio/envconfig';
 import { issuerUrlProblem, parseRoleMap, type RoleMap } from '../domain/roles';
-import { parseDuration } from './durations';
-import { parseEncryptionKeys, type EncryptionKey } from '../infrastructure/encryption';
-import { LOG_LEVELS, type LogSettings } from '../infrastructure/logging';
+import type { EncryptionKey } from '../infrastructure/encryption';
+import type { LogSettings } from '../infrastructure/logging';
+import { ConfigError, readEnvironment, type Environment } from './environment';
+
+export { ConfigError };
 
 /** The business timings and limits the checkout workflow follows (docs/processes.md). */
 export interface CheckoutSettings {
@@ -64,12 +73,10 @@ export interface TemporalSettings {
   namespace: string;
   taskQueue: string;
   apiKey?: string;
-  tls?: {
-    serverName?: string;
-    serverRootCaCertPath?: string;
-    clientCertPath?: string;
-    clientKeyPath?: string;
-  };
+  /** As Temporal's environment configuration has it: files or data; absent, no TLS (unless an API key). */
+  tls?: ClientConfigTLS;
+  /** gRPC metadata sent with every call (a profile's `grpc_meta`, TEMPORAL_GRPC_META_*). */
+  grpcMeta?: Record<string, string>;
 }
 
 export interface AppConfig {
@@ -127,124 +134,56 @@ export interface AuthSettings {
   sessionTtlMs: number;
 }
 
-export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
-    super(`configuration ${variable}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
-
 type Env = Record<string, string | undefined>;
 
-function text(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function duration(env: Env, name: string, fallback: string): number {
-  const value = text(env, name) ?? fallback;
+/**
+ * The connection to Temporal: the profile of Temporal's config file (TEMPORAL_CONFIG_FILE, else
+ * its default place; TEMPORAL_PROFILE, else `default`) with Temporal's own variables over it
+ * (TEMPORAL_ADDRESS, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_GRPC_META_…), then this app's older
+ * names over those (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA), which keep working.
+ */
+function temporalSettings(v: Environment, env: Env): TemporalSettings {
+  let profile: ClientConfigProfile;
   try {
-    return parseDuration(value);
+    const defined = Object.fromEntries(
+      Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+    profile = loadClientConfigProfile({ profile: v.TEMPORAL_PROFILE, overrideEnvVars: defined });
   } catch (err) {
-    throw new ConfigError(name, (err as Error).message);
+    throw new ConfigError(
+      v.TEMPORAL_PROFILE ? 'TEMPORAL_PROFILE' : 'TEMPORAL_CONFIG_FILE',
+      (err as Error).message,
+    );
   }
-}
-
-/** A duration that must lie within [minMs, maxMs]: zero or absurd values stop startup. */
-function boundedDuration(
-  env: Env,
-  name: string,
-  fallback: string,
-  bounds: { minMs: number; maxMs: number; min: string; max: string },
-): number {
-  const ms = duration(env, name, fallback);
-  if (ms < bounds.minMs || ms > bounds.maxMs) {
-    throw new ConfigError(name, `must be from ${bounds.min} to ${bounds.max} (got ${text(env, name)})`);
+  let tls = profile.tls;
+  if (v.TEMPORAL_TLS_CERT || v.TEMPORAL_TLS_KEY || v.TEMPORAL_TLS_CA || (v.TEMPORAL_TLS === 'true' && !tls)) {
+    tls = {
+      ...tls,
+      serverName: v.TEMPORAL_TLS_SERVER_NAME ?? tls?.serverName,
+      clientCert: v.TEMPORAL_TLS_CERT ? { path: v.TEMPORAL_TLS_CERT } : tls?.clientCert,
+      clientKey: v.TEMPORAL_TLS_KEY ? { path: v.TEMPORAL_TLS_KEY } : tls?.clientKey,
+      serverCACert: v.TEMPORAL_TLS_CA ? { path: v.TEMPORAL_TLS_CA } : tls?.serverCACert,
+    };
   }
-  return ms;
+  return {
+    address: profile.address,
+    port: v.TEMPORAL_PORT,
+    namespace: profile.namespace ?? 'default',
+    taskQueue: v.TEMPORAL_TASK_QUEUE,
+    apiKey: profile.apiKey,
+    tls,
+    grpcMeta: profile.grpcMeta && Object.keys(profile.grpcMeta).length ? profile.grpcMeta : undefined,
+  };
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = text(env, name);
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new ConfigError(name, `"${value}" is not a whole number from ${min} to ${max}`);
-  }
-  return Number(value);
-}
-
-function yearStart(env: Env, name: string, fallback: string): string {
-  const value = text(env, name) ?? fallback;
-  try {
-    parseYearStart(value);
-  } catch (err) {
-    throw new ConfigError(name, (err as Error).message);
-  }
-  return value;
-}
-
-function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
-  return text(env, name) === undefined ? undefined : integer(env, name, min, min, max);
-}
-
-function optionalBoolean(env: Env, name: string): boolean | undefined {
-  const value = text(env, name)?.toLowerCase();
-  if (value === undefined) return undefined;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new ConfigError(name, `"${value}" is not true or false`);
-}
-
-function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
-  const value = text(env, name);
-  if (value === undefined) return fallback;
-  const found = values.find((v) => v.toLowerCase() === value.toLowerCase());
-  if (!found) throw new ConfigError(name, `"${value}" is not one of ${values.join(', ')}`);
-  return found;
-}
-
-function hostPort(env: Env, name: string): string | undefined {
-  const value = text(env, name);
-  if (value === undefined) return undefined;
-  const match = /^([\w.-]+|\[[\d:a-f]+\]):(\d{1,5})$/i.exec(value);
-  if (!match || Number(match[2]) > 65535) throw new ConfigError(name, `"${value}" is not host:port`);
-  return value;
-}
-
-function encryptionKeys(env: Env, name: string): EncryptionKey[] | undefined {
-  const value = text(env, name);
-  if (value === undefined) return undefined;
-  try {
-    return parseEncryptionKeys(value);
-  } catch (err) {
-    throw new ConfigError(name, (err as Error).message);
-  }
-}
-
-function url(env: Env, name: string): string | undefined {
-  const value = text(env, name);
-  if (value === undefined) return undefined;
-  try {
-    new URL(value);
-  } catch {
-    throw new ConfigError(name, `"${value}" is not a URL`);
-  }
-  return value;
-}
-
-function authSettings(env: Env): AuthSettings {
-  const jwtSecret = text(env, 'AUTH_JWT_SECRET');
-  const issuer = text(env, 'AUTH_ISSUER');
-  const sessionTtlMs = boundedDuration(env, 'AUTH_SESSION_TTL', '8h', {
-    minMs: 60_000,
-    maxMs: 7 * 86_400_000,
-    min: '1m',
-    max: '7 days',
-  });
-  const publicUrl = url(env, 'PUBLIC_URL')?.replace(/\/+$/, '');
+function authSettings(v: Environment): AuthSettings {
+  const jwtSecret = v.AUTH_JWT_SECRET;
+  const issuer = v.AUTH_ISSUER;
+  const sessionTtlMs = v.AUTH_SESSION_TTL;
+  const publicUrl = v.PUBLIC_URL?.replace(/\/+$/, '');
   if (!issuer) {
-    for (const name of ['AUTH_AUDIENCE', 'AUTH_ROLE_MAP', 'AUTH_CLIENT_ID', 'AUTH_CLIENT_SECRET']) {
-      if (text(env, name)) throw new ConfigError(name, 'is used only with AUTH_ISSUER, which is not set');
+    for (const name of ['AUTH_AUDIENCE', 'AUTH_ROLE_MAP', 'AUTH_CLIENT_ID', 'AUTH_CLIENT_SECRET'] as const) {
+      if (v[name]) throw new ConfigError(name, 'is used only with AUTH_ISSUER, which is not set');
     }
     return { jwtSecret, publicUrl, sessionTtlMs };
   }
@@ -256,18 +195,18 @@ function authSettings(env: Env): AuthSettings {
   }
   const problem = issuerUrlProblem(issuer);
   if (problem) throw new ConfigError('AUTH_ISSUER', problem);
-  const audience = text(env, 'AUTH_AUDIENCE');
+  const audience = v.AUTH_AUDIENCE;
   if (!audience)
     throw new ConfigError('AUTH_AUDIENCE', "is required with AUTH_ISSUER (the `aud` of the API's tokens)");
-  const mapText = text(env, 'AUTH_ROLE_MAP');
+  const mapText = v.AUTH_ROLE_MAP;
   let roleMap: RoleMap | undefined;
   try {
     roleMap = mapText ? parseRoleMap(mapText) : undefined;
   } catch (err) {
     throw new ConfigError('AUTH_ROLE_MAP', (err as Error).message);
   }
-  const clientId = text(env, 'AUTH_CLIENT_ID');
-  const clientSecret = text(env, 'AUTH_CLIENT_SECRET');
+  const clientId = v.AUTH_CLIENT_ID;
+  const clientSecret = v.AUTH_CLIENT_SECRET;
   if (clientSecret && !clientId) throw new ConfigError('AUTH_CLIENT_SECRET', 'needs AUTH_CLIENT_ID');
   return {
     publicUrl,
@@ -276,114 +215,60 @@ function authSettings(env: Env): AuthSettings {
       // Exactly as given: `iss` is compared as a string, and some providers end theirs with a slash.
       issuer,
       audience,
-      rolesClaim: text(env, 'AUTH_ROLES_CLAIM') ?? 'roles',
+      rolesClaim: v.AUTH_ROLES_CLAIM,
       roleMap,
-      subjectClaim: text(env, 'AUTH_SUBJECT_CLAIM') ?? 'sub',
+      subjectClaim: v.AUTH_SUBJECT_CLAIM,
       clientId,
       clientSecret,
-      scopes: text(env, 'AUTH_SCOPES') ?? 'openid profile',
-      jwksMaxAgeMs: boundedDuration(env, 'AUTH_JWKS_MAX_AGE', '10m', {
-        minMs: 1_000,
-        maxMs: 86_400_000,
-        min: '1s',
-        max: '24h',
-      }),
+      scopes: v.AUTH_SCOPES,
+      jwksMaxAgeMs: v.AUTH_JWKS_MAX_AGE,
     },
   };
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
-  const tlsEnabled = text(env, 'TEMPORAL_TLS') === 'true' || Boolean(text(env, 'TEMPORAL_TLS_CERT'));
+  const v = readEnvironment(env);
   return {
-    port: integer(env, 'PORT', 3000, 0, 65535),
-    log: {
-      level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'INFO'),
-      format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
-    },
-    workerMetricsAddress: hostPort(env, 'WORKER_METRICS_ADDRESS'),
-    workflowBundlePath: text(env, 'WORKFLOW_BUNDLE'),
-    dataDir: path.resolve(text(env, 'DATA_DIR') ?? '.data'),
-    temporal: {
-      address: text(env, 'TEMPORAL_ADDRESS'),
-      port: integer(env, 'TEMPORAL_PORT', 7233, 1, 64535),
-      namespace: text(env, 'TEMPORAL_NAMESPACE') ?? 'default',
-      taskQueue: text(env, 'TEMPORAL_TASK_QUEUE') ?? 'commerce',
-      apiKey: text(env, 'TEMPORAL_API_KEY'),
-      tls: tlsEnabled
-        ? {
-            serverName: text(env, 'TEMPORAL_TLS_SERVER_NAME'),
-            serverRootCaCertPath: text(env, 'TEMPORAL_TLS_CA'),
-            clientCertPath: text(env, 'TEMPORAL_TLS_CERT'),
-            clientKeyPath: text(env, 'TEMPORAL_TLS_KEY'),
-          }
-        : undefined,
-    },
-    auth: authSettings(env),
-    encryptionKeys: encryptionKeys(env, 'PAYLOAD_ENCRYPTION_KEYS'),
-    codecCorsOrigins: (text(env, 'CODEC_CORS_ORIGINS') ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    port: v.PORT,
+    log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
+    workerMetricsAddress: v.WORKER_METRICS_ADDRESS,
+    workflowBundlePath: v.WORKFLOW_BUNDLE,
+    dataDir: path.resolve(v.DATA_DIR),
+    temporal: temporalSettings(v, env),
+    auth: authSettings(v),
+    encryptionKeys: v.PAYLOAD_ENCRYPTION_KEYS,
+    codecCorsOrigins: v.CODEC_CORS_ORIGINS,
     checkout: {
-      paymentResolutionWindowMs: duration(env, 'PAYMENT_RESOLUTION_WINDOW', '72h'),
+      paymentResolutionWindowMs: v.PAYMENT_RESOLUTION_WINDOW,
       // Stripe keeps an idempotency key for about 24 hours: an attempt must end well before.
-      paymentAttemptTimeoutMs: boundedDuration(env, 'PAYMENT_ATTEMPT_TIMEOUT', '1h', {
-        minMs: 1_000,
-        maxMs: 12 * 3_600_000,
-        min: '1s',
-        max: '12h',
-      }),
-      sideEffectAlertAfterMs: duration(env, 'SIDE_EFFECT_ALERT_AFTER', '15m'),
-      returnWindowMs: duration(env, 'RETURN_WINDOW', '30 days'),
-      orderRemorseWindowMs: duration(env, 'ORDER_REMORSE_WINDOW', '1h'),
-      authorizationThreshold: integer(env, 'AUTHORIZATION_THRESHOLD', 100_000, 1, Number.MAX_SAFE_INTEGER),
-      restockingFeePercent: integer(env, 'RESTOCKING_FEE_PERCENT', 15, 0, 100),
-      supportEmail: text(env, 'SUPPORT_EMAIL') ?? 'support@example.com',
-      managersEmail: text(env, 'MANAGERS_EMAIL') ?? 'managers@example.com',
+      paymentAttemptTimeoutMs: v.PAYMENT_ATTEMPT_TIMEOUT,
+      sideEffectAlertAfterMs: v.SIDE_EFFECT_ALERT_AFTER,
+      returnWindowMs: v.RETURN_WINDOW,
+      orderRemorseWindowMs: v.ORDER_REMORSE_WINDOW,
+      authorizationThreshold: v.AUTHORIZATION_THRESHOLD,
+      restockingFeePercent: v.RESTOCKING_FEE_PERCENT,
+      supportEmail: v.SUPPORT_EMAIL,
+      managersEmail: v.MANAGERS_EMAIL,
     },
     leave: {
       // Zero would remind in a loop without a timer; under a second is no reminder a person reads.
-      reminderAfterMs: boundedDuration(env, 'LEAVE_REMINDER_AFTER', '2 days', {
-        minMs: 1_000,
-        maxMs: 365 * 86_400_000,
-        min: '1s',
-        max: '365 days',
-      }),
-      yearStart: yearStart(env, 'LEAVE_YEAR_START', '01-01'),
-      sideEffectAlertAfterMs: duration(env, 'SIDE_EFFECT_ALERT_AFTER', '15m'),
-      supportEmail: text(env, 'SUPPORT_EMAIL') ?? 'support@example.com',
+      reminderAfterMs: v.LEAVE_REMINDER_AFTER,
+      yearStart: v.LEAVE_YEAR_START,
+      sideEffectAlertAfterMs: v.SIDE_EFFECT_ALERT_AFTER,
+      supportEmail: v.SUPPORT_EMAIL,
     },
     worker: {
-      maxCachedWorkflows: optionalInteger(env, 'WORKER_MAX_CACHED_WORKFLOWS', 0, 100_000),
-      maxConcurrentWorkflowTaskExecutions: optionalInteger(
-        env,
-        'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
-        2,
-        10_000,
-      ),
-      maxConcurrentActivityTaskExecutions: optionalInteger(
-        env,
-        'WORKER_MAX_CONCURRENT_ACTIVITIES',
-        1,
-        10_000,
-      ),
-      maxConcurrentLocalActivityExecutions: optionalInteger(
-        env,
-        'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES',
-        1,
-        10_000,
-      ),
-      maxConcurrentWorkflowTaskPolls: optionalInteger(env, 'WORKER_WORKFLOW_POLLERS', 2, 1_000),
-      maxConcurrentActivityTaskPolls: optionalInteger(env, 'WORKER_ACTIVITY_POLLERS', 1, 1_000),
-      reuseV8Context: optionalBoolean(env, 'WORKER_REUSE_V8_CONTEXT'),
+      maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: v.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivityTaskExecutions: v.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentLocalActivityExecutions: v.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+      maxConcurrentWorkflowTaskPolls: v.WORKER_WORKFLOW_POLLERS,
+      maxConcurrentActivityTaskPolls: v.WORKER_ACTIVITY_POLLERS,
+      reuseV8Context: v.WORKER_REUSE_V8_CONTEXT,
     },
-    stripe: { secretKey: text(env, 'STRIPE_SECRET_KEY'), apiBase: url(env, 'STRIPE_API_BASE') },
-    sendgrid: {
-      apiKey: text(env, 'SENDGRID_API_KEY'),
-      baseUrl: url(env, 'SENDGRID_BASE_URL'),
-      fromEmail: text(env, 'EMAIL_FROM') ?? 'orders@example.com',
-    },
-    amqp: { url: url(env, 'AMQP_URL') },
-    databaseUrl: text(env, 'DATABASE_URL'),
+    stripe: { secretKey: v.STRIPE_SECRET_KEY, apiBase: v.STRIPE_API_BASE },
+    sendgrid: { apiKey: v.SENDGRID_API_KEY, baseUrl: v.SENDGRID_BASE_URL, fromEmail: v.EMAIL_FROM },
+    amqp: { url: v.AMQP_URL },
+    databaseUrl: v.DATABASE_URL,
   };
 }

@@ -1,5 +1,8 @@
-/** Turns the Temporal settings into connection options: self-hosted, mTLS, or Temporal Cloud. */
-import fs from 'node:fs';
+/**
+ * Turns the Temporal settings into connection options (self-hosted, mTLS, or Temporal Cloud) with
+ * Temporal's own environment configuration: the same options a `temporal.toml` profile gives.
+ */
+import { toClientOptions } from '@temporalio/envconfig';
 import type { TemporalSettings } from '../config/settings';
 
 export interface TemporalConnectionOptions {
@@ -12,6 +15,7 @@ export interface TemporalConnectionOptions {
         serverRootCACertificate?: Buffer;
         clientCertPair?: { crt: Buffer; key: Buffer };
       };
+  metadata?: Record<string, string>;
 }
 
 export function temporalAddress(settings: TemporalSettings): string {
@@ -19,23 +23,27 @@ export function temporalAddress(settings: TemporalSettings): string {
 }
 
 export function connectionOptions(settings: TemporalSettings): TemporalConnectionOptions {
-  const options: TemporalConnectionOptions = { address: temporalAddress(settings) };
-  if (settings.apiKey) {
-    options.apiKey = settings.apiKey;
-    options.tls = true;
-  }
-  const tls = settings.tls;
-  if (tls) {
-    options.tls = {
-      serverNameOverride: tls.serverName,
-      serverRootCACertificate: tls.serverRootCaCertPath
-        ? fs.readFileSync(tls.serverRootCaCertPath)
-        : undefined,
-      clientCertPair:
-        tls.clientCertPath && tls.clientKeyPath
-          ? { crt: fs.readFileSync(tls.clientCertPath), key: fs.readFileSync(tls.clientKeyPath) }
-          : undefined,
+  const { connectionOptions: options } = toClientOptions({
+    address: temporalAddress(settings),
+    namespace: settings.namespace,
+    apiKey: settings.apiKey,
+    tls: settings.tls,
+    grpcMeta: settings.grpcMeta,
+  });
+  const result: TemporalConnectionOptions = { address: temporalAddress(settings) };
+  if (options.apiKey !== undefined) result.apiKey = options.apiKey;
+  const tls = options.tls;
+  if (typeof tls === 'boolean') result.tls = tls;
+  else if (tls) {
+    // envconfig reads files as Uint8Array; the connections take Buffers.
+    const buffer = (bytes?: Uint8Array | null) => (bytes ? Buffer.from(bytes) : undefined);
+    const pair = tls.clientCertPair;
+    result.tls = {
+      serverNameOverride: tls.serverNameOverride,
+      serverRootCACertificate: buffer(tls.serverRootCACertificate),
+      clientCertPair: pair ? { crt: buffer(pair.crt)!, key: buffer(pair.key)! } : undefined,
     };
   }
-  return options;
+  if (options.metadata) result.metadata = options.metadata as Record<string, string>;
+  return result;
 }

@@ -14,11 +14,9 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Router, type Request, type Response } from 'express';
 import {
   FINAL_STATUSES,
-  formatMoney,
   orderTotal,
   type OrderStatus,
   type OrderView,
@@ -29,6 +27,7 @@ import type { OrderStore } from '../../store';
 import {
   authorizeOrderSignal,
   cancelOrderSignal,
+  checkoutStartOptions,
   checkoutWorkflowId,
   goodsReturnedSignal,
   orderShippedSignal,
@@ -82,23 +81,6 @@ export function callerName(req: Request): string {
   const { caller } = req;
   const role = caller.roles.find((r) => r !== 'employee') ?? caller.roles[0] ?? 'unknown';
   return `${role}:${caller.sub}`;
-}
-
-/**
- * What `POST /orders` asks Temporal for: the checkout workflow under the order's id, with the
- * request's fingerprint in its memo and a summary for the UI. Exported so the benchmark's raw client
- * sends exactly this request, and the two latencies compare like with like.
- */
-export function checkoutStartOptions(order: PlacedOrder, fingerprint: string, taskQueue: string) {
-  return {
-    workflowId: checkoutWorkflowId(order.orderId),
-    taskQueue,
-    args: [order] as [PlacedOrder],
-    memo: { requestFingerprint: fingerprint, customerId: order.customer.id },
-    // What the Temporal UI lists for this workflow, in words.
-    staticSummary: `Order ${order.orderId}: ${order.items.length} line(s), ${formatMoney(order.total, order.currency)}, customer ${order.customer.id}`,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-  };
 }
 
 /** Reading an order and sending it messages: what every orders route shares. */

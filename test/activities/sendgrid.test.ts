@@ -7,7 +7,7 @@ import {
   rateLimitDelaySeconds,
 } from '../../activities/adapters/sendgrid';
 import { failureOf } from '../helpers/assertions';
-import { startFakeSendGrid, type FakeServer } from '../helpers/http-fakes';
+import { startFakeSendGrid, type FakeServer } from '../../scripts/http-fakes';
 
 const message = {
   to: 'ada@example.com',

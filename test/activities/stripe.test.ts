@@ -25,8 +25,8 @@ import {
   startStatefulFakeStripe,
   type FakeServer,
   type StatefulFakeStripe,
-} from '../helpers/http-fakes';
-import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
+} from '../../scripts/http-fakes';
+import { startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
 import { timeSkippingEnv, waitForStatus, workflowBundle } from '../helpers/temporal';
 
 const charge = {

@@ -26,9 +26,9 @@ import {
   seriousViolations,
   signIn,
 } from '../helpers/browser';
-import { startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
+import { startRecordingProxy, type FakeServer } from '../../scripts/http-fakes';
 import { until } from '../helpers/processes';
-import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
+import { startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
 
 const STRIPE_OUTAGE_DECLINE = {
   status: 402,

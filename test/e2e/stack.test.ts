@@ -13,9 +13,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { signToken, type Role } from '../../api/auth';
-import { startFakeSendGrid, type FakeServer } from '../helpers/http-fakes';
+import { startFakeSendGrid, type FakeServer } from '../../scripts/http-fakes';
 import { npmStart, type RunningStart } from '../helpers/npm-start';
-import { freePort, startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
+import { freePort, startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
 
 const SECRET = 'e2e-secret-that-is-long-enough-for-hs256!!!';
 const root = path.resolve(__dirname, '..', '..');

@@ -18,7 +18,7 @@ import type { OrderStatus } from '../../domain/order';
 import { startBroker, type Broker } from '../../scripts/rabbitmq';
 import { cancelOrderSignal, orderShippedSignal, orderStatusQuery } from '../../workflows/checkout/messages';
 import { placedOrder } from '../helpers/checkout-scenario';
-import { startFakeSendGrid, startRecordingProxy, type FakeServer } from '../helpers/http-fakes';
+import { startFakeSendGrid, startRecordingProxy, type FakeServer } from '../../scripts/http-fakes';
 import {
   assertEachFactOnce,
   killLeftovers,
@@ -28,7 +28,7 @@ import {
   until,
   type RunningProcess,
 } from '../helpers/processes';
-import { startStripeMock, type RunningStripeMock } from '../helpers/stripe-mock';
+import { startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
 import { devServerEnv, waitForStatus } from '../helpers/temporal';
 
 /** How long the broker stays down (a minute, as promised; shorter only when asked). */

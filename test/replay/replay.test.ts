@@ -2,7 +2,7 @@
  * Replays the stored histories of real order and leave runs against the current workflow code: a change
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
- * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`): they stand for processes started by that version and
+ * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`, `before-leave-alerts/`): they stand for processes started by that version and
  * still open.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { ORDER_ACCEPTANCE_PATCH, PAYMENT_OUTCOMES_PATCH } from '../../workflows/checkout/workflow';
-import { LEAVE_EDGES_PATCH } from '../../workflows/leave/workflow';
+import { LEAVE_DELIVERY_ALERTS_PATCH, LEAVE_EDGES_PATCH } from '../../workflows/leave/workflow';
 import { BACK_OFFICE_PATCH } from '../../workflows/checkout/order-context';
 import { workflowBundle } from '../helpers/temporal';
 
@@ -34,9 +34,9 @@ const legacy = files.filter((f) => f.startsWith(`before-acceptance${path.sep}`))
 const beforeEdges = files.filter((f) => f.startsWith(`before-money-edges${path.sep}`));
 /** Orders started before the back office: they record their view on status changes only. */
 const beforeBackOffice = files.filter((f) => f.startsWith(`before-back-office${path.sep}`));
-const current = files.filter(
-  (f) => !legacy.includes(f) && !beforeEdges.includes(f) && !beforeBackOffice.includes(f),
-);
+/** Leave requests started before leave's deliveries went through the shared process context. */
+const beforeLeaveAlerts = files.filter((f) => f.startsWith(`before-leave-alerts${path.sep}`));
+const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 
 interface StoredEvent {
@@ -109,6 +109,34 @@ describe('replay of stored histories', () => {
     for (const file of orders) {
       assert.equal(patchesOf(file).includes(BACK_OFFICE_PATCH), true, `${file} was taken with the patch`);
     }
+  });
+
+  it('covers both sides of the leave delivery-alerts patch', () => {
+    assert.ok(
+      beforeLeaveAlerts.length >= 5,
+      `expected the before-leave-alerts histories, found ${beforeLeaveAlerts.length}`,
+    );
+    for (const file of beforeLeaveAlerts) {
+      assert.equal(
+        patchesOf(file).includes(LEAVE_DELIVERY_ALERTS_PATCH),
+        false,
+        `${file} predates the patch`,
+      );
+    }
+    for (const file of current.filter(isLeave)) {
+      assert.equal(
+        patchesOf(file).includes(LEAVE_DELIVERY_ALERTS_PATCH),
+        true,
+        `${file} was taken with the patch`,
+      );
+    }
+  });
+
+  it('has histories in which the processes took updates (a decision, an authorization, a retry)', () => {
+    const withUpdates = current.filter((f) =>
+      fs.readFileSync(path.join(dir, f), 'utf8').includes('workflowExecutionUpdateAcceptedEventAttributes'),
+    );
+    assert.ok(withUpdates.length >= 3, `histories with updates: ${withUpdates.join(', ')}`);
   });
 
   for (const file of files) {

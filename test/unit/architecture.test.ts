@@ -121,6 +121,15 @@ describe('the layout', () => {
     assert.deepEqual(arrows, []);
   });
 
+  it('keeps the benchmark and the scripts off test helpers and the API internals', () => {
+    const arrows = ['bench', 'scripts'].flatMap(sourceFiles).flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target.startsWith('test/') || /^api\/(orders|leave)\/routes/.test(target))
+        .map((target) => `${file} → ${target}`),
+    );
+    assert.deepEqual(arrows, []);
+  });
+
   it('gives both processes the same rooms in workflows/, activities/ and api/', () => {
     for (const dir of ['workflows/checkout', 'workflows/leave', 'activities/checkout', 'activities/leave']) {
       assert.ok(

@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { searchAttributeTable } from '../../infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { ENVIRONMENT } from '../../config/environment';
 import { loadConfig } from '../../config/settings';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -29,14 +30,9 @@ interface Service {
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
 
-/** Every variable the app's configuration reads, found in config/ the way it reads them. */
+/** Every variable the app's configuration reads: the keys of its one schema (config/environment.ts). */
 function variablesTheAppReads(): Set<string> {
-  const names = new Set<string>();
-  for (const file of fs.readdirSync(path.join(root, 'config'))) {
-    for (const match of read(path.join('config', file)).matchAll(/\(\s*env,\s*'([A-Z0-9_]+)'/g))
-      names.add(match[1]!);
-  }
-  return names;
+  return new Set(Object.keys(ENVIRONMENT.shape));
 }
 
 /** What `docker compose` would fill in for `${NAME:?message}`: a stand-in of the right shape. */

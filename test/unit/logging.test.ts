@@ -43,19 +43,19 @@ describe('logs', () => {
 });
 
 describe('API metrics', () => {
-  it('counts requests by method, route and status, with a duration histogram', () => {
+  it('counts requests by method, route and status, with a duration histogram', async () => {
     const metrics = new HttpMetrics();
     metrics.record('POST', '/orders', 202, 0.02);
     metrics.record('POST', '/orders', 202, 0.3);
-    const text = metrics.exposition();
+    const text = await metrics.exposition();
     assert.match(text, /^http_requests_total\{method="POST",route="\/orders",status="202"\} 2$/m);
     assert.match(
       text,
-      /^http_request_duration_seconds_bucket\{method="POST",route="\/orders",status="202",le="0.025"\} 1$/m,
+      /^http_request_duration_seconds_bucket\{le="0.025",method="POST",route="\/orders",status="202"\} 1$/m,
     );
     assert.match(
       text,
-      /^http_request_duration_seconds_bucket\{method="POST",route="\/orders",status="202",le="\+Inf"\} 2$/m,
+      /^http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/orders",status="202"\} 2$/m,
     );
     assert.match(text, /# TYPE http_request_duration_seconds histogram/);
   });

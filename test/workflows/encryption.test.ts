@@ -134,6 +134,17 @@ describe('payload encryption through Temporal', () => {
     const opened = await decode(await signToken(SECRET, { role: 'support', sub: 'sam' }));
     assert.equal(opened.status, 200);
     assert.equal(opened.headers.get('access-control-allow-origin'), 'http://localhost:8233');
+    const preflight = (origin: string) =>
+      fetch(`${api.base}/codec/decode`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+    const allowed = await preflight('http://localhost:8233');
+    assert.equal(allowed.status, 204);
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'http://localhost:8233');
+    assert.match(allowed.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+    const other = await preflight('https://evil.example');
+    assert.equal(other.headers.get('access-control-allow-origin'), null, 'no CORS for an unlisted origin');
     const { payloads: decoded } = (await opened.json()) as { payloads: JsonPayload[] };
     assert.equal(Buffer.from(decoded[0]!.metadata!.encoding!, 'base64').toString(), 'json/plain');
     assert.match(Buffer.from(decoded[0]!.data!, 'base64').toString(), /ada@example\.com/);

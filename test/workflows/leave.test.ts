@@ -274,6 +274,9 @@ describe('annual leave', () => {
         .catch((err: unknown) => err);
       assert.deepEqual(refusalOf(late)?.kind, 'conflict');
       assert.match(refusalOf(late)!.message, /is Approved: it waits for no decision/);
+      // Ended here, so no open timer is left behind on the shared time-skipping server.
+      await handle.signal(withdrawLeaveSignal, { by: 'ella' });
+      assert.equal((await handle.result()).status, 'Withdrawn');
       await captureHistory(handle, 'leave-decided-by-updates');
     });
   });

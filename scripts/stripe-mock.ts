@@ -1,7 +1,7 @@
 /** stripe-mock, Stripe's own API simulator, started on a free loopback port for a test file. */
 import { spawn } from 'node:child_process';
-import { freePort } from '../../scripts/net';
-import { resolveStripeMock, stripeMockSucceededFixtures } from '../../scripts/servers';
+import { freePort } from './net';
+import { resolveStripeMock, stripeMockSucceededFixtures } from './servers';
 
 export { freePort };
 

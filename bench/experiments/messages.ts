@@ -1,40 +1,49 @@
 /**
- * `npm run bench:messages`: the API's round trip for the messages a person sends to a running
+ * Experiment 4 (`npm run bench:messages` runs it alone): the API's round trip for the messages a person sends to a running
  * process (a manager's authorization and leave decisions, support's payment retry, a cancel) and
  * for a repeated `POST /orders`, measured over HTTP against the compiled worker and API on a fresh
  * file-backed dev server (127.0.0.1). Each endpoint is called BENCH_MESSAGES times (default 60)
  * by BENCH_MESSAGE_CLIENTS (4) clients at once; p50/p95/p99 in milliseconds, with the answers'
  * status codes. Nothing passes or fails on time: the report sets these latencies beside the ones
- * recorded before the API sent updates (bench/results/messages-before.json).
+ * recorded before the API sent updates (bench/results/messages-before.json, measured by this file at
+ * commit 27ed708, when the API still read, signalled and read again).
  *
- * Results: bench/results/messages-<BENCH_NAME or latest>.json; BENCH_NAME=messages-before records
- * the "before" set.
+ * Alone, it writes bench/results/<BENCH_NAME, default messages-latest>.json; within `npm run bench`
+ * its results go into the run's report.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { signToken } from '../api/auth';
-import { leaveYearOf } from '../domain/leave';
-import { freePort } from '../scripts/net';
+import { Client, Connection } from '@temporalio/client';
+import { signToken } from '../../api/auth';
+import { leaveYearOf } from '../../domain/leave';
+import { freePort } from '../../scripts/net';
 import {
   appStackEnv,
   devServerProcess,
   startApiProcess,
   startWorkerProcess,
   type RunningProcess,
-} from '../scripts/processes';
-import { startBroker } from '../scripts/rabbitmq';
-import { openLeaveStore } from '../store';
-import { SEED_ORGANISATION } from '../store/seed-organisation';
-import { startFakeSendGrid } from '../test/helpers/http-fakes';
-import { startStripeMock } from '../test/helpers/stripe-mock';
+} from '../../scripts/processes';
+import { startBroker } from '../../scripts/rabbitmq';
+import { openLeaveStore } from '../../store';
+import { SEED_ORGANISATION } from '../../store/seed-organisation';
+import { startFakeSendGrid } from '../../scripts/http-fakes';
+import { messageLines } from '../report';
+import {
+  answerAuthorizationUpdate,
+  authorizeOrderSignal,
+  checkoutWorkflowId,
+  orderStatusQuery,
+} from '../../workflows/checkout/messages';
+import { startStripeMock } from '../../scripts/stripe-mock';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 60);
 const CLIENTS = Number(process.env.BENCH_MESSAGE_CLIENTS ?? 4);
 const NAME = process.env.BENCH_NAME ?? 'messages-latest';
 if (!/^[\w.-]+$/.test(NAME)) throw new Error(`BENCH_NAME: "${NAME}" is not a plain file name`);
 const SECRET = 'bench-secret-long-enough-for-hs256-signing';
-const RESULTS = path.join(__dirname, 'results');
+const RESULTS = path.join(__dirname, '..', 'results');
 const say = (line: string): void => console.log(`[bench:messages] ${line}`);
 
 export interface EndpointLatency {
@@ -59,11 +68,11 @@ function quantile(sorted: number[], q: number): number {
   return Math.round(sorted[Math.max(i, 0)]! * 10) / 10;
 }
 
-/** Calls `call(i)` for i < count with `clients` at once; the latency and status of each. */
+/** Calls `call(i)` for i < count with `clients` at once; the latency and answer of each. */
 async function timed(
   endpoint: string,
   count: number,
-  call: (i: number) => Promise<Response>,
+  call: (i: number) => Promise<Response | void>,
 ): Promise<EndpointLatency> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -73,9 +82,10 @@ async function timed(
       for (let i = next++; i < count; i = next++) {
         const t0 = performance.now();
         const response = await call(i);
-        await response.arrayBuffer();
+        if (response) await response.arrayBuffer();
         latencies.push(performance.now() - t0);
-        statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+        const status = response ? String(response.status) : 'answered';
+        statuses[status] = (statuses[status] ?? 0) + 1;
       }
     }),
   );
@@ -94,8 +104,8 @@ async function timed(
   return result;
 }
 
-async function main(): Promise<void> {
-  fs.mkdirSync(RESULTS, { recursive: true });
+/** Runs the experiment on its own stack and returns the latencies (nothing written). */
+export async function messageLatencies(): Promise<MessageResults> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-messages-'));
   const server = await devServerProcess(path.join(dir, 'temporal.db'));
   const stripeMock = await startStripeMock('succeed');
@@ -125,7 +135,7 @@ async function main(): Promise<void> {
       SENDGRID_BASE_URL: sendgrid.url,
       AMQP_URL: broker.url,
       WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
-      WORKFLOW_BUNDLE: path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js'),
+      WORKFLOW_BUNDLE: path.resolve(__dirname, '..', '..', 'dist', 'workflow-bundle.js'),
     };
     processes.push(await startWorkerProcess(env, 'dist/worker.js'));
     processes.push(await startApiProcess(env, 'dist/api/server.js'));
@@ -179,6 +189,26 @@ async function main(): Promise<void> {
         send(tokens.manager, 'POST', `/orders/m-${i}/authorizations`, { approved: true }),
       ),
     );
+    // The same message through the raw client, both ways, in this run: what the API's change is
+    // judged against without the machine's mood in between.
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    const order = (i: number) => client.workflow.getHandle(checkoutWorkflowId(`m-${i}`));
+    // A first answer from each of two other managers: the same work for the order either way.
+    const answer = (managerId: string) => ({ approved: true, managerId });
+    endpoints.push(
+      await timed('raw client: query, signal, query (the old round trips)', COUNT, async (i) => {
+        await order(i).query(orderStatusQuery);
+        await order(i).signal(authorizeOrderSignal, answer('raw-signal'));
+        await order(i).query(orderStatusQuery);
+      }),
+    );
+    endpoints.push(
+      await timed('raw client: one update (the new round trip)', COUNT, async (i) => {
+        await order(i).executeUpdate(answerAuthorizationUpdate, { args: [answer('raw-update')] });
+      }),
+    );
+    await connection.close();
     endpoints.push(
       await timed('POST /orders/:id/payment-retry (refused: not failed)', COUNT, (i) =>
         send(tokens.support, 'POST', `/orders/m-${i}/payment-retry`, { paymentMethod: 'pm_card_visa' }),
@@ -201,14 +231,12 @@ async function main(): Promise<void> {
       ),
     );
 
-    const results: MessageResults = {
+    return {
       at: new Date().toISOString(),
       commit: process.env.BENCH_COMMIT,
       machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
       endpoints,
     };
-    fs.writeFileSync(path.join(RESULTS, `${NAME}.json`), `${JSON.stringify(results, null, 2)}\n`);
-    say(`results in bench/results/${NAME}.json`);
   } finally {
     for (const p of processes.reverse()) await p.stop();
     await broker.stop();
@@ -218,10 +246,27 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+/** The latencies recorded before the API sent updates (of commit 27ed708), to set beside a run's. */
+export function recordedBefore(): MessageResults | undefined {
+  const file = path.join(RESULTS, 'messages-before.json');
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as MessageResults) : undefined;
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const results = await messageLatencies();
+  fs.writeFileSync(path.join(RESULTS, `${NAME}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  const report = ['# Message endpoints', '', ...messageLines({ after: results, before: recordedBefore() })];
+  fs.writeFileSync(path.join(RESULTS, `${NAME}.md`), report.join('\n'));
+  console.log(report.join('\n'));
+  say(`results in bench/results/${NAME}.{json,md}`);
+}
+
+if (require.main === module)
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );

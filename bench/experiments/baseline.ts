@@ -1,0 +1,52 @@
+/** Experiment 1, the engine baseline: a no-op workflow with as many no-op activities as a checkout, started with the raw client. */
+import { freePort } from '../../scripts/net';
+import { startNodeProcess } from '../../scripts/processes';
+import { counterValue, type ThroughputRun } from '../report';
+
+import { CLIENTS, COMPILED, say, tuning, WORKFLOWS } from '../settings';
+import { freshTemporal, measure, scrape } from '../harness';
+
+/** (1) The no-op workflow, `activities` no-op activities each, started with the raw client. */
+export async function baseline(
+  fileBacked: boolean,
+  activities: number,
+  pacedPerSecond: number,
+): Promise<ThroughputRun> {
+  const label = `engine baseline (${fileBacked ? 'SQLite file, WAL' : 'in memory'})`;
+  say(
+    `${label}: ${WORKFLOWS} workflows × ${activities} activities, ${CLIENTS} clients; then ${pacedPerSecond.toFixed(1)}/s paced`,
+  );
+  const temporal = await freshTemporal(fileBacked);
+  const metricsAddress = `127.0.0.1:${await freePort()}`;
+  const worker = await startNodeProcess(
+    COMPILED.noopWorker,
+    {
+      ...tuning,
+      TEMPORAL_ADDRESS: temporal.server.address,
+      TEMPORAL_TASK_QUEUE: 'bench-noop',
+      WORKER_METRICS_ADDRESS: metricsAddress,
+    },
+    'polling task queue',
+  );
+  try {
+    return await measure({
+      label,
+      pacedPerSecond: () => pacedPerSecond,
+      metricsAddress,
+      start: async (id) => {
+        await temporal.client.workflow.start('noopWorkflow', {
+          taskQueue: 'bench-noop',
+          workflowId: id,
+          args: [activities],
+        });
+      },
+      doneCount: async () => counterValue(await scrape(metricsAddress), 'temporal_workflow_completed'),
+      pids: { 'Temporal server': temporal.server.pid(), worker: worker.child.pid },
+      historyEvents: async (id) =>
+        (await temporal.client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0,
+    });
+  } finally {
+    await worker.stop();
+    await temporal.close();
+  }
+}

@@ -1,0 +1,141 @@
+/** Experiment 2: checkouts placed through the API as production runs it, with stripe-mock, RabbitMQ and the SendGrid fake. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import amqp from 'amqplib';
+import { signToken } from '../../api/auth';
+import type { PlaceOrderBody } from '../../api/orders/contract';
+import { checkoutStartOptions } from '../../workflows/checkout/messages';
+import { orderTotal } from '../../domain/order';
+import { freePort } from '../../scripts/net';
+import {
+  appStackEnv,
+  startApiProcess,
+  startWorkerProcess,
+  type RunningProcess,
+} from '../../scripts/processes';
+import { startBroker } from '../../scripts/rabbitmq';
+import { startFakeSendGrid } from '../../scripts/http-fakes';
+import { startStripeMock } from '../../scripts/stripe-mock';
+import { type ThroughputRun } from '../report';
+
+import {
+  BUNDLE,
+  CLIENTS,
+  COMPILED,
+  PACED_SHARE,
+  say,
+  SECRET,
+  tuning,
+  WORKER_NODE_OPTIONS,
+  WORKFLOWS,
+} from '../settings';
+import { freshTemporal, measure, order } from '../harness';
+
+/** (2) Checkouts placed through the API, with stripe-mock, RabbitMQ and the SendGrid fake. */
+export async function checkout(): Promise<{ run: ThroughputRun; activitiesPerCheckout: number }> {
+  const label = 'checkout (through the API)';
+  say(`${label}: ${WORKFLOWS} orders, ${CLIENTS} clients, remorse window 0`);
+  const temporal = await freshTemporal(true);
+  const stripeMock = await startStripeMock('succeed');
+  const sendgrid = await startFakeSendGrid();
+  const broker = await startBroker();
+  const processes: RunningProcess[] = [];
+  try {
+    const admin = await amqp.connect(broker.url);
+    const channel = await admin.createChannel();
+    await channel.assertExchange('commerce', 'topic', { durable: true });
+    await channel.assertQueue('bench-paid', { durable: false });
+    await channel.bindQueue('bench-paid', 'commerce', 'order.paid');
+
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-'));
+    const metricsAddress = `127.0.0.1:${await freePort()}`;
+    const stack = await appStackEnv({
+      temporalAddress: temporal.server.address,
+      taskQueue: 'bench-checkout',
+      dataDir,
+      jwtSecret: SECRET,
+    });
+    const env = {
+      ...tuning,
+      ...stack.env,
+      ORDER_REMORSE_WINDOW: '0s',
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_API_BASE: stripeMock.url,
+      SENDGRID_API_KEY: 'SG.bench',
+      SENDGRID_BASE_URL: sendgrid.url,
+      AMQP_URL: broker.url,
+      WORKER_METRICS_ADDRESS: metricsAddress,
+      WORKFLOW_BUNDLE: BUNDLE,
+    };
+    processes.push(
+      await startWorkerProcess(
+        { ...env, ...(WORKER_NODE_OPTIONS ? { NODE_OPTIONS: WORKER_NODE_OPTIONS } : {}) },
+        COMPILED.worker,
+      ),
+    );
+    processes.push(await startApiProcess(env, COMPILED.api));
+    const token = await signToken(SECRET, { role: 'storefront', sub: 'bench' });
+    const body = (id: string): PlaceOrderBody => ({
+      orderId: id,
+      customer: { id: 'bench', email: `${id}@example.com` },
+      items: [{ sku: 'book', quantity: 1, unitPrice: 1_500 }],
+      currency: 'usd',
+      paymentMethod: 'pm_card_visa',
+    });
+    const place = async (id: string) => {
+      const response = await fetch(`${stack.base}/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body(id)),
+      });
+      if (response.status !== 202)
+        throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
+    };
+    // What the API does for that order, minus the API: the raw client sends the same request.
+    const placeRaw = async (id: string) => {
+      const placed = body(id);
+      await temporal.client.workflow.start(
+        'checkoutWorkflow',
+        checkoutStartOptions(
+          { ...order(id), ...placed, total: orderTotal(placed.items) },
+          '0'.repeat(64) /* the size of the API's request fingerprint */,
+          'bench-checkout',
+        ),
+      );
+    };
+    // Done: the confirmation accepted by SendGrid and order.paid in RabbitMQ, for each order.
+    const confirmed = () =>
+      sendgrid.requests.filter((r) => r.status === 202 && r.body.includes('order_confirmation')).length;
+    const doneCount = async () =>
+      Math.min(confirmed(), (await channel.checkQueue('bench-paid')).messageCount);
+    const run = await measure({
+      label,
+      pacedPerSecond: (burst) => burst * PACED_SHARE,
+      metricsAddress,
+      start: place,
+      rawStart: placeRaw,
+      doneCount,
+      pids: {
+        'Temporal server': temporal.server.pid(),
+        worker: processes[0]!.child.pid,
+        API: processes[1]!.child.pid,
+      },
+      historyEvents: async (id) =>
+        (await temporal.client.workflow.getHandle(`order-${id}`).fetchHistory()).events?.length ?? 0,
+    });
+    // How many activities a checkout ran up to this point, from one order's history.
+    const history = await temporal.client.workflow.getHandle('order-burst-0').fetchHistory();
+    const activitiesPerCheckout = (history.events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes,
+    ).length;
+    await admin.close();
+    return { activitiesPerCheckout, run };
+  } finally {
+    for (const p of processes.reverse()) await p.stop();
+    await broker.stop();
+    await sendgrid.close();
+    await stripeMock.stop();
+    await temporal.close();
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The measuring parts the experiments share: a fresh dev server, closed and paced loops, a scrape
+ * of the worker's metrics, and `measure`, the burst-then-paced run each experiment is judged by.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { ensureSearchAttributes } from '../infrastructure/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { type PlacedOrder } from '../domain/order';
+import { cpuMs, devServerProcess, machineBusyMs, until, type DevServer } from '../scripts/processes';
+import {
+  bucketsBetween,
+  histogramBuckets,
+  histogramQuantile,
+  percentile,
+  type ThroughputRun,
+} from './report';
+
+import { CLIENTS, PACED_SECONDS, WARM_UP, WORKFLOWS } from './settings';
+
+/** Runs `work` for each of `count` items with at most `clients` at once; returns each item's latency. */
+export async function closedLoop(
+  count: number,
+  clients: number,
+  work: (i: number) => Promise<void>,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = performance.now();
+        await work(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return latencies;
+}
+
+/** Starts `work(i)` at `perSecond` (open loop: not waiting for earlier ones). */
+export async function pacedLoop(
+  count: number,
+  perSecond: number,
+  work: (i: number) => Promise<void>,
+): Promise<void> {
+  const inFlight: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const wait = t0 + (i * 1000) / perSecond - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(work(i));
+  }
+  await Promise.all(inFlight);
+}
+
+export async function scrape(metricsAddress: string): Promise<string> {
+  return (await fetch(`http://${metricsAddress}/metrics`)).text();
+}
+
+export const SCHEDULE_TO_START = 'temporal_workflow_task_schedule_to_start_latency';
+
+export interface Temporal {
+  server: DevServer;
+  client: Client;
+  close(): Promise<void>;
+}
+
+export async function freshTemporal(fileBacked: boolean): Promise<Temporal> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-temporal-'));
+  const server = await devServerProcess(fileBacked ? path.join(dir, 'temporal.db') : undefined);
+  const connection = await Connection.connect({ address: server.address });
+  await ensureSearchAttributes(connection, 'default', SEARCH_ATTRIBUTE_KEYS);
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    server,
+    client,
+    close: async () => {
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
+export function order(id: string): PlacedOrder {
+  return {
+    orderId: id,
+    customer: { id: 'bench', email: `${id}@example.com` },
+    items: [{ sku: 'book', quantity: 1, unitPrice: 1_500 }],
+    currency: 'usd',
+    paymentMethod: 'pm_card_visa',
+    total: 1_500,
+    placedAt: new Date().toISOString(),
+  };
+}
+
+export const latencySummary = (values: number[]) => ({
+  p50: percentile(values, 0.5),
+  p95: percentile(values, 0.95),
+  p99: percentile(values, 0.99),
+});
+
+/**
+ * Burst, then paced: `start(id)` begins one workflow, `doneCount()` says how many have completed
+ * the measured work. Shared by the baseline and the checkout so both are measured alike.
+ */
+export async function measure(options: {
+  label: string;
+  pacedPerSecond: (burstPerSecond: number) => number;
+  start: (id: string) => Promise<void>;
+  /** The same start sent with the raw client; paced starts alternate between the two. */
+  rawStart?: (id: string) => Promise<void>;
+  doneCount: () => Promise<number>;
+  metricsAddress: string;
+  /** Events in the history of the workflow started as `id`. */
+  historyEvents: (id: string) => Promise<number>;
+  /** The processes whose CPU time to account for, by name. */
+  pids: Record<string, number | undefined>;
+}): Promise<ThroughputRun> {
+  const { label, start, doneCount, metricsAddress } = options;
+  const waitFor = (n: number, what: string) => until(what, async () => (await doneCount()) >= n, 900_000);
+  await closedLoop(WARM_UP, CLIENTS, (i) => start(`warm-${i}`));
+  await waitFor(WARM_UP, 'the warm-up to finish');
+
+  const cpu = (): Record<string, number> => {
+    const byProcess: Record<string, number> = Object.fromEntries(
+      Object.entries(options.pids).map(([name, pid]) => [name, pid ? cpuMs(pid) : 0]),
+    );
+    return { ...byProcess, machine: machineBusyMs() };
+  };
+  const cpuBefore = cpu();
+  const t0 = performance.now();
+  await closedLoop(WORKFLOWS, CLIENTS, (i) => start(`burst-${i}`));
+  await waitFor(WARM_UP + WORKFLOWS, 'the burst to finish');
+  const seconds = (performance.now() - t0) / 1000;
+  const perSecond = WORKFLOWS / seconds;
+  const cpuAfter = cpu();
+  const cpuMsPerWorkflow: Record<string, number> = {};
+  let accounted = 0;
+  for (const name of Object.keys(options.pids)) {
+    const used = cpuAfter[name]! - cpuBefore[name]!;
+    accounted += used;
+    cpuMsPerWorkflow[name] = used / WORKFLOWS;
+  }
+  cpuMsPerWorkflow.other = Math.max(0, cpuAfter.machine! - cpuBefore.machine! - accounted) / WORKFLOWS;
+
+  const rate = options.pacedPerSecond(perSecond);
+  const paced = Math.max(20, Math.round(rate * PACED_SECONDS));
+  const before = histogramBuckets(await scrape(metricsAddress), SCHEDULE_TO_START);
+  const rawLatencies: number[] = [];
+  const latencies: number[] = [];
+  const rawStart = options.rawStart;
+  await pacedLoop(paced, rate, async (i) => {
+    const raw = rawStart !== undefined && i % 2 === 1;
+    const t = performance.now();
+    await (raw ? rawStart : start)(`paced-${i}`);
+    (raw ? rawLatencies : latencies).push(performance.now() - t);
+  });
+  await waitFor(WARM_UP + WORKFLOWS + paced, 'the paced run to finish');
+  const after = histogramBuckets(await scrape(metricsAddress), SCHEDULE_TO_START);
+  return {
+    label,
+    workflows: WORKFLOWS,
+    clients: CLIENTS,
+    seconds,
+    perSecond,
+    pacedPerSecond: rate,
+    historyEvents: await options.historyEvents('burst-0'),
+    cpuMsPerWorkflow,
+    startLatencyMs: latencySummary(latencies),
+    ...(rawLatencies.length ? { rawStartLatencyMs: latencySummary(rawLatencies) } : {}),
+    scheduleToStartP95Ms: histogramQuantile(bucketsBetween(before, after), 0.95),
+    scheduleToStartBuckets: bucketsBetween(before, after).map((b) => ({
+      le: b.le === Infinity ? '+Inf' : String(b.le),
+      count: b.count,
+    })),
+  };
+}

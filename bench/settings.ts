@@ -1,0 +1,40 @@
+/** What every experiment of the benchmark reads: sizes, paths and the worker tuning, from BENCH_* variables. */
+import path from 'node:path';
+import { BENCH_TUNING } from './tuning';
+
+export const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 400);
+export const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+/** Rounds of checkout-then-baseline; the goals take the median round's ratios. */
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error(`BENCH_ROUNDS: "${process.env.BENCH_ROUNDS}" is not a whole number ≥ 1`);
+export const WARM_UP = 20;
+export const PACED_SHARE = Number(process.env.BENCH_PACED_SHARE ?? 0.7);
+/** Seconds of paced traffic. */
+export const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
+export const COMPILED = {
+  worker: 'dist/worker.js',
+  api: 'dist/api/server.js',
+  noopWorker: 'dist/bench/noop-worker.js',
+  memoryProbe: 'dist/bench/memory-probe.js',
+};
+export const BUNDLE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+export const OPEN_STEPS = (process.env.BENCH_OPEN_STEPS ?? '1000,5000,10000')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+export const SECRET = 'bench-secret-long-enough-for-hs256-signing';
+export const RESULTS = path.join(__dirname, 'results');
+/** The results' file name: bench/results/<BENCH_NAME>.{json,md,svg}. */
+export const NAME = process.env.BENCH_NAME ?? 'latest';
+if (!/^[\w.-]+$/.test(NAME)) throw new Error(`BENCH_NAME: "${NAME}" is not a plain file name`);
+
+/** Node flags for the app's worker process only (e.g. --max-old-space-size=1024). */
+export const WORKER_NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS;
+export const tuning: Record<string, string> =
+  process.env.BENCH_TUNING === 'sdk'
+    ? {}
+    : Object.fromEntries(Object.entries(BENCH_TUNING).map(([k, v]) => [k, process.env[k] ?? v]));
+
+export const say = (line: string): void => console.log(`[bench] ${line}`);
+export const MiB = (bytes: number): number => bytes / 2 ** 20;
