@@ -2,6 +2,7 @@
  * The checkout's activities, built from their clients. The worker passes Stripe, SendGrid and
  * RabbitMQ adapters (or the development adapters); tests pass fakes.
  */
+import { alertSupport } from '../adapters/support-alerts';
 import type { CheckoutSettings } from '../../config/settings';
 import type { OrderStore } from '../../store';
 import { authorizationRequestContent, customerEmailContent, supportAlertContent } from './emails';
@@ -68,29 +69,16 @@ export function createCheckoutActivities(deps: CheckoutActivityDeps): CheckoutAc
       });
     },
     async alertSupport(alert) {
-      // Two channels, so an alert about a failing one still gets through the other.
-      const content = supportAlertContent(alert);
-      const results = await Promise.allSettled([
-        mailer.send({
-          to: settings.supportEmail,
-          from: deps.fromEmail,
-          messageKey: alert.messageKey,
-          category: `support_${alert.kind}`,
-          ...content,
-        }),
-        events.publish({
+      await alertSupport(mailer, events, {
+        kind: alert.kind,
+        messageKey: alert.messageKey,
+        email: { to: settings.supportEmail, from: deps.fromEmail, ...supportAlertContent(alert) },
+        event: {
           exchange: 'commerce',
-          type: `support.${alert.kind}`,
           orderId: alert.orderId,
-          messageId: alert.messageKey,
-          occurredAt: new Date().toISOString(),
           data: { message: alert.message, ...alert.data },
-        }),
-      ]);
-      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failures.length === results.length) {
-        throw new Error(`support could not be reached: ${failures.map((f) => String(f.reason)).join('; ')}`);
-      }
+        },
+      });
     },
   };
 }

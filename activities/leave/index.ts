@@ -2,6 +2,7 @@
  * The leave process's activities, built from their clients: the leave store, the mailer and the
  * event publisher (the same adapters the checkout uses; events go to the `people` exchange).
  */
+import { alertSupport } from '../adapters/support-alerts';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { LeaveSettings } from '../../config/settings';
 import { leaveYearOf, nearestApprover } from '../../domain/leave';
@@ -132,28 +133,20 @@ export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities 
       await events.publish({ ...event, exchange: 'people' });
     },
     async alertLeaveSupport(alert) {
-      // Two channels, so an alert about a failing one still gets through the other.
-      const results = await Promise.allSettled([
-        mailer.send({
+      await alertSupport(mailer, events, {
+        kind: alert.kind,
+        messageKey: alert.messageKey,
+        email: {
           to: settings.supportEmail ?? 'support@example.com',
           from: deps.fromEmail,
-          messageKey: alert.messageKey,
-          category: `support_${alert.kind}`,
           ...leaveSupportAlertContent(alert),
-        }),
-        events.publish({
+        },
+        event: {
           exchange: 'people',
-          type: `support.${alert.kind}`,
           employeeId: alert.employeeId,
-          messageId: alert.messageKey,
-          occurredAt: new Date().toISOString(),
           data: { requestId: alert.requestId, message: alert.message, ...alert.data },
-        }),
-      ]);
-      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failures.length === results.length) {
-        throw new Error(`support could not be reached: ${failures.map((f) => String(f.reason)).join('; ')}`);
-      }
+        },
+      });
     },
     async recordTermination({ employeeId, lastDay }) {
       await employeeOrFail(employeeId);

@@ -1,0 +1,69 @@
+/**
+ * The Temporal CLI, for `temporal server start-dev`: TEMPORAL_CLI_PATH, else `temporal` on PATH, else
+ * built with `go install` from the Go module proxy into the cache.
+ */
+import fs from 'node:fs';
+import { searchAttributeTable } from '../../infrastructure/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { cacheRoot, fromCache, goInstall, isExecutable, onPath, type ResolvedServer } from './cache';
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1'; // later tags carry a `replace` directive `go install` refuses
+
+export function resolveTemporalCli(): ResolvedServer | undefined {
+  fs.mkdirSync(cacheRoot(), { recursive: true });
+  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file`);
+    return { name: 'temporal-cli', path: fromEnv, how: 'env' };
+  }
+  const found = onPath('temporal');
+  if (found) return { name: 'temporal-cli', path: found, how: 'path' };
+  const cached = fromCache('temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
+  if (cached) return { name: 'temporal-cli', path: cached, how: 'cache' };
+  if (!onPath('go')) return undefined;
+  return goInstall(
+    'temporal-cli',
+    'github.com/temporalio/cli/cmd/temporal',
+    TEMPORAL_CLI_VERSION,
+    'temporal',
+  );
+}
+
+/** stripe-mock: STRIPE_MOCK_PATH → `stripe-mock` on PATH → the cache → built with Go. */
+
+export function devServerArgs(options: {
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  namespace: string;
+  logLevel?: string;
+}): string[] {
+  return [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+    // File-backed: SQLite in WAL mode, which survives a killed process and writes far faster.
+    ...(options.dbFile
+      ? [
+          '--db-filename',
+          options.dbFile,
+          '--sqlite-pragma',
+          'journal_mode=wal',
+          '--sqlite-pragma',
+          'synchronous=normal',
+        ]
+      : []),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    options.logLevel ?? 'warn',
+    ...Object.entries(searchAttributeTable(SEARCH_ATTRIBUTE_KEYS)).flatMap(([name, { cli }]) => [
+      '--search-attribute',
+      `${name}=${cli}`,
+    ]),
+  ];
+}
