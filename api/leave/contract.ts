@@ -192,14 +192,42 @@ export const LEAVE_ROUTES: Route[] = [
     path: '/leave-requests/{id}/approve',
     who: "a manager in the chain; 403 with the reason when beyond the approver's authority or outside the chain",
     body: { schema: decisionBody, required: false },
-    answers: { '202': the('the request as it is now', leaveRequestAnswer) },
+    answers: {
+      '202': the('the request after the decision', leaveRequestAnswer),
+      '403': the(
+        "beyond the approver's authority (`beyond_authority`) or outside the chain (`not_in_chain`)",
+        errorAnswer,
+      ),
+      '409': the(
+        'the request waits for no decision (`not_pending`): decided, withdrawn or expired',
+        errorAnswer,
+      ),
+      '503': the(
+        'no worker answered within 5 s (`process_unavailable`); look at the request before repeating',
+        errorAnswer,
+      ),
+    },
   },
   {
     method: 'post',
     path: '/leave-requests/{id}/reject',
     who: 'a manager in the chain',
     body: { schema: decisionBody, required: false },
-    answers: { '202': the('the request as it is now', leaveRequestAnswer) },
+    answers: {
+      '202': the('the request after the decision', leaveRequestAnswer),
+      '403': the(
+        "beyond the approver's authority (`beyond_authority`) or outside the chain (`not_in_chain`)",
+        errorAnswer,
+      ),
+      '409': the(
+        'the request waits for no decision (`not_pending`): decided, withdrawn or expired',
+        errorAnswer,
+      ),
+      '503': the(
+        'no worker answered within 5 s (`process_unavailable`); look at the request before repeating',
+        errorAnswer,
+      ),
+    },
   },
   {
     method: 'post',

@@ -277,7 +277,10 @@ export const ORDER_ROUTES: Route[] = [
     path: '/orders/{id}/authorizations',
     who: 'manager',
     body: { schema: authorizationBody, required: true },
-    answers: { '202': the('the order as it is now', orderSummary) },
+    answers: {
+      '202': the("the order after the manager's answer", orderSummary),
+      '409': the('the order needs no authorization (`no_authorization_needed`)', errorAnswer),
+    },
   },
   {
     method: 'post',

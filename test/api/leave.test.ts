@@ -197,7 +197,18 @@ describe('leave API', () => {
     assert.deepEqual(open.decisions, [], 'a refused approval signals nothing');
     const byVera = await call('POST', `/leave-requests/${id}/approve`, 'manager:vera', { note: 'one-off' });
     assert.equal(byVera.status, 202);
+    assert.equal(
+      byVera.body.status,
+      'Approved',
+      'one round trip: the answer is the request after the decision',
+    );
     const approved = await waitForStatus(id, 'Approved');
+    const again = await call('POST', `/leave-requests/${id}/approve`, 'manager:vera', {});
+    assert.equal(again.status, 409);
+    assert.deepEqual((again.body.error as { details: unknown }).details, {
+      reason: 'not_pending',
+      status: 'Approved',
+    });
     assert.equal(approved.balanceAfter, -3);
     assert.deepEqual(
       approved.decisions.map((d) => [d.by, d.decision, d.note]),

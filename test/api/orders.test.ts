@@ -512,6 +512,13 @@ describe('orders API', () => {
     const answered = await call('POST', '/orders/auth-1/authorizations', { role: 'manager', body: approve });
     assert.equal(answered.status, 202);
     assert.equal(answered.body.orderId, 'auth-1');
+    assert.deepEqual(
+      (answered.body.acceptance as { authorizations: { managerId: string }[] }).authorizations.map(
+        (a) => a.managerId,
+      ),
+      ['manager-1'],
+      'one round trip: the answer is the order after the manager answered',
+    );
     const authorized = await waitForStatus('auth-1', 'Authorized', at);
     assert.deepEqual(
       authorized.acceptance?.authorizations.map((a) => [a.managerId, a.approved, a.note]),
@@ -531,6 +538,20 @@ describe('orders API', () => {
     });
     assert.equal(late.status, 202);
     assert.equal(late.body.status, 'Cancelled');
+
+    // An order below the threshold never needs one: a message it can never take (409, the reason).
+    await call('POST', '/orders', { role: 'storefront', base: at, body: orderBody('auth-small') });
+    await waitFor('auth-small', (v) => v.acceptance !== undefined, 'its acceptance', at);
+    const needless = await call('POST', '/orders/auth-small/authorizations', {
+      role: 'manager',
+      base: at,
+      body: approve,
+    });
+    assert.equal(needless.status, 409);
+    assert.equal(
+      (needless.body.error as { details: { reason: string } }).details.reason,
+      'no_authorization_needed',
+    );
   });
 
   it('return: warehouse only, 404 unknown, 400 bad bodies; goods back without packaging after a cancel are refunded less the fee, once', async () => {

@@ -156,6 +156,15 @@ describe('with no worker running', () => {
     assert.equal(read.status, 200);
     assert.equal(read.body.status, 'Submitted');
 
+    // A decision needs the process's own answer: with no worker, 503 says so instead of guessing.
+    const mia = await signToken(SECRET, { role: 'manager', sub: 'mia' });
+    const noAnswer = await callApi(base, 'POST', `/leave-requests/${requestId}/approve`, {
+      token: mia,
+      body: {},
+    });
+    assert.equal(noAnswer.status, 503, JSON.stringify(noAnswer.body));
+    assert.equal((noAnswer.body.error as { code: string }).code, 'process_unavailable');
+
     worker = await startWorkerProcess(env);
     let decided: Record<string, unknown> = {};
     await until(
