@@ -110,7 +110,22 @@ export interface Round {
   baselineFile: ThroughputRun;
 }
 
-import type { EndpointLatency, MessageResults } from './experiments/messages';
+/** One message endpoint's round trips (bench/experiments/messages.ts). */
+export interface EndpointLatency {
+  endpoint: string;
+  calls: number;
+  statuses: Record<string, number>;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface MessageResults {
+  at: string;
+  commit?: string;
+  machine: string;
+  endpoints: EndpointLatency[];
+}
 
 export interface BenchResults {
   at: string;

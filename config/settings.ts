@@ -6,13 +6,10 @@
  * (@temporalio/envconfig): a `temporal.toml` profile and its variable names.
  */
 import path from 'node:path';
-import {
-  loadClientConfigProfile,
-  type ClientConfigProfile,
-  type ClientConfigTLS,
-} from '@temporalio/envconfig';
+import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { issuerUrlProblem, parseRoleMap, type RoleMap } from '../domain/roles';
 import type { EncryptionKey } from '../infrastructure/encryption';
+import type { TemporalSettings } from '../infrastructure/connection';
 import type { LogSettings } from '../infrastructure/logging';
 import { ConfigError, readEnvironment, type Environment } from './environment';
 
@@ -66,18 +63,7 @@ export function definedWorkerTuning(tuning: WorkerTuning): Partial<WorkerTuning>
   return Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined));
 }
 
-export interface TemporalSettings {
-  /** Unset: `npm start` runs a local dev server on `port`. */
-  address?: string;
-  port: number;
-  namespace: string;
-  taskQueue: string;
-  apiKey?: string;
-  /** As Temporal's environment configuration has it: files or data; absent, no TLS (unless an API key). */
-  tls?: ClientConfigTLS;
-  /** gRPC metadata sent with every call (a profile's `grpc_meta`, TEMPORAL_GRPC_META_*). */
-  grpcMeta?: Record<string, string>;
-}
+export type { TemporalSettings };
 
 export interface AppConfig {
   port: number;

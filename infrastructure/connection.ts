@@ -2,8 +2,21 @@
  * Turns the Temporal settings into connection options (self-hosted, mTLS, or Temporal Cloud) with
  * Temporal's own environment configuration: the same options a `temporal.toml` profile gives.
  */
-import { toClientOptions } from '@temporalio/envconfig';
-import type { TemporalSettings } from '../config/settings';
+import { toClientOptions, type ClientConfigTLS } from '@temporalio/envconfig';
+
+/** Where and how to reach Temporal, as configuration (config/settings.ts) reads it. */
+export interface TemporalSettings {
+  /** Unset: `npm start` runs a local dev server on `port`. */
+  address?: string;
+  port: number;
+  namespace: string;
+  taskQueue: string;
+  apiKey?: string;
+  /** As Temporal's environment configuration has it: files or data; absent, no TLS (unless an API key). */
+  tls?: ClientConfigTLS;
+  /** gRPC metadata sent with every call (a profile's `grpc_meta`, TEMPORAL_GRPC_META_*). */
+  grpcMeta?: Record<string, string>;
+}
 
 export interface TemporalConnectionOptions {
   address: string;

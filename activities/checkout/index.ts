@@ -7,8 +7,7 @@ import type { CheckoutSettings } from '../../config/settings';
 import type { OrderStore } from '../../store';
 import { authorizationRequestContent, customerEmailContent, supportAlertContent } from './emails';
 import type { EventPublisher, Mailer } from '../adapters/ports';
-import type { CheckoutActivities } from './types';
-import type { PaymentGateway } from './payments';
+import type { CheckoutActivities, PaymentGateway } from './types';
 
 export interface CheckoutActivityDeps {
   store: OrderStore;

@@ -12,6 +12,7 @@ import type { DevRecorder } from '../adapters/development';
 import { createStripeClient, createStripeGateway } from './stripe';
 import {
   PAYMENT_DECLINED,
+  type PaymentGateway,
   type ChargeRequest,
   type ChargeResult,
   type FoundPayment,
@@ -19,18 +20,6 @@ import {
   type RefundRequest,
   type RefundResult,
 } from './types';
-
-export interface PaymentGateway {
-  readonly name: string;
-  charge(request: ChargeRequest): Promise<ChargeResult>;
-  /** Whether any earlier attempt for the order took money (or is settling). */
-  findPayment(lookup: PaymentLookup): Promise<FoundPayment>;
-  /** A PaymentIntent's settled outcome; throws a retryable PaymentProcessing while it is processing. */
-  confirmPayment(paymentIntentId: string): Promise<ChargeResult>;
-  refund(request: RefundRequest): Promise<RefundResult>;
-  /** A refund's settled outcome; throws a retryable RefundPending while Stripe has not settled it. */
-  confirmRefund(refundId: string): Promise<RefundResult>;
-}
 
 /** Stripe when configured, else the development gateway; with a line saying which. */
 export function paymentGatewayFor(

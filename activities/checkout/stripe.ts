@@ -23,8 +23,8 @@ import {
   type PaymentLookup,
   type RefundRequest,
   type RefundResult,
+  type PaymentGateway,
 } from './types';
-import type { PaymentGateway } from './payments';
 
 export interface StripeClientOptions {
   secretKey: string;

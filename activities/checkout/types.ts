@@ -144,3 +144,16 @@ export interface CheckoutActivities {
   requestManagerAuthorization(request: AuthorizationRequest): Promise<void>;
   alertSupport(alert: SupportAlert): Promise<void>;
 }
+
+/** Where the activities charge and refund (Stripe, or the development gateway): activities/checkout/payments.ts. */
+export interface PaymentGateway {
+  readonly name: string;
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Whether any earlier attempt for the order took money (or is settling). */
+  findPayment(lookup: PaymentLookup): Promise<FoundPayment>;
+  /** A PaymentIntent's settled outcome; throws a retryable PaymentProcessing while it is processing. */
+  confirmPayment(paymentIntentId: string): Promise<ChargeResult>;
+  refund(request: RefundRequest): Promise<RefundResult>;
+  /** A refund's settled outcome; throws a retryable RefundPending while Stripe has not settled it. */
+  confirmRefund(refundId: string): Promise<RefundResult>;
+}

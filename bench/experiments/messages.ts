@@ -29,7 +29,7 @@ import { startBroker } from '../../scripts/rabbitmq';
 import { openLeaveStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { startFakeSendGrid } from '../../scripts/http-fakes';
-import { messageLines } from '../report';
+import { messageLines, type EndpointLatency, type MessageResults } from '../report';
 import {
   answerAuthorizationUpdate,
   authorizeOrderSignal,
@@ -45,22 +45,6 @@ if (!/^[\w.-]+$/.test(NAME)) throw new Error(`BENCH_NAME: "${NAME}" is not a pla
 const SECRET = 'bench-secret-long-enough-for-hs256-signing';
 const RESULTS = path.join(__dirname, '..', 'results');
 const say = (line: string): void => console.log(`[bench:messages] ${line}`);
-
-export interface EndpointLatency {
-  endpoint: string;
-  calls: number;
-  statuses: Record<string, number>;
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-export interface MessageResults {
-  at: string;
-  commit?: string;
-  machine: string;
-  endpoints: EndpointLatency[];
-}
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
@@ -105,6 +89,8 @@ async function timed(
 }
 
 /** Runs the experiment on its own stack and returns the latencies (nothing written). */
+export type { EndpointLatency, MessageResults };
+
 export async function messageLatencies(): Promise<MessageResults> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-messages-'));
   const server = await devServerProcess(path.join(dir, 'temporal.db'));

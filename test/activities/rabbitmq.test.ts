@@ -7,7 +7,7 @@ import { createAmqpPublisher } from '../../activities/adapters/amqp';
 import type { EventPublisher, Mailer } from '../../activities/adapters/ports';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
-import type { PaymentGateway } from '../../activities/checkout/payments';
+import type { PaymentGateway } from '../../activities/checkout/types';
 
 const url = process.env.TEST_AMQP_URL;
 

@@ -26,7 +26,8 @@ import { runWorker, serveApi } from './api-server';
 import { startTestIdentity, type TestIdentity } from './identity';
 import { TEST_SETTINGS } from './checkout-scenario';
 import { devServerEnv, workflowBundle } from './temporal';
-import { createDevPaymentGateway, type PaymentGateway } from '../../activities/checkout/payments';
+import { createDevPaymentGateway } from '../../activities/checkout/payments';
+import type { PaymentGateway } from '../../activities/checkout/types';
 
 export interface BackOfficeStack {
   env: TestWorkflowEnvironment;
