@@ -10,16 +10,7 @@ import type { AppConfig } from '../../config/settings';
 import { chargeIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
 import type { DevRecorder } from '../adapters/development';
 import { createStripeClient, createStripeGateway } from './stripe';
-import {
-  PAYMENT_DECLINED,
-  type PaymentGateway,
-  type ChargeRequest,
-  type ChargeResult,
-  type FoundPayment,
-  type PaymentLookup,
-  type RefundRequest,
-  type RefundResult,
-} from './types';
+import { PAYMENT_DECLINED, type PaymentGateway } from './types';
 
 /** Stripe when configured, else the development gateway; with a line saying which. */
 export function paymentGatewayFor(
