@@ -63,10 +63,13 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-/** Polls the order's query until it shows `status` (bounded: 200 polls). */
+/**
+ * Polls the order's query until it shows `status`, for at most 30 s of real time (a loaded CI
+ * machine can take several seconds for the few workflow tasks a step needs).
+ */
 export async function waitForStatus(handle: WorkflowHandle, status: OrderStatus): Promise<OrderView> {
   let last: OrderView | undefined;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     last = await handle.query(orderStatusQuery);
     if (last.status === status) return last;
     await new Promise((r) => setTimeout(r, 50));
