@@ -372,16 +372,33 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
    * that has ended takes no decision (409); with no worker to answer in time, 503. (Both updates
    * take and answer the same types.)
    */
-  async function decide(req: Request, update: typeof approveLeaveUpdate): Promise<LeaveView> {
+  async function decide(
+    req: Request,
+    update: typeof approveLeaveUpdate,
+    /** The status this decision leads to: the same decision repeated is answered with the request. */
+    decided: LeaveView['status'],
+  ): Promise<LeaveView> {
     const requestId = req.params.id as string;
     const body = parseBody(decisionBody, req.body);
     if (!REQUEST_ID.test(requestId)) throw notFound(`leave request ${requestId}`);
     const handle = client.workflow.getHandle(leaveWorkflowId(requestId));
-    const answer = await askProcess(client, handle, update, { approverId: caller(req).sub, note: body.note });
+    let answer;
+    try {
+      answer = await askProcess(client, handle, update, { approverId: caller(req).sub, note: body.note });
+    } catch (err) {
+      // A repeated message (the decision already taken, a retry after a lost answer) is answered
+      // 202 with the request as it is, as the contract asks; 409 is for one it can never take.
+      const status = (err as HttpError).details as { status?: string } | undefined;
+      if (err instanceof HttpError && err.status === 409 && status?.status === decided) {
+        return currentView(requestId);
+      }
+      throw err;
+    }
     if (answer.kind === 'answered') return answer.view;
     if (answer.kind === 'no_answer') throw noAnswer(`leave request ${requestId}`);
     const view = await currentView(requestId);
     await mayRead(req, view.employeeId);
+    if (view.status === decided) return view;
     throw conflict(`leave request ${requestId} is ${view.status}: it waits for no decision`, {
       reason: 'not_pending',
       status: view.status,
@@ -389,12 +406,12 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
   }
 
   router.post('/leave-requests/:id/approve', requireRole('manager'), async (req, res) => {
-    const view = await decide(req, approveLeaveUpdate);
+    const view = await decide(req, approveLeaveUpdate, 'Approved');
     res.status(202).json({ ...view, status: view.status });
   });
 
   router.post('/leave-requests/:id/reject', requireRole('manager'), async (req, res) => {
-    const view = await decide(req, rejectLeaveUpdate);
+    const view = await decide(req, rejectLeaveUpdate, 'Rejected');
     res.status(202).json({ ...view, status: view.status });
   });
 

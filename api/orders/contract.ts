@@ -278,8 +278,10 @@ export const ORDER_ROUTES: Route[] = [
     who: 'manager',
     body: { schema: authorizationBody, required: true },
     answers: {
-      '202': the("the order after the manager's answer", orderSummary),
-      '409': the('the order needs no authorization (`no_authorization_needed`)', errorAnswer),
+      '202': the(
+        "the order after the manager's answer (a late or needless one changes nothing)",
+        orderSummary,
+      ),
     },
   },
   {

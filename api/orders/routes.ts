@@ -263,8 +263,8 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
 
   // A manager's answer to a large order's authorization request, one round trip: the order's
   // update answers with the order after it. A late one, or a second one from the same manager, is
-  // answered with the order as it is; one for an order that needs none is refused (409). With no
-  // worker in time, or the order ended, a signal carries it and the stored view answers.
+  // answered with the order as it is, as is one for an order that needs none. With no worker in
+  // time, or the order ended, a signal carries it and the stored view answers.
   router.post('/orders/:id/authorizations', requireRole('manager'), async (req, res) => {
     const orderId = req.params.id as string;
     const body = parseBody(authorizationBody, req.body);

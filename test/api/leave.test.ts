@@ -204,8 +204,11 @@ describe('leave API', () => {
     );
     const approved = await waitForStatus(id, 'Approved');
     const again = await call('POST', `/leave-requests/${id}/approve`, 'manager:vera', {});
-    assert.equal(again.status, 409);
-    assert.deepEqual((again.body.error as { details: unknown }).details, {
+    assert.equal(again.status, 202, 'a repeated approval is answered with the request as it is');
+    assert.equal(again.body.status, 'Approved');
+    const rejectedLate = await call('POST', `/leave-requests/${id}/reject`, 'manager:vera', {});
+    assert.equal(rejectedLate.status, 409, 'an approved request can never be rejected');
+    assert.deepEqual((rejectedLate.body.error as { details: unknown }).details, {
       reason: 'not_pending',
       status: 'Approved',
     });

@@ -41,16 +41,9 @@ export function listen(view: OrderView): OrderInbox {
   setHandler(cancelOrderSignal, (request) => takeCancel(view, request, now()));
   setHandler(authorizeOrderSignal, (answer) => void takeAuthorization(view, answer, now()));
   setHandler(retryPaymentSignal, (request) => void takeRetry(view, inbox, request));
-  setHandler(answerAuthorizationUpdate, (answer) => takeAuthorization(view, answer, now()), {
-    validator: (_answer: AuthorizationAnswer) => {
-      if (view.acceptance && !view.acceptance.authorizationRequired) {
-        throw refusal('conflict', `order ${view.orderId} needs no authorization`, {
-          reason: 'no_authorization_needed',
-          status: view.status,
-        });
-      }
-    },
-  });
+  // Never refused: a late answer, one for an order that needs none, or a repeated one is answered
+  // with the order as it is.
+  setHandler(answerAuthorizationUpdate, (answer) => takeAuthorization(view, answer, now()));
   setHandler(retryPaymentUpdate, (request) => takeRetry(view, inbox, request), {
     validator: (_request: PaymentRetryRequest) => {
       if (!awaitingPayment(view) || view.cancellation) {

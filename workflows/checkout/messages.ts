@@ -43,9 +43,9 @@ export const goodsReturnedSignal = defineSignal<[ReturnReport]>('goodsReturned')
 export const orderStatusQuery = defineQuery<OrderView>('orderStatus');
 
 /**
- * A manager's answer, taken and answered with the order as it stands after it. Refused (409,
- * workflows/refusal.ts) only for an order that never needs an authorization; a late or repeated
- * answer changes nothing and is answered with the order as it is.
+ * A manager's answer, taken and answered with the order as it stands after it. Never refused: a
+ * late or repeated answer, or one for an order that needs none, changes nothing and is answered
+ * with the order as it is.
  */
 export const answerAuthorizationUpdate = defineUpdate<OrderView, [AuthorizationAnswer]>(
   'answerAuthorization',
