@@ -24,7 +24,7 @@ export async function openProcesses(): Promise<MemoryStep[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-open-'));
   // The worker's own view of its memory (V8 heap, buffers) beside its resident size.
   const probeFile = path.join(dataDir, 'worker-memory.json');
-  const probe = path.resolve(__dirname, '..', COMPILED.memoryProbe);
+  const probe = path.resolve(__dirname, '..', '..', COMPILED.memoryProbe);
   const metricsAddress = `127.0.0.1:${await freePort()}`;
   const worker = await startWorkerProcess(
     {
