@@ -144,6 +144,20 @@ export type LeaveBalanceAnswer = z.infer<typeof leaveBalanceAnswer>;
 
 export const terminationAnswer = z.looseObject({ employeeId: z.string(), lastDay: z.string() });
 
+/** An approval and a rejection are answered alike: the request after it, or why not. */
+const decisionAnswers: Route['answers'] = {
+  '202': the('the request after the decision', leaveRequestAnswer),
+  '403': the(
+    "beyond the approver's authority (`beyond_authority`) or outside the chain (`not_in_chain`)",
+    errorAnswer,
+  ),
+  '409': the('the request waits for no decision (`not_pending`): decided, withdrawn or expired', errorAnswer),
+  '503': the(
+    'no worker answered within 5 s (`process_unavailable`); look at the request before repeating',
+    errorAnswer,
+  ),
+};
+
 export const LEAVE_ROUTES: Route[] = [
   {
     method: 'post',
@@ -192,42 +206,14 @@ export const LEAVE_ROUTES: Route[] = [
     path: '/leave-requests/{id}/approve',
     who: "a manager in the chain; 403 with the reason when beyond the approver's authority or outside the chain",
     body: { schema: decisionBody, required: false },
-    answers: {
-      '202': the('the request after the decision', leaveRequestAnswer),
-      '403': the(
-        "beyond the approver's authority (`beyond_authority`) or outside the chain (`not_in_chain`)",
-        errorAnswer,
-      ),
-      '409': the(
-        'the request waits for no decision (`not_pending`): decided, withdrawn or expired',
-        errorAnswer,
-      ),
-      '503': the(
-        'no worker answered within 5 s (`process_unavailable`); look at the request before repeating',
-        errorAnswer,
-      ),
-    },
+    answers: decisionAnswers,
   },
   {
     method: 'post',
     path: '/leave-requests/{id}/reject',
     who: 'a manager in the chain',
     body: { schema: decisionBody, required: false },
-    answers: {
-      '202': the('the request after the decision', leaveRequestAnswer),
-      '403': the(
-        "beyond the approver's authority (`beyond_authority`) or outside the chain (`not_in_chain`)",
-        errorAnswer,
-      ),
-      '409': the(
-        'the request waits for no decision (`not_pending`): decided, withdrawn or expired',
-        errorAnswer,
-      ),
-      '503': the(
-        'no worker answered within 5 s (`process_unavailable`); look at the request before repeating',
-        errorAnswer,
-      ),
-    },
+    answers: decisionAnswers,
   },
   {
     method: 'post',
