@@ -6,6 +6,7 @@ import { makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@t
 import { createCheckoutActivities } from './activities/checkout';
 import { paymentGatewayFor } from './activities/checkout/payments';
 import { createLeaveActivities } from './activities/leave';
+import { createRegistrationActivities } from './activities/registration';
 import { createAdapters } from './activities/adapters';
 import { dataConverterFor } from './infrastructure/encryption';
 import { createLogger } from './infrastructure/logging';
@@ -14,7 +15,7 @@ import { ensureSearchAttributes } from './infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from './workflows/search-attributes';
 import { connectionOptions } from './infrastructure/connection';
 import { workflowCode } from './infrastructure/workflow-code';
-import { openLeaveStore, openOrderStore } from './store';
+import { openLeaveStore, openOrderStore, openRegistrationStore } from './store';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     logger.info(`SDK metrics for Prometheus on http://${config.workerMetricsAddress}/metrics`);
   const store = openOrderStore(config);
   const leaveStore = openLeaveStore(config);
+  const registrations = openRegistrationStore(config);
   const adapters = createAdapters(config);
   const { payments, summary } = paymentGatewayFor(config.stripe, adapters.recorder);
   for (const line of [summary, ...adapters.summary]) logger.info(line);
@@ -72,6 +74,18 @@ async function main(): Promise<void> {
           settings: config.leave,
           fromEmail: config.sendgrid.fromEmail,
         }),
+        ...createRegistrationActivities({
+          registrations,
+          mailer: adapters.mailer,
+          events: adapters.events,
+          settings: {
+            confirmWithinMs: config.registration.confirmWithinMs,
+            sideEffectAlertAfterMs: config.registration.sideEffectAlertAfterMs,
+          },
+          fromEmail: config.sendgrid.fromEmail,
+          supportEmail: config.registration.supportEmail,
+          publicUrl: config.registration.publicUrl,
+        }),
       },
     });
     logger.info(
@@ -82,6 +96,7 @@ async function main(): Promise<void> {
     await adapters.events.close();
     await store.close();
     await leaveStore.close();
+    await registrations.close();
     await connection.close();
   }
 }

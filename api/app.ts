@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
-import type { LeaveStore, OrderStore, SessionStore } from '../store';
+import type { LeaveStore, OrderStore, RegistrationStore, SessionStore } from '../store';
 import { authenticate, type Authentication } from './auth';
 import { codecRouter } from './codec';
 import { errorHandler, HttpError } from './errors';
@@ -11,6 +11,8 @@ import { HttpMetrics } from './metrics';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { orderQueuesRouter } from './orders/queues';
 import { ordersRouter } from './orders/routes';
+import { registrationLinkRouter } from './registrations/confirmation';
+import { registrationsRouter } from './registrations/routes';
 import { backOfficeSessions, type SignInSettings } from './session';
 import { sharedSecretVerifier, type TokenVerifier } from './tokens';
 import { uiRouter } from './ui';
@@ -37,6 +39,8 @@ export interface AppDeps {
   uiDir?: string;
   /** The leave part of the contract; without it those routes answer 404. */
   leave?: { store: LeaveStore; yearStart: string };
+  /** The registration part of the contract; without it those routes answer 404. */
+  registrations?: RegistrationStore;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -106,6 +110,14 @@ export function createApp(deps: AppDeps): Express {
             ),
           ]
         : []),
+      ...(deps.registrations
+        ? [
+            withTimeout(deps.registrations.ping(), 2000, 'the registrations').then(
+              () => (checks.registrations = 'ok'),
+              (err: unknown) => (checks.registrations = `unreachable: ${(err as Error).message}`),
+            ),
+          ]
+        : []),
     ]);
     const ready = Object.values(checks).every((value) => value === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
@@ -116,6 +128,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(uiRouter(deps.uiDir));
   app.use(express.json({ limit: '64kb', strict: true, type: () => true }));
   if (sessions) app.use(sessions.router);
+  const registrationDeps = deps.registrations
+    ? { client: deps.client, registrations: deps.registrations, taskQueue: deps.taskQueue }
+    : undefined;
+  // The emailed link is opened by the customer, who has no sign-in here.
+  if (registrationDeps) app.use(registrationLinkRouter(registrationDeps));
   app.use(authenticate(authentication));
   app.use(orderQueuesRouter({ client: deps.client, store: deps.store }));
   app.use(ordersRouter({ client: deps.client, store: deps.store, taskQueue: deps.taskQueue }));
@@ -129,6 +146,7 @@ export function createApp(deps: AppDeps): Express {
       }),
     );
   }
+  if (registrationDeps) app.use(registrationsRouter(registrationDeps));
   app.use((req, _res, next) =>
     next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)),
   );

@@ -40,6 +40,8 @@ interface BodyParserError {
 export function errorHandler(log: (message: string, err: unknown) => void): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof HttpError) {
+      const retryAfter = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (err.status === 429 && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
       res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }

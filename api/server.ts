@@ -10,7 +10,7 @@ import { createLogger } from '../infrastructure/logging';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { connectionOptions } from '../infrastructure/connection';
-import { openLeaveStore, openOrderStore, openSessionStore } from '../store';
+import { openLeaveStore, openOrderStore, openRegistrationStore, openSessionStore } from '../store';
 import { createApp } from './app';
 import { sweepExpiredSessions } from './session';
 import { issuerVerifier } from './tokens';
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   const store = openOrderStore(config);
   const leaveStore = openLeaveStore(config);
   const sessionStore = openSessionStore(config);
+  const registrations = openRegistrationStore(config);
   sweepExpiredSessions(sessionStore);
   const publicUrl = config.auth.publicUrl ?? `http://127.0.0.1:${config.port}`;
   const connection = await Connection.connect(connectionOptions(config.temporal));
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       logger.error(message, { error: err instanceof Error ? err : String(err) });
     },
     leave: { store: leaveStore, yearStart: config.leave.yearStart },
+    registrations,
     codec: dataConverter.payloadCodecs
       ? { codec: dataConverter.payloadCodecs[0]!, corsOrigins: config.codecCorsOrigins }
       : undefined,
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
         store.close(),
         leaveStore.close(),
         sessionStore.close(),
+        registrations.close(),
       ]).then(() => process.exit(0));
     });
     server.closeIdleConnections();

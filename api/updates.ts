@@ -1,7 +1,7 @@
 /**
  * Asking a running process through a Workflow Update: one round trip that carries the message and
  * brings back the process's answer (the view after it), or its refusal from the update's validator
- * (workflows/refusal.ts), mapped to 403 or 409 with the reason. An update needs a running worker;
+ * (workflows/refusal.ts), mapped to 403, 409 or 429 with the reason. An update needs a running worker;
  * the API waits at most UPDATE_DEADLINE_MS, and each route says what it does when none answered.
  */
 import {
@@ -11,8 +11,15 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { refusalOf } from '../workflows/refusal';
+import { refusalOf, type RefusalKind } from '../workflows/refusal';
 import { HttpError, isTemporalUnavailable } from './errors';
+
+/** The HTTP answer to each kind of refusal. */
+const REFUSAL_ANSWERS: Record<RefusalKind, [number, string]> = {
+  forbidden: [403, 'forbidden'],
+  conflict: [409, 'conflict'],
+  limited: [429, 'too_many_requests'],
+};
 
 /** How long a message waits for the process's answer before the route falls back. */
 export const UPDATE_DEADLINE_MS = 5_000;
@@ -24,7 +31,7 @@ export type ProcessAnswer<Ret> =
   /** No worker answered within UPDATE_DEADLINE_MS (stopped, backlogged). */
   | { kind: 'no_answer' };
 
-/** Sends `update` and returns the process's answer; a refusal is thrown as a 403 or 409. */
+/** Sends `update` and returns the process's answer; a refusal is thrown as a 403, 409 or 429. */
 export async function askProcess<Ret, Arg>(
   client: Client,
   handle: WorkflowHandle,
@@ -39,12 +46,8 @@ export async function askProcess<Ret, Arg>(
   } catch (err) {
     const refused = refusalOf(err);
     if (refused) {
-      throw new HttpError(
-        refused.kind === 'forbidden' ? 403 : 409,
-        refused.kind === 'forbidden' ? 'forbidden' : 'conflict',
-        refused.message,
-        refused.details,
-      );
+      const [status, code] = REFUSAL_ANSWERS[refused.kind];
+      throw new HttpError(status, code, refused.message, refused.details);
     }
     if (err instanceof WorkflowNotFoundError) return { kind: 'closed' };
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isTemporalUnavailable(err)) {

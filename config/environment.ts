@@ -196,7 +196,7 @@ export const ENVIRONMENT = z.object({
   PUBLIC_URL: variable(
     url(),
     '`http://127.0.0.1:PORT`',
-    'the address people reach the back office at (its callback is `PUBLIC_URL/session/callback`; `https://` makes the cookies `Secure`)',
+    'the address people reach the back office and the API at: its sign-in callback is `PUBLIC_URL/session/callback`, registration links `PUBLIC_URL/registrations/confirm`; `https://` makes the cookies `Secure`',
   ),
   IDENTITY_PROVIDER_PORT: variable(
     optionalInteger(1, 65535),
@@ -252,6 +252,11 @@ export const ENVIRONMENT = z.object({
     textOr('01-01').transform((v, ctx) => parsed((x) => (parseYearStart(x), x))(v, ctx)),
     '`01-01`',
     '`MM-DD` a leave year starts: allowances are granted and negative balances deducted',
+  ),
+  REGISTRATION_CONFIRM_WITHIN: variable(
+    duration('24h', { min: '1m', max: '30 days' }),
+    '`24h`',
+    "how long a registration's confirmation link works; without a click on the last one the registration lapses and the address is free again (1m to 30 days)",
   ),
   SUPPORT_EMAIL: variable(textOr('support@example.com'), '`support@example.com`', 'where support alerts go'),
   MANAGERS_EMAIL: variable(

@@ -46,6 +46,22 @@ export interface LeaveSettings {
   supportEmail?: string;
 }
 
+/** The registration process's timings, as its workflow reads them. */
+export interface RegistrationSettings {
+  /** REGISTRATION_CONFIRM_WITHIN: how long a link works; the registration lapses after the last one's. */
+  confirmWithinMs: number;
+  /** SIDE_EFFECT_ALERT_AFTER. */
+  sideEffectAlertAfterMs: number;
+}
+
+/** The registration process's timings and addresses (docs/processes.md, "Registration"). */
+export interface RegistrationConfig extends RegistrationSettings {
+  /** PUBLIC_URL, or the API's own address: where a confirmation link points. */
+  publicUrl: string;
+  /** SUPPORT_EMAIL. */
+  supportEmail: string;
+}
+
 /** Worker tuning; unset values keep the SDK's defaults. */
 export interface WorkerTuning {
   maxCachedWorkflows?: number;
@@ -81,6 +97,7 @@ export interface AppConfig {
   codecCorsOrigins: string[];
   checkout: CheckoutSettings;
   leave: LeaveSettings;
+  registration: RegistrationConfig;
   worker: WorkerTuning;
   stripe: { secretKey?: string; apiBase?: string };
   sendgrid: { apiKey?: string; baseUrl?: string; fromEmail: string };
@@ -241,6 +258,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       reminderAfterMs: v.LEAVE_REMINDER_AFTER,
       yearStart: v.LEAVE_YEAR_START,
       sideEffectAlertAfterMs: v.SIDE_EFFECT_ALERT_AFTER,
+      supportEmail: v.SUPPORT_EMAIL,
+    },
+    registration: {
+      confirmWithinMs: v.REGISTRATION_CONFIRM_WITHIN,
+      sideEffectAlertAfterMs: v.SIDE_EFFECT_ALERT_AFTER,
+      publicUrl: v.PUBLIC_URL?.replace(/\/+$/, '') ?? `http://127.0.0.1:${v.PORT}`,
       supportEmail: v.SUPPORT_EMAIL,
     },
     worker: {

@@ -4,10 +4,16 @@ import type { OrderStore } from './order-store';
 import { openPostgresLeaveStore, openPostgresOrderStore } from './postgres';
 import { openSqliteLeaveStore } from './sqlite-leave-store';
 import { openSqliteOrderStore } from './sqlite-order-store';
+import {
+  openPostgresRegistrationStore,
+  openSqliteRegistrationStore,
+  type RegistrationStore,
+} from './registration-store';
 import { openPostgresSessionStore, openSqliteSessionStore, type SessionStore } from './session-store';
 
 export type { OrderStore, StoredOrder } from './order-store';
 export type { BackOfficeSession, SessionStore, SignInAttempt } from './session-store';
+export type { Customer, RegistrationStore, StoredRegistration } from './registration-store';
 export type { Employee, LeaveStore, LedgerEntry, StoredLeaveRequest } from './leave-store';
 
 interface StoreOptions {
@@ -45,4 +51,10 @@ export function openLeaveStore(options: StoreOptions): LeaveStore {
 export function openSessionStore(options: StoreOptions): SessionStore {
   const db = databaseFor(options);
   return db.kind === 'sqlite' ? openSqliteSessionStore(db.file) : openPostgresSessionStore(db.url);
+}
+
+/** Registrations, their links and the customers they become: the same database as the orders. */
+export function openRegistrationStore(options: StoreOptions): RegistrationStore {
+  const db = databaseFor(options);
+  return db.kind === 'sqlite' ? openSqliteRegistrationStore(db.file) : openPostgresRegistrationStore(db.url);
 }

@@ -2,3 +2,4 @@
 export { checkoutWorkflow } from './checkout/workflow';
 export { leaveRequestWorkflow } from './leave/workflow';
 export { employeeTerminationWorkflow } from './leave/termination';
+export { registrationWorkflow } from './registration/workflow';

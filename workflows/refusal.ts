@@ -2,18 +2,24 @@
  * How a process refuses a message it was asked through an update: the validator (or the handler,
  * when only an activity could tell) throws one of these, the caller gets it back at once with
  * nothing written to the history, and the API answers with the matching status: `forbidden`
- * (403, beyond the sender's authority) or `conflict` (409, not something the process can take
- * now). `reason` is a short machine-readable word for clients (`beyond_authority`, `not_pending`).
+ * (403, beyond the sender's authority), `conflict` (409, not something the process can take
+ * now) or `limited` (429, not again so soon: `retryAfterSeconds` says when). `reason` is a short machine-readable word for clients (`beyond_authority`, `not_pending`).
  */
 import { ApplicationFailure } from '@temporalio/common';
 
-export const REFUSAL_TYPES = { forbidden: 'MessageForbidden', conflict: 'MessageConflict' } as const;
+export const REFUSAL_TYPES = {
+  forbidden: 'MessageForbidden',
+  conflict: 'MessageConflict',
+  limited: 'MessageLimited',
+} as const;
 export type RefusalKind = keyof typeof REFUSAL_TYPES;
 
 export interface RefusalDetails {
   reason: string;
   /** The process's status when it refused. */
   status?: string;
+  /** For a `limited` refusal: how long until the message would be taken. */
+  retryAfterSeconds?: number;
 }
 
 export function refusal(kind: RefusalKind, message: string, details: RefusalDetails): ApplicationFailure {

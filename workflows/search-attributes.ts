@@ -4,5 +4,10 @@
  */
 import { CHECKOUT_SEARCH_ATTRIBUTES } from './checkout/messages';
 import { LEAVE_SEARCH_ATTRIBUTES } from './leave/messages';
+import { REGISTRATION_SEARCH_ATTRIBUTES } from './registration/messages';
 
-export const SEARCH_ATTRIBUTE_KEYS = [...CHECKOUT_SEARCH_ATTRIBUTES, ...LEAVE_SEARCH_ATTRIBUTES] as const;
+export const SEARCH_ATTRIBUTE_KEYS = [
+  ...CHECKOUT_SEARCH_ATTRIBUTES,
+  ...LEAVE_SEARCH_ATTRIBUTES,
+  ...REGISTRATION_SEARCH_ATTRIBUTES,
+] as const;

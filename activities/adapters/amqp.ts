@@ -51,6 +51,7 @@ export function createAmqpPublisher(url: string, appId = 'temporal-commerce'): E
           type: event.type,
           ...(event.orderId ? { orderId: event.orderId } : {}),
           ...(event.employeeId ? { employeeId: event.employeeId } : {}),
+          ...(event.customerId ? { customerId: event.customerId } : {}),
           occurredAt: event.occurredAt,
           data: event.data,
         }),

@@ -29,6 +29,7 @@ export interface PublishedEvent {
   occurredAt: string;
   orderId?: string;
   employeeId?: string;
+  customerId?: string;
   data: Record<string, unknown>;
 }
 

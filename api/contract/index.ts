@@ -1,7 +1,8 @@
 /**
  * The public HTTP contract as zod schemas: every request body and query the API parses, every
  * answer it sends, and the route table that says which goes where. Each process's part lives in its
- * room (api/orders/contract.ts, api/leave/contract.ts); this module composes them. The server validates
+ * room (api/orders/contract.ts, api/leave/contract.ts,
+ * api/registrations/contract.ts); this module composes them. The server validates
  * requests with them and types its answers with them, the OpenAPI document (api/openapi.ts) is
  * generated from them, and the back office (ui/) takes its types from them, so a renamed field
  * breaks the build rather than a page. Answers are loose objects: fields may be added, none renamed.
@@ -11,6 +12,7 @@
 import { z } from 'zod';
 import { LEAVE_ROUTES } from '../leave/contract';
 import { ORDER_ROUTES } from '../orders/contract';
+import { REGISTRATION_ROUTES } from '../registrations/contract';
 import { errorAnswer, plain, readiness, the, type Route } from './shared';
 
 import { ROLES, type Role } from '../../domain/roles';
@@ -20,6 +22,7 @@ export { ROLES, type Role };
 export * from './shared';
 export * from '../orders/contract';
 export * from '../leave/contract';
+export * from '../registrations/contract';
 
 export const signInQuery = z.strictObject({
   returnTo: z.string().max(2048).optional().describe('the back-office page to come back to, e.g. /#/inbox'),
@@ -61,6 +64,7 @@ export const ROUTES: Route[] = [
   { method: 'get', path: '/openapi.json', answers: { '200': the('this document', z.looseObject({})) } },
   ...ORDER_ROUTES,
   ...LEAVE_ROUTES,
+  ...REGISTRATION_ROUTES,
   {
     method: 'get',
     path: '/session',

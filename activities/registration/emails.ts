@@ -1,0 +1,46 @@
+/** The words of each registration email, kept apart from sending so they can be read and tested on their own. */
+import type { RegistrationSupportAlert } from './types';
+
+export function confirmationLinkContent(input: {
+  name: string;
+  link: string;
+  expiresAt: string;
+  linkNumber: number;
+}): { subject: string; text: string } {
+  const expires = input.expiresAt.replace('T', ' ').slice(0, 16) + ' UTC';
+  return {
+    subject: 'Confirm your email address',
+    text: [
+      `Hello ${input.name},`,
+      '',
+      'To finish creating your account, open this link:',
+      '',
+      input.link,
+      '',
+      `The link works once, until ${expires}.${input.linkNumber > 1 ? ' Links we sent you before no longer work.' : ''}`,
+      'If you did not ask for an account, ignore this email: without a click nothing is created.',
+    ].join('\n'),
+  };
+}
+
+export function welcomeContent(input: { name: string }): { subject: string; text: string } {
+  return {
+    subject: 'Welcome: your account is ready',
+    text: [
+      `Hello ${input.name},`,
+      '',
+      'Your email address is confirmed and your account is ready. Sign in with this address and the password you chose.',
+      'If you did not create this account, reply to this email and we will close it.',
+    ].join('\n'),
+  };
+}
+
+export function registrationSupportAlertContent(alert: RegistrationSupportAlert): {
+  subject: string;
+  text: string;
+} {
+  return {
+    subject: `[registration ${alert.registrationId}] ${alert.kind.replace(/_/g, ' ')}`,
+    text: `${alert.message}\n\nLook the registration up in the back office (Support → Registrations) or with GET /registrations/${alert.registrationId}.`,
+  };
+}

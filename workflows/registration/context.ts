@@ -1,0 +1,116 @@
+/**
+ * What every stage of a registration shares: the registration, its settings, the store's and the
+ * deliveries' activities, and the process context (workflows/process-context.ts) wired to them.
+ * Adds the registration's own deliveries: its links, the welcome, `customer.registered`.
+ * Workflow code: deterministic, no I/O of its own.
+ */
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { RegistrationActivities, RegistrationSettings } from '../../activities/registration/types';
+import type { Registration, RegistrationStatus, RegistrationView } from '../../domain/registration';
+import { ProcessContext } from '../process-context';
+import { registrationStatusSearchAttribute } from './messages';
+
+export const { loadRegistrationSettings } = proxyLocalActivities<RegistrationActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 10 },
+});
+
+/** The app's store: retried until it succeeds; a confirmation it refuses for good fails at once. */
+export const store = proxyActivities<RegistrationActivities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: ['RegistrationNotConfirmable'],
+  },
+});
+
+/** Emails, events and alerts: retried without limit; nothing is dropped. */
+const deliveries = proxyActivities<RegistrationActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
+});
+
+export class RegistrationContext extends ProcessContext<RegistrationStatus, RegistrationView> {
+  constructor(
+    readonly registration: Registration,
+    readonly settings: RegistrationSettings,
+  ) {
+    const { registrationId, email, name, createdAt } = registration;
+    super(
+      {
+        registrationId,
+        email,
+        name,
+        status: 'PendingConfirmation',
+        createdAt,
+        updatedAt: createdAt,
+        linksSent: 0,
+        linkSentAt: [],
+        confirmBy: createdAt,
+      },
+      {
+        key: registrationId,
+        title: `registration ${registrationId}`,
+        alertAfterMs: settings.sideEffectAlertAfterMs,
+        keepsTimeline: true,
+        recordsEveryChange: true,
+        searchAttributes: (status) => [{ key: registrationStatusSearchAttribute, value: status }],
+        recordStatus: ({ status, version, view }) =>
+          store.recordRegistrationStatus({
+            registrationId,
+            status,
+            version,
+            view: view as RegistrationView,
+          }),
+        alertSupport: (alert) => deliveries.alertRegistrationSupport({ ...alert, registrationId }),
+      },
+    );
+  }
+
+  /** A fresh link: the earlier ones stop working, the deadline moves to REGISTRATION_CONFIRM_WITHIN from now. */
+  sendLink(by: string): void {
+    const { view, registration, settings } = this;
+    const linkNumber = view.linksSent + 1;
+    const sentAt = this.now();
+    view.linksSent = linkNumber;
+    view.linkSentAt.push(sentAt);
+    view.confirmBy = this.after(settings.confirmWithinMs);
+    this.note('link', `Confirmation link ${linkNumber} sent, working until ${view.confirmBy}`, by);
+    this.deliver(`email:confirmation_link#${linkNumber}`, () =>
+      deliveries.sendConfirmationLink({
+        registrationId: registration.registrationId,
+        linkNumber,
+        to: registration.email,
+        name: view.name,
+        expiresAt: view.confirmBy,
+      }),
+    );
+  }
+
+  announce(customerId: string): void {
+    const { registration, view } = this;
+    this.deliver('customer.registered', () =>
+      deliveries.publishCustomerRegistered({
+        registrationId: registration.registrationId,
+        customerId,
+        email: registration.email,
+        name: view.name,
+        occurredAt: view.confirmedAt ?? this.now(),
+      }),
+    );
+  }
+
+  welcome(customerId: string): void {
+    const { registration, view } = this;
+    this.deliver('email:welcome', () =>
+      deliveries.sendWelcomeEmail({
+        registrationId: registration.registrationId,
+        customerId,
+        to: registration.email,
+        name: view.name,
+      }),
+    );
+  }
+}
