@@ -1,5 +1,5 @@
 /**
- * Replays the stored histories of real order and leave runs against the current workflow code: a change
+ * Replays the stored histories of real order, leave and registration runs against the current workflow code: a change
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
  * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`, `before-leave-alerts/`): they stand for processes started by that version and
@@ -38,6 +38,8 @@ const beforeBackOffice = files.filter((f) => f.startsWith(`before-back-office${p
 const beforeLeaveAlerts = files.filter((f) => f.startsWith(`before-leave-alerts${path.sep}`));
 const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
+const isRegistration = (f: string): boolean => path.basename(f).startsWith('registration-');
+const isOrder = (f: string): boolean => !isLeave(f) && !isRegistration(f);
 
 interface StoredEvent {
   markerRecordedEventAttributes?: {
@@ -69,11 +71,15 @@ describe('replay of stored histories', () => {
       current.filter((f) => f.startsWith('leave-')).length >= 5,
       'expected leave histories (leave-*.json)',
     );
+    assert.ok(
+      current.filter(isRegistration).length >= 3,
+      'expected registration histories (registration-*.json): confirmed, lapsed, resent',
+    );
   });
 
   it('covers both sides of the acceptance patch', () => {
     for (const file of legacy) assert.equal(hasAcceptancePatch(file), false, `${file} predates the patch`);
-    for (const file of [...current, ...beforeEdges].filter((f) => !isLeave(f))) {
+    for (const file of [...current, ...beforeEdges].filter(isOrder)) {
       assert.equal(hasAcceptancePatch(file), true, `${file} was taken with the patch`);
     }
   });
@@ -105,7 +111,7 @@ describe('replay of stored histories', () => {
     for (const file of beforeBackOffice) {
       assert.equal(patchesOf(file).includes(BACK_OFFICE_PATCH), false, `${file} predates the patch`);
     }
-    const orders = current.filter((f) => !isLeave(f));
+    const orders = current.filter(isOrder);
     for (const file of orders) {
       assert.equal(patchesOf(file).includes(BACK_OFFICE_PATCH), true, `${file} was taken with the patch`);
     }
