@@ -11,7 +11,14 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SignJWT } from 'jose';
 import { ROLES, signToken, type Role } from '../../api/auth';
-import { openLeaveStore, openOrderStore, type LeaveStore, type OrderStore } from '../../store';
+import {
+  openLeaveStore,
+  openOrderStore,
+  openRegistrationStore,
+  type LeaveStore,
+  type OrderStore,
+  type RegistrationStore,
+} from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { callApi, serveApi, type RunningApi } from '../helpers/api-server';
 import { devServerEnv } from '../helpers/temporal';
@@ -35,12 +42,17 @@ const ENDPOINTS: { method: string; url: string; roles: Role[]; body?: unknown }[
   { method: 'POST', url: '/employees/ella/termination', roles: ['hr'], body: { lastDay: 'bad' } },
   { method: 'GET', url: '/employees', roles: ['hr'] },
   { method: 'GET', url: '/employees/ella/leave-balance', roles: ['employee', 'manager', 'hr'] },
+  { method: 'POST', url: '/registrations', roles: ['storefront'], body: {} },
+  { method: 'GET', url: '/registrations?email=ada@example.com', roles: ['support'] },
+  { method: 'GET', url: '/registrations/reg_1', roles: ['storefront', 'support'] },
+  { method: 'POST', url: '/registrations/reg_1/resend', roles: ['storefront', 'support'], body: {} },
 ];
 
 describe('access', () => {
   let env: TestWorkflowEnvironment;
   let orderStore: OrderStore;
   let leaveStore: LeaveStore;
+  let registrations: RegistrationStore;
   let api: RunningApi;
 
   before(async () => {
@@ -49,12 +61,14 @@ describe('access', () => {
     orderStore = openOrderStore({ dataDir });
     leaveStore = openLeaveStore({ dataDir });
     await leaveStore.seedIfEmpty(SEED_ORGANISATION);
+    registrations = openRegistrationStore({ dataDir });
     api = await serveApi({
       client: env.client,
       store: orderStore,
       taskQueue: 'access-test',
       jwtSecret: SECRET,
       leave: { store: leaveStore, yearStart: '01-01' },
+      registrations,
     });
   });
 
@@ -62,6 +76,7 @@ describe('access', () => {
     await api?.close();
     await orderStore?.close();
     await leaveStore?.close();
+    await registrations?.close();
     await env?.teardown();
   });
 
@@ -153,7 +168,9 @@ describe('access', () => {
         );
       }
     }
-    // The health endpoints need no token at all.
+    // The health endpoints need no token at all, nor does the customer's emailed link.
     assert.equal(await call('GET', '/healthz', undefined), 200);
+    const link = await fetch(`${api.base}/registrations/confirm?token=${'x'.repeat(43)}`);
+    assert.equal(link.status, 404, 'an unknown link: its page, not a 401');
   });
 });

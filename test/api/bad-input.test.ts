@@ -16,8 +16,16 @@ import fc from 'fast-check';
 import { createCheckoutActivities } from '../../activities/checkout';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createLeaveActivities } from '../../activities/leave';
+import { createRegistrationActivities } from '../../activities/registration';
 import { signToken, type Role } from '../../api/auth';
-import { openLeaveStore, openOrderStore, type LeaveStore, type OrderStore } from '../../store';
+import {
+  openLeaveStore,
+  openOrderStore,
+  openRegistrationStore,
+  type LeaveStore,
+  type OrderStore,
+  type RegistrationStore,
+} from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
 import {
@@ -64,6 +72,9 @@ const body = fc.oneof(
         'originalPackaging',
         'lastDay',
         'trackingNumber',
+        'email',
+        'name',
+        'password',
       ),
     ),
     awkward,
@@ -75,6 +86,7 @@ describe('bad input', () => {
   let env: TestWorkflowEnvironment;
   let orderStore: OrderStore;
   let leaveStore: LeaveStore;
+  let registrations: RegistrationStore;
   let api: RunningApi;
   let worker: RunningWorker;
   const tokens = {} as Record<Role, string>;
@@ -85,6 +97,7 @@ describe('bad input', () => {
     orderStore = openOrderStore({ dataDir });
     leaveStore = openLeaveStore({ dataDir });
     await leaveStore.seedIfEmpty(SEED_ORGANISATION);
+    registrations = openRegistrationStore({ dataDir });
     const recorder = new DevRecorder(dataDir, () => undefined);
     const deps = {
       mailer: createDevMailer(recorder),
@@ -107,6 +120,13 @@ describe('bad input', () => {
           leaveStore,
           settings: { reminderAfterMs: 86_400_000, yearStart: '01-01' },
         }),
+        ...createRegistrationActivities({
+          ...deps,
+          registrations,
+          settings: { confirmWithinMs: 86_400_000, sideEffectAlertAfterMs: 900_000 },
+          supportEmail: 'support@example.com',
+          publicUrl: 'http://127.0.0.1:1',
+        }),
       },
     });
     api = await serveApi({
@@ -115,6 +135,7 @@ describe('bad input', () => {
       taskQueue: TASK_QUEUE,
       jwtSecret: SECRET,
       leave: { store: leaveStore, yearStart: '01-01' },
+      registrations,
     });
     const subs: Record<Role, string> = {
       storefront: 'shop',
@@ -133,6 +154,7 @@ describe('bad input', () => {
     await worker?.stop();
     await orderStore?.close();
     await leaveStore?.close();
+    await registrations?.close();
     await env?.teardown();
   });
 
@@ -258,5 +280,51 @@ describe('bad input', () => {
       { numRuns: RUNS },
     );
     assert.equal((await leaveStore.getEmployee('ethan'))?.lastDay, undefined);
+  });
+
+  it('the registration calls: never 5xx, a refused registration stores nothing, and the link page takes any query', async () => {
+    const calls: [string, string, Role][] = [
+      ['POST', '/registrations', 'storefront'],
+      ['POST', '/registrations/reg_none/resend', 'support'],
+    ];
+    let accepted = false; // a generated body that happens to be valid registers the address
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...calls), body, async ([method, url, role], generated) => {
+        const payload =
+          url === '/registrations' && generated && typeof generated === 'object' && !Array.isArray(generated)
+            ? { ...generated, email: 'fuzz@example.com' }
+            : generated;
+        const status = await send(method, url, role, JSON.stringify(payload));
+        if (url === '/registrations' && status === 202) accepted = true;
+        if (url === '/registrations' && status >= 400 && !accepted) {
+          assert.deepEqual(await registrations.registrationsFor('fuzz@example.com'), [], `${status} stored`);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 80 }), async (email) => {
+        const answer = await callApi(api.base, 'GET', `/registrations?email=${encodeURIComponent(email)}`, {
+          token: tokens.support,
+        });
+        assert.ok(
+          answer.status === 200 || answer.status === 400,
+          `${answer.status} for ${JSON.stringify(email)}`,
+        );
+      }),
+      { numRuns: RUNS },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 80 }), async (token) => {
+        const response = await fetch(
+          `${api.base}/registrations/confirm?token=${encodeURIComponent(token)}&token=${encodeURIComponent(token)}`,
+        );
+        assert.ok(
+          response.status === 400 || response.status === 404,
+          `${response.status} for ${JSON.stringify(token)}`,
+        );
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
