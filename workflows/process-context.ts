@@ -212,11 +212,13 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
   }
 }
 
-/** `email:order_confirmation` → `Email "order confirmation"`; `order.paid` → `Event order.paid`. */
+/** `email:order_confirmation` → `Email "order confirmation"`; `order.paid` → `Event order.paid`; `#2` → ` 2`. */
 function deliveryName(name: string): string {
-  return name.startsWith('email:')
-    ? `Email "${name.slice('email:'.length).replace(/_/g, ' ')}"`
-    : `Event ${name}`;
+  // `email:confirmation_link#2` → `Email "confirmation link 2"`: the second of its kind.
+  const words = name.replace(/#(\d+)/, ' $1');
+  return words.startsWith('email:')
+    ? `Email "${words.slice('email:'.length).replace(/_/g, ' ')}"`
+    : `Event ${words}`;
 }
 
 export function describe(err: unknown): string {

@@ -412,6 +412,50 @@ describe('the back office in a browser', () => {
     await ella.getByText(`Reports to Mia Moreau · last day ${shown}`).waitFor({ timeout: 10_000 });
   });
 
+  it("support finds a customer's registration by address; the customer opens the emailed link; support sees it confirmed", async () => {
+    const email = 'ada.registers@example.com';
+    const placed = await callApi(base, 'POST', '/registrations', {
+      token: await as('storefront'),
+      body: { email, name: 'Ada Lovelace', password: 'correct horse battery staple' },
+    });
+    assert.equal(placed.status, 202, JSON.stringify(placed.body));
+    const support = await person('Sam Sato');
+    await support.getByRole('link', { name: 'Registrations' }).click();
+    await support.getByRole('heading', { name: 'Customer registrations' }).waitFor();
+    await support.getByLabel('Email address or registration id').fill('Ada.Registers@example.com');
+    await support.getByRole('button', { name: 'Find' }).click();
+    const card = support.getByRole('list', { name: 'Registrations' }).getByRole('listitem');
+    await card.getByText('Waiting for the customer to open the link').waitFor();
+    await card.getByText('1 link(s) sent').waitFor({ timeout: 15_000 });
+    assert.equal(await card.getByRole('button', { name: 'Send a fresh link' }).isDisabled(), true);
+    await card.getByText(/at most once a minute/).waitFor();
+    await look(support, '12-support-registration-pending');
+
+    const linkIn = (): string | undefined => {
+      const sent = stack.outbox
+        .entries('emails')
+        .find((e) => e.to === email && e.category === 'registration_confirmation_link');
+      return sent ? /http\S+/.exec(String(sent.text))![0] : undefined;
+    };
+    await until('the confirmation email', () => linkIn() !== undefined, 15_000);
+    const link = linkIn()!;
+    const customerContext = await personIn(browser, PHONE);
+    contexts.push(customerContext);
+    const customer = await customerContext.newPage();
+    const response = await customer.goto(link);
+    assert.equal(response?.status(), 200);
+    await customer.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
+    await look(customer, '13-customer-link-confirmed');
+    await customer.reload();
+    await customer.getByRole('heading', { name: 'Already confirmed' }).waitFor();
+
+    await card.getByText('Confirmed: a customer').waitFor({ timeout: 15_000 });
+    await card.getByText(/customer cus_/).waitFor();
+    await card.getByText('What happened').click();
+    await card.getByText('Link 1 opened').waitFor();
+    await look(support, '14-support-registration-confirmed');
+  });
+
   it('a state-changing request without the session CSRF token is refused and changes nothing', async () => {
     const context = await personIn(browser);
     contexts.push(context);

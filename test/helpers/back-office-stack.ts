@@ -12,6 +12,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createCheckoutActivities } from '../../activities/checkout';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createLeaveActivities } from '../../activities/leave';
+import { createRegistrationActivities } from '../../activities/registration';
+import { openSqliteRegistrationStore } from '../../store/registration-store';
 import type { LeaveStore, OrderStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
@@ -33,6 +35,8 @@ export interface BackOfficeStack {
   env: TestWorkflowEnvironment;
   store: OrderStore;
   leaveStore: LeaveStore;
+  /** What the development adapters recorded: the emails (their links), the events. */
+  outbox: DevRecorder;
   /** The API (and the back office) starting orders and leave on the quick queue. */
   base: string;
   /** The same store and Temporal, starting orders on the slow queue. */
@@ -63,6 +67,7 @@ export async function startBackOfficeStack(options: {
   const leaveStore = openSqliteLeaveStore(db);
   await leaveStore.seedIfEmpty(SEED_ORGANISATION);
   const recorder = new DevRecorder(dir, () => undefined);
+  const registrations = openSqliteRegistrationStore(db);
   const payments = options.payments ?? createDevPaymentGateway(recorder);
   const bundle = await workflowBundle();
   const closers: (() => Promise<void>)[] = [];
@@ -98,6 +103,15 @@ export async function startBackOfficeStack(options: {
           settings: { reminderAfterMs: 2 * 86_400_000, yearStart: '01-01' },
           fromEmail: 'people@example.com',
         }),
+        ...createRegistrationActivities({
+          registrations,
+          mailer: createDevMailer(recorder),
+          events: createDevPublisher(recorder),
+          settings: { confirmWithinMs: 86_400_000, sideEffectAlertAfterMs: 900_000 },
+          fromEmail: 'hello@example.com',
+          supportEmail: 'support@example.com',
+          publicUrl,
+        }),
       },
     });
     const quick = bases.length === 0;
@@ -111,6 +125,7 @@ export async function startBackOfficeStack(options: {
           ? { store: sessionStore, ttlMs: 3_600_000, publicUrl, signIn: identity?.signIn }
           : undefined,
         leave: { store: leaveStore, yearStart: '01-01' },
+        registrations,
       },
       quick ? quickPort : 0,
     );
@@ -121,6 +136,7 @@ export async function startBackOfficeStack(options: {
     env,
     store,
     leaveStore,
+    outbox: recorder,
     base: bases[0]!,
     slowBase: bases[1]!,
     identity,
@@ -136,6 +152,7 @@ export async function startBackOfficeStack(options: {
       await identity?.close();
       await sessionStore.close();
       await leaveStore.close();
+      await registrations.close();
       await store.close();
       await env.teardown();
     },

@@ -15,6 +15,8 @@ import type {
   OrderList,
   OrderListQuery,
   OrderTimeline,
+  RegistrationAnswer,
+  RegistrationList,
   SessionAnswer,
   SignOutAnswer,
 } from '../../api/contract';
@@ -27,6 +29,7 @@ export type {
   LeaveRequestAnswer,
   OrderAnswer,
   OrderList,
+  RegistrationAnswer,
   SessionAnswer,
 };
 export type OrderListItem = OrderList['orders'][number];
@@ -79,6 +82,8 @@ function explain(status: number, body: unknown): string {
       return sentence(message || 'Not found');
     case 409:
       return `Not possible now: ${sentence(message)}`;
+    case 429:
+      return `Not yet: ${sentence(message)}`;
     case 503:
       return 'The workflow service cannot be reached right now. Try again in a moment.';
     default:
@@ -170,6 +175,12 @@ export const api = {
     call<{ employeeId: string; lastDay: string }>('POST', `/employees/${id(employeeId)}/termination`, {
       lastDay,
     }),
+
+  registrationsOf: (email: string) => call<RegistrationList>('GET', `/registrations${query({ email })}`),
+  registration: (registrationId: string) =>
+    call<RegistrationAnswer>('GET', `/registrations/${id(registrationId)}`),
+  resendLink: (registrationId: string) =>
+    call<RegistrationAnswer>('POST', `/registrations/${id(registrationId)}/resend`, {}),
 };
 
 /** Placing leave carries an Idempotency-Key, so a double click or a retry after a lost answer is one request. */

@@ -82,6 +82,9 @@ const STATUS_WORDS: Record<string, string> = {
   Approved: 'Approved',
   Expired: 'Expired',
   Withdrawn: 'Withdrawn',
+  PendingConfirmation: 'Waiting for the customer to open the link',
+  Confirmed: 'Confirmed: a customer',
+  Lapsed: 'Lapsed: not confirmed in time',
 };
 
 export function statusWords(status: string): string {

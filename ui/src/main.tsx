@@ -12,6 +12,7 @@ import { EmployeePage } from './pages/employee';
 import { HrPage } from './pages/hr';
 import { ManagerPage } from './pages/manager';
 import { OrderPage } from './pages/order';
+import { RegistrationsPage } from './pages/registrations';
 import { SignInPage } from './pages/sign-in';
 import { SupportPage } from './pages/support';
 import { WarehousePage } from './pages/warehouse';
@@ -36,6 +37,7 @@ interface Workspace {
 
 const WORKSPACES: Workspace[] = [
   { path: '/support', label: 'Support', role: 'support' },
+  { path: '/registrations', label: 'Registrations', role: 'support' },
   { path: '/inbox', label: 'Manager inbox', role: 'manager' },
   { path: '/warehouse', label: 'Warehouse', role: 'warehouse' },
   { path: '/hr', label: 'HR', role: 'hr' },
@@ -85,6 +87,8 @@ function Workspaces({ session, path }: { session: SessionAnswer; path: string })
   const orderMatch = /^\/orders\/(.+)$/.exec(current);
   if (orderMatch && session.roles.includes('support')) page = <OrderPage orderId={orderMatch[1]!} />;
   else if (current === '/support' && session.roles.includes('support')) page = <SupportPage />;
+  else if (current.startsWith('/registrations') && session.roles.includes('support'))
+    page = <RegistrationsPage asked={current.slice('/registrations/'.length) || undefined} />;
   else if (current === '/inbox' && session.roles.includes('manager'))
     page = <ManagerPage session={session} />;
   else if (current === '/warehouse' && session.roles.includes('warehouse')) page = <WarehousePage />;

@@ -70,7 +70,7 @@ export class RegistrationContext extends ProcessContext<RegistrationStatus, Regi
   }
 
   /** A fresh link: the earlier ones stop working, the deadline moves to REGISTRATION_CONFIRM_WITHIN from now. */
-  sendLink(by: string): void {
+  sendLink(by?: string): void {
     const { view, registration, settings } = this;
     const linkNumber = view.linksSent + 1;
     const sentAt = this.now();
@@ -78,7 +78,7 @@ export class RegistrationContext extends ProcessContext<RegistrationStatus, Regi
     view.linkSentAt.push(sentAt);
     view.confirmBy = this.after(settings.confirmWithinMs);
     this.note('link', `Confirmation link ${linkNumber} sent, working until ${view.confirmBy}`, by);
-    this.deliver(`email:confirmation_link#${linkNumber}`, () =>
+    this.deliver(`email:confirmation_link${linkNumber > 1 ? `#${linkNumber}` : ''}`, () =>
       deliveries.sendConfirmationLink({
         registrationId: registration.registrationId,
         linkNumber,
@@ -87,6 +87,13 @@ export class RegistrationContext extends ProcessContext<RegistrationStatus, Regi
         expiresAt: view.confirmBy,
       }),
     );
+  }
+
+  /** Waits for every delivery, then records the view once more: the store keeps how each ended. */
+  override async finish(): Promise<RegistrationView> {
+    await super.finish();
+    this.record();
+    return super.finish();
   }
 
   announce(customerId: string): void {

@@ -34,7 +34,7 @@ export async function registrationWorkflow(registration: Registration): Promise<
   const settings = await loadRegistrationSettings();
   const ctx = new RegistrationContext(registration, settings);
   const inbox = listen(ctx);
-  ctx.sendLink('registered');
+  ctx.sendLink();
   ctx.setStatus('PendingConfirmation');
   const opened = await linkOpenedInTime(ctx, inbox);
   if (opened) await confirm(ctx, opened);

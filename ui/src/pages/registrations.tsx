@@ -1,0 +1,143 @@
+/**
+ * Support's look at customers' registrations: found by the address the customer gives on the
+ * phone (or a registration id from an alert), each with where it stands, when its link stops
+ * working, and a fresh link when the customer lost the email (the old link then stops working).
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { api, type RegistrationAnswer } from '../api';
+import { Done, Empty, ErrorNote, Loading, Section, Timeline } from '../components';
+import { relative, statusWords, useNow, when } from '../format';
+import { REFRESH_MS } from '../paged';
+
+const REGISTRATION_ID = /^reg_[A-Za-z0-9]+$/;
+
+export function RegistrationsPage({ asked }: { asked?: string }) {
+  const [text, setText] = useState(asked ?? '');
+  const search = asked?.trim();
+  const found = useQuery({
+    queryKey: ['registrations', search],
+    queryFn: async () =>
+      REGISTRATION_ID.test(search!)
+        ? { registrations: [await api.registration(search!)] }
+        : api.registrationsOf(search!),
+    enabled: !!search,
+    refetchInterval: REFRESH_MS,
+  });
+  function submit(event: FormEvent): void {
+    event.preventDefault();
+    window.location.hash = `#/registrations/${encodeURIComponent(text.trim())}`;
+  }
+  return (
+    <main id="main" className="page">
+      <h1>Customer registrations</h1>
+      <Section title="Find a registration" id="find-title">
+        <form className="search" onSubmit={submit} role="search" aria-labelledby="find-title">
+          <label>
+            Email address or registration id
+            <input
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              placeholder="ada@example.com or reg_…"
+              required
+            />
+          </label>
+          <button type="submit">Find</button>
+        </form>
+        <p className="hint">
+          A customer who lost the confirmation email gets a fresh link here; the old one stops working.
+        </p>
+      </Section>
+      {search ? (
+        <Section title={`Registrations for ${search}`} id="found-title">
+          <div aria-live="polite">
+            {found.isPending ? <Loading what="registrations" /> : null}
+            <ErrorNote error={found.error} what="The search failed" />
+            {found.data && found.data.registrations.length === 0 ? (
+              <Empty>No registration for this address. The customer may register on the storefront.</Empty>
+            ) : null}
+            {found.data && found.data.registrations.length > 0 ? (
+              <ul className="cards" aria-label="Registrations">
+                {found.data.registrations.map((r) => (
+                  <RegistrationCard key={r.registrationId} registration={r} />
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        </Section>
+      ) : null}
+    </main>
+  );
+}
+
+function RegistrationCard({ registration: r }: { registration: RegistrationAnswer }) {
+  const now = useNow();
+  const queries = useQueryClient();
+  const resend = useMutation({
+    mutationFn: () => api.resendLink(r.registrationId),
+    onSuccess: async () => {
+      await queries.invalidateQueries({ queryKey: ['registrations'] });
+    },
+  });
+  const pending = r.status === 'PendingConfirmation';
+  const waitUntil =
+    r.resendAvailableAt && Date.parse(r.resendAvailableAt) > now ? r.resendAvailableAt : undefined;
+  return (
+    <li className="card">
+      <div className="card-body">
+        <p className="card-title">
+          <span>
+            {r.name} &lt;{r.email}&gt;
+          </span>
+          <span className={`badge status-${r.status}`}>{statusWords(r.status)}</span>
+        </p>
+        <p className="muted">
+          Registration {r.registrationId} · registered {when(r.createdAt)} · {r.linksSent} link(s) sent
+        </p>
+        {pending && r.confirmBy ? (
+          <p className="deadline">
+            The latest link works until {when(r.confirmBy)} ({relative(r.confirmBy, now)}); after that the
+            registration lapses and nothing is kept.
+          </p>
+        ) : null}
+        {r.status === 'Confirmed' ? (
+          <p>
+            Confirmed {r.confirmedAt ? when(r.confirmedAt) : ''}: customer {r.customerId}.
+          </p>
+        ) : null}
+        {r.status === 'Lapsed' ? (
+          <p>
+            Lapsed {r.lapsedAt ? when(r.lapsedAt) : ''}: nothing was written. The customer may register again
+            with the same address.
+          </p>
+        ) : null}
+        {pending ? (
+          <div className="row">
+            <button type="button" disabled={resend.isPending || !!waitUntil} onClick={() => resend.mutate()}>
+              Send a fresh link
+            </button>
+            {waitUntil ? (
+              <span className="hint">
+                Links go out at most once a minute and four times an hour: possible again{' '}
+                {relative(waitUntil, now)}.
+              </span>
+            ) : null}
+          </div>
+        ) : null}
+        <ErrorNote error={resend.error} what="No link was sent" />
+        {resend.isSuccess ? (
+          <Done>
+            A fresh link is on its way to {r.email} (link {resend.data.linksSent}); the earlier ones no longer
+            work.
+          </Done>
+        ) : null}
+        {r.timeline && r.timeline.length > 0 ? (
+          <details>
+            <summary>What happened</summary>
+            <Timeline events={r.timeline} label={`Timeline of registration ${r.registrationId}`} />
+          </details>
+        ) : null}
+      </div>
+    </li>
+  );
+}
