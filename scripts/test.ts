@@ -52,9 +52,10 @@ async function main(): Promise<number> {
   for (const server of [cli, testServer, stripeMock]) console.log(`[test] ${describe(server)}`);
 
   // The back office: built from source (so a fresh clone needs no separate step), and the browser
-  // its tests drive, when any of them run.
+  // its tests (and the end-to-end ones, which open a customer's emailed link) drive, when any run.
   let chromium: string | undefined;
-  if (files.some((file) => file.includes(`test${path.sep}browser${path.sep}`))) {
+  const inBrowser = [`test${path.sep}browser${path.sep}`, `test${path.sep}e2e${path.sep}`];
+  if (files.some((file) => inBrowser.some((folder) => file.includes(folder)))) {
     const { bytes } = await buildUi();
     console.log(`[test] back office built into dist/ui (${(bytes / 1024).toFixed(0)} KiB)`);
     chromium = ensureChromium();

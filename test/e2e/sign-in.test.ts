@@ -2,8 +2,9 @@
  * The embedded default end to end: `npm start` with neither AUTH_ISSUER nor AUTH_JWT_SECRET runs
  * a real OpenID provider beside the API, and the API trusts it exactly as it would a company's.
  * `npm run token` gets a system's token (client credentials) and a person's (the code flow) from
- * it; a person signs in to the back office through it. And no token, session id, client secret or
- * key of the provider appears in the stack's logs or in a response.
+ * it; a person signs in to the back office through it. A customer registers and confirms through
+ * the emailed link in a browser. And no token, session id, client secret, key of the provider or
+ * customer's password appears in the stack's logs or in a response.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EmbeddedSecrets } from '../../identity-provider/embedded';
 import { freePort } from '../../scripts/net';
+import { launchBrowser, PHONE, screenshot } from '../helpers/browser';
 import { signInOverHttp } from '../helpers/identity';
 import { npmStart, type RunningStart } from '../helpers/npm-start';
 
@@ -25,6 +27,7 @@ describe('npm start with its embedded identity provider', () => {
   const answers: string[] = [];
   const tokens: string[] = [];
   const sessionIds: string[] = [];
+  const PASSWORD = 'a password nobody else sees';
 
   before(async () => {
     const inherited = { ...process.env };
@@ -122,6 +125,60 @@ describe('npm start with its embedded identity provider', () => {
     assert.equal(await call('/orders?needs=support', { cookie }), 200);
   });
 
+  it("a customer registers through the storefront; the link in the development outbox's email, opened in a browser, confirms them", async () => {
+    const storefront = token('storefront', 'shop').stdout.trim();
+    const email = 'ada@example.com';
+    const placed = await fetch(`${base}/registrations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${storefront}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email, name: 'Ada Lovelace', password: PASSWORD }),
+    });
+    const registration = (await placed.json()) as { registrationId: string; status: string };
+    answers.push(JSON.stringify(registration));
+    assert.equal(placed.status, 202);
+    assert.equal(registration.status, 'PendingConfirmation');
+
+    const outbox = path.join(env.DATA_DIR!, 'dev-outbox', 'emails.jsonl');
+    let link: string | undefined;
+    for (let i = 0; i < 150 && !link; i++) {
+      const lines = fs.existsSync(outbox) ? fs.readFileSync(outbox, 'utf8').split('\n').filter(Boolean) : [];
+      const sent = lines
+        .map((line) => JSON.parse(line) as { to: string; category: string; text: string })
+        .find((m) => m.to === email && m.category === 'registration_confirmation_link');
+      link = sent ? /http\S+/.exec(sent.text)?.[0] : undefined;
+      if (!link) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!link?.startsWith(`${base}/registrations/confirm?token=`)) assert.fail(`the emailed link: ${link}`);
+
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: PHONE });
+      const opened = await page.goto(link);
+      assert.equal(opened?.status(), 200);
+      await page.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
+      await screenshot(page, 'e2e-registration-confirmed');
+      const again = await page.goto(link);
+      assert.equal(again?.status(), 200);
+      await page.getByRole('heading', { name: 'Already confirmed' }).waitFor();
+    } finally {
+      await browser.close();
+    }
+    const read = await fetch(`${base}/registrations/${registration.registrationId}`, {
+      headers: { authorization: `Bearer ${storefront}` },
+    });
+    const confirmed = (await read.json()) as { status: string; customerId?: string };
+    answers.push(JSON.stringify(confirmed));
+    assert.equal(confirmed.status, 'Confirmed');
+    assert.match(confirmed.customerId ?? '', /^cus_/);
+    const again = await fetch(`${base}/registrations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${storefront}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ADA@example.com', name: 'Ada', password: 'another password' }),
+    });
+    answers.push(await again.text());
+    assert.equal(again.status, 409, 'the address belongs to a customer now');
+  });
+
   it('no token, session id, client secret or provider key appears in the logs or in a response', async () => {
     const secrets = JSON.parse(
       fs.readFileSync(path.join(env.DATA_DIR!, 'identity-provider', 'secrets.json'), 'utf8'),
@@ -133,6 +190,7 @@ describe('npm start with its embedded identity provider', () => {
       ...Object.fromEntries(Object.entries(secrets.clients).map(([c, s]) => [`the ${c} client secret`, s])),
       ...Object.fromEntries(secrets.cookieKeys.map((k, i) => [`cookie key ${i + 1}`, k])),
       "the provider's private key": String(secrets.keys[0]!.d),
+      "a customer's password": PASSWORD,
     };
     assert.ok(
       tokens.length >= 3 && sessionIds.length === 1 && stack!.output().length > 1000,

@@ -19,6 +19,7 @@ const ALL = {
   CustomerId: KEYWORD,
   LeaveStatus: KEYWORD,
   EmployeeId: KEYWORD,
+  RegistrationStatus: KEYWORD,
 };
 
 function operator(
@@ -49,9 +50,16 @@ describe('search attributes', () => {
       'OrderId',
       'CustomerId',
       'LeaveStatus',
+      'RegistrationStatus',
     ]);
     assert.deepEqual(conn.added, [
-      { OrderStatus: KEYWORD, OrderId: KEYWORD, CustomerId: KEYWORD, LeaveStatus: KEYWORD },
+      {
+        OrderStatus: KEYWORD,
+        OrderId: KEYWORD,
+        CustomerId: KEYWORD,
+        LeaveStatus: KEYWORD,
+        RegistrationStatus: KEYWORD,
+      },
     ]);
   });
 

@@ -65,23 +65,7 @@ function listen(ctx: RegistrationContext): Inbox {
       await condition(() => view.status !== 'PendingConfirmation');
       return view;
     },
-    {
-      validator: (opened: LinkOpened) => {
-        if (view.status === 'Confirmed') return; // a second click: answered with the registration
-        if (view.status === 'Lapsed' || Date.now() >= Date.parse(view.confirmBy)) {
-          throw refusal('conflict', 'the registration has lapsed: register again', {
-            reason: 'lapsed',
-            status: view.status,
-          });
-        }
-        if (opened.linkNumber !== view.linksSent) {
-          throw refusal('conflict', 'a newer link replaced this one: open the latest email', {
-            reason: 'link_replaced',
-            status: view.status,
-          });
-        }
-      },
-    },
+    { validator: (opened: LinkOpened) => refuseLink(view, opened) },
   );
   setHandler(
     resendLinkUpdate,
@@ -90,29 +74,46 @@ function listen(ctx: RegistrationContext): Inbox {
       ctx.record();
       return view;
     },
-    {
-      validator: (_request: LinkRequest) => {
-        if (view.status !== 'PendingConfirmation' || inbox.opened) {
-          throw refusal('conflict', `the registration is ${view.status}: it waits for no link`, {
-            reason: 'not_pending',
-            status: view.status,
-          });
-        }
-        const limited = linkRefusal(view.linkSentAt, Date.now());
-        if (limited) {
-          const retryAfterSeconds = Math.ceil(limited.retryAfterMs / 1000);
-          throw refusal(
-            'limited',
-            limited.reason === 'too_soon'
-              ? `a link went out less than a minute ago; ask again in ${retryAfterSeconds} s`
-              : `links went out too often this hour; ask again in ${Math.ceil(retryAfterSeconds / 60)} min`,
-            { reason: limited.reason, status: view.status, retryAfterSeconds },
-          );
-        }
-      },
-    },
+    { validator: (_request: LinkRequest) => refuseFreshLink(view, inbox) },
   );
   return inbox;
+}
+
+/** A link opened too late or replaced by a newer one; a second click on a confirmed one is answered as it is. */
+function refuseLink(view: RegistrationView, opened: LinkOpened): void {
+  if (view.status === 'Confirmed') return;
+  if (view.status === 'Lapsed' || Date.now() >= Date.parse(view.confirmBy)) {
+    throw refusal('conflict', 'the registration has lapsed: register again', {
+      reason: 'lapsed',
+      status: view.status,
+    });
+  }
+  if (opened.linkNumber !== view.linksSent) {
+    throw refusal('conflict', 'a newer link replaced this one: open the latest email', {
+      reason: 'link_replaced',
+      status: view.status,
+    });
+  }
+}
+
+/** A fresh link for a registration that waits for none, or sooner than LINK_LIMITS allow. */
+function refuseFreshLink(view: RegistrationView, inbox: Inbox): void {
+  if (view.status !== 'PendingConfirmation' || inbox.opened) {
+    throw refusal('conflict', `the registration is ${view.status}: it waits for no link`, {
+      reason: 'not_pending',
+      status: view.status,
+    });
+  }
+  const limited = linkRefusal(view.linkSentAt, Date.now());
+  if (!limited) return;
+  const retryAfterSeconds = Math.ceil(limited.retryAfterMs / 1000);
+  throw refusal(
+    'limited',
+    limited.reason === 'too_soon'
+      ? `a link went out less than a minute ago; ask again in ${retryAfterSeconds} s`
+      : `links went out too often this hour; ask again in ${Math.ceil(retryAfterSeconds / 60)} min`,
+    { reason: limited.reason, status: view.status, retryAfterSeconds },
+  );
 }
 
 /** Waits for the current link to be opened; each fresh link moves the deadline. Undefined: none was in time. */
