@@ -31,8 +31,9 @@ const PAGES = {
       'A welcome email is on its way.',
     ],
   }),
+  /** A used link: one-time, so refused (409), with the good news that the account is there. */
   alreadyConfirmed: (): Page => ({
-    status: 200,
+    status: 409,
     title: 'Already confirmed',
     lines: [
       'This address was confirmed earlier; the account is ready. Sign in with your address and password.',

@@ -96,10 +96,11 @@ export const REGISTRATION_ROUTES: Route[] = [
       "the emailed link, opened in the customer's browser (no sign-in): a page in words. Its token works once, until the registration's `confirmBy`",
     query: confirmQuery,
     answers: {
-      '200': the('confirmed now, or already confirmed by an earlier click (the page says which)'),
+      '200': the('confirmed now: the customer is written'),
       '202': the('taken; no worker answered in time, the confirmation completes when one runs'),
       '400': the('no token, or not one this app makes'),
       '404': the('no link has this token'),
+      '409': the('the link was used: the registration is already confirmed (the page says so)'),
       '410': the('the link expired, the registration lapsed, or a newer link replaced this one'),
     },
   },

@@ -158,7 +158,7 @@ describe('npm start with its embedded identity provider', () => {
       await page.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
       await screenshot(page, 'e2e-registration-confirmed');
       const again = await page.goto(link);
-      assert.equal(again?.status(), 200);
+      assert.equal(again?.status(), 409, 'a used link');
       await page.getByRole('heading', { name: 'Already confirmed' }).waitFor();
     } finally {
       await browser.close();
