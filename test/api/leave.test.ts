@@ -11,14 +11,13 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createLeaveActivities } from '../../activities/leave';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
-import { signToken, type Role } from '../../api/auth';
 import type { LeaveView } from '../../domain/leave';
 import type { LeaveStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import {
-  callApi,
+  callerOf,
   runWorker,
   serveApi,
   type Answer,
@@ -75,17 +74,7 @@ describe('leave API', () => {
     await env?.teardown();
   });
 
-  /** `as` is `role:sub`, e.g. `employee:ella`; no `as`, no token. */
-  async function call(
-    method: string,
-    url: string,
-    as?: `${Role}:${string}`,
-    body?: unknown,
-  ): Promise<Answer> {
-    const [role, sub] = (as?.split(':') ?? []) as [Role?, string?];
-    const token = role && sub ? await signToken(SECRET, { role, sub }) : undefined;
-    return callApi(api.base, method, url, { token, body });
-  }
+  const call = callerOf(() => api.base, SECRET);
 
   async function waitForStatus(requestId: string, status: string): Promise<LeaveView> {
     let last: Answer | undefined;

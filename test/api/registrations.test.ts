@@ -12,14 +12,14 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createRegistrationActivities } from '../../activities/registration';
-import { signToken, type Role } from '../../api/auth';
+import { signToken } from '../../api/auth';
 import { verifyPassword } from '../../api/registrations/passwords';
 import type { RegistrationSettings } from '../../config/settings';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { openSqliteRegistrationStore, type RegistrationStore } from '../../store/registration-store';
 import { assertMatchesContract } from '../helpers/openapi';
 import {
-  callApi,
+  callerOf,
   runWorker,
   serveApi,
   type Answer,
@@ -80,17 +80,7 @@ describe('registration API', () => {
     await env?.teardown();
   });
 
-  /** `as` is `role:sub`, e.g. `storefront:shop`; no `as`, no token. */
-  async function call(
-    method: string,
-    url: string,
-    as?: `${Role}:${string}`,
-    body?: unknown,
-  ): Promise<Answer> {
-    const [role, sub] = (as?.split(':') ?? []) as [Role?, string?];
-    const token = role && sub ? await signToken(SECRET, { role, sub }) : undefined;
-    return callApi(api.base, method, url, { token, body });
-  }
+  const call = callerOf(() => api.base, SECRET);
 
   const register = (email: string, password = PASSWORD, name = 'Ada Lovelace') =>
     call('POST', '/registrations', 'storefront:shop', { email, name, password });

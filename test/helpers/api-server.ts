@@ -5,6 +5,8 @@
 import type { AddressInfo } from 'node:net';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createApp, type AppDeps } from '../../api/app';
+import { signToken } from '../../api/auth';
+import type { Role } from '../../domain/roles';
 import { assertMatchesContract } from './openapi';
 
 export interface RunningApi {
@@ -67,4 +69,19 @@ export async function callApi(
   const answer = { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   assertMatchesContract(method, url, answer.status, answer.body);
   return answer;
+}
+
+/** Someone calling: `role:sub`, e.g. `employee:ella`; none, no token. */
+export type Caller = `${Role}:${string}`;
+
+/** A call as `role:sub`, with a token signed by the API's shared secret, its answer checked. */
+export function callerOf(
+  api: () => string,
+  secret: string,
+): (method: string, url: string, as?: Caller, body?: unknown) => Promise<Answer> {
+  return async (method, url, as, body) => {
+    const [role, sub] = (as?.split(':') ?? []) as [Role?, string?];
+    const token = role && sub ? await signToken(secret, { role, sub }) : undefined;
+    return callApi(api(), method, url, { token, body });
+  };
 }
