@@ -112,6 +112,8 @@ export function registrationLinkRouter(deps: RegistrationDeps): Router {
     if (verdict === 'already_confirmed') return render(res, PAGES.alreadyConfirmed());
     if (verdict === 'expired') return render(res, PAGES.expired());
     if (verdict === 'replaced') return render(res, PAGES.replaced());
+    // A HEAD (a mail scanner or a link preview checking the address) looks, never confirms.
+    if (req.method === 'HEAD') return render(res, { status: 200, title: 'Confirm your address', lines: [] });
     const opened = { linkNumber: link.linkNumber, tokenHash: hash };
     const handle = handleFor(link.registrationId);
     try {

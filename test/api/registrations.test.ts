@@ -171,6 +171,13 @@ describe('registration API', () => {
       404,
     );
 
+    const head = await fetch(link, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(
+      (await call('GET', `/registrations/${id}`, 'support:sam')).body.status,
+      'PendingConfirmation',
+      'a HEAD confirms nothing',
+    );
     const first = await open(link);
     assert.equal(first.status, 200);
     assert.match(first.html, /Your email address is confirmed/);
