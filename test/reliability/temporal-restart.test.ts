@@ -196,6 +196,16 @@ describe('fault: the Temporal server stopped and restarted on its database file'
       ),
       ...requests.flatMap((r) => [`${r.id}:leave.requested`, `${r.id}:leave.approved`]),
     ];
+    // An order is final in the store before its last event is out (events go in the background,
+    // and one whose publish fell into an outage waits out its retry's backoff): wait for them all.
+    await until(
+      'every fact to be published',
+      () => {
+        const published = new Set(recorded(outbox, 'events').map((e) => String(e.messageId)));
+        return expected.every((fact) => published.has(fact));
+      },
+      150_000,
+    ).catch(() => undefined); // the assertion below names what is missing
     const repeats = assertEachFactOnce(recorded(outbox, 'events'), expected);
     reportFigures('fault-temporal-restart', {
       orders: ORDERS,
