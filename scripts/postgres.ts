@@ -57,37 +57,72 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+/**
+ * A PostgreSQL cluster in `dir` (made with initdb on first use; kept between starts), served on
+ * 127.0.0.1:`port`: what the production-shaped stack runs on, and what it restarts in a fault test.
+ */
+export interface PostgresCluster {
+  port: number;
+  /** `postgres://commerce@127.0.0.1:<port>/postgres`: the cluster's superuser. */
+  url: string;
+  start(): Promise<void>;
+  /** `fast` rolls back open transactions and stops; `immediate` stops at once, as a crash would. */
+  stop(mode?: 'fast' | 'immediate'): Promise<void>;
+}
+
+export function postgresCluster(
+  dir: string,
+  port: number,
+  options: { durable?: boolean } = {},
+): PostgresCluster {
   const bin = ensurePostgresInstalled();
-  const started = Date.now();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postgres-'));
   const data = path.join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
   const run = (command: string, args: string[]) => {
     const result = asRoot
       ? spawnSync('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], { encoding: 'utf8' })
       : spawnSync(path.join(bin, command), args, { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.stdout}`);
   };
-  run('initdb', ['-D', data, '-U', 'commerce', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-  const port = await freePort();
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    path.join(dir, 'server.log'),
-    '-w',
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
-    'start',
-  ]);
-  log(`server ready on 127.0.0.1:${port} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return {
+    port,
     url: `postgres://commerce@127.0.0.1:${port}/postgres`,
+    async start() {
+      const started = Date.now();
+      fs.mkdirSync(dir, { recursive: true });
+      if (asRoot) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+      if (!fs.existsSync(path.join(data, 'PG_VERSION'))) {
+        run('initdb', ['-D', data, '-U', 'commerce', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+      }
+      // A test run needs no crash safety (fsync off); the production shape keeps it (durable).
+      const safety = options.durable ? '' : ' -c fsync=off';
+      run('pg_ctl', [
+        '-D',
+        data,
+        '-l',
+        path.join(dir, 'server.log'),
+        '-w',
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${safety}`,
+        'start',
+      ]);
+      log(`server ready on 127.0.0.1:${port} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    },
+    async stop(mode = 'fast') {
+      run('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+    },
+  };
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postgres-'));
+  const cluster = postgresCluster(dir, await freePort());
+  await cluster.start();
+  return {
+    url: cluster.url,
     async stop() {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+        await cluster.stop();
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

@@ -40,7 +40,12 @@ export function killLeftovers(): void {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
-function launch(command: string, args: string[], env: NodeJS.ProcessEnv): RunningProcess {
+/** Any command as a child process, its output kept, SIGKILLed by `killLeftovers` if left running. */
+export function launchProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): RunningProcess {
   let output = '';
   const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
@@ -68,7 +73,7 @@ export async function startNodeProcess(
 ): Promise<RunningProcess> {
   // A compiled entry (dist/…/*.js) runs as production runs it; a TypeScript one through tsx.
   const args = entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry];
-  const proc = launch(process.execPath, args, {
+  const proc = launchProcess(process.execPath, args, {
     ...process.env,
     LOG_FORMAT: 'pretty',
     ...env,
@@ -159,7 +164,7 @@ export async function devServerProcess(dbFile?: string): Promise<DevServer> {
     port,
     pid: () => current?.child.pid,
     async start() {
-      current = launch(cli.path, devServerArgs({ port, dbFile, namespace: 'default' }), process.env);
+      current = launchProcess(cli.path, devServerArgs({ port, dbFile, namespace: 'default' }), process.env);
       if (!(await waitForPort(port, 60_000)))
         throw new Error(`the dev server did not answer on ${port}:\n${current.output().slice(-2000)}`);
     },

@@ -1,0 +1,321 @@
+/**
+ * The production shape, run for real on one machine: a private PostgreSQL holding Temporal's
+ * persistence and its visibility and the app's store; Temporal's own server built from
+ * `go.temporal.io/server` (the schema set up by its `temporal-sql-tool`); its Web UI server;
+ * RabbitMQ; stripe-mock; two workers and two API processes from the compiled build with the
+ * prebuilt workflow bundle. Everything listens on 127.0.0.1. `npm run start:production` runs it;
+ * the production suites (test/production/) start it and break its parts.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import pg from 'pg';
+import { postgresCluster, type PostgresCluster } from '../postgres';
+import { launchProcess, startApiProcess, startWorkerProcess, until, type RunningProcess } from '../processes';
+import { startBroker, type Broker } from '../rabbitmq';
+import { resolveProductionServers } from '../servers/temporal-server';
+import { freeLowPort, freePort, waitForPort } from '../net';
+import { startStripeMock, type RunningStripeMock } from '../stripe-mock';
+import {
+  PRODUCTION_SHAPE,
+  temporalDynamicConfig,
+  temporalServerConfig,
+  temporalUiConfig,
+  type TemporalPorts,
+} from './temporal-config';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function say(line: string): void {
+  process.stderr.write(`[production] ${line}\n`);
+}
+
+export interface TemporalServer {
+  address: string;
+  /** The server's process id (for CPU figures). */
+  pid(): number | undefined;
+  start(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface ProductionStack {
+  dataDir: string;
+  postgres: PostgresCluster;
+  /** The app's store: `postgres://…/commerce`. */
+  databaseUrl: string;
+  temporal: TemporalServer;
+  ui: string;
+  broker: Broker;
+  stripe: RunningStripeMock;
+  /** The two workers' environment, to start one again after a kill. */
+  workerEnv: NodeJS.ProcessEnv;
+  workers: RunningProcess[];
+  apis: { base: string; process: RunningProcess; env: NodeJS.ProcessEnv }[];
+  /** What the development mailer recorded (both workers append to it). */
+  outbox: string;
+  startWorker(): Promise<RunningProcess>;
+  stop(): Promise<void>;
+}
+
+export interface ProductionOptions {
+  dataDir: string;
+  /** Token secret for the APIs (bearer tokens; the back office's sign-in is `npm start`'s). */
+  jwtSecret: string;
+  /** Extra environment for the workers and APIs (short windows for tests). */
+  env?: NodeJS.ProcessEnv;
+  /** The first API's port (the second takes any free one). */
+  apiPort?: number;
+  uiPort?: number;
+}
+
+/** Temporal keeps each service's membership port in a smallint column: below 32768, all of them. */
+async function ports(uiPort?: number): Promise<TemporalPorts> {
+  const next = () => freeLowPort();
+  return {
+    frontend: await next(),
+    frontendHttp: await next(),
+    history: await next(),
+    matching: await next(),
+    worker: await next(),
+    membership: [await next(), await next(), await next(), await next()],
+    metrics: await next(),
+    ui: uiPort ?? (await next()),
+  };
+}
+
+/** Temporal's two databases and the app's, each created once. */
+async function createDatabases(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const name of Object.values(PRODUCTION_SHAPE.databases)) {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (found.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** `temporal-sql-tool` with the schemas it embeds: set up once, then brought to the latest version. */
+function setUpSchemas(sqlTool: string, port: number): void {
+  const base = [
+    '--plugin',
+    PRODUCTION_SHAPE.sqlPlugin,
+    '--ep',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-u',
+    'commerce',
+  ];
+  const tool = (database: string, args: string[]) => {
+    const result = spawnSync(sqlTool, [...base, '--db', database, ...args], { encoding: 'utf8' });
+    return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+  };
+  for (const [which, database] of [
+    ['persistence', PRODUCTION_SHAPE.databases.persistence],
+    ['visibility', PRODUCTION_SHAPE.databases.visibility],
+  ] as const) {
+    const setup = tool(database, ['setup-schema', '-v', '0.0']);
+    if (!setup.ok && !/already exists/.test(setup.output))
+      throw new Error(`temporal-sql-tool setup-schema ${database}: ${setup.output.slice(-1500)}`);
+    const update = tool(database, ['update-schema', '--schema-name', PRODUCTION_SHAPE.schemas[which]]);
+    if (!update.ok)
+      throw new Error(`temporal-sql-tool update-schema ${database}: ${update.output.slice(-1500)}`);
+  }
+  say(
+    `schemas ${PRODUCTION_SHAPE.schemas.persistence} and ${PRODUCTION_SHAPE.schemas.visibility} set up by temporal-sql-tool`,
+  );
+}
+
+/** The namespace, registered once, and usable (the frontend's registry has picked it up). */
+async function ensureNamespace(address: string): Promise<void> {
+  const { namespace, retentionDays } = PRODUCTION_SHAPE;
+  let problem = '';
+  // The frontend listens before its services have joined the ring: ask until it answers.
+  await until(
+    `namespace ${namespace} on ${address} to be usable`,
+    async () => {
+      let connection: Connection | undefined;
+      try {
+        connection = await Connection.connect({ address, connectTimeout: '5s' });
+        await connection.workflowService
+          .registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(`${retentionDays} days`) })
+          .then(
+            () => say(`namespace ${namespace} registered (retention ${retentionDays} days)`),
+            (err: unknown) => {
+              if (!/already exists|AlreadyExists/i.test(String(err))) throw err;
+            },
+          );
+        await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+        return true;
+      } catch (err) {
+        problem = String(err).slice(0, 200);
+        return false;
+      } finally {
+        await connection?.close().catch(() => undefined);
+      }
+    },
+    90_000,
+  ).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}: ${problem}`);
+  });
+}
+
+export async function startProductionStack(options: ProductionOptions): Promise<ProductionStack> {
+  const started: (() => Promise<void>)[] = [];
+  try {
+    return await startStack(options, started);
+  } catch (err) {
+    // Whatever did start is stopped again, so a failed start leaves nothing running.
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startStack(
+  options: ProductionOptions,
+  started: (() => Promise<void>)[],
+): Promise<ProductionStack> {
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  for (const file of ['dist/worker.js', 'dist/api/server.js', 'dist/workflow-bundle.js']) {
+    if (!fs.existsSync(path.join(root, file)))
+      throw new Error(`${file} is missing: run \`npm run build\` first`);
+  }
+  const tools = resolveProductionServers();
+  for (const tool of Object.values(tools)) say(`${tool.name}: ${tool.path} (${tool.how})`);
+
+  const postgres = postgresCluster(path.join(dataDir, 'postgres'), await freePort(), { durable: true });
+  await postgres.start();
+  started.push(() => postgres.stop());
+  await createDatabases(postgres.url);
+  setUpSchemas(tools.sqlTool.path, postgres.port);
+
+  const p = await ports(options.uiPort);
+  const temporalRoot = path.join(dataDir, 'temporal');
+  fs.mkdirSync(path.join(temporalRoot, 'config'), { recursive: true });
+  fs.writeFileSync(
+    path.join(temporalRoot, 'config', 'production.yaml'),
+    temporalServerConfig({
+      postgresPort: postgres.port,
+      user: 'commerce',
+      ports: p,
+      dynamicConfigFile: path.join(temporalRoot, 'config', 'dynamicconfig.yaml'),
+    }),
+  );
+  fs.writeFileSync(path.join(temporalRoot, 'config', 'dynamicconfig.yaml'), temporalDynamicConfig());
+  const address = `127.0.0.1:${p.frontend}`;
+  let server: RunningProcess | undefined;
+  const temporal: TemporalServer = {
+    address,
+    pid: () => server?.child.pid,
+    async start() {
+      server = launchProcess(tools.server.path, [
+        '--root',
+        temporalRoot,
+        '--config',
+        'config',
+        '--env',
+        'production',
+        '--allow-no-auth',
+        'start',
+      ]);
+      await until(
+        `the Temporal server on ${address}`,
+        async () => {
+          if (server!.child.exitCode !== null)
+            throw new Error(`the Temporal server exited:\n${server!.output().slice(-3000)}`);
+          return waitForPort(p.frontend, 500);
+        },
+        90_000,
+      );
+      await ensureNamespace(address).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}\n${server!.output().slice(-3000)}`);
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      await server?.stop(signal);
+    },
+  };
+  started.push(() => temporal.stop());
+  await temporal.start();
+  say(`Temporal server ${tools.server.path} on ${address}, persistence and visibility on PostgreSQL`);
+
+  const uiRoot = path.join(dataDir, 'temporal-ui');
+  fs.mkdirSync(path.join(uiRoot, 'config'), { recursive: true });
+  fs.writeFileSync(
+    path.join(uiRoot, 'config', 'production.yaml'),
+    temporalUiConfig({ port: p.ui, frontend: p.frontend }),
+  );
+  const ui = launchProcess(tools.ui.path, ['--root', uiRoot, '--env', 'production', 'start']);
+  started.push(() => ui.stop());
+  if (!(await waitForPort(p.ui, 60_000)))
+    throw new Error(`the Temporal UI did not start:\n${ui.output().slice(-2000)}`);
+
+  const [broker, stripe] = await Promise.all([startBroker(), startStripeMock('succeed')]);
+  started.push(
+    () => broker.stop(),
+    () => stripe.stop(),
+  );
+  const databaseUrl = postgres.url.replace(/\/postgres$/, `/${PRODUCTION_SHAPE.databases.app}`);
+  const shared: NodeJS.ProcessEnv = {
+    LOG_FORMAT: 'json',
+    DATA_DIR: path.join(dataDir, 'app'),
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: PRODUCTION_SHAPE.namespace,
+    DATABASE_URL: databaseUrl,
+    AMQP_URL: broker.url,
+    STRIPE_SECRET_KEY: 'sk_test_production_shape',
+    STRIPE_API_BASE: stripe.url,
+    AUTH_JWT_SECRET: options.jwtSecret,
+    ...options.env,
+  };
+  const workerEnv = shared;
+  const startWorker = () => startWorkerProcess(workerEnv, 'dist/worker.js');
+  const workers: RunningProcess[] = [];
+  started.push(async () => {
+    for (const worker of workers) await worker.stop();
+  });
+  for (let i = 0; i < PRODUCTION_SHAPE.workers; i++) workers.push(await startWorker());
+  const apis: ProductionStack['apis'] = [];
+  started.push(async () => {
+    for (const api of apis) await api.process.stop();
+  });
+  for (let i = 0; i < PRODUCTION_SHAPE.apis; i++) {
+    const port = i === 0 && options.apiPort ? options.apiPort : await freePort();
+    const env = { ...shared, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` };
+    apis.push({
+      base: `http://127.0.0.1:${port}`,
+      env,
+      process: await startApiProcess(env, 'dist/api/server.js'),
+    });
+  }
+  say(`two workers and two APIs (${apis.map((a) => a.base).join(', ')}) from dist/`);
+
+  return {
+    dataDir,
+    postgres,
+    databaseUrl,
+    temporal,
+    ui: `http://127.0.0.1:${p.ui}`,
+    broker,
+    stripe,
+    workerEnv,
+    workers,
+    apis,
+    outbox: path.join(dataDir, 'app', 'dev-outbox'),
+    startWorker,
+    async stop() {
+      for (const api of apis) await api.process.stop();
+      for (const worker of workers) await worker.stop();
+      await ui.stop();
+      await temporal.stop();
+      await Promise.allSettled([broker.stop(), stripe.stop()]);
+      await postgres.stop().catch(() => undefined);
+    },
+  };
+}
