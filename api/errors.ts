@@ -13,6 +13,31 @@ export function isTemporalUnavailable(err: unknown): boolean {
   return isGrpcServiceError(grpc) && RETRYABLE_GRPC_CODES.has(grpc.code);
 }
 
+/** The app's database could not be reached (stopped, restarting, refusing connections): worth retrying. */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 3) return false;
+  const { code, message, errors, cause } = err as {
+    code?: string;
+    message?: string;
+    errors?: unknown[];
+    cause?: unknown;
+  };
+  // Connection refused or reset, and PostgreSQL's admin-shutdown and cannot-connect-now classes.
+  if (
+    code &&
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03', 'SQLITE_BUSY'].includes(code)
+  )
+    return true;
+  if (
+    /Connection terminated|connection to the server|not queryable|shutting down|terminating connection|connect ECONN|timeout exceeded when trying to connect/i.test(
+      message ?? '',
+    )
+  )
+    return true;
+  // A connection attempt to several addresses fails as one AggregateError; a wrapped one as its cause.
+  return [...(errors ?? []), cause].some((inner) => isDatabaseUnavailable(inner, depth + 1));
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -75,6 +100,18 @@ export function errorHandler(log: (message: string, err: unknown) => void): Erro
         error: {
           code: 'unavailable',
           message: `the workflow service cannot be reached right now; try again in ${RETRY_AFTER_SECONDS} s`,
+        },
+      });
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      // As with Temporal away: nothing the request asked for is known to have happened.
+      log('database unavailable', err);
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(503).json({
+        error: {
+          code: 'unavailable',
+          message: `the database cannot be reached right now; try again in ${RETRY_AFTER_SECONDS} s`,
         },
       });
       return;

@@ -25,7 +25,7 @@ const COMMON_ERRORS: Record<string, string> = {
   '403': 'the wrong role, or not your resource; the message says why',
   '404': 'unknown',
   '503':
-    'the workflow service cannot be reached right now; send the same request again after `Retry-After` seconds',
+    'the workflow service or the database cannot be reached right now; send the same request again after `Retry-After` seconds',
 };
 
 function pathParameters(path: string): object[] {

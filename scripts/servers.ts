@@ -4,7 +4,9 @@
  *  - the Temporal dev server (Temporal CLI, `temporal server start-dev`);
  *  - Temporal's Java time-skipping test server, behind a launcher the SDK runs as an
  *    `existing-path` executable;
- *  - stripe-mock, Stripe's own API simulator.
+ *  - stripe-mock, Stripe's own API simulator;
+ *  - for the production shape (scripts/production/): Temporal's server, its temporal-sql-tool and
+ *    its Web UI server, built from their Go modules.
  *
  * Each is looked up in a fixed order and whatever is built is cached under the user's cache
  * directory (XDG_CACHE_HOME or ~/.cache), keyed by version, so only the first run pays for it.
@@ -16,17 +18,29 @@ import { describe, log } from './servers/cache';
 import { resolveStripeMock } from './servers/stripe-mock';
 import { resolveTemporalCli } from './servers/temporal-cli';
 import { resolveTestServer } from './servers/test-server';
+import { resolveProductionTool, type ProductionTool } from './servers/temporal-server';
 
 export { cacheRoot, describe, type Resolution, type ResolvedServer } from './servers/cache';
 export { stripeMockSucceededFixtures, resolveStripeMock, STRIPE_MOCK_VERSION } from './servers/stripe-mock';
 export { devServerArgs, resolveTemporalCli, TEMPORAL_CLI_VERSION } from './servers/temporal-cli';
 export { resolveTestServer, TEST_SERVER_VERSION } from './servers/test-server';
+export {
+  resolveProductionServers,
+  resolveProductionTool,
+  TEMPORAL_SERVER_VERSION,
+  TEMPORAL_UI_VERSION,
+} from './servers/temporal-server';
 
 async function main(): Promise<void> {
   const cli = resolveTemporalCli();
   log(cli ? describe(cli) : "temporal-cli: not resolvable here; the SDK's own download would be used");
   log(describe(resolveStripeMock()));
   log(describe(await resolveTestServer()));
+  // The production shape's (npm run start:production): Temporal's server, its SQL tool, its UI.
+  for (const tool of ['server', 'sqlTool', 'ui'] as ProductionTool[]) {
+    const found = resolveProductionTool(tool);
+    log(found ? describe(found) : `${tool}: not resolvable here (no Go to build it)`);
+  }
 }
 
 if (require.main === module) {

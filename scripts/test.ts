@@ -5,7 +5,7 @@
  * runs every test file under test/ with Node's test runner, one file at a time. Extra arguments
  * narrow the run to matching files: `npm test -- workflows`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildUi } from './build-ui';
@@ -60,6 +60,14 @@ async function main(): Promise<number> {
     console.log(`[test] back office built into dist/ui (${(bytes / 1024).toFixed(0)} KiB)`);
     chromium = ensureChromium();
     console.log(`[test] chromium: ${chromium}`);
+  }
+
+  // The production shape runs the compiled build (dist/, the prebuilt workflow bundle): built from
+  // this source first, so a fresh clone's `npm test` needs no separate step.
+  if (files.some((file) => file.includes(`test${path.sep}production${path.sep}`))) {
+    console.log('[test] building dist/ for the production shape (npm run build)');
+    const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('npm run build failed');
   }
 
   let broker: Broker | undefined;

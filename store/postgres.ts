@@ -5,6 +5,7 @@
  * same instant are decided one after the other, on any number of connections.
  */
 import pg from 'pg';
+import { keepIdleErrors } from './pool-errors';
 import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
 import { queueColumns } from '../domain/work-queues';
 import * as ledger from './ledger';
@@ -68,6 +69,7 @@ type Query = (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
 /** One pool per URL and process, its schema created once (behind an advisory lock). */
 function openPool(url: string): { pool: pg.Pool; ready: Promise<void> } {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  keepIdleErrors(pool);
   const ready = (async () => {
     const client = await pool.connect();
     try {

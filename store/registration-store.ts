@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { keepIdleErrors } from './pool-errors';
 import { emailKey, type RegistrationStatus, type RegistrationView } from '../domain/registration';
 
 /** A link's token: 32 random bytes, URL-safe. Only its hash is ever stored. */
@@ -371,6 +372,7 @@ export function openSqliteRegistrationStore(file: string): RegistrationStore {
 /** PostgreSQL: a pool; each operation one transaction on one connection. */
 export function openPostgresRegistrationStore(url: string): RegistrationStore {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  keepIdleErrors(pool);
   const ready = (async () => {
     const client = await pool.connect();
     try {

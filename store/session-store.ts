@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { keepIdleErrors } from './pool-errors';
 import { isRole, type Role } from '../domain/roles';
 
 export interface BackOfficeSession {
@@ -166,6 +167,7 @@ export function openSqliteSessionStore(file: string): SessionStore {
 
 export function openPostgresSessionStore(url: string): SessionStore {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  keepIdleErrors(pool);
   const ready = pool.query(SCHEMA).then(() => undefined);
   ready.catch(() => undefined); // reported by the first call that awaits it
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> => {

@@ -17,7 +17,10 @@ import { launchProcess, startApiProcess, startWorkerProcess, until, type Running
 import { startBroker, type Broker } from '../rabbitmq';
 import { resolveProductionServers } from '../servers/temporal-server';
 import { freeLowPort, freePort, waitForPort } from '../net';
+import { startRecordingProxy, type FakeServer } from '../http-fakes';
 import { startStripeMock, type RunningStripeMock } from '../stripe-mock';
+import { openLeaveStore } from '../../store';
+import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import {
   PRODUCTION_SHAPE,
   temporalDynamicConfig,
@@ -34,6 +37,8 @@ function say(line: string): void {
 
 export interface TemporalServer {
   address: string;
+  /** How often it exited on its own and was started again (as a supervisor restarts it). */
+  restarts: number;
   /** The server's process id (for CPU figures). */
   pid(): number | undefined;
   start(): Promise<void>;
@@ -49,6 +54,8 @@ export interface ProductionStack {
   ui: string;
   broker: Broker;
   stripe: RunningStripeMock;
+  /** Every request the workers sent to Stripe (a recording proxy in front of stripe-mock). */
+  stripeRequests: FakeServer['requests'];
   /** The two workers' environment, to start one again after a kill. */
   workerEnv: NodeJS.ProcessEnv;
   workers: RunningProcess[];
@@ -182,6 +189,8 @@ async function startStack(
 ): Promise<ProductionStack> {
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
+  // PostgreSQL runs as its own user (as root, as `postgres`): it must be able to reach its folder.
+  fs.chmodSync(dataDir, 0o755);
   for (const file of ['dist/worker.js', 'dist/api/server.js', 'dist/workflow-bundle.js']) {
     if (!fs.existsSync(path.join(root, file)))
       throw new Error(`${file} is missing: run \`npm run build\` first`);
@@ -210,10 +219,13 @@ async function startStack(
   fs.writeFileSync(path.join(temporalRoot, 'config', 'dynamicconfig.yaml'), temporalDynamicConfig());
   const address = `127.0.0.1:${p.frontend}`;
   let server: RunningProcess | undefined;
+  let stopped = false;
   const temporal: TemporalServer = {
     address,
     pid: () => server?.child.pid,
+    restarts: 0,
     async start() {
+      stopped = false;
       server = launchProcess(tools.server.path, [
         '--root',
         temporalRoot,
@@ -236,8 +248,18 @@ async function startStack(
       await ensureNamespace(address).catch((err: unknown) => {
         throw new Error(`${(err as Error).message}\n${server!.output().slice(-3000)}`);
       });
+      // A supervisor's restart policy (docker-compose's `restart: unless-stopped`): the server
+      // exits when it loses its database for long; it is started again until it is stopped.
+      const running = server;
+      running.child.once('exit', (code, signal) => {
+        if (stopped || running !== server) return;
+        temporal.restarts += 1;
+        say(`the Temporal server exited (${signal ?? code}); starting it again, as a supervisor would`);
+        setTimeout(() => void temporal.start().catch((err: unknown) => say(String(err))), 1_000);
+      });
     },
     async stop(signal = 'SIGTERM') {
+      stopped = true;
       await server?.stop(signal);
     },
   };
@@ -257,10 +279,15 @@ async function startStack(
     throw new Error(`the Temporal UI did not start:\n${ui.output().slice(-2000)}`);
 
   const [broker, stripe] = await Promise.all([startBroker(), startStripeMock('succeed')]);
+  const stripeProxy = await startRecordingProxy(stripe.url);
   started.push(
+    () => stripeProxy.close(),
     () => broker.stop(),
     () => stripe.stop(),
   );
+  const apiPorts: number[] = [];
+  for (let i = 0; i < PRODUCTION_SHAPE.apis; i++)
+    apiPorts.push(i === 0 && options.apiPort ? options.apiPort : await freePort());
   const databaseUrl = postgres.url.replace(/\/postgres$/, `/${PRODUCTION_SHAPE.databases.app}`);
   const shared: NodeJS.ProcessEnv = {
     LOG_FORMAT: 'json',
@@ -269,12 +296,17 @@ async function startStack(
     TEMPORAL_NAMESPACE: PRODUCTION_SHAPE.namespace,
     DATABASE_URL: databaseUrl,
     AMQP_URL: broker.url,
-    STRIPE_SECRET_KEY: 'sk_test_production_shape',
-    STRIPE_API_BASE: stripe.url,
+    STRIPE_SECRET_KEY: 'sk_test_123', // stripe-mock takes a key of Stripe's shape
+    STRIPE_API_BASE: stripeProxy.url,
     AUTH_JWT_SECRET: options.jwtSecret,
+    // Where a customer's confirmation link points: the first API (a load balancer, in production).
+    PUBLIC_URL: `http://127.0.0.1:${apiPorts[0]}`,
     ...options.env,
   };
   const workerEnv = shared;
+  // The sample organisation on an empty store, as `npm start` loads it.
+  const leaveStore = openLeaveStore({ dataDir, databaseUrl });
+  await leaveStore.seedIfEmpty(SEED_ORGANISATION).finally(() => leaveStore.close());
   const startWorker = () => startWorkerProcess(workerEnv, 'dist/worker.js');
   const workers: RunningProcess[] = [];
   started.push(async () => {
@@ -286,8 +318,8 @@ async function startStack(
     for (const api of apis) await api.process.stop();
   });
   for (let i = 0; i < PRODUCTION_SHAPE.apis; i++) {
-    const port = i === 0 && options.apiPort ? options.apiPort : await freePort();
-    const env = { ...shared, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` };
+    const port = apiPorts[i]!;
+    const env = { ...shared, PORT: String(port) };
     apis.push({
       base: `http://127.0.0.1:${port}`,
       env,
@@ -304,6 +336,7 @@ async function startStack(
     ui: `http://127.0.0.1:${p.ui}`,
     broker,
     stripe,
+    stripeRequests: stripeProxy.requests,
     workerEnv,
     workers,
     apis,
@@ -314,7 +347,7 @@ async function startStack(
       for (const worker of workers) await worker.stop();
       await ui.stop();
       await temporal.stop();
-      await Promise.allSettled([broker.stop(), stripe.stop()]);
+      await Promise.allSettled([broker.stop(), stripe.stop(), stripeProxy.close()]);
       await postgres.stop().catch(() => undefined);
     },
   };
