@@ -15,6 +15,7 @@ import { ensureSearchAttributes } from './infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from './workflows/search-attributes';
 import { connectionOptions } from './infrastructure/connection';
 import { workflowCode } from './infrastructure/workflow-code';
+import { resolveBuildId } from './infrastructure/worker-deployment';
 import { openLeaveStore, openOrderStore, openRegistrationStore } from './store';
 
 async function main(): Promise<void> {
@@ -46,6 +47,15 @@ async function main(): Promise<void> {
     if (added.length) logger.info(`registered search attributes ${added.join(', ')}`);
     const code = workflowCode(undefined, config.workflowBundlePath);
     logger.info(`workflow code: ${code.description}`);
+    const version = config.deployment && {
+      deploymentName: config.deployment.name,
+      buildId: resolveBuildId(config.deployment.buildId, code.bundlePath),
+    };
+    logger.info(
+      version
+        ? `Worker Versioning: deployment ${version.deploymentName}, build ${version.buildId} (new workflows reach it once it is current: npm run release)`
+        : 'unversioned worker (set WORKER_BUILD_ID for Worker Versioning)',
+    );
     logger.info(
       config.encryptionKeys
         ? `payloads encrypted (AES-256-GCM) with key ${config.encryptionKeys[0]!.id}; ${config.encryptionKeys.length} key(s) can decrypt`
@@ -58,6 +68,12 @@ async function main(): Promise<void> {
       ...code.options,
       dataConverter: dataConverterFor(config.encryptionKeys),
       ...definedWorkerTuning(config.worker),
+      workerDeploymentOptions: version && {
+        useWorkerVersioning: true,
+        version,
+        // Each workflow declares its own (workflows/versioning.ts); this is for one that forgets.
+        defaultVersioningBehavior: 'PINNED',
+      },
       activities: {
         ...createCheckoutActivities({
           store,

@@ -32,6 +32,20 @@ function parsed<T>(parse: (value: string) => T) {
   };
 }
 
+/** A deployment name or build id as the server takes it: no `:` or `.`, at most 255 characters. */
+function deploymentPart() {
+  return raw.transform((value, ctx) => {
+    if (value !== undefined && !/^[A-Za-z0-9_-]{1,255}$/.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" must be letters, digits, - or _ (the server refuses : and .)`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
 const text = () => raw;
 const textOr = (fallback: string) => raw.transform((v) => v ?? fallback);
 
@@ -325,6 +339,16 @@ export const ENVIRONMENT = z.object({
     optionalBoolean(),
     "`true` (the SDK's)",
     'one V8 context for all workflows; `false` only to compare (the SDK reports about 3× the memory without it)',
+  ),
+  WORKER_BUILD_ID: variable(
+    deploymentPart(),
+    'unset',
+    'Worker Versioning: the build this worker runs (`auto`: a hash of its workflow bundle); unset, the worker is unversioned. Versioned workers get new workflows only once their build is current (`npm run release`)',
+  ),
+  WORKER_DEPLOYMENT_NAME: variable(
+    deploymentPart().transform((v) => v ?? 'commerce'),
+    '`commerce`',
+    "Worker Versioning: the deployment a versioned worker's build belongs to",
   ),
   WORKFLOW_BUNDLE: variable(
     text(),

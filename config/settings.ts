@@ -88,6 +88,11 @@ export interface AppConfig {
   workerMetricsAddress?: string;
   /** WORKFLOW_BUNDLE: a prebuilt workflow bundle for the worker (default: dist/ when compiled). */
   workflowBundlePath?: string;
+  /**
+   * Worker Versioning (WORKER_BUILD_ID, WORKER_DEPLOYMENT_NAME): the deployment and build this
+   * worker serves; `buildId: 'auto'` is a hash of the workflow bundle. Unset: an unversioned worker.
+   */
+  deployment?: { name: string; buildId: string };
   dataDir: string;
   temporal: TemporalSettings;
   auth: AuthSettings;
@@ -236,6 +241,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
     workerMetricsAddress: v.WORKER_METRICS_ADDRESS,
     workflowBundlePath: v.WORKFLOW_BUNDLE,
+    deployment: v.WORKER_BUILD_ID
+      ? { name: v.WORKER_DEPLOYMENT_NAME, buildId: v.WORKER_BUILD_ID }
+      : undefined,
     dataDir: path.resolve(v.DATA_DIR),
     temporal: temporalSettings(v, env),
     auth: authSettings(v),

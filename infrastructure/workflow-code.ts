@@ -19,6 +19,8 @@ export function workflowCode(
 ): {
   options: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   description: string;
+  /** The prebuilt bundle's file, when there is one. */
+  bundlePath?: string;
 } {
   if (configured) {
     if (!fs.existsSync(configured)) {
@@ -33,6 +35,7 @@ export function workflowCode(
     return {
       options: { workflowBundle: { codePath: bundlePath } },
       description: `the prebuilt bundle ${bundlePath} (${(size / 1024).toFixed(0)} KiB)`,
+      bundlePath,
     };
   }
   return {

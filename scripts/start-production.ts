@@ -43,6 +43,9 @@ async function main(): Promise<void> {
   console.log(
     `[production]   workers      ${stack.workers.length}, pids ${stack.workers.map((w) => w.child.pid).join(', ')}`,
   );
+  console.log(
+    `[production]   build        ${stack.deployment.buildId} of deployment ${stack.deployment.deploymentName}, current (TEMPORAL_ADDRESS=${stack.temporal.address} npm run release -- status)`,
+  );
   console.log(`[production]   data folder  ${stack.dataDir}`);
   const file = path.join(config.dataDir, 'dev-jwt-secret');
   console.log(

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import pg from 'pg';
 import { postgresCluster, type PostgresCluster } from '../postgres';
@@ -20,6 +20,7 @@ import { freeLowPort, freePort, waitForPort } from '../net';
 import { startRecordingProxy, type FakeServer } from '../http-fakes';
 import { startStripeMock, type RunningStripeMock } from '../stripe-mock';
 import { openLeaveStore } from '../../store';
+import { makeCurrent, resolveBuildId } from '../../infrastructure/worker-deployment';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import {
   PRODUCTION_SHAPE,
@@ -58,11 +59,14 @@ export interface ProductionStack {
   stripeRequests: FakeServer['requests'];
   /** The two workers' environment, to start one again after a kill. */
   workerEnv: NodeJS.ProcessEnv;
+  /** Worker Versioning: the deployment and the build the workers serve (the bundle's hash), current. */
+  deployment: { deploymentName: string; buildId: string };
   workers: RunningProcess[];
   apis: { base: string; process: RunningProcess; env: NodeJS.ProcessEnv }[];
   /** What the development mailer recorded (both workers append to it). */
   outbox: string;
-  startWorker(): Promise<RunningProcess>;
+  /** Starts one more worker; `env` changes its environment (another build's WORKFLOW_BUNDLE). */
+  startWorker(env?: NodeJS.ProcessEnv): Promise<RunningProcess>;
   stop(): Promise<void>;
 }
 
@@ -303,16 +307,36 @@ async function startStack(
     PUBLIC_URL: `http://127.0.0.1:${apiPorts[0]}`,
     ...options.env,
   };
-  const workerEnv = shared;
+  // Versioned workers (Worker Versioning): the build is the bundle's hash, made current once
+  // they poll, so new workflows start on it; the runbook's release moves to the next one.
+  const deployment = {
+    deploymentName: 'commerce',
+    buildId: resolveBuildId('auto', path.join(root, 'dist', 'workflow-bundle.js')),
+  };
+  const workerEnv: NodeJS.ProcessEnv = {
+    ...shared,
+    WORKER_DEPLOYMENT_NAME: deployment.deploymentName,
+    WORKER_BUILD_ID: deployment.buildId,
+  };
   // The sample organisation on an empty store, as `npm start` loads it.
   const leaveStore = openLeaveStore({ dataDir, databaseUrl });
   await leaveStore.seedIfEmpty(SEED_ORGANISATION).finally(() => leaveStore.close());
-  const startWorker = () => startWorkerProcess(workerEnv, 'dist/worker.js');
+  const startWorker = (env?: NodeJS.ProcessEnv) =>
+    startWorkerProcess({ ...workerEnv, ...env }, 'dist/worker.js');
   const workers: RunningProcess[] = [];
   started.push(async () => {
     for (const worker of workers) await worker.stop();
   });
   for (let i = 0; i < PRODUCTION_SHAPE.workers; i++) workers.push(await startWorker());
+  const connection = await Connection.connect({ address });
+  try {
+    await makeCurrent(new Client({ connection, namespace: PRODUCTION_SHAPE.namespace }), deployment, {
+      identity: 'npm run start:production',
+    });
+  } finally {
+    await connection.close();
+  }
+  say(`workers on build ${deployment.buildId} of deployment ${deployment.deploymentName}, current`);
   const apis: ProductionStack['apis'] = [];
   started.push(async () => {
     for (const api of apis) await api.process.stop();
@@ -338,6 +362,7 @@ async function startStack(
     stripe,
     stripeRequests: stripeProxy.requests,
     workerEnv,
+    deployment,
     workers,
     apis,
     outbox: path.join(dataDir, 'app', 'dev-outbox'),

@@ -81,6 +81,12 @@ describe('the production shape: docker-compose.yml and npm run start:production 
     assert.equal(services.worker!.deploy?.replicas, PRODUCTION_SHAPE.workers);
     assert.equal(services.api!.deploy?.replicas, PRODUCTION_SHAPE.apis);
   });
+
+  it('versions the workers by their bundle and makes that build current, as the stack does', () => {
+    assert.equal(services.worker!.environment?.WORKER_BUILD_ID, '${WORKER_BUILD_ID:-auto}');
+    assert.equal(text('release'), 'node dist/scripts/release.js current auto');
+    assert.ok(fs.existsSync(path.join(root, 'scripts', 'release.ts')), 'the release script the image runs');
+  });
 });
 
 function samplePorts() {
