@@ -1,5 +1,6 @@
 /** API errors in the contract's shape: {"error": {"code", "message", "details"?}}. */
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import { NamespaceNotFoundError } from '@temporalio/common';
 import type { ErrorRequestHandler } from 'express';
 
 /** gRPC status codes (numbers fixed by the gRPC spec). */
@@ -7,8 +8,15 @@ const RETRYABLE_GRPC_CODES: ReadonlySet<number> = new Set([4 /* DEADLINE_EXCEEDE
 /** Seconds a client is asked to wait before trying again while Temporal cannot be reached. */
 export const RETRY_AFTER_SECONDS = 2;
 
-/** Temporal could not be reached (down, restarting, or too slow to answer): worth retrying. */
+/**
+ * Temporal could not be reached (down, restarting, or too slow to answer): worth retrying. A
+ * namespace it says it does not know counts too: a server whose database just came back answers so
+ * for a few seconds while it reloads its namespaces (the production suite's PostgreSQL restart); a
+ * namespace that is really missing (TEMPORAL_NAMESPACE wrong) answers 503 every time, and the log
+ * names the error.
+ */
 export function isTemporalUnavailable(err: unknown): boolean {
+  if (err instanceof NamespaceNotFoundError) return true;
   const grpc = err instanceof ServiceError ? err.cause : err;
   return isGrpcServiceError(grpc) && RETRYABLE_GRPC_CODES.has(grpc.code);
 }

@@ -9,7 +9,15 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { type PlacedOrder } from '../domain/order';
-import { cpuMs, devServerProcess, machineBusyMs, until, type DevServer } from '../scripts/processes';
+import {
+  cpuMs,
+  devServerProcess,
+  machineBusyMs,
+  treeCpuMs,
+  until,
+  type DevServer,
+} from '../scripts/processes';
+import { startTemporalOnPostgres } from '../scripts/production/stack';
 import {
   bucketsBetween,
   histogramBuckets,
@@ -63,24 +71,61 @@ export async function scrape(metricsAddress: string): Promise<string> {
 
 export const SCHEDULE_TO_START = 'temporal_workflow_task_schedule_to_start_latency';
 
+/**
+ * Which Temporal a run measures: the dev server on a SQLite file (WAL), in memory (the ceiling),
+ * or Temporal's own server on PostgreSQL as the production shape runs it (scripts/production/).
+ */
+export type BenchServer = 'file' | 'memory' | 'postgres';
+
+export const SERVER_WORDS: Record<BenchServer, string> = {
+  file: 'dev server, SQLite file, WAL',
+  memory: 'dev server, in memory',
+  postgres: 'Temporal server on PostgreSQL',
+};
+
 export interface Temporal {
-  server: DevServer;
+  server: { address: string; pid(): number | undefined };
+  /** CPU milliseconds so far of the server's processes, by name (PostgreSQL counted apart). */
+  cpu: Record<string, () => number>;
   client: Client;
   close(): Promise<void>;
 }
 
-export async function freshTemporal(fileBacked: boolean): Promise<Temporal> {
+async function startServer(
+  kind: BenchServer,
+  dir: string,
+): Promise<Omit<Temporal, 'client' | 'close'> & { stop(): Promise<void> }> {
+  if (kind !== 'postgres') {
+    const server: DevServer = await devServerProcess(
+      kind === 'file' ? path.join(dir, 'temporal.db') : undefined,
+    );
+    return { server, cpu: { 'Temporal server': () => cpuMs(server.pid()!) }, stop: () => server.stop() };
+  }
+  fs.chmodSync(dir, 0o755); // PostgreSQL's own user reaches its folder inside
+  const started: (() => Promise<void>)[] = [];
+  const { postgres, temporal } = await startTemporalOnPostgres(dir, started);
+  return {
+    server: temporal,
+    cpu: { 'Temporal server': () => cpuMs(temporal.pid()!), PostgreSQL: () => treeCpuMs(postgres.pid()!) },
+    stop: async () => {
+      for (const stop of started.reverse()) await stop().catch(() => undefined);
+    },
+  };
+}
+
+export async function freshTemporal(kind: BenchServer): Promise<Temporal> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-temporal-'));
-  const server = await devServerProcess(fileBacked ? path.join(dir, 'temporal.db') : undefined);
+  const { server, cpu, stop } = await startServer(kind, dir);
   const connection = await Connection.connect({ address: server.address });
   await ensureSearchAttributes(connection, 'default', SEARCH_ATTRIBUTE_KEYS);
   const client = new Client({ connection, namespace: 'default' });
   return {
     server,
+    cpu,
     client,
     close: async () => {
       await connection.close();
-      await server.stop();
+      await stop();
     },
   };
 }
@@ -117,8 +162,8 @@ export async function measure(options: {
   metricsAddress: string;
   /** Events in the history of the workflow started as `id`. */
   historyEvents: (id: string) => Promise<number>;
-  /** The processes whose CPU time to account for, by name. */
-  pids: Record<string, number | undefined>;
+  /** The processes whose CPU time to account for, by name: their CPU milliseconds so far. */
+  cpu: Record<string, () => number>;
 }): Promise<ThroughputRun> {
   const { label, start, doneCount, metricsAddress } = options;
   const waitFor = (n: number, what: string) => until(what, async () => (await doneCount()) >= n, 900_000);
@@ -127,7 +172,7 @@ export async function measure(options: {
 
   const cpu = (): Record<string, number> => {
     const byProcess: Record<string, number> = Object.fromEntries(
-      Object.entries(options.pids).map(([name, pid]) => [name, pid ? cpuMs(pid) : 0]),
+      Object.entries(options.cpu).map(([name, used]) => [name, used()]),
     );
     return { ...byProcess, machine: machineBusyMs() };
   };
@@ -140,7 +185,7 @@ export async function measure(options: {
   const cpuAfter = cpu();
   const cpuMsPerWorkflow: Record<string, number> = {};
   let accounted = 0;
-  for (const name of Object.keys(options.pids)) {
+  for (const name of Object.keys(options.cpu)) {
     const used = cpuAfter[name]! - cpuBefore[name]!;
     accounted += used;
     cpuMsPerWorkflow[name] = used / WORKFLOWS;

@@ -141,6 +141,8 @@ export interface BenchResults {
   memory: MemoryStep[];
   /** The message endpoints' round trips in this run, beside those recorded before they were updates. */
   messages?: { after: MessageResults; before?: MessageResults };
+  /** The checkout and the baseline again on Temporal's own server with PostgreSQL (one round). */
+  onPostgres?: Round;
 }
 
 export interface Goal {
@@ -272,6 +274,32 @@ function startLatencyTable(r: BenchResults): string[] {
   ];
 }
 
+/** The same two runs on each server, side by side: throughput, ratio, engine work and CPU per workflow. */
+function onPostgresLines(r: BenchResults): string[] {
+  if (!r.onPostgres)
+    return ['(No run on the Temporal server with PostgreSQL in this run: BENCH_POSTGRES=0.)', ''];
+  const dev: Round = { checkout: r.checkout, baselineFile: r.baselineFile };
+  const cpu = (run: ThroughputRun) =>
+    Object.entries(run.cpuMsPerWorkflow ?? {})
+      .map(([name, ms]) => `${name} ${fixed(ms, 1)}`)
+      .join(', ');
+  const row = (server: string, round: Round, which: 'baselineFile' | 'checkout') => {
+    const run = round[which];
+    return `| ${server} | ${which === 'checkout' ? 'checkout' : 'baseline'} | ${fixed(run.perSecond, 1)} | ${which === 'checkout' ? ratioText(run.perSecond / round.baselineFile.perSecond, 0.8) : ''} | ${run.historyEvents ?? 'n/a'} | ${fixed(run.startLatencyMs.p99, 1)} | ${cpu(run)} |`;
+  };
+  return [
+    "On Temporal's own server with PostgreSQL (the production shape's server, persistence and SQL visibility; `scripts/production/`), one round, beside the dev server's median round:",
+    '',
+    '| server | run | per second (burst) | checkout × baseline | history events each | start p99 (ms, paced) | CPU ms per workflow, by process |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    row('dev server (SQLite file)', dev, 'baselineFile'),
+    row('dev server (SQLite file)', dev, 'checkout'),
+    row('Temporal server on PostgreSQL', r.onPostgres, 'baselineFile'),
+    row('Temporal server on PostgreSQL', r.onPostgres, 'checkout'),
+    '',
+  ];
+}
+
 export function markdownReport(r: BenchResults): string {
   const row = (run: ThroughputRun) =>
     `| ${run.label} | ${run.workflows} | ${run.clients} | ${fixed(run.perSecond, 1)} | ${fixed(
@@ -309,6 +337,7 @@ export function markdownReport(r: BenchResults): string {
           .join(', ')}`,
     ),
     '',
+    ...onPostgresLines(r),
     ...(r.memory.length
       ? [
           "| open acceptance workflows | in the worker's cache | worker RSS as found (MiB) | worker RSS after a full GC (MiB) | worker V8 heap used after GC (MiB) | worker external (MiB) | server RSS (MiB) |",

@@ -7,6 +7,8 @@
  *     (compiled, the prebuilt workflow bundle), with stripe-mock,
  *     a RabbitMQ broker and the FAKE SendGrid endpoint; remorse window 0. A checkout is done when
  *     its confirmation email reached SendGrid and its `order.paid` event reached RabbitMQ.
+ *  2b. Steps 2 and 1 once more on Temporal's own server with PostgreSQL (the production shape's
+ *     server; BENCH_POSTGRES=0 skips it), the CPU of the server and of PostgreSQL counted apart.
  *  3. Open processes: 1k, 5k and 10k orders waiting in their remorse window; worker and server
  *     resident memory at each step.
  *
@@ -30,7 +32,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { goals, markdownReport, medianRound, svgChart, type BenchResults, type Round } from './report';
 
-import { BUNDLE, COMPILED, NAME, OPEN_STEPS, RESULTS, ROUNDS, say, tuning, WORKFLOWS } from './settings';
+import {
+  BUNDLE,
+  COMPILED,
+  NAME,
+  ON_POSTGRES,
+  OPEN_STEPS,
+  RESULTS,
+  ROUNDS,
+  say,
+  tuning,
+  WORKFLOWS,
+} from './settings';
 import { baseline } from './experiments/baseline';
 import { checkout } from './experiments/checkout';
 import { openProcesses } from './experiments/open-processes';
@@ -58,13 +71,22 @@ async function main(): Promise<void> {
     const app = await checkout();
     activitiesPerCheckout = app.activitiesPerCheckout;
     say(`  ${app.run.perSecond.toFixed(1)} checkouts/s; ${app.activitiesPerCheckout} activities each`);
-    const baselineFile = await baseline(true, app.activitiesPerCheckout, app.run.pacedPerSecond);
+    const baselineFile = await baseline('file', app.activitiesPerCheckout, app.run.pacedPerSecond);
     say(`  ${baselineFile.perSecond.toFixed(1)} workflows/s`);
     rounds.push({ checkout: app.run, baselineFile });
   }
   const middle = rounds[medianRound(rounds)]!;
-  const baselineMemory = await baseline(false, activitiesPerCheckout, middle.checkout.pacedPerSecond);
+  const baselineMemory = await baseline('memory', activitiesPerCheckout, middle.checkout.pacedPerSecond);
   say(`  ${baselineMemory.perSecond.toFixed(1)} workflows/s`);
+  // The same pair on Temporal's own server with PostgreSQL, paced at the same rate.
+  let onPostgres: Round | undefined;
+  if (ON_POSTGRES) {
+    const app = await checkout('postgres');
+    say(`  ${app.run.perSecond.toFixed(1)} checkouts/s`);
+    const engine = await baseline('postgres', activitiesPerCheckout, app.run.pacedPerSecond);
+    say(`  ${engine.perSecond.toFixed(1)} workflows/s`);
+    onPostgres = { checkout: app.run, baselineFile: engine };
+  }
   const memory = OPEN_STEPS.length ? await openProcesses() : [];
   say('message endpoints: one round trip each, beside the recorded before');
   const messages = { after: await messageLatencies(), before: recordedBefore() };
@@ -80,6 +102,7 @@ async function main(): Promise<void> {
     rounds,
     memory,
     messages,
+    onPostgres,
   };
   fs.writeFileSync(
     path.join(RESULTS, `${NAME}.json`),

@@ -9,6 +9,8 @@ export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
   throw new Error(`BENCH_ROUNDS: "${process.env.BENCH_ROUNDS}" is not a whole number ≥ 1`);
 export const WARM_UP = 20;
+/** Whether to run the checkout and the baseline on Temporal's server with PostgreSQL too. */
+export const ON_POSTGRES = process.env.BENCH_POSTGRES !== '0';
 export const PACED_SHARE = Number(process.env.BENCH_PACED_SHARE ?? 0.7);
 /** Seconds of paced traffic. */
 export const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);

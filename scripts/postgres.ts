@@ -68,6 +68,8 @@ export interface PostgresCluster {
   start(): Promise<void>;
   /** `fast` rolls back open transactions and stops; `immediate` stops at once, as a crash would. */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** The postmaster's process id while it runs (its backends are its children). */
+  pid(): number | undefined;
 }
 
 export function postgresCluster(
@@ -110,6 +112,10 @@ export function postgresCluster(
     },
     async stop(mode = 'fast') {
       run('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+    },
+    pid() {
+      const file = path.join(data, 'postmaster.pid');
+      return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').split('\n')[0]) : undefined;
     },
   };
 }

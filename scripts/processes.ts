@@ -104,6 +104,30 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
+/**
+ * CPU time of a process and its children (PostgreSQL's postmaster and its backends): each living
+ * child's own time plus what the process has collected from children that ended.
+ */
+export function treeCpuMs(pid: number): number {
+  const statOf = (p: number | string) => {
+    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
+  const own = statOf(pid);
+  // utime, stime, then cutime and cstime (children waited for): fields 14 to 17 of the stat line.
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = statOf(entry);
+      if (Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return (ticks * 1000) / 100;
+}
+
 /** CPU time the whole machine has spent busy (every core, not idle or waiting), in milliseconds. */
 export function machineBusyMs(): number {
   const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);

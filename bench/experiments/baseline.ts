@@ -1,22 +1,22 @@
 /** Experiment 1, the engine baseline: a no-op workflow with as many no-op activities as a checkout, started with the raw client. */
 import { freePort } from '../../scripts/net';
-import { startNodeProcess } from '../../scripts/processes';
+import { cpuMs, startNodeProcess } from '../../scripts/processes';
 import { counterValue, type ThroughputRun } from '../report';
 
 import { CLIENTS, COMPILED, say, tuning, WORKFLOWS } from '../settings';
-import { freshTemporal, measure, scrape } from '../harness';
+import { freshTemporal, measure, scrape, SERVER_WORDS, type BenchServer } from '../harness';
 
 /** (1) The no-op workflow, `activities` no-op activities each, started with the raw client. */
 export async function baseline(
-  fileBacked: boolean,
+  server: BenchServer,
   activities: number,
   pacedPerSecond: number,
 ): Promise<ThroughputRun> {
-  const label = `engine baseline (${fileBacked ? 'SQLite file, WAL' : 'in memory'})`;
+  const label = `engine baseline (${server === 'file' ? 'SQLite file, WAL' : server === 'memory' ? 'in memory' : SERVER_WORDS[server]})`;
   say(
     `${label}: ${WORKFLOWS} workflows × ${activities} activities, ${CLIENTS} clients; then ${pacedPerSecond.toFixed(1)}/s paced`,
   );
-  const temporal = await freshTemporal(fileBacked);
+  const temporal = await freshTemporal(server);
   const metricsAddress = `127.0.0.1:${await freePort()}`;
   const worker = await startNodeProcess(
     COMPILED.noopWorker,
@@ -41,7 +41,7 @@ export async function baseline(
         });
       },
       doneCount: async () => counterValue(await scrape(metricsAddress), 'temporal_workflow_completed'),
-      pids: { 'Temporal server': temporal.server.pid(), worker: worker.child.pid },
+      cpu: { ...temporal.cpu, worker: () => cpuMs(worker.child.pid!) },
       historyEvents: async (id) =>
         (await temporal.client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0,
     });

@@ -10,6 +10,7 @@ import { orderTotal } from '../../domain/order';
 import { freePort } from '../../scripts/net';
 import {
   appStackEnv,
+  cpuMs,
   startApiProcess,
   startWorkerProcess,
   type RunningProcess,
@@ -30,13 +31,15 @@ import {
   WORKER_NODE_OPTIONS,
   WORKFLOWS,
 } from '../settings';
-import { freshTemporal, measure, order } from '../harness';
+import { freshTemporal, measure, order, SERVER_WORDS, type BenchServer } from '../harness';
 
 /** (2) Checkouts placed through the API, with stripe-mock, RabbitMQ and the SendGrid fake. */
-export async function checkout(): Promise<{ run: ThroughputRun; activitiesPerCheckout: number }> {
-  const label = 'checkout (through the API)';
+export async function checkout(
+  server: BenchServer = 'file',
+): Promise<{ run: ThroughputRun; activitiesPerCheckout: number }> {
+  const label = server === 'file' ? 'checkout (through the API)' : `checkout (${SERVER_WORDS[server]})`;
   say(`${label}: ${WORKFLOWS} orders, ${CLIENTS} clients, remorse window 0`);
-  const temporal = await freshTemporal(true);
+  const temporal = await freshTemporal(server);
   const stripeMock = await startStripeMock('succeed');
   const sendgrid = await startFakeSendGrid();
   const broker = await startBroker();
@@ -116,10 +119,10 @@ export async function checkout(): Promise<{ run: ThroughputRun; activitiesPerChe
       start: place,
       rawStart: placeRaw,
       doneCount,
-      pids: {
-        'Temporal server': temporal.server.pid(),
-        worker: processes[0]!.child.pid,
-        API: processes[1]!.child.pid,
+      cpu: {
+        ...temporal.cpu,
+        worker: () => cpuMs(processes[0]!.child.pid!),
+        API: () => cpuMs(processes[1]!.child.pid!),
       },
       historyEvents: async (id) =>
         (await temporal.client.workflow.getHandle(`order-${id}`).fetchHistory()).events?.length ?? 0,

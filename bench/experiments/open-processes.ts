@@ -20,7 +20,7 @@ type Probe = NodeJS.MemoryUsage & {
 /** (3) Orders left waiting in a one-hour remorse window, 1k then 5k then 10k: memory at each. */
 export async function openProcesses(): Promise<MemoryStep[]> {
   say(`open processes: ${OPEN_STEPS.join(', ')} orders waiting in their remorse window`);
-  const temporal = await freshTemporal(true);
+  const temporal = await freshTemporal('file');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-open-'));
   // The worker's own view of its memory (V8 heap, buffers) beside its resident size.
   const probeFile = path.join(dataDir, 'worker-memory.json');

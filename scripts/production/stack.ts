@@ -176,39 +176,25 @@ async function ensureNamespace(address: string): Promise<void> {
   });
 }
 
-export async function startProductionStack(options: ProductionOptions): Promise<ProductionStack> {
-  const started: (() => Promise<void>)[] = [];
-  try {
-    return await startStack(options, started);
-  } catch (err) {
-    // Whatever did start is stopped again, so a failed start leaves nothing running.
-    for (const stop of started.reverse()) await stop().catch(() => undefined);
-    throw err;
-  }
-}
-
-async function startStack(
-  options: ProductionOptions,
+/**
+ * Temporal's own server on a private PostgreSQL (persistence and SQL visibility), its schemas set
+ * up by temporal-sql-tool, started again when it exits (a supervisor's restart policy). The stack
+ * runs it; so does the benchmark, beside the dev server. `started` collects what to stop.
+ */
+export async function startTemporalOnPostgres(
+  dataDir: string,
   started: (() => Promise<void>)[],
-): Promise<ProductionStack> {
-  const dataDir = path.resolve(options.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
-  // PostgreSQL runs as its own user (as root, as `postgres`): it must be able to reach its folder.
-  fs.chmodSync(dataDir, 0o755);
-  for (const file of ['dist/worker.js', 'dist/api/server.js', 'dist/workflow-bundle.js']) {
-    if (!fs.existsSync(path.join(root, file)))
-      throw new Error(`${file} is missing: run \`npm run build\` first`);
-  }
+  uiPort?: number,
+): Promise<{ postgres: PostgresCluster; temporal: TemporalServer; ports: TemporalPorts }> {
   const tools = resolveProductionServers();
-  for (const tool of Object.values(tools)) say(`${tool.name}: ${tool.path} (${tool.how})`);
-
+  say(`${tools.server.name}: ${tools.server.path} (${tools.server.how})`);
   const postgres = postgresCluster(path.join(dataDir, 'postgres'), await freePort(), { durable: true });
   await postgres.start();
   started.push(() => postgres.stop());
   await createDatabases(postgres.url);
   setUpSchemas(tools.sqlTool.path, postgres.port);
 
-  const p = await ports(options.uiPort);
+  const p = await ports(uiPort);
   const temporalRoot = path.join(dataDir, 'temporal');
   fs.mkdirSync(path.join(temporalRoot, 'config'), { recursive: true });
   fs.writeFileSync(
@@ -270,6 +256,37 @@ async function startStack(
   started.push(() => temporal.stop());
   await temporal.start();
   say(`Temporal server ${tools.server.path} on ${address}, persistence and visibility on PostgreSQL`);
+
+  return { postgres, temporal, ports: p };
+}
+
+export async function startProductionStack(options: ProductionOptions): Promise<ProductionStack> {
+  const started: (() => Promise<void>)[] = [];
+  try {
+    return await startStack(options, started);
+  } catch (err) {
+    // Whatever did start is stopped again, so a failed start leaves nothing running.
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startStack(
+  options: ProductionOptions,
+  started: (() => Promise<void>)[],
+): Promise<ProductionStack> {
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  // PostgreSQL runs as its own user (as root, as `postgres`): it must be able to reach its folder.
+  fs.chmodSync(dataDir, 0o755);
+  for (const file of ['dist/worker.js', 'dist/api/server.js', 'dist/workflow-bundle.js']) {
+    if (!fs.existsSync(path.join(root, file)))
+      throw new Error(`${file} is missing: run \`npm run build\` first`);
+  }
+  const { postgres, temporal, ports: p } = await startTemporalOnPostgres(dataDir, started, options.uiPort);
+  const address = temporal.address;
+  const tools = resolveProductionServers();
+  for (const tool of [tools.sqlTool, tools.ui]) say(`${tool.name}: ${tool.path} (${tool.how})`);
 
   const uiRoot = path.join(dataDir, 'temporal-ui');
   fs.mkdirSync(path.join(uiRoot, 'config'), { recursive: true });
