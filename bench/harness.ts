@@ -115,7 +115,7 @@ async function startServer(
 
 export async function freshTemporal(kind: BenchServer): Promise<Temporal> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-temporal-'));
-  const { server, cpu, stop } = await startServer(kind, dir);
+  const { server, cpu, ...started } = await startServer(kind, dir);
   const connection = await Connection.connect({ address: server.address });
   await ensureSearchAttributes(connection, 'default', SEARCH_ATTRIBUTE_KEYS);
   const client = new Client({ connection, namespace: 'default' });
@@ -125,7 +125,7 @@ export async function freshTemporal(kind: BenchServer): Promise<Temporal> {
     client,
     close: async () => {
       await connection.close();
-      await stop();
+      await started.stop();
     },
   };
 }
