@@ -162,6 +162,9 @@ export async function measure(options: {
   metricsAddress: string;
   /** Events in the history of the workflow started as `id`. */
   historyEvents: (id: string) => Promise<number>;
+  /** The id the workflow started as `id` has (to read its history's size). */
+  workflowIdOf?: (id: string) => string;
+  client: Client;
   /** The processes whose CPU time to account for, by name: their CPU milliseconds so far. */
   cpu: Record<string, () => number>;
 }): Promise<ThroughputRun> {
@@ -214,6 +217,9 @@ export async function measure(options: {
     perSecond,
     pacedPerSecond: rate,
     historyEvents: await options.historyEvents('burst-0'),
+    historyBytes: (
+      await options.client.workflow.getHandle((options.workflowIdOf ?? ((id) => id))('burst-0')).describe()
+    ).historySize,
     cpuMsPerWorkflow,
     startLatencyMs: latencySummary(latencies),
     ...(rawLatencies.length ? { rawStartLatencyMs: latencySummary(rawLatencies) } : {}),

@@ -82,6 +82,8 @@ export interface ThroughputRun {
   cpuMsPerWorkflow?: Record<string, number>;
   /** Events in one finished workflow's history: the engine's work per workflow. */
   historyEvents?: number;
+  /** The size of that history, in bytes, as the server reports it. */
+  historyBytes?: number;
   /** The histogram it was read from (cumulative counts by upper bound in ms; `+Inf` last). */
   scheduleToStartBuckets?: { le: string; count: number }[];
 }
@@ -285,7 +287,7 @@ function onPostgresLines(r: BenchResults): string[] {
       .join(', ');
   const row = (server: string, round: Round, which: 'baselineFile' | 'checkout') => {
     const run = round[which];
-    return `| ${server} | ${which === 'checkout' ? 'checkout' : 'baseline'} | ${fixed(run.perSecond, 1)} | ${which === 'checkout' ? ratioText(run.perSecond / round.baselineFile.perSecond, 0.8) : ''} | ${run.historyEvents ?? 'n/a'} | ${fixed(run.startLatencyMs.p99, 1)} | ${cpu(run)} |`;
+    return `| ${server} | ${which === 'checkout' ? 'checkout' : 'baseline'} | ${fixed(run.perSecond, 1)} | ${which === 'checkout' ? ratioText(run.perSecond / round.baselineFile.perSecond, 0.8) : ''} | ${run.historyEvents ?? 'n/a'} (${run.historyBytes ?? 'n/a'} bytes) | ${fixed(run.startLatencyMs.p99, 1)} | ${cpu(run)} |`;
   };
   return [
     "On Temporal's own server with PostgreSQL (the production shape's server, persistence and SQL visibility; `scripts/production/`), one round, beside the dev server's median round:",

@@ -49,3 +49,25 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<bool
   }
   return false;
 }
+
+/**
+ * A port for the dev server whose UI port (`port + 1000`, as `npm start` places it) is free too,
+ * both below Linux's ephemeral range (32768 up), where outgoing connections cannot take them.
+ */
+export async function freePortPair(offset = 1000): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await freeLowPort(20_000, 31_000);
+    if (await isPortFree(port + offset)) return port;
+  }
+  throw new Error(`no free pair of ports ${offset} apart`);
+}
+
+/** Whether 127.0.0.1:`port` can be listened on now. */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

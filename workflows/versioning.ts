@@ -12,7 +12,7 @@
  * Without Worker Versioning (the dev server, the tests, an unversioned worker) this is ignored.
  */
 import type { VersioningBehavior } from '@temporalio/common';
-import { setWorkflowOptions } from '@temporalio/workflow';
+import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 
 export const VERSIONING_BEHAVIOR = {
   checkoutWorkflow: 'PINNED',
@@ -21,13 +21,21 @@ export const VERSIONING_BEHAVIOR = {
   employeeTerminationWorkflow: 'AUTO_UPGRADE',
 } as const satisfies Record<string, VersioningBehavior>;
 
-/** Marks each workflow function with its behavior (read by a versioned worker). */
+/**
+ * Marks each workflow function with its behavior, for a versioned worker only: the server refuses a
+ * behavior from a worker without a deployment version (the dev server's and the tests' workers).
+ * The SDK calls the getter once, as the workflow starts on a worker (or replays on one); an
+ * unversioned worker reports a build id of its own but no deployment name.
+ */
 export function declareVersioning(
   workflows: Record<keyof typeof VERSIONING_BEHAVIOR, (...args: never[]) => Promise<unknown>>,
 ): void {
   for (const [name, fn] of Object.entries(workflows)) {
+    const behavior = VERSIONING_BEHAVIOR[name as keyof typeof VERSIONING_BEHAVIOR];
     setWorkflowOptions(
-      { versioningBehavior: VERSIONING_BEHAVIOR[name as keyof typeof VERSIONING_BEHAVIOR] },
+      () => ({
+        versioningBehavior: workflowInfo().currentDeploymentVersion?.deploymentName ? behavior : undefined,
+      }),
       fn as (...args: unknown[]) => Promise<unknown>,
     );
   }

@@ -42,6 +42,7 @@ export async function baseline(
       },
       doneCount: async () => counterValue(await scrape(metricsAddress), 'temporal_workflow_completed'),
       cpu: { ...temporal.cpu, worker: () => cpuMs(worker.child.pid!) },
+      client: temporal.client,
       historyEvents: async (id) =>
         (await temporal.client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0,
     });

@@ -124,6 +124,8 @@ export async function checkout(
         worker: () => cpuMs(processes[0]!.child.pid!),
         API: () => cpuMs(processes[1]!.child.pid!),
       },
+      client: temporal.client,
+      workflowIdOf: (id) => `order-${id}`,
       historyEvents: async (id) =>
         (await temporal.client.workflow.getHandle(`order-${id}`).fetchHistory()).events?.length ?? 0,
     });

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EmbeddedSecrets } from '../../identity-provider/embedded';
-import { freePort } from '../../scripts/net';
+import { freePort, freePortPair } from '../../scripts/net';
 import { launchBrowser, PHONE, screenshot } from '../helpers/browser';
 import { signInOverHttp } from '../helpers/identity';
 import { npmStart, type RunningStart } from '../helpers/npm-start';
@@ -39,7 +39,7 @@ describe('npm start with its embedded identity provider', () => {
       ...inherited,
       PORT: String(apiPort),
       IDENTITY_PROVIDER_PORT: String(await freePort()),
-      TEMPORAL_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+      TEMPORAL_PORT: String(await freePortPair()),
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-sign-in-')),
     };
     stack = await npmStart({ env, ready: (since) => since.includes('the stack is up') });

@@ -15,28 +15,11 @@ import amqp from 'amqplib';
 import { signToken, type Role } from '../../api/auth';
 import { startFakeSendGrid, type FakeServer } from '../../scripts/http-fakes';
 import { npmStart, type RunningStart } from '../helpers/npm-start';
+import { freePortPair } from '../../scripts/net';
 import { freePort, startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
 
 const SECRET = 'e2e-secret-that-is-long-enough-for-hs256!!!';
 const root = path.resolve(__dirname, '..', '..');
-
-async function portPair(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const [a, b] = await Promise.all([port, port + 1000].map((p) => isFree(p)));
-    if (a && b) return port;
-  }
-  throw new Error('no free port pair for the dev server and its UI');
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 describe('the stack as npm start runs it', () => {
   const amqpUrl = process.env.TEST_AMQP_URL;
@@ -66,7 +49,7 @@ describe('the stack as npm start runs it', () => {
     env = {
       ...inherited,
       PORT: String(apiPort),
-      TEMPORAL_PORT: String(await portPair()),
+      TEMPORAL_PORT: String(await freePortPair()),
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-stack-')),
       AUTH_JWT_SECRET: SECRET,
       STRIPE_SECRET_KEY: 'sk_test_123',

@@ -102,6 +102,11 @@ describe('a release with Worker Versioning on the production shape', () => {
     assert.equal(answer.body.status, 'PendingApproval', JSON.stringify(answer.body));
     return String(answer.body.requestId);
   }
+  const behaviorOf = async (workflowId: string) => {
+    const { raw } = await client.workflow.getHandle(workflowId).describe();
+    const behavior = Number(raw.workflowExecutionInfo?.versioningInfo?.behavior ?? 0);
+    return ['UNSPECIFIED', 'PINNED', 'AUTO_UPGRADE'][behavior];
+  };
   const memoOf = async (workflowId: string) =>
     (await client.workflow.getHandle(workflowId).describe()).memo ?? {};
 
@@ -112,6 +117,9 @@ describe('a release with Worker Versioning on the production shape', () => {
     await reaches('r-open', 'Paid');
     const leaveId = await askForLeave('ella');
     const leave = client.workflow.getHandle(`leave-${leaveId}`);
+    // The behavior each declares (workflows/versioning.ts), as the server recorded it.
+    assert.equal(await behaviorOf('order-r-open'), 'PINNED');
+    assert.equal(await behaviorOf(leave.workflowId), 'AUTO_UPGRADE');
     const openLeaveHistory = await leave.fetchHistory();
 
     // The next build, started beside the old one and made current.

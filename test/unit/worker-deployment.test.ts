@@ -15,10 +15,11 @@ import { VERSIONING_BEHAVIOR } from '../../workflows/versioning';
 describe('Worker Versioning', () => {
   it('every workflow the worker runs declares how it meets a new build', () => {
     assert.deepEqual(Object.keys(workflows).sort(), Object.keys(VERSIONING_BEHAVIOR).sort());
+    // Declared through a getter (a behavior only on a versioned worker), read as the workflow starts:
+    // test/production/rollout.test.ts shows each behavior on the server, the other suites its absence.
     for (const [name, fn] of Object.entries(workflows)) {
-      const declared = (fn as { workflowDefinitionOptions?: { versioningBehavior?: string } })
-        .workflowDefinitionOptions?.versioningBehavior;
-      assert.equal(declared, VERSIONING_BEHAVIOR[name as keyof typeof VERSIONING_BEHAVIOR], name);
+      const declared = (fn as { workflowDefinitionOptions?: unknown }).workflowDefinitionOptions;
+      assert.equal(typeof declared, 'function', name);
     }
     // Money is pinned; the processes that wait for weeks move, guarded by patched().
     assert.equal(VERSIONING_BEHAVIOR.checkoutWorkflow, 'PINNED');
