@@ -65,7 +65,7 @@ export async function resolveTestServer(): Promise<ResolvedServer> {
     '-q',
     '-B',
     '-f',
-    path.join(__dirname, 'servers', 'test-server-pom.xml'),
+    path.join(__dirname, 'test-server-pom.xml'),
     `-Dtemporal.testserver.version=${TEST_SERVER_VERSION}`,
     'dependency:copy-dependencies',
     `-DoutputDirectory=${libDir}`,
