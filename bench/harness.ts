@@ -148,6 +148,22 @@ export const latencySummary = (values: number[]) => ({
   p99: percentile(values, 0.99),
 });
 
+/** From each order's `POST /orders` answer to its charge and to its confirmation email. */
+function clickLatencies(
+  answeredAt: Map<string, number>,
+  at: { charge: Map<string, number>; confirmation: Map<string, number> },
+): Pick<ThroughputRun, 'clickToChargeMs' | 'clickToConfirmationMs'> {
+  const since = (reached: Map<string, number>) =>
+    [...answeredAt].flatMap(([id, answered]) => {
+      const t = reached.get(id);
+      return t === undefined ? [] : [Math.max(0, t - answered)];
+    });
+  return {
+    clickToChargeMs: latencySummary(since(at.charge)),
+    clickToConfirmationMs: latencySummary(since(at.confirmation)),
+  };
+}
+
 /**
  * Burst, then paced: `start(id)` begins one workflow, `doneCount()` says how many have completed
  * the measured work. Shared by the baseline and the checkout so both are measured alike.
@@ -165,6 +181,11 @@ export async function measure(options: {
   /** The id the workflow started as `id` has (to read its history's size). */
   workflowIdOf?: (id: string) => string;
   client: Client;
+  /**
+   * The checkout only: when each paced order's charge reached Stripe and its confirmation reached
+   * SendGrid (Date.now() by order id), to measure from `POST /orders` answered.
+   */
+  sideEffectsAt?: () => { charge: Map<string, number>; confirmation: Map<string, number> };
   /** The processes whose CPU time to account for, by name: their CPU milliseconds so far. */
   cpu: Record<string, () => number>;
 }): Promise<ThroughputRun> {
@@ -200,14 +221,17 @@ export async function measure(options: {
   const before = histogramBuckets(await scrape(metricsAddress), SCHEDULE_TO_START);
   const rawLatencies: number[] = [];
   const latencies: number[] = [];
+  const answeredAt = new Map<string, number>();
   const rawStart = options.rawStart;
   await pacedLoop(paced, rate, async (i) => {
     const raw = rawStart !== undefined && i % 2 === 1;
     const t = performance.now();
     await (raw ? rawStart : start)(`paced-${i}`);
     (raw ? rawLatencies : latencies).push(performance.now() - t);
+    if (!raw) answeredAt.set(`paced-${i}`, Date.now());
   });
   await waitFor(WARM_UP + WORKFLOWS + paced, 'the paced run to finish');
+  const clicks = options.sideEffectsAt && clickLatencies(answeredAt, options.sideEffectsAt());
   const after = histogramBuckets(await scrape(metricsAddress), SCHEDULE_TO_START);
   return {
     label,
@@ -223,6 +247,7 @@ export async function measure(options: {
     cpuMsPerWorkflow,
     startLatencyMs: latencySummary(latencies),
     ...(rawLatencies.length ? { rawStartLatencyMs: latencySummary(rawLatencies) } : {}),
+    ...(clicks ?? {}),
     scheduleToStartP95Ms: histogramQuantile(bucketsBetween(before, after), 0.95),
     scheduleToStartBuckets: bucketsBetween(before, after).map((b) => ({
       le: b.le === Infinity ? '+Inf' : String(b.le),

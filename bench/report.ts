@@ -84,6 +84,12 @@ export interface ThroughputRun {
   historyEvents?: number;
   /** The size of that history, in bytes, as the server reports it. */
   historyBytes?: number;
+  /**
+   * The checkout only, at the paced rate, from `POST /orders` answered: to the charge request
+   * reaching Stripe, and to the confirmation email reaching SendGrid (remorse window 0).
+   */
+  clickToChargeMs?: { p50: number; p95: number; p99: number };
+  clickToConfirmationMs?: { p50: number; p95: number; p99: number };
   /** The histogram it was read from (cumulative counts by upper bound in ms; `+Inf` last). */
   scheduleToStartBuckets?: { le: string; count: number }[];
 }
@@ -110,6 +116,8 @@ export interface MemoryStep {
 export interface Round {
   checkout: ThroughputRun;
   baselineFile: ThroughputRun;
+  /** The minimal-shape baseline: a no-op workflow with one activity per required side effect. */
+  minimal?: ThroughputRun;
 }
 
 /** One message endpoint's round trips (bench/experiments/messages.ts). */
@@ -145,6 +153,9 @@ export interface BenchResults {
   messages?: { after: MessageResults; before?: MessageResults };
   /** The checkout and the baseline again on Temporal's own server with PostgreSQL (one round). */
   onPostgres?: Round;
+  /** The minimal-shape baseline of the median round, and what it counts as the required side effects. */
+  minimal?: ThroughputRun;
+  minimalSideEffects?: readonly string[];
 }
 
 export interface Goal {
@@ -236,7 +247,65 @@ export function goals(r: BenchResults): Goal[] {
     },
   ];
   // Without the open-processes step (BENCH_OPEN_STEPS empty) there is no memory goal to judge.
-  return r.memory.length ? measured : measured.slice(0, 3);
+  return [...(r.memory.length ? measured : measured.slice(0, 3)), ...floorGoals(r)];
+}
+
+/** Each server's round with a minimal-shape baseline, by the server's name. */
+function floorRounds(r: BenchResults): [string, Round & { minimal: ThroughputRun }][] {
+  const found: [string, Round & { minimal: ThroughputRun }][] = [];
+  if (r.minimal)
+    found.push(['dev server', { checkout: r.checkout, baselineFile: r.baselineFile, minimal: r.minimal }]);
+  if (r.onPostgres?.minimal)
+    found.push(['Temporal server on PostgreSQL', { ...r.onPostgres, minimal: r.onPostgres.minimal }]);
+  return found;
+}
+
+const serverCpu = (run: ThroughputRun): number => run.cpuMsPerWorkflow?.['Temporal server'] ?? Number.NaN;
+
+/** Issue 19's goals: the checkout near the engine's floor, and its side effects soon after the click. */
+function floorGoals(r: BenchResults): Goal[] {
+  return floorRounds(r).flatMap(([server, round]) => {
+    const throughput = round.checkout.perSecond / round.minimal.perSecond;
+    const cpu = serverCpu(round.checkout) / serverCpu(round.minimal);
+    const charge = round.checkout.clickToChargeMs?.p99 ?? Number.NaN;
+    const confirmation = round.checkout.clickToConfirmationMs?.p99 ?? Number.NaN;
+    return [
+      {
+        goal: `${server}: checkout throughput ≥ 0.8 × the minimal shape`,
+        measured: ratioText(throughput, 0.8),
+        met: throughput >= 0.8,
+      },
+      {
+        goal: `${server}: the server's CPU per checkout ≤ 1.3 × the minimal shape's`,
+        measured: ratioText(cpu, 1.3),
+        met: cpu <= 1.3,
+      },
+      {
+        goal: `${server}: click to charge p99 < 1 s and click to confirmation p99 < 2 s at the paced rate`,
+        measured: `${fixed(charge, 0)} ms and ${fixed(confirmation, 0)} ms`,
+        met: charge < 1000 && confirmation < 2000,
+      },
+    ];
+  });
+}
+
+/** The checkout against the engine's floor on each server, and how soon its side effects follow the click. */
+function floorLines(r: BenchResults): string[] {
+  const rounds = floorRounds(r);
+  if (!rounds.length) return [];
+  const l = (s?: { p50: number; p95: number; p99: number }) =>
+    s ? `${fixed(s.p50, 0)} / ${fixed(s.p95, 0)} / ${fixed(s.p99, 0)}` : 'n/a';
+  return [
+    `The engine's floor: a no-op workflow with one activity per side effect the business requires up to the customer's confirmation (${r.minimalSideEffects?.length ?? '?'}: ${(r.minimalSideEffects ?? []).join(', ')}), started with the raw client on the same server. Click to charge and to confirmation: from \`POST /orders\` answered to the charge request reaching Stripe and the email reaching SendGrid, remorse window 0, at the paced rate. The seed's design (an outbox polled once a minute) takes up to 60 s to the first side effect.`,
+    '',
+    '| server | minimal shape per second | checkout per second | × minimal | server CPU ms per workflow: minimal / checkout | history events: minimal / checkout | click to charge p50 / p95 / p99 (ms) | click to confirmation p50 / p95 / p99 (ms) | 60 s outbox ÷ click-to-charge p99 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rounds.map(([server, round]) => {
+      const c = round.checkout;
+      return `| ${server} | ${fixed(round.minimal.perSecond, 1)} | ${fixed(c.perSecond, 1)} | ${fixed(c.perSecond / round.minimal.perSecond)} | ${fixed(serverCpu(round.minimal), 1)} / ${fixed(serverCpu(c), 1)} (${fixed(serverCpu(c) / serverCpu(round.minimal))} ×) | ${round.minimal.historyEvents ?? 'n/a'} / ${c.historyEvents ?? 'n/a'} | ${l(c.clickToChargeMs)} | ${l(c.clickToConfirmationMs)} | ${c.clickToChargeMs ? `${fixed(60_000 / c.clickToChargeMs.p99, 0)} ×` : 'n/a'} |`;
+    }),
+    '',
+  ];
 }
 
 function roundsTable(r: BenchResults): string[] {
@@ -340,6 +409,7 @@ export function markdownReport(r: BenchResults): string {
     ),
     '',
     ...onPostgresLines(r),
+    ...floorLines(r),
     ...(r.memory.length
       ? [
           "| open acceptance workflows | in the worker's cache | worker RSS as found (MiB) | worker RSS after a full GC (MiB) | worker V8 heap used after GC (MiB) | worker external (MiB) | server RSS (MiB) |",

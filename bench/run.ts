@@ -35,6 +35,7 @@ import { goals, markdownReport, medianRound, svgChart, type BenchResults, type R
 import {
   BUNDLE,
   COMPILED,
+  MINIMAL_SIDE_EFFECTS,
   NAME,
   ON_POSTGRES,
   OPEN_STEPS,
@@ -73,7 +74,9 @@ async function main(): Promise<void> {
     say(`  ${app.run.perSecond.toFixed(1)} checkouts/s; ${app.activitiesPerCheckout} activities each`);
     const baselineFile = await baseline('file', app.activitiesPerCheckout, app.run.pacedPerSecond);
     say(`  ${baselineFile.perSecond.toFixed(1)} workflows/s`);
-    rounds.push({ checkout: app.run, baselineFile });
+    const minimal = await baseline('file', MINIMAL_SIDE_EFFECTS.length, app.run.pacedPerSecond, 'minimal');
+    say(`  ${minimal.perSecond.toFixed(1)} workflows/s`);
+    rounds.push({ checkout: app.run, baselineFile, minimal });
   }
   const middle = rounds[medianRound(rounds)]!;
   const baselineMemory = await baseline('memory', activitiesPerCheckout, middle.checkout.pacedPerSecond);
@@ -85,7 +88,9 @@ async function main(): Promise<void> {
     say(`  ${app.run.perSecond.toFixed(1)} checkouts/s`);
     const engine = await baseline('postgres', activitiesPerCheckout, app.run.pacedPerSecond);
     say(`  ${engine.perSecond.toFixed(1)} workflows/s`);
-    onPostgres = { checkout: app.run, baselineFile: engine };
+    const floor = await baseline('postgres', MINIMAL_SIDE_EFFECTS.length, app.run.pacedPerSecond, 'minimal');
+    say(`  ${floor.perSecond.toFixed(1)} workflows/s`);
+    onPostgres = { checkout: app.run, baselineFile: engine, minimal: floor };
   }
   const memory = OPEN_STEPS.length ? await openProcesses() : [];
   say('message endpoints: one round trip each, beside the recorded before');
@@ -103,6 +108,8 @@ async function main(): Promise<void> {
     memory,
     messages,
     onPostgres,
+    minimal: middle.minimal,
+    minimalSideEffects: MINIMAL_SIDE_EFFECTS,
   };
   fs.writeFileSync(
     path.join(RESULTS, `${NAME}.json`),

@@ -9,6 +9,18 @@ export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
   throw new Error(`BENCH_ROUNDS: "${process.env.BENCH_ROUNDS}" is not a whole number ≥ 1`);
 export const WARM_UP = 20;
+/**
+ * The engine's floor for a checkout: one activity per external side effect the business must make
+ * up to the customer's confirmation (DOMAIN.md): the charge, the confirmation email, and the events
+ * it names up to `order.paid`. The minimal-shape baseline runs a no-op workflow with this many.
+ */
+export const MINIMAL_SIDE_EFFECTS = [
+  'Stripe charge',
+  'confirmation email (SendGrid)',
+  'order.received',
+  'order.accepted',
+  'order.paid',
+] as const;
 /** Whether to run the checkout and the baseline on Temporal's server with PostgreSQL too. */
 export const ON_POSTGRES = process.env.BENCH_POSTGRES !== '0';
 export const PACED_SHARE = Number(process.env.BENCH_PACED_SHARE ?? 0.7);

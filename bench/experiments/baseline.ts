@@ -11,8 +11,13 @@ export async function baseline(
   server: BenchServer,
   activities: number,
   pacedPerSecond: number,
+  /** `minimal`: the engine's floor, one activity per required side effect (MINIMAL_SIDE_EFFECTS). */
+  shape: 'same' | 'minimal' = 'same',
 ): Promise<ThroughputRun> {
-  const label = `engine baseline (${server === 'file' ? 'SQLite file, WAL' : server === 'memory' ? 'in memory' : SERVER_WORDS[server]})`;
+  const where =
+    server === 'file' ? 'SQLite file, WAL' : server === 'memory' ? 'in memory' : SERVER_WORDS[server];
+  const label =
+    shape === 'minimal' ? `minimal shape (${activities} activities, ${where})` : `engine baseline (${where})`;
   say(
     `${label}: ${WORKFLOWS} workflows × ${activities} activities, ${CLIENTS} clients; then ${pacedPerSecond.toFixed(1)}/s paced`,
   );

@@ -16,7 +16,7 @@ import {
   type RunningProcess,
 } from '../../scripts/processes';
 import { startBroker } from '../../scripts/rabbitmq';
-import { startFakeSendGrid } from '../../scripts/http-fakes';
+import { startFakeSendGrid, startRecordingProxy, type FakeServer } from '../../scripts/http-fakes';
 import { startStripeMock } from '../../scripts/stripe-mock';
 import { type ThroughputRun } from '../report';
 
@@ -41,6 +41,8 @@ export async function checkout(
   say(`${label}: ${WORKFLOWS} orders, ${CLIENTS} clients, remorse window 0`);
   const temporal = await freshTemporal(server);
   const stripeMock = await startStripeMock('succeed');
+  // A recording proxy in front of stripe-mock: when each charge request arrives (click to charge).
+  const stripe = await startRecordingProxy(stripeMock.url);
   const sendgrid = await startFakeSendGrid();
   const broker = await startBroker();
   const processes: RunningProcess[] = [];
@@ -64,7 +66,7 @@ export async function checkout(
       ...stack.env,
       ORDER_REMORSE_WINDOW: '0s',
       STRIPE_SECRET_KEY: 'sk_test_bench',
-      STRIPE_API_BASE: stripeMock.url,
+      STRIPE_API_BASE: stripe.url,
       SENDGRID_API_KEY: 'SG.bench',
       SENDGRID_BASE_URL: sendgrid.url,
       AMQP_URL: broker.url,
@@ -119,6 +121,7 @@ export async function checkout(
       start: place,
       rawStart: placeRaw,
       doneCount,
+      sideEffectsAt: () => ({ charge: chargesAt(stripe), confirmation: confirmationsAt(sendgrid) }),
       cpu: {
         ...temporal.cpu,
         worker: () => cpuMs(processes[0]!.child.pid!),
@@ -140,7 +143,31 @@ export async function checkout(
     for (const p of processes.reverse()) await p.stop();
     await broker.stop();
     await sendgrid.close();
+    await stripe.close();
     await stripeMock.stop();
     await temporal.close();
   }
+}
+
+/** When each order's first charge request reached Stripe, by order id (from its idempotency key). */
+function chargesAt(stripe: FakeServer): Map<string, number> {
+  const at = new Map<string, number>();
+  for (const r of stripe.requests) {
+    if (r.method !== 'POST' || !r.path.startsWith('/v1/payment_intents')) continue;
+    const id = /^order-(.+)-charge-\d+$/.exec(String(r.headers['idempotency-key'] ?? ''))?.[1];
+    if (id && !at.has(id)) at.set(id, r.at);
+  }
+  return at;
+}
+
+/** When each order's confirmation email reached SendGrid, by order id (its customer's address). */
+function confirmationsAt(sendgrid: FakeServer): Map<string, number> {
+  const at = new Map<string, number>();
+  for (const r of sendgrid.requests) {
+    if (!r.body.includes('order_confirmation')) continue;
+    const mail = JSON.parse(r.body) as { personalizations?: { to?: { email?: string }[] }[] };
+    const id = /^(.+)@example\.com$/.exec(mail.personalizations?.[0]?.to?.[0]?.email ?? '')?.[1];
+    if (id && !at.has(id)) at.set(id, r.at);
+  }
+  return at;
 }

@@ -137,6 +137,48 @@ describe('benchmark report', () => {
     );
   });
 
+  it("judges the checkout against the engine's floor on each server: throughput, server CPU, click to charge and to confirmation", () => {
+    const withCpu = (r: ThroughputRun, server: number): ThroughputRun => ({
+      ...r,
+      cpuMsPerWorkflow: { 'Temporal server': server },
+    });
+    const checkout: ThroughputRun = {
+      ...withCpu(results.checkout, 65),
+      historyEvents: 70,
+      clickToChargeMs: { p50: 100, p95: 400, p99: 900 },
+      clickToConfirmationMs: { p50: 200, p95: 900, p99: 2100 },
+    };
+    const floor = { ...withCpu(run('minimal shape (5 activities)', 50, 9, 20), 50), historyEvents: 35 };
+    const judged = goals({
+      ...results,
+      checkout,
+      minimal: floor,
+      minimalSideEffects: ['charge', 'email', 'order.received', 'order.accepted', 'order.paid'],
+      onPostgres: {
+        checkout: { ...checkout, perSecond: 45 },
+        baselineFile: results.baselineFile,
+        minimal: floor,
+      },
+    }).slice(4);
+    assert.deepEqual(
+      judged.map((g) => [g.goal.split(':')[0], g.measured, g.met]),
+      [
+        ['dev server', '0.82 ×', true],
+        ['dev server', '1.30 ×', true],
+        ['dev server', '900 ms and 2100 ms', false],
+        ['Temporal server on PostgreSQL', '0.90 ×', true],
+        ['Temporal server on PostgreSQL', '1.30 ×', true],
+        ['Temporal server on PostgreSQL', '900 ms and 2100 ms', false],
+      ],
+    );
+    const report = markdownReport({ ...results, checkout, minimal: floor, minimalSideEffects: ['charge'] });
+    assert.match(
+      report,
+      /\| dev server \| 50\.0 \| 41\.0 \| 0\.82 \| 50\.0 \/ 65\.0 \(1\.30 ×\) \| 35 \/ 70 \| 100 \/ 400 \/ 900 \| 200 \/ 900 \/ 2100 \| 67 × \|/,
+    );
+    assert.equal(goals(results).length, 4, 'results without a minimal shape keep their goals');
+  });
+
   it('takes the median of the rounds, so one slow round does not decide a goal', () => {
     const round = (checkoutPerSecond: number, apiP99: number) => ({
       checkout: {
