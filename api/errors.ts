@@ -99,27 +99,21 @@ export function errorHandler(log: (message: string, err: unknown) => void): Erro
       });
       return;
     }
-    if (isTemporalUnavailable(err)) {
-      // Nothing the request asked for is known to have happened; the same request may be sent
-      // again (a repeated order id finds the order if its start did get through).
-      log('Temporal unavailable', err);
+    // Temporal or the app's database away: nothing the request asked for is known to have happened,
+    // and the same request may be sent again (a repeated order id finds the order if its start did
+    // get through).
+    const away = isTemporalUnavailable(err)
+      ? 'the workflow service'
+      : isDatabaseUnavailable(err)
+        ? 'the database'
+        : undefined;
+    if (away) {
+      log(`${away === 'the database' ? 'database' : 'Temporal'} unavailable`, err);
       res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       res.status(503).json({
         error: {
           code: 'unavailable',
-          message: `the workflow service cannot be reached right now; try again in ${RETRY_AFTER_SECONDS} s`,
-        },
-      });
-      return;
-    }
-    if (isDatabaseUnavailable(err)) {
-      // As with Temporal away: nothing the request asked for is known to have happened.
-      log('database unavailable', err);
-      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      res.status(503).json({
-        error: {
-          code: 'unavailable',
-          message: `the database cannot be reached right now; try again in ${RETRY_AFTER_SECONDS} s`,
+          message: `${away} cannot be reached right now; try again in ${RETRY_AFTER_SECONDS} s`,
         },
       });
       return;

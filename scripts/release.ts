@@ -12,6 +12,7 @@
  */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { readEnvironment } from '../config/environment';
 import { loadConfig } from '../config/settings';
 import { connectionOptions } from '../infrastructure/connection';
 import {
@@ -38,7 +39,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const buildId =
     given && resolveBuildId(given, workflowCode(BUILT_BUNDLE, config.workflowBundlePath).bundlePath);
-  const deploymentName = process.env.WORKER_DEPLOYMENT_NAME?.trim() || 'commerce';
+  const deploymentName = readEnvironment(process.env).WORKER_DEPLOYMENT_NAME;
   const connection = await Connection.connect(connectionOptions(config.temporal));
   try {
     const client = new Client({ connection, namespace: config.temporal.namespace });
