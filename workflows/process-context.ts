@@ -13,7 +13,9 @@ import {
   condition,
   log,
   setCurrentDetails,
+  TimeoutFailure,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { DeliveryState, TimelineEvent } from '../domain/process';
@@ -51,7 +53,27 @@ export interface ProcessParts<Status extends string> {
   keepsTimeline?: boolean;
   /** Whether the view is recorded when a delivery's state changes without a status change. */
   recordsEveryChange?: boolean;
+  /**
+   * Records one at a time, the newest view winning: a change made while a record is being written
+   * is written next, and changes that pile up meanwhile are one write. For records made by a local
+   * activity (no history events of their own), which must not race each other.
+   */
+  serialRecords?: boolean;
+  /**
+   * Deliveries are first sent with SIDE_EFFECT_ALERT_AFTER as their deadline, and the alert timer
+   * starts only when that deadline passes with the delivery still failing: a delivery that succeeds
+   * (nearly all) costs the engine no timer. Otherwise each delivery starts its own alert timer.
+   */
+  alertByDeadline?: boolean;
+  /** Upserts only the search attributes whose value changes (those set at the start are not sent again). */
+  upsertChangesOnly?: boolean;
 }
+
+/**
+ * Sends a delivery: with `untilAlert`, by the activity whose retries stop at SIDE_EFFECT_ALERT_AFTER
+ * (alertByDeadline); otherwise by the one retried without limit.
+ */
+export type Send = (untilAlert: boolean) => Promise<void>;
 
 /** Adds a step to a view's timeline, at workflow time (deterministic: replays rebuild it). */
 export function note(
@@ -69,6 +91,9 @@ export function note(
 export class ProcessContext<Status extends string, View extends ProcessView<Status>> {
   private version = 0;
   private readonly background: Promise<void>[] = [];
+  /** serialRecords: the newest view not yet written, and whether a write is under way. */
+  private unwritten?: { status: Status; version: number; view: unknown };
+  private writing = false;
   private readonly alertCounts = new Map<string, number>();
 
   constructor(
@@ -93,7 +118,8 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
     this.note('status', `The ${parts.title.split(' ')[0]} is ${status}`);
     // One upsert (one command) per status change, carrying the process's ids with its status.
     const attributes = parts.searchAttributes?.(status);
-    if (attributes) upsertSearchAttributes(attributes);
+    const changed = attributes && parts.upsertChangesOnly ? attributes.filter(isChange) : attributes;
+    if (changed?.length) upsertSearchAttributes(changed);
     this.recordView();
   }
 
@@ -116,15 +142,32 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
     const { view } = this;
     const status = view.status!;
     this.version += 1;
-    const snapshot = JSON.parse(JSON.stringify(view)) as unknown;
-    this.inBackground(
-      this.parts.recordStatus({ status, version: this.version, view: snapshot }).catch((err: unknown) => {
-        log.error(`${this.parts.title.split(' ')[0]} status could not be recorded`, {
-          status,
-          error: String(err),
-        });
-      }),
-    );
+    const record = { status, version: this.version, view: JSON.parse(JSON.stringify(view)) as unknown };
+    if (!this.parts.serialRecords) {
+      this.inBackground(this.write(record));
+      return;
+    }
+    this.unwritten = record;
+    if (!this.writing) this.inBackground(this.writeInTurn());
+  }
+
+  /** Writes the newest unwritten record until none is left; one write at a time. */
+  private async writeInTurn(): Promise<void> {
+    this.writing = true;
+    for (let next = this.unwritten; next; next = this.unwritten) {
+      this.unwritten = undefined;
+      await this.write(next);
+    }
+    this.writing = false;
+  }
+
+  private write(record: { status: Status; version: number; view: unknown }): Promise<void> {
+    return this.parts.recordStatus(record).catch((err: unknown) => {
+      log.error(`${this.parts.title.split(' ')[0]} status could not be recorded`, {
+        status: record.status,
+        error: String(err),
+      });
+    });
   }
 
   /**
@@ -156,7 +199,7 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
    * until it succeeds, support alerted once it has failed for SIDE_EFFECT_ALERT_AFTER, and told
    * at once if the peer refuses it for good (a 400 from SendGrid, say).
    */
-  deliver(name: string, send: () => Promise<void>): void {
+  deliver(name: string, send: Send): void {
     const notifications = (this.view.notifications ??= {});
     notifications[name] = 'pending';
     this.inBackground(this.delivery(name, notifications, send));
@@ -165,31 +208,32 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
   private async delivery(
     name: string,
     notifications: Record<string, DeliveryState>,
-    send: () => Promise<void>,
+    send: Send,
   ): Promise<void> {
     const { title, alertAfterMs } = this.parts;
-    let settled = false;
-    let failure: unknown;
-    const sending = send().then(
-      () => {
-        settled = true;
-      },
-      (err: unknown) => {
-        settled = true;
-        failure = err;
-      },
-    );
-    let delayed = false;
-    if (!(await condition(() => settled, alertAfterMs))) {
-      delayed = true;
-      notifications[name] = 'delayed';
-      this.note('delivery', `${deliveryName(name)} keeps failing; retries go on and support was alerted`);
-      this.record();
-      await this.alert('delivery_delayed', `${name} for ${title} is still failing; retries go on`, {
-        delivery: name,
-      });
+    let outcome: Settled;
+    if (!this.parts.alertByDeadline) {
+      outcome = await this.settle(name, notifications, () => send(false), alertAfterMs);
+    } else {
+      const startedAt = Date.now();
+      try {
+        await send(true);
+        outcome = { delayed: false };
+      } catch (err) {
+        // Still failing at its deadline: retried on without limit, and support is alerted once
+        // SIDE_EFFECT_ALERT_AFTER has passed (the server stops a little early, before a backoff
+        // that would overrun the deadline).
+        outcome = isDeadlinePassed(err)
+          ? await this.settle(
+              name,
+              notifications,
+              () => send(false),
+              Math.max(startedAt + alertAfterMs - Date.now(), 1),
+            )
+          : { failure: err, delayed: false };
+      }
     }
-    await sending;
+    const { failure, delayed } = outcome;
     if (failure === undefined) {
       notifications[name] = 'delivered';
       this.note('delivery', `${deliveryName(name)} delivered`);
@@ -202,6 +246,42 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
     await this.alert('delivery_failed', `${name} for ${title} was refused: ${describe(failure)}`, {
       delivery: name,
     });
+  }
+
+  /** Sends, and alerts support if the delivery has not settled within `alertInMs`; its retries go on. */
+  private async settle(
+    name: string,
+    notifications: Record<string, DeliveryState>,
+    send: () => Promise<void>,
+    alertInMs: number,
+  ): Promise<Settled> {
+    let settled = false;
+    let failure: unknown;
+    const sending = send().then(
+      () => {
+        settled = true;
+      },
+      (err: unknown) => {
+        settled = true;
+        failure = err;
+      },
+    );
+    let delayed = false;
+    if (!(await condition(() => settled, alertInMs))) {
+      delayed = true;
+      notifications[name] = 'delayed';
+      this.note('delivery', `${deliveryName(name)} keeps failing; retries go on and support was alerted`);
+      this.record();
+      await this.alert(
+        'delivery_delayed',
+        `${name} for ${this.parts.title} is still failing; retries go on`,
+        {
+          delivery: name,
+        },
+      );
+    }
+    await sending;
+    return { failure, delayed };
   }
 
   /** Waits for every background delivery and status record, then hands back the final view. */
@@ -219,6 +299,28 @@ function deliveryName(name: string): string {
   return words.startsWith('email:')
     ? `Email "${words.slice('email:'.length).replace(/_/g, ' ')}"`
     : `Event ${words}`;
+}
+
+/** How a delivery ended: its failure if refused for good, and whether support was told it was late. */
+interface Settled {
+  failure?: unknown;
+  delayed: boolean;
+}
+
+/** The search attribute already holds this value (set at the start, or by an earlier upsert). */
+function isChange(pair: SearchAttributeUpdatePair): boolean {
+  return workflowInfo().typedSearchAttributes.get(pair.key) !== pair.value;
+}
+
+/**
+ * An activity's deadline passed: an attempt timed out, or the server stopped retrying because the
+ * next retry would land past the schedule-to-close deadline (the last failure then comes back with
+ * retry state TIMEOUT).
+ */
+export function isDeadlinePassed(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === 'TIMEOUT')
+  );
 }
 
 export function describe(err: unknown): string {

@@ -28,6 +28,7 @@ export function createCheckoutActivities(deps: CheckoutActivityDeps): CheckoutAc
       await store.saveOrder(order);
     },
     async recordOrderStatus(record) {
+      if (record.order) await store.saveOrder(record.order);
       await store.recordStatus(record.orderId, record.status, record.version, record.view);
     },
     async chargePayment(request) {

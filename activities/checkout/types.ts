@@ -125,6 +125,8 @@ export interface StatusRecord {
   /** Increases with every change, so a late write never overwrites a newer status. */
   version: number;
   view: OrderView;
+  /** With the first record of a lean order: the order, saved first if the store lacks it. */
+  order?: PlacedOrder;
 }
 
 export interface CheckoutActivities {

@@ -192,14 +192,15 @@ export class CheckoutScenario {
 /**
  * One call in a few words: `status:Paid`, `event:order.paid`, `email:order_confirmation`,
  * `charge:2500:pm_card_visa`, `refund:2125`, `alert:payment_failed`, `authorization-request`,
- * `save`; a failed attempt ends in ` failed`.
+ * `save`, `status:Received+order` (the first record, which saves the order); a failed attempt ends
+ * in ` failed`.
  */
 export function describeCall(call: Call): string {
   const input = call.input as Record<string, unknown>;
   const words: Record<keyof CheckoutActivities, () => string> = {
     loadCheckoutSettings: () => 'settings',
     saveOrder: () => 'save',
-    recordOrderStatus: () => `status:${String(input.status)}`,
+    recordOrderStatus: () => `status:${String(input.status)}${input.order ? '+order' : ''}`,
     chargePayment: () => `charge:${String(input.amount)}:${String(input.paymentMethod)}`,
     findPayment: () => 'find-payment',
     confirmPayment: () => `confirm-payment:${String(input.paymentIntentId)}`,

@@ -2,7 +2,8 @@
  * Replays the stored histories of real order, leave and registration runs against the current workflow code: a change
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
- * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`, `before-leave-alerts/`): they stand for processes started by that version and
+ * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`, `before-leave-alerts/`,
+ * `before-lean-checkout/`): they stand for processes started by that version and
  * still open.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { ORDER_ACCEPTANCE_PATCH, PAYMENT_OUTCOMES_PATCH } from '../../workflows/checkout/workflow';
+import {
+  LEAN_CHECKOUT_PATCH,
+  ORDER_ACCEPTANCE_PATCH,
+  PAYMENT_OUTCOMES_PATCH,
+} from '../../workflows/checkout/workflow';
 import { LEAVE_DELIVERY_ALERTS_PATCH, LEAVE_EDGES_PATCH } from '../../workflows/leave/workflow';
 import { BACK_OFFICE_PATCH } from '../../workflows/checkout/order-context';
 import { workflowBundle } from '../helpers/temporal';
@@ -36,6 +41,8 @@ const beforeEdges = files.filter((f) => f.startsWith(`before-money-edges${path.s
 const beforeBackOffice = files.filter((f) => f.startsWith(`before-back-office${path.sep}`));
 /** Leave requests started before leave's deliveries went through the shared process context. */
 const beforeLeaveAlerts = files.filter((f) => f.startsWith(`before-leave-alerts${path.sep}`));
+/** Orders started before the lean checkout: store writes as activities, an alert timer per delivery. */
+const beforeLean = files.filter((f) => f.startsWith(`before-lean-checkout${path.sep}`));
 const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 const isRegistration = (f: string): boolean => path.basename(f).startsWith('registration-');
@@ -59,8 +66,19 @@ function patchesOf(file: string): string[] {
   });
 }
 
+/** The patches a lean order takes without their markers: LEAN_CHECKOUT_PATCH's one stands for them. */
+const IMPLIED_BY_LEAN = [ORDER_ACCEPTANCE_PATCH, BACK_OFFICE_PATCH, PAYMENT_OUTCOMES_PATCH];
+
+/** Whether the code took `patch`'s new path in this history: its marker, or the lean order's. */
+function takenWith(file: string, patch: string): boolean {
+  const patches = patchesOf(file);
+  return (
+    patches.includes(patch) || (IMPLIED_BY_LEAN.includes(patch) && patches.includes(LEAN_CHECKOUT_PATCH))
+  );
+}
+
 function hasAcceptancePatch(file: string): boolean {
-  return patchesOf(file).includes(ORDER_ACCEPTANCE_PATCH);
+  return takenWith(file, ORDER_ACCEPTANCE_PATCH);
 }
 
 describe('replay of stored histories', () => {
@@ -98,7 +116,7 @@ describe('replay of stored histories', () => {
       );
     }
     for (const patch of edges) {
-      const taken = current.filter((f) => patchesOf(f).includes(patch));
+      const taken = current.filter((f) => takenWith(f, patch));
       assert.ok(taken.length >= 2, `current histories taken with ${patch}: ${taken.join(', ')}`);
     }
   });
@@ -113,7 +131,22 @@ describe('replay of stored histories', () => {
     }
     const orders = current.filter(isOrder);
     for (const file of orders) {
-      assert.equal(patchesOf(file).includes(BACK_OFFICE_PATCH), true, `${file} was taken with the patch`);
+      assert.equal(takenWith(file, BACK_OFFICE_PATCH), true, `${file} was taken with the patch`);
+    }
+  });
+
+  it('covers both sides of the lean-checkout patch', () => {
+    assert.ok(
+      beforeLean.length >= 12,
+      `expected the before-lean-checkout histories, found ${beforeLean.length}`,
+    );
+    for (const file of beforeLean) {
+      assert.equal(patchesOf(file).includes(LEAN_CHECKOUT_PATCH), false, `${file} predates the patch`);
+    }
+    for (const file of current.filter(isOrder)) {
+      assert.equal(patchesOf(file).includes(LEAN_CHECKOUT_PATCH), true, `${file} was taken with the patch`);
+      // The one marker stands for the three before it.
+      for (const implied of IMPLIED_BY_LEAN) assert.equal(patchesOf(file).includes(implied), false, file);
     }
   });
 

@@ -41,13 +41,12 @@ function largeOrder(overrides: Partial<PlacedOrder> = {}): PlacedOrder {
   });
 }
 
-const RECEIVED_SMALL = ['event:order.received', 'save', 'status:Received'];
+const RECEIVED_SMALL = ['event:order.received', 'status:Received+order'];
 const RECEIVED_LARGE = [
   'authorization-request',
   'event:order.authorization_requested',
   'event:order.received',
-  'save',
-  'status:Received',
+  'status:Received+order',
 ];
 const ACCEPTED_AND_PAID = (total: number) => [
   `charge:${total}:pm_card_visa`,

@@ -10,7 +10,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { checkoutWorkflow } from '../../workflows';
 import {
   cancelOrderSignal,
+  checkoutStartOptions,
+  customerIdSearchAttribute,
+  orderIdSearchAttribute,
   orderShippedSignal,
+  orderStatusSearchAttribute,
   orderStatusQuery,
   retryPaymentSignal,
   retryPaymentUpdate,
@@ -92,13 +96,61 @@ describe('checkout workflow', () => {
       scenario.called('emailCustomer').map((e) => [e.kind, e.to]),
       [['order_confirmation', 'ada@example.com']],
     );
-    assert.deepEqual(scenario.called('saveOrder'), [order]);
+    // The first status record saves the order (the API saved it already; it may have forgotten it).
+    assert.deepEqual(scenario.called('saveOrder'), []);
+    assert.deepEqual(scenario.called('recordOrderStatus')[0]?.order, order);
     assert.equal(scenario.called('alertSupport').length, 0);
     assert.equal(scenario.called('refundPayment').length, 0);
     assert.deepEqual(
       scenario.called('recordOrderStatus').map((r) => r.status),
       ['Received', 'Accepted', 'Paid', 'Shipped', 'Completed'],
     );
+  });
+
+  it('started as the API starts it with a remorse window of 0: charged from the first workflow task, no timer, OrderStatus alone upserted after the start', async () => {
+    const scenario = new CheckoutScenario({}, { ...TEST_SETTINGS, orderRemorseWindowMs: 0 });
+    const order = placedOrder();
+    const events = await scenario.run(
+      env,
+      order,
+      async ({ handle }) => {
+        await waitForStatus(handle, 'Paid');
+        const described = await handle.describe();
+        assert.equal(described.typedSearchAttributes.get(orderStatusSearchAttribute), 'Paid');
+        assert.equal(described.typedSearchAttributes.get(orderIdSearchAttribute), order.orderId);
+        assert.equal(described.typedSearchAttributes.get(customerIdSearchAttribute), order.customer.id);
+        await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam' });
+        await handle.result();
+        return (await handle.fetchHistory()).events ?? [];
+      },
+      (taskQueue) =>
+        env.client.workflow.start(checkoutWorkflow, checkoutStartOptions(order, 'f'.repeat(64), taskQueue)),
+    );
+    const charge = events.findIndex(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment',
+    );
+    assert.ok(charge > 0, 'charged');
+    const beforeCharge = events.slice(0, charge);
+    assert.equal(
+      beforeCharge.filter((e) => e.timerStartedEventAttributes).length,
+      0,
+      'no timer before the charge',
+    );
+    assert.equal(
+      beforeCharge.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+      1,
+      'scheduled by the first workflow task',
+    );
+    // The store is written by local activity: markers, no activity tasks for it.
+    const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    assert.ok(!scheduled.includes('recordOrderStatus') && !scheduled.includes('saveOrder'), scheduled.join());
+    const upserted = events.flatMap((e) => {
+      const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+      const keys = Object.keys(fields ?? {}).filter((k) => k !== 'TemporalChangeVersion');
+      return fields && keys.length ? [keys.join(',')] : [];
+    });
+    // Accepted and Paid; Received was set at the start; Cancelled after payment is one more.
+    assert.deepEqual(upserted, ['OrderStatus', 'OrderStatus', 'OrderStatus']);
   });
 
   it('declined, then support retries with a new payment method: paid on the second attempt', async () => {
@@ -188,7 +240,6 @@ describe('checkout workflow', () => {
       'publish order.cancelled',
       'publish order.payment_failed',
       'publish order.received',
-      'saveOrder',
     ]);
     assert.equal(scenario.called('refundPayment').length, 0);
   });
@@ -273,7 +324,6 @@ describe('checkout workflow', () => {
       'email order_cancelled',
       'publish order.cancelled',
       'publish order.received',
-      'saveOrder',
     ]);
   });
 

@@ -12,11 +12,14 @@ import {
   type AcceptanceOutcome,
 } from '../../domain/acceptance';
 import type { AcceptanceRecord } from '../../domain/order';
-import { deliveries, type OrderContext } from './order-context';
+import type { OrderContext } from './order-context';
 
 export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome> {
   const acceptance = openAcceptance(ctx);
-  const window = remorseWindow(ctx.settings.orderRemorseWindowMs);
+  const window =
+    ctx.lean && ctx.settings.orderRemorseWindowMs === 0
+      ? closedWindow // no timer for a window that is closed when it opens
+      : remorseWindow(ctx.settings.orderRemorseWindowMs);
   await untilDecided(ctx, acceptance, window);
   await window.close();
   const authorization = authorizationState(acceptance.authorizationRequired, acceptance.authorizations);
@@ -55,6 +58,8 @@ function openAcceptance(ctx: OrderContext): AcceptanceRecord {
   if (acceptance.authorizationRequired) requestAuthorization(ctx, acceptance.remorseWindowEndsAt);
   return acceptance;
 }
+
+const closedWindow = { closed: () => true, close: () => Promise.resolve() };
 
 /** One timer for the whole window, so the history shows it as one "remorse window". */
 function remorseWindow(ms: number): { closed(): boolean; close(): Promise<void> } {
@@ -127,8 +132,8 @@ async function untilDecided(
 /** The two requests of a large order: an email to the managers and an event for their tools. */
 function requestAuthorization(ctx: OrderContext, answerBy: string): void {
   const { order } = ctx;
-  ctx.deliver('email:authorization_request', () =>
-    deliveries.requestManagerAuthorization({
+  ctx.deliver('email:authorization_request', (untilAlert) =>
+    ctx.courier(untilAlert).requestManagerAuthorization({
       orderId: order.orderId,
       messageKey: `${order.orderId}:authorization-request`,
       total: order.total,

@@ -2,7 +2,12 @@
  * The messages the checkout process understands, shared by the workflow (which handles them)
  * and the API (which sends them), with its search attributes and workflow ids. Names are part of every running order's history: rename none.
  */
-import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  WorkflowIdReusePolicy,
+  type SearchAttributePair,
+} from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { formatMoney, type OrderView, type PlacedOrder } from '../../domain/order';
 
@@ -95,5 +100,11 @@ export function checkoutStartOptions(order: PlacedOrder, fingerprint: string, ta
     // What the Temporal UI lists for this workflow, in words.
     staticSummary: `Order ${order.orderId}: ${order.items.length} line(s), ${formatMoney(order.total, order.currency)}, customer ${order.customer.id}`,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    // Listed by the Temporal UI from its start, Received; the workflow does not upsert them again.
+    typedSearchAttributes: [
+      { key: orderStatusSearchAttribute, value: 'Received' },
+      { key: orderIdSearchAttribute, value: order.orderId },
+      { key: customerIdSearchAttribute, value: order.customer.id },
+    ] satisfies SearchAttributePair[],
   };
 }

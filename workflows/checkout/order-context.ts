@@ -5,7 +5,7 @@
  * order's own deliveries: its events on the `commerce` exchange and the customer's emails.
  * Workflow code: deterministic, no I/O of its own.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../../activities/checkout/types';
 import type { CheckoutSettings } from '../../config/settings';
 import { orderEventMessageId } from '../../domain/keys';
@@ -17,6 +17,18 @@ import { customerIdSearchAttribute, orderIdSearchAttribute, orderStatusSearchAtt
 /** Bookkeeping in our own database: retried until it succeeds. */
 export const store = proxyActivities<CheckoutActivities>({
   startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/**
+ * The same bookkeeping as local activities (lean orders): run by the worker inside the workflow
+ * task, recorded as one marker instead of three events and an activity task on the server. Retried
+ * until it succeeds; past a minute of failures Core waits between attempts on a timer. A worker
+ * that dies before the task completes leaves no marker: the next worker runs the write again, and
+ * a record's version makes that repeat harmless.
+ */
+export const localStore = proxyLocalActivities<CheckoutActivities>({
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
@@ -39,6 +51,14 @@ export const deliveries = proxyActivities<CheckoutActivities>({
  */
 export const BACK_OFFICE_PATCH = 'back-office-records';
 
+/**
+ * Lean orders (bench/TUNING.md, "Against the engine's floor"): the store written by local activity,
+ * one record at a time with the first carrying the order; deliveries alerted by deadline instead
+ * of a timer each; only changed search attributes upserted; a remorse window of 0 without a timer.
+ * Implies the acceptance, back-office and payment-outcomes patches, whose markers it replaces.
+ */
+export const LEAN_CHECKOUT_PATCH = 'lean-checkout';
+
 export { note } from '../process-context';
 
 export class OrderContext extends ProcessContext<OrderStatus, OrderView> {
@@ -55,6 +75,8 @@ export class OrderContext extends ProcessContext<OrderStatus, OrderView> {
     readonly withAcceptance: boolean,
     /** False for orders started before the back office: they record on status changes only. */
     recordsEveryChange = false,
+    /** True for orders started since LEAN_CHECKOUT_PATCH. */
+    readonly lean = false,
   ) {
     super(view, {
       key: order.orderId,
@@ -69,14 +91,40 @@ export class OrderContext extends ProcessContext<OrderStatus, OrderView> {
             { key: customerIdSearchAttribute, value: order.customer.id },
           ]
         : undefined,
+      serialRecords: lean,
+      alertByDeadline: lean,
+      upsertChangesOnly: lean,
       recordStatus: ({ status, version, view: recorded }) =>
-        store.recordOrderStatus({ orderId: order.orderId, status, version, view: recorded as OrderView }),
+        lean
+          ? localStore.recordOrderStatus({
+              orderId: order.orderId,
+              status,
+              version,
+              view: recorded as OrderView,
+              // The first record saves the order too (the API saved it already, but one whose start
+              // it could not confirm it forgets, and the workflow is then its only writer).
+              ...(version === 1 ? { order } : {}),
+            })
+          : store.recordOrderStatus({ orderId: order.orderId, status, version, view: recorded as OrderView }),
       alertSupport: (alert) =>
         deliveries.alertSupport({
           ...alert,
           orderId: order.orderId,
           kind: alert.kind as SupportAlert['kind'],
         }),
+    });
+  }
+
+  /**
+   * The activities a delivery is sent by (see `Send`): `deliveries`, or with `untilAlert` the same
+   * whose retries stop at SIDE_EFFECT_ALERT_AFTER, when support is alerted and the retries go on.
+   */
+  courier(untilAlert: boolean): typeof deliveries {
+    if (!untilAlert) return deliveries;
+    return proxyActivities<CheckoutActivities>({
+      startToCloseTimeout: '30s',
+      scheduleToCloseTimeout: this.settings.sideEffectAlertAfterMs,
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
     });
   }
 
@@ -88,8 +136,8 @@ export class OrderContext extends ProcessContext<OrderStatus, OrderView> {
   publish(type: string, data: Record<string, unknown> = {}, occurrence = 1): void {
     const { order, view } = this;
     const messageId = orderEventMessageId(order.orderId, type, occurrence);
-    this.deliver(occurrence === 1 ? type : `${type}#${occurrence}`, () =>
-      deliveries.publishOrderEvent({
+    this.deliver(occurrence === 1 ? type : `${type}#${occurrence}`, (untilAlert) =>
+      this.courier(untilAlert).publishOrderEvent({
         type,
         orderId: order.orderId,
         messageId,
@@ -107,8 +155,8 @@ export class OrderContext extends ProcessContext<OrderStatus, OrderView> {
 
   emailCustomer(kind: CustomerEmailKind, data: Record<string, unknown> = {}): void {
     const { order, view } = this;
-    this.deliver(`email:${kind}`, () =>
-      deliveries.emailCustomer({
+    this.deliver(`email:${kind}`, (untilAlert) =>
+      this.courier(untilAlert).emailCustomer({
         kind,
         orderId: order.orderId,
         to: order.customer.email,

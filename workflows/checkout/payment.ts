@@ -11,7 +11,6 @@ import {
   condition,
   patched,
   proxyActivities,
-  TimeoutFailure,
 } from '@temporalio/workflow';
 import type {
   ChargeResult,
@@ -19,6 +18,7 @@ import type {
   PaymentDeclinedDetails,
 } from '../../activities/checkout/types';
 import { formatMoney, type OrderStatus } from '../../domain/order';
+import { isDeadlinePassed } from '../process-context';
 import { payments, type OrderContext } from './order-context';
 
 /**
@@ -55,16 +55,6 @@ function stripeUntil(deadlineMs: number) {
   });
 }
 
-/**
- * The deadline passed: the attempt timed out in flight, or the server stopped retrying because the
- * next retry would land past it (the last failure then comes back with retry state TIMEOUT).
- */
-function isTimeout(err: unknown): boolean {
-  return (
-    err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === 'TIMEOUT')
-  );
-}
-
 /** Attempts until one is paid, the order is cancelled, or nobody resolves a failed one in time. */
 export async function takePayment(
   ctx: OrderContext,
@@ -75,7 +65,7 @@ export async function takePayment(
     method: order.paymentMethod,
     outcomeUnknown: false,
     knownIntents: [],
-    withOutcomes: patched(PAYMENT_OUTCOMES_PATCH),
+    withOutcomes: ctx.lean || patched(PAYMENT_OUTCOMES_PATCH),
     attemptTimeoutMs: settings.paymentAttemptTimeoutMs ?? DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS,
   };
   for (let attempt = 1; ; attempt++) {
@@ -156,7 +146,7 @@ async function charge(ctx: OrderContext, payment: Payment, attempt: number): Pro
   try {
     result = await stripeUntil(deadline).chargePayment(request);
   } catch (err) {
-    if (!isTimeout(err)) throw err;
+    if (!isDeadlinePassed(err)) throw err;
   }
   if (result) payment.knownIntents.push(result.paymentIntentId);
   if (result?.status === 'processing') result = await settle(ctx, result.paymentIntentId, deadline);
@@ -190,7 +180,7 @@ async function settle(
   try {
     return await stripeUntil(deadlineMs).confirmPayment({ orderId: order.orderId, paymentIntentId });
   } catch (err) {
-    if (isTimeout(err)) return undefined;
+    if (isDeadlinePassed(err)) return undefined;
     throw err;
   }
 }

@@ -20,7 +20,7 @@ export async function refund(ctx: OrderContext, amount: number, restockingFee: n
   const { view, order } = ctx;
   const paymentIntentId = view.payment?.paymentIntentId;
   if (!paymentIntentId) throw ApplicationFailure.nonRetryable('a paid order has no payment intent');
-  const withOutcomes = patched(PAYMENT_OUTCOMES_PATCH);
+  const withOutcomes = ctx.lean || patched(PAYMENT_OUTCOMES_PATCH);
   view.refund = { amount, restockingFee: restockingFee > 0 ? restockingFee : undefined, status: 'pending' };
   if (amount > 0) {
     let result: RefundResult;
