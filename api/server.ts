@@ -10,6 +10,8 @@ import { createLogger } from '../infrastructure/logging';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { connectionOptions } from '../infrastructure/connection';
+import { ensureSearchAttributes } from '../infrastructure/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { openLeaveStore, openOrderStore, openRegistrationStore, openSessionStore } from '../store';
 import { createApp } from './app';
 import { sweepExpiredSessions } from './session';
@@ -29,6 +31,14 @@ async function main(): Promise<void> {
   const connection = await Connection.connect(connectionOptions(config.temporal));
   const dataConverter = dataConverterFor(config.encryptionKeys);
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+  // Orders start with their search attributes (the UI lists them from their first second), so the
+  // namespace must have them: registered here as the worker does, in case no worker has run yet.
+  ensureSearchAttributes(connection, config.temporal.namespace, SEARCH_ATTRIBUTE_KEYS).then(
+    (added) => {
+      if (added.length) logger.info(`registered search attributes ${added.join(', ')}`);
+    },
+    (err: unknown) => logger.warn('search attributes not checked', { error: String(err) }),
+  );
   const app = createApp({
     client,
     store,
