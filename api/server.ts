@@ -37,7 +37,9 @@ async function main(): Promise<void> {
     (added) => {
       if (added.length) logger.info(`registered search attributes ${added.join(', ')}`);
     },
-    (err: unknown) => logger.warn('search attributes not checked', { error: String(err) }),
+    (err: unknown) => {
+      logger.warn('search attributes not checked', { error: String(err) });
+    },
   );
   const app = createApp({
     client,
