@@ -33,7 +33,7 @@ export const COMPILED = {
   memoryProbe: 'dist/bench/memory-probe.js',
 };
 export const BUNDLE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
-export const OPEN_STEPS = (process.env.BENCH_OPEN_STEPS ?? '1000,5000,10000')
+export const OPEN_STEPS = (process.env.BENCH_OPEN_STEPS ?? '1000,10000,50000')
   .split(',')
   .filter(Boolean)
   .map(Number);

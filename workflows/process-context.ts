@@ -56,7 +56,8 @@ export interface ProcessParts<Status extends string> {
   /**
    * Records one at a time, the newest view winning: a change made while a record is being written
    * is written next, and changes that pile up meanwhile are one write. For records made by a local
-   * activity (no history events of their own), which must not race each other.
+   * activity (no history events of their own), which must not race each other. The process also
+   * waits at its end for a record made while it was finishing (a delivery refused at the last).
    */
   serialRecords?: boolean;
   /**
@@ -287,7 +288,16 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
   /** Waits for every background delivery and status record, then hands back the final view. */
   async finish(): Promise<View> {
     this.explain('finished; the last events and emails are being delivered');
-    await Promise.all(this.background);
+    if (!this.parts.serialRecords) {
+      await Promise.all(this.background);
+      return this.view;
+    }
+    // Work started while waiting (a delivery refused at the end records the view) is waited for too.
+    for (let seen = 0; seen < this.background.length;) {
+      const batch = this.background.slice(seen);
+      seen = this.background.length;
+      await Promise.all(batch);
+    }
     return this.view;
   }
 }

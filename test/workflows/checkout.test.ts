@@ -298,6 +298,41 @@ describe('checkout workflow', () => {
     );
   });
 
+  it('a last email refused for good: support alerted, and the final record of the order says the email failed', async () => {
+    const scenario = new CheckoutScenario({
+      emailCustomer: async () => {
+        throw ApplicationFailure.create({
+          type: 'EmailRejected',
+          message: 'SendGrid answered 400',
+          nonRetryable: true,
+        });
+      },
+    });
+    const order = placedOrder();
+    const final = await scenario.run(
+      env,
+      order,
+      async ({ handle }) => handle.result(),
+      (taskQueue) =>
+        env.client.workflow.signalWithStart(checkoutWorkflow, {
+          workflowId: `order-${order.orderId}`,
+          taskQueue,
+          args: [order],
+          signal: cancelOrderSignal,
+          signalArgs: [{ requestedBy: 'storefront:shop' }],
+        }),
+    );
+    assert.equal(final.status, 'Cancelled');
+    assert.equal(final.notifications['email:order_cancelled'], 'failed');
+    assert.deepEqual(
+      scenario.called('alertSupport').map((a) => a.kind),
+      ['delivery_failed'],
+    );
+    // What the work queues read: the store's last record, written before the process ended.
+    const records = scenario.called('recordOrderStatus');
+    assert.equal(records.at(-1)?.view.notifications['email:order_cancelled'], 'failed');
+  });
+
   it('cancel before payment: Cancelled, nothing charged, order.cancelled published', async () => {
     const scenario = new CheckoutScenario();
     const order = placedOrder();
