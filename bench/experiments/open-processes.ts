@@ -1,4 +1,4 @@
-/** Experiment 3: orders left open in their remorse window, 1k then 10k then 50k: the worker's and the server's memory at each. */
+/** Experiment 3: orders left open in their remorse window, at each of BENCH_OPEN_STEPS: the worker's and the server's memory at each. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ type Probe = NodeJS.MemoryUsage & {
   threadHeaps: { usedSize: number; totalSize: number }[];
 };
 
-/** (3) Orders left waiting in a six-hour remorse window, 1k then 10k then 50k (BENCH_OPEN_STEPS): memory at each. */
+/** (3) Orders left waiting in a six-hour remorse window, at each of BENCH_OPEN_STEPS (1k, 10k): memory at each. */
 export async function openProcesses(): Promise<MemoryStep[]> {
   say(`open processes: ${OPEN_STEPS.join(', ')} orders waiting in their remorse window`);
   const temporal = await freshTemporal('file');
