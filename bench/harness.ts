@@ -2,6 +2,7 @@
  * The measuring parts the experiments share: a fresh dev server, closed and paced loops, a scrape
  * of the worker's metrics, and `measure`, the burst-then-paced run each experiment is judged by.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,36 @@ import {
   type ThroughputRun,
 } from './report';
 
-import { CLIENTS, PACED_SECONDS, WARM_UP, WORKFLOWS } from './settings';
+import { CLIENTS, PACED_SECONDS, say, WARM_UP, WORKFLOWS } from './settings';
+
+/** The machine counts as quiet when under this share of all its cores is busy for QUIET_SECONDS in a row. */
+const QUIET_SHARE = 0.15;
+const QUIET_SECONDS = 3;
+const QUIET_LIMIT_MS = 90_000;
+
+/**
+ * Waits until what the run before left behind has settled: its files written back (`sync`) and
+ * the machine quiet (under QUIET_SHARE of all cores busy for QUIET_SECONDS in a row), for at most
+ * QUIET_LIMIT_MS. A full run once showed the workflow run right after the checkout 13-17 % slower
+ * than the same workflow run after it (bench/TUNING.md). Returns how the wait went, for the log.
+ */
+export async function quietMachine(): Promise<{ waitedMs: number; busyShare: number; quiet: boolean }> {
+  const started = performance.now();
+  spawnSync('sync');
+  const cores = os.cpus().length;
+  let quietFor = 0;
+  let busyShare = 1;
+  let before = machineBusyMs();
+  while (performance.now() - started < QUIET_LIMIT_MS) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const now = machineBusyMs();
+    busyShare = (now - before) / (1_000 * cores);
+    before = now;
+    quietFor = busyShare < QUIET_SHARE ? quietFor + 1 : 0;
+    if (quietFor >= QUIET_SECONDS) break;
+  }
+  return { waitedMs: performance.now() - started, busyShare, quiet: quietFor >= QUIET_SECONDS };
+}
 
 /** Runs `work` for each of `count` items with at most `clients` at once; returns each item's latency. */
 export async function closedLoop(
@@ -193,6 +223,10 @@ export async function measure(options: {
   const waitFor = (n: number, what: string) => until(what, async () => (await doneCount()) >= n, 900_000);
   await closedLoop(WARM_UP, CLIENTS, (i) => start(`warm-${i}`));
   await waitFor(WARM_UP, 'the warm-up to finish');
+  const settled = await quietMachine();
+  say(
+    `  ${settled.quiet ? 'quiet' : 'still busy'} after ${(settled.waitedMs / 1000).toFixed(0)} s (${(settled.busyShare * 100).toFixed(0)} % of the cores busy); the burst starts`,
+  );
 
   const cpu = (): Record<string, number> => {
     const byProcess: Record<string, number> = Object.fromEntries(

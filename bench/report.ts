@@ -118,6 +118,17 @@ export interface Round {
   baselineFile: ThroughputRun;
   /** The minimal-shape baseline: a no-op workflow with one activity per required side effect. */
   minimal?: ThroughputRun;
+  /** The order the round's runs went in (runOrder). */
+  order?: RunName[];
+}
+
+export type RunName = 'checkout' | 'same shape' | 'minimal shape';
+const RUNS: readonly RunName[] = ['checkout', 'same shape', 'minimal shape'];
+
+/** Round n's order: round 1 runs the checkout first; each next round turns the order by one. */
+export function runOrder(round: number): RunName[] {
+  const shift = (round - 1) % RUNS.length;
+  return [...RUNS.slice(shift), ...RUNS.slice(0, shift)];
 }
 
 /** One message endpoint's round trips (bench/experiments/messages.ts). */
@@ -250,11 +261,25 @@ export function goals(r: BenchResults): Goal[] {
   return [...(r.memory.length ? measured : measured.slice(0, 3)), ...floorGoals(r)];
 }
 
+const withMinimal = (round: Round): round is Round & { minimal: ThroughputRun } =>
+  round.minimal !== undefined;
+const floorRatio = (round: Round & { minimal: ThroughputRun }): number =>
+  round.checkout.perSecond / round.minimal.perSecond;
+
+/** The dev server's round whose checkout-to-minimal ratio is the median of the rounds'. */
+function devFloorRound(r: BenchResults): (Round & { minimal: ThroughputRun }) | undefined {
+  const rounds = (r.rounds ?? []).filter(withMinimal);
+  if (!rounds.length)
+    return r.minimal ? { checkout: r.checkout, baselineFile: r.baselineFile, minimal: r.minimal } : undefined;
+  const ratios = rounds.map(floorRatio);
+  return rounds[Math.max(0, ratios.indexOf(median(ratios)))];
+}
+
 /** Each server's round with a minimal-shape baseline, by the server's name. */
 function floorRounds(r: BenchResults): [string, Round & { minimal: ThroughputRun }][] {
   const found: [string, Round & { minimal: ThroughputRun }][] = [];
-  if (r.minimal)
-    found.push(['dev server', { checkout: r.checkout, baselineFile: r.baselineFile, minimal: r.minimal }]);
+  const dev = devFloorRound(r);
+  if (dev) found.push(['dev server', dev]);
   if (r.onPostgres?.minimal)
     found.push(['Temporal server on PostgreSQL', { ...r.onPostgres, minimal: r.onPostgres.minimal }]);
   return found;
@@ -308,16 +333,24 @@ function floorLines(r: BenchResults): string[] {
   ];
 }
 
+/** Which round devFloorRound picked (-1 for none). */
+const devFloorIndex = (r: BenchResults): number => {
+  const picked = devFloorRound(r);
+  return picked ? (r.rounds ?? []).indexOf(picked) : -1;
+};
+
 function roundsTable(r: BenchResults): string[] {
   if (!r.rounds || r.rounds.length < 2) return [];
   return [
-    `Every round (checkout, then the file-backed baseline on a fresh server; the tables above show round ${medianRound(r.rounds) + 1}, the median):`,
+    `Every round on the dev server, each run on a fresh server after the machine went quiet, in the order shown (it turns by one each round); the same-shape tables above show round ${medianRound(r.rounds) + 1}, the median by × baseline, and the engine's floor round ${devFloorIndex(r) + 1}, the median by × minimal:`,
     '',
-    '| round | checkout per second | baseline per second | × baseline | `POST /orders` p99 (ms) | raw client p99 (ms) | p99 × raw |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| round | order | checkout per second | baseline per second | × baseline | minimal shape per second | × minimal | `POST /orders` p99 (ms) | raw client p99 (ms) | p99 × raw |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.rounds.map((round, i) => {
       const ratios = roundRatios(round);
-      return `| ${i + 1} | ${fixed(round.checkout.perSecond, 1)} | ${fixed(round.baselineFile.perSecond, 1)} | ${fixed(ratios.throughput)} | ${fixed(round.checkout.startLatencyMs.p99, 1)} | ${fixed(rawStart(round).p99, 1)} | ${fixed(ratios.latency)} |`;
+      const minimal = withMinimal(round) ? fixed(round.minimal.perSecond, 1) : 'n/a';
+      const toMinimal = withMinimal(round) ? fixed(floorRatio(round)) : 'n/a';
+      return `| ${i + 1} | ${round.order?.join(', ') ?? 'checkout, same shape, minimal shape'} | ${fixed(round.checkout.perSecond, 1)} | ${fixed(round.baselineFile.perSecond, 1)} | ${fixed(ratios.throughput)} | ${minimal} | ${toMinimal} | ${fixed(round.checkout.startLatencyMs.p99, 1)} | ${fixed(rawStart(round).p99, 1)} | ${fixed(ratios.latency)} |`;
     }),
     '',
   ];

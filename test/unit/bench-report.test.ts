@@ -11,6 +11,7 @@ import {
   ratioText,
   percentile,
   roundRatios,
+  runOrder,
   svgChart,
   type BenchResults,
   type ThroughputRun,
@@ -207,7 +208,54 @@ describe('benchmark report', () => {
     );
     assert.match(judged[0]!.goal, /the median of 3 rounds/);
     const md = markdownReport({ ...results, ...rounds[2]!, rounds });
-    assert.ok(md.includes('| 2 | 20.0 | 50.0 | 0.40 | 40.0 | 10.0 | 4.00 |'), 'every round is shown');
+    assert.ok(
+      md.includes(
+        '| 2 | checkout, same shape, minimal shape | 20.0 | 50.0 | 0.40 | n/a | n/a | 40.0 | 10.0 | 4.00 |',
+      ),
+      'every round is shown',
+    );
+  });
+
+  it('turns the order of the runs by one each round, so no run always follows the checkout', () => {
+    assert.deepEqual([1, 2, 3, 4].map(runOrder), [
+      ['checkout', 'same shape', 'minimal shape'],
+      ['same shape', 'minimal shape', 'checkout'],
+      ['minimal shape', 'checkout', 'same shape'],
+      ['checkout', 'same shape', 'minimal shape'],
+    ]);
+  });
+
+  it("judges the engine's floor on the round whose checkout-to-minimal ratio is the median", () => {
+    const round = (checkoutPerSecond: number, baseline: number, minimal: number, n: number) => ({
+      checkout: {
+        ...run('checkout (through the API)', checkoutPerSecond, 12, 100),
+        rawStartLatencyMs: { p50: 5, p95: 8, p99: 10 },
+        clickToChargeMs: { p50: 100, p95: 200, p99: 300 },
+        clickToConfirmationMs: { p50: 200, p95: 300, p99: 400 },
+      },
+      baselineFile: run('engine baseline (SQLite file, WAL)', baseline, 10, 30),
+      minimal: run('minimal shape (5 activities, SQLite file, WAL)', minimal, 10, 30),
+      order: runOrder(n),
+    });
+    // × baseline: 0.9, 0.5, 0.7 (median: round 3); × minimal: 0.6, 0.9, 0.75 (median: round 3).
+    const rounds = [round(18, 20, 30, 1), round(18, 36, 20, 2), round(15, 21.4, 20, 3)];
+    const judged = goals({ ...results, ...rounds[2]!, rounds });
+    const floor = judged.find((g) => g.goal.startsWith('dev server: checkout throughput'))!;
+    assert.deepEqual([floor.measured, floor.met], ['0.75 ×', false]);
+    // Round 2 is the median by × minimal while round 3 stays the median by × baseline.
+    const other = [round(18, 20, 30, 1), round(16, 36, 20, 2), round(15, 21.4, 16, 3)];
+    assert.equal(medianRound(other), 2);
+    const judgedOther = goals({ ...results, ...other[2]!, rounds: other });
+    assert.deepEqual(
+      judgedOther.filter((g) => g.goal.startsWith('dev server: checkout throughput')).map((g) => g.measured),
+      ['0.80 ×'],
+    );
+    const md = markdownReport({ ...results, ...other[2]!, rounds: other });
+    assert.match(
+      md,
+      /round 3, the median by × baseline, and the engine's floor round 2, the median by × minimal/,
+    );
+    assert.ok(md.includes('| 2 | same shape, minimal shape, checkout | 16.0 | 36.0 | 0.44 | 20.0 | 0.80 |'));
   });
 
   it("judges the worker's memory as found and after a full collection, each flat", () => {
