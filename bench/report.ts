@@ -110,6 +110,8 @@ export interface MemoryStep {
   /** The V8 heap's size, used or not: what V8 holds from the system for it. */
   workerHeapTotalMiB?: number;
   workerExternalMiB?: number;
+  /** How fast the step brought new orders to their window, starts paced by what the stack took. */
+  admittedPerSecond?: number;
 }
 
 /** One round: the checkout, then the file-backed baseline, one after the other on the same machine. */
@@ -445,13 +447,13 @@ export function markdownReport(r: BenchResults): string {
     ...floorLines(r),
     ...(r.memory.length
       ? [
-          "| open acceptance workflows | in the worker's cache | worker RSS as found (MiB) | worker RSS after a full GC (MiB) | worker V8 heap used after GC (MiB) | worker external (MiB) | server RSS (MiB) |",
-          '| --- | --- | --- | --- | --- | --- | --- |',
+          "| open acceptance workflows | in the worker's cache | worker RSS as found (MiB) | worker RSS after a full GC (MiB) | worker V8 heap used after GC (MiB) | worker external (MiB) | server RSS (MiB) | orders brought to their window per second |",
+          '| --- | --- | --- | --- | --- | --- | --- | --- |',
         ]
       : ['(No open-processes step in this run.)']),
     ...r.memory.map(
       (m) =>
-        `| ${m.openWorkflows} | ${m.cachedWorkflows ?? 'n/a'} | ${fixed(m.workerRssMiB, 0)} | ${fixed(m.workerRssAfterGcMiB ?? Number.NaN, 0)} | ${fixed(m.workerHeapUsedMiB ?? Number.NaN, 0)} | ${fixed(m.workerExternalMiB ?? Number.NaN, 0)} | ${fixed(m.serverRssMiB, 0)} |`,
+        `| ${m.openWorkflows} | ${m.cachedWorkflows ?? 'n/a'} | ${fixed(m.workerRssMiB, 0)} | ${fixed(m.workerRssAfterGcMiB ?? Number.NaN, 0)} | ${fixed(m.workerHeapUsedMiB ?? Number.NaN, 0)} | ${fixed(m.workerExternalMiB ?? Number.NaN, 0)} | ${fixed(m.serverRssMiB, 0)} | ${fixed(m.admittedPerSecond ?? Number.NaN, 1)} |`,
     ),
     '',
     '| goal | measured | met |',
