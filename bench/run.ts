@@ -9,8 +9,11 @@
  *     its confirmation email reached SendGrid and its `order.paid` event reached RabbitMQ.
  *  2b. Steps 2 and 1 once more on Temporal's own server with PostgreSQL (the production shape's
  *     server; BENCH_POSTGRES=0 skips it), the CPU of the server and of PostgreSQL counted apart.
- *  3. Open processes: 1k and 10k orders (BENCH_OPEN_STEPS) waiting in their remorse window; worker and server
- *     resident memory at each step.
+ *  3. Open processes: 1k, 10k and 50k orders (BENCH_OPEN_STEPS) waiting in their remorse window,
+ *     admitted as the stack takes them; worker and server resident memory at each step.
+ *
+ * Every burst starts on a quiet machine (`quietMachine`), and the order of a round's three runs
+ * turns by one each round (`runOrder`).
  *
  * Throughput is measured in a burst (clients placing orders back to back: the most the stack
  * completes per second). Start latency and schedule-to-start are measured at a sustained rate:
@@ -23,9 +26,9 @@
  * Results: bench/results/latest.{json,md,svg} (BENCH_NAME names another set). Nothing here passes or fails on time;
  * the goals are reported as met or not.
  *
- * Sizes: BENCH_WORKFLOWS (default 400), BENCH_CLIENTS (16), BENCH_ROUNDS (3: steps 2 and 1 run
- * that many times, alternately, each on a fresh server, and the goals take the median round),
- * BENCH_OPEN_STEPS (1000,10000; empty skips step 3). BENCH_TUNING=sdk leaves the worker at the SDK's defaults, for comparison.
+ * Sizes: BENCH_WORKFLOWS (default 400), BENCH_CLIENTS (16), BENCH_ROUNDS (3: step 2 and the two
+ * dev-server runs of step 1 that many times, each on a fresh server, and the goals take the median round),
+ * BENCH_OPEN_STEPS (1000,10000,50000; empty skips step 3). BENCH_TUNING=sdk leaves the worker at the SDK's defaults, for comparison.
  */
 import fs from 'node:fs';
 import os from 'node:os';
