@@ -32,7 +32,7 @@ import { CLIENTS, PACED_SECONDS, say, WARM_UP, WORKFLOWS } from './settings';
 /** The machine counts as quiet when under this share of all its cores is busy for QUIET_SECONDS in a row. */
 const QUIET_SHARE = 0.15;
 const QUIET_SECONDS = 3;
-const QUIET_LIMIT_MS = 90_000;
+const QUIET_LIMIT_MS = 30_000;
 
 /**
  * Waits until what the run before left behind has settled: its files written back (`sync`) and
