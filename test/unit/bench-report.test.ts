@@ -225,18 +225,20 @@ describe('benchmark report', () => {
     ]);
   });
 
+  /** Round n of a run with all three shapes: the checkout, the same-shape and the minimal-shape rates. */
+  const round = (checkoutPerSecond: number, same: number, minimal: number, n: number) => ({
+    checkout: {
+      ...run('checkout (through the API)', checkoutPerSecond, 12, 100),
+      rawStartLatencyMs: { p50: 5, p95: 8, p99: 10 },
+      clickToChargeMs: { p50: 100, p95: 200, p99: 300 },
+      clickToConfirmationMs: { p50: 200, p95: 300, p99: 400 },
+    },
+    baselineFile: run('engine baseline (SQLite file, WAL)', same, 10, 30),
+    minimal: run('minimal shape (5 activities, SQLite file, WAL)', minimal, 10, 30),
+    order: runOrder(n),
+  });
+
   it("judges the engine's floor on the round whose checkout-to-minimal ratio is the median", () => {
-    const round = (checkoutPerSecond: number, baseline: number, minimal: number, n: number) => ({
-      checkout: {
-        ...run('checkout (through the API)', checkoutPerSecond, 12, 100),
-        rawStartLatencyMs: { p50: 5, p95: 8, p99: 10 },
-        clickToChargeMs: { p50: 100, p95: 200, p99: 300 },
-        clickToConfirmationMs: { p50: 200, p95: 300, p99: 400 },
-      },
-      baselineFile: run('engine baseline (SQLite file, WAL)', baseline, 10, 30),
-      minimal: run('minimal shape (5 activities, SQLite file, WAL)', minimal, 10, 30),
-      order: runOrder(n),
-    });
     // × baseline: 0.9, 0.5, 0.7 (median: round 3); × minimal: 0.6, 0.9, 0.75 (median: round 3).
     const rounds = [round(18, 20, 30, 1), round(18, 36, 20, 2), round(15, 21.4, 20, 3)];
     const judged = goals({ ...results, ...rounds[2]!, rounds });
@@ -260,16 +262,6 @@ describe('benchmark report', () => {
 
   it('takes both no-op runs of a round as the floor when the checkout schedules as many activities as the minimal shape', () => {
     // 2026-11-28's full run: the same workflow ran at 16.8 and 15.3, 17.5 and 14.3, 16.1 and 13.5 a second.
-    const round = (checkoutPerSecond: number, same: number, minimal: number, n: number) => ({
-      checkout: {
-        ...run('checkout (through the API)', checkoutPerSecond, 12, 100),
-        clickToChargeMs: { p50: 100, p95: 200, p99: 300 },
-        clickToConfirmationMs: { p50: 200, p95: 300, p99: 400 },
-      },
-      baselineFile: run('engine baseline (SQLite file, WAL)', same, 10, 30),
-      minimal: run('minimal shape (5 activities, SQLite file, WAL)', minimal, 10, 30),
-      order: runOrder(n),
-    });
     const rounds = [round(12.0, 16.8, 15.3, 1), round(11.9, 17.5, 14.3, 2), round(12.8, 16.1, 13.5, 3)];
     const sameShape = {
       ...results,
