@@ -40,6 +40,17 @@ describe('checkout workflow', () => {
   after(async () => {
     await env?.teardown();
   });
+  /** Starts the order with its cancellation already waiting, as a storefront that cancels at once does. */
+  const startCancelled =
+    (order: ReturnType<typeof placedOrder>, cancel: { requestedBy: string; reason?: string }) =>
+    (taskQueue: string) =>
+      env.client.workflow.signalWithStart(checkoutWorkflow, {
+        workflowId: `order-${order.orderId}`,
+        taskQueue,
+        args: [order],
+        signal: cancelOrderSignal,
+        signalArgs: [cancel],
+      });
 
   it('paid: charges once, tells downstream and the customer, then completes after the return window', async () => {
     const scenario = new CheckoutScenario();
@@ -313,14 +324,7 @@ describe('checkout workflow', () => {
       env,
       order,
       async ({ handle }) => handle.result(),
-      (taskQueue) =>
-        env.client.workflow.signalWithStart(checkoutWorkflow, {
-          workflowId: `order-${order.orderId}`,
-          taskQueue,
-          args: [order],
-          signal: cancelOrderSignal,
-          signalArgs: [{ requestedBy: 'storefront:shop' }],
-        }),
+      startCancelled(order, { requestedBy: 'storefront:shop' }),
     );
     assert.equal(final.status, 'Cancelled');
     assert.equal(final.notifications['email:order_cancelled'], 'failed');
@@ -344,14 +348,7 @@ describe('checkout workflow', () => {
         await captureHistory(handle, 'checkout-cancelled-before-payment');
         return result;
       },
-      (taskQueue) =>
-        env.client.workflow.signalWithStart(checkoutWorkflow, {
-          workflowId: `order-${order.orderId}`,
-          taskQueue,
-          args: [order],
-          signal: cancelOrderSignal,
-          signalArgs: [{ requestedBy: 'storefront:shop', reason: 'clicked by mistake' }],
-        }),
+      startCancelled(order, { requestedBy: 'storefront:shop', reason: 'clicked by mistake' }),
     );
     assert.equal(final.status, 'Cancelled');
     assert.equal(final.cancellation?.reason, 'clicked by mistake');
