@@ -66,7 +66,18 @@ async function main(): Promise<void> {
       : undefined,
   });
 
-  const server = app.listen(config.port, () => {
+  const server = app.listen(config.port, (err?: Error) => {
+    // Express calls back on a failed listen too (the port taken, no permission): say so plainly.
+    if (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      logger.error(
+        code === 'EADDRINUSE'
+          ? `port ${config.port} is already in use: stop what holds it, or set PORT to another`
+          : `could not listen on port ${config.port}`,
+        { error: err },
+      );
+      process.exit(1);
+    }
     const { port } = server.address() as AddressInfo;
     logger.info(
       `listening on http://127.0.0.1:${port} (${issuer ? `tokens from the issuer ${issuer.issuer}` : `tokens signed with the ${secret?.source}`})`,

@@ -1,17 +1,14 @@
 /** Loopback port helpers shared by the scripts and the tests. */
 import net from 'node:net';
 
-/** A port that was free on 127.0.0.1 a moment ago. */
+/**
+ * A port that was free on 127.0.0.1 a moment ago, for a server started after this returns. It is
+ * taken below the kernel's ephemeral range (Linux: 32768 up), not from `listen(0)`: a port from
+ * that range can be taken by any outgoing connection (to the database, to Temporal) before the
+ * server binds it, which once failed a CI run with the API's port already in use.
+ */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+  return freeLowPort();
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   appStackEnv,
   chargedOrders,
   killLeftovers,
+  launchProcess,
   recorded,
   reportFigures,
   startApiProcess,
@@ -164,5 +165,19 @@ describe('fault: the API killed while clients place orders', () => {
       retriesFindingTheOrderStarted: repeated,
       workflows: ORDERS,
     });
+  });
+
+  it('a second API on a port already in use says so and exits non-zero, the first one still answers', async () => {
+    const second = launchProcess(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+      ...process.env,
+      ...processEnv,
+      LOG_FORMAT: 'json',
+    });
+    const code = await new Promise<number | null>((resolve) => second.child.once('exit', resolve));
+    assert.equal(code, 1, second.output());
+    assert.match(second.output(), new RegExp(`port ${processEnv.PORT} is already in use`));
+    assert.doesNotMatch(second.output(), /TypeError/);
+    const ready = await fetch(`${base}/healthz`);
+    assert.equal(ready.status, 200);
   });
 });
