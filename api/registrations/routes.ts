@@ -9,7 +9,12 @@ import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Router, type Request } from 'express';
-import { linkRefusal, type Registration, type RegistrationView } from '../../domain/registration';
+import {
+  customerIdFor,
+  linkRefusal,
+  type Registration,
+  type RegistrationView,
+} from '../../domain/registration';
 import type { RegistrationStore, StoredRegistration } from '../../store';
 import {
   registrationStatusQuery,
@@ -97,7 +102,20 @@ export function registrationAccess({ client, registrations, taskQueue }: Registr
         // no worker in time, or the history is gone: the stored view answers
       }
     }
+    if (stored.status === 'Confirmed' && !view.customerId) view = await withCustomer(view);
     return registrationAnswerOf(view, stored.status === 'PendingConfirmation' ? view.status : stored.status);
+  }
+
+  /**
+   * The store decides `Confirmed` as it writes the customer; the process records its view with the
+   * customer's id a moment later. In between, the id (and when) come from the customer record, so
+   * a `Confirmed` answer always names its customer.
+   */
+  async function withCustomer(view: RegistrationView): Promise<RegistrationView> {
+    const customer = await registrations.getCustomer(customerIdFor(view.registrationId));
+    return customer
+      ? { ...view, customerId: customer.customerId, confirmedAt: view.confirmedAt ?? customer.createdAt }
+      : view;
   }
 
   /** Starts the registration's process; one already running (a retry after a crash) is left as it is. */
