@@ -111,8 +111,12 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
     return new Date(Date.now() + ms).toISOString();
   }
 
-  /** Moves the process to `status`: the view, the search attributes and the store (in the background). */
-  setStatus(status: Status): void {
+  /**
+   * Moves the process to `status`: the view, the search attributes and the store (in the
+   * background). With `record: false` the store is not written now: the caller knows the next status
+   * follows in the same workflow task, and its record carries this one's timeline.
+   */
+  setStatus(status: Status, { record = true }: { record?: boolean } = {}): void {
     const { view, parts } = this;
     view.status = status;
     view.updatedAt = this.now();
@@ -121,7 +125,7 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
     const attributes = parts.searchAttributes?.(status);
     const changed = attributes && parts.upsertChangesOnly ? attributes.filter(isChange) : attributes;
     if (changed?.length) upsertSearchAttributes(changed);
-    this.recordView();
+    if (record) this.recordView();
   }
 
   /** Adds a step to the timeline, for a process whose view keeps one. */

@@ -3,7 +3,7 @@
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
  * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`, `before-leave-alerts/`,
- * `before-lean-checkout/`): they stand for processes started by that version and
+ * `before-lean-checkout/`, `before-checkout-revisions/`): they stand for processes started by that version and
  * still open.
  */
 import assert from 'node:assert/strict';
@@ -18,6 +18,7 @@ import {
 } from '../../workflows/checkout/workflow';
 import { LEAVE_DELIVERY_ALERTS_PATCH, LEAVE_EDGES_PATCH } from '../../workflows/leave/workflow';
 import { BACK_OFFICE_PATCH } from '../../workflows/checkout/order-context';
+import { CHECKOUT_REVISION } from '../../workflows/checkout/messages';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, '..', 'histories');
@@ -43,12 +44,15 @@ const beforeBackOffice = files.filter((f) => f.startsWith(`before-back-office${p
 const beforeLeaveAlerts = files.filter((f) => f.startsWith(`before-leave-alerts${path.sep}`));
 /** Orders started before the lean checkout: store writes as activities, an alert timer per delivery. */
 const beforeLean = files.filter((f) => f.startsWith(`before-lean-checkout${path.sep}`));
+/** Orders started before checkout revisions: their input carries none (revision 1). */
+const beforeRevisions = files.filter((f) => f.startsWith(`before-checkout-revisions${path.sep}`));
 const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 const isRegistration = (f: string): boolean => path.basename(f).startsWith('registration-');
 const isOrder = (f: string): boolean => !isLeave(f) && !isRegistration(f);
 
 interface StoredEvent {
+  workflowExecutionStartedEventAttributes?: { input?: { payloads?: { data?: string }[] } };
   markerRecordedEventAttributes?: {
     markerName?: string;
     details?: Record<string, { payloads?: { data?: string }[] }>;
@@ -64,6 +68,16 @@ function patchesOf(file: string): string[] {
     const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
     return data ? [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id] : [];
   });
+}
+
+/** The checkout revision an order started on, from its input (CHECKOUT_REVISION); 1 without one. */
+function revisionOf(file: string): number {
+  const { events } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { events: StoredEvent[] };
+  const data = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+  const input = data
+    ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { revision?: number })
+    : {};
+  return input.revision ?? 1;
 }
 
 /** The patches a lean order takes without their markers: LEAN_CHECKOUT_PATCH's one stands for them. */
@@ -148,6 +162,16 @@ describe('replay of stored histories', () => {
       // The one marker stands for the three before it.
       for (const implied of IMPLIED_BY_LEAN) assert.equal(patchesOf(file).includes(implied), false, file);
     }
+  });
+
+  it('covers both sides of checkout revision 2 (one first record at a remorse window of 0)', () => {
+    assert.ok(beforeRevisions.length >= 1, 'expected the before-checkout-revisions histories');
+    for (const file of beforeRevisions) assert.equal(revisionOf(file), 1, `${file} predates revision 2`);
+    const revised = current.filter((f) => isOrder(f) && revisionOf(f) === CHECKOUT_REVISION);
+    assert.ok(
+      revised.some((f) => f.includes('window-0')),
+      `a current order at a window of 0 on revision ${CHECKOUT_REVISION}: ${revised.join(', ')}`,
+    );
   });
 
   it('covers both sides of the leave delivery-alerts patch', () => {

@@ -15,11 +15,13 @@ import type { AcceptanceRecord } from '../../domain/order';
 import type { OrderContext } from './order-context';
 
 export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome> {
-  const acceptance = openAcceptance(ctx);
-  const window =
-    ctx.lean && ctx.settings.orderRemorseWindowMs === 0
-      ? closedWindow // no timer for a window that is closed when it opens
-      : remorseWindow(ctx.settings.orderRemorseWindowMs);
+  const closedAtOnce = ctx.lean && ctx.settings.orderRemorseWindowMs === 0;
+  // Revision 2: a window closed at once is decided in this same workflow task, so the store's first
+  // record is the decision (the API stored the order as Received already).
+  const acceptance = openAcceptance(ctx, { record: !(closedAtOnce && ctx.revision >= 2) });
+  const window = closedAtOnce
+    ? closedWindow // no timer for a window that is closed when it opens
+    : remorseWindow(ctx.settings.orderRemorseWindowMs);
   await untilDecided(ctx, acceptance, window);
   await window.close();
   const authorization = authorizationState(acceptance.authorizationRequired, acceptance.authorizations);
@@ -36,7 +38,7 @@ export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome>
 }
 
 /** The order is Received: its remorse window opens and, for a large order, the managers are asked. */
-function openAcceptance(ctx: OrderContext): AcceptanceRecord {
+function openAcceptance(ctx: OrderContext, { record }: { record: boolean }): AcceptanceRecord {
   const { order, view, settings } = ctx;
   const acceptance: AcceptanceRecord = {
     remorseWindowEndsAt: ctx.after(settings.orderRemorseWindowMs),
@@ -49,7 +51,7 @@ function openAcceptance(ctx: OrderContext): AcceptanceRecord {
     `Remorse window open until ${acceptance.remorseWindowEndsAt}` +
       (acceptance.authorizationRequired ? '; a manager must authorize this order' : ''),
   );
-  ctx.setStatus('Received');
+  ctx.setStatus('Received', { record });
   ctx.publish('order.received', {
     customerId: order.customer.id,
     remorseWindowEndsAt: acceptance.remorseWindowEndsAt,

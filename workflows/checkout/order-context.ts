@@ -77,6 +77,8 @@ export class OrderContext extends ProcessContext<OrderStatus, OrderView> {
     recordsEveryChange = false,
     /** True for orders started since LEAN_CHECKOUT_PATCH. */
     readonly lean = false,
+    /** The revision the order started on (CHECKOUT_REVISION in ./messages). */
+    readonly revision = 1,
   ) {
     super(view, {
       key: order.orderId,

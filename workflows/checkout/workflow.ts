@@ -21,6 +21,7 @@ import { note } from '../process-context';
 import { acceptOrder } from './acceptance';
 import { fulfil } from './fulfilment';
 import { listen } from './inbox';
+import type { CheckoutInput } from './messages';
 import { BACK_OFFICE_PATCH, LEAN_CHECKOUT_PATCH, OrderContext, store } from './order-context';
 import { takePayment } from './payment';
 
@@ -39,7 +40,9 @@ const { loadCheckoutSettings } = proxyLocalActivities<CheckoutActivities>({
   retry: { maximumAttempts: 10 },
 });
 
-export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
+export async function checkoutWorkflow(input: CheckoutInput): Promise<OrderView> {
+  // The revision the order started on (CHECKOUT_REVISION); orders started before revisions are 1.
+  const { revision = 1, ...order } = input;
   // One marker for a lean order instead of the three before it (each is also an upsert).
   const lean = patched(LEAN_CHECKOUT_PATCH);
   const withAcceptance = lean || patched(ORDER_ACCEPTANCE_PATCH);
@@ -47,7 +50,7 @@ export async function checkoutWorkflow(order: PlacedOrder): Promise<OrderView> {
   const view = newView(order);
   const inbox = listen(view);
   const settings = await loadCheckoutSettings();
-  const ctx = new OrderContext(order, settings, view, inbox, withAcceptance, backOffice, lean);
+  const ctx = new OrderContext(order, settings, view, inbox, withAcceptance, backOffice, lean, revision);
 
   // 1. Save the order (a lean order's first status record saves it).
   if (!lean) await store.saveOrder(order);
