@@ -5,6 +5,9 @@
  */
 
 /** The p-th percentile (0..1) of `values`, nearest rank; NaN for none. */
+/** The bench's own process in the CPU tables: the load clients and the fakes and proxy it serves. */
+export const BENCH_PROCESS = 'bench process';
+
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -454,7 +457,7 @@ export function markdownReport(r: BenchResults): string {
     ...startLatencyTable(r),
     '',
     ...roundsTable(r),
-    'Where the CPU went in the burst (milliseconds per workflow, by process; "other" is the rest of the machine: the load clients, stripe-mock, RabbitMQ, the SendGrid fake):',
+    `Where the CPU went in the burst (milliseconds per workflow, by process; "${BENCH_PROCESS}" is the load clients and, for the checkout, the SendGrid fake and the recording proxy in front of stripe-mock; "other" is the rest of the machine: stripe-mock, RabbitMQ):`,
     '',
     ...[r.baselineFile, r.checkout].map(
       (run) =>
