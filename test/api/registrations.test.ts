@@ -318,13 +318,25 @@ describe('registration API', () => {
     }
   });
 
-  it('confirmed by the store before the process records it: the answer names the customer already', async () => {
-    const email = 'between@example.com';
+  /** Registers `email`, waits for its link, then runs `body` with the worker stopped; the worker is back after. */
+  async function withWorkerStopped(
+    email: string,
+    body: (id: string, link: string) => Promise<void>,
+  ): Promise<string> {
     const id = String((await register(email)).body.registrationId);
     const link = await nthLink(email, 1);
     await waitFor(id, (b) => b.linksSent === 1);
     await worker!.stop();
     try {
+      await body(id, link);
+    } finally {
+      await startWorker();
+    }
+    return id;
+  }
+
+  it('confirmed by the store before the process records it: the answer names the customer already', async () => {
+    await withWorkerStopped('between@example.com', async (id, link) => {
       // What the process's activity does when the link is opened, with the process not yet told.
       const token = new URL(link).searchParams.get('token')!;
       const { customer } = await registrations.confirmRegistration({
@@ -343,24 +355,15 @@ describe('registration API', () => {
         undefined,
         'no fresh link is offered for a confirmed registration',
       );
-    } finally {
-      await startWorker();
-    }
+    });
   });
 
   it('the link opened while no worker runs: the page says it is being confirmed (202), and it is once a worker is back', async () => {
-    const email = 'noworker@example.com';
-    const id = String((await register(email)).body.registrationId);
-    const link = await nthLink(email, 1);
-    await waitFor(id, (b) => b.linksSent === 1);
-    await worker!.stop();
-    try {
+    const id = await withWorkerStopped('noworker@example.com', async (_id, link) => {
       const page = await open(link);
       assert.equal(page.status, 202);
       assert.match(page.html, /Confirming your address/);
-    } finally {
-      await startWorker();
-    }
+    });
     await waitFor(id, (b) => b.status === 'Confirmed');
   });
 });
