@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
+import type { CheckoutSettings } from '../config/settings';
 import type { LeaveStore, OrderStore, RegistrationStore, SessionStore } from '../store';
 import { authenticate, type Authentication } from './auth';
 import { codecRouter } from './codec';
@@ -41,6 +42,8 @@ export interface AppDeps {
   leave?: { store: LeaveStore; yearStart: string };
   /** The registration part of the contract; without it those routes answer 404. */
   registrations?: RegistrationStore;
+  /** The checkout settings new orders are placed under; unset: each order reads the worker's. */
+  checkout?: CheckoutSettings;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -135,7 +138,14 @@ export function createApp(deps: AppDeps): Express {
   if (registrationDeps) app.use(registrationLinkRouter(registrationDeps));
   app.use(authenticate(authentication));
   app.use(orderQueuesRouter({ client: deps.client, store: deps.store }));
-  app.use(ordersRouter({ client: deps.client, store: deps.store, taskQueue: deps.taskQueue }));
+  app.use(
+    ordersRouter({
+      client: deps.client,
+      store: deps.store,
+      taskQueue: deps.taskQueue,
+      checkout: deps.checkout,
+    }),
+  );
   if (deps.leave) {
     app.use(
       leaveRouter({

@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     },
     leave: { store: leaveStore, yearStart: config.leave.yearStart },
     registrations,
+    // Orders carry the settings they are placed under: the same environment as the worker's.
+    checkout: config.checkout,
     codec: dataConverter.payloadCodecs
       ? { codec: dataConverter.payloadCodecs[0]!, corsOrigins: config.codecCorsOrigins }
       : undefined,

@@ -22,6 +22,7 @@ import {
   type OrderView,
   type PlacedOrder,
 } from '../../domain/order';
+import type { CheckoutSettings } from '../../config/settings';
 import type { StoredOrder } from '../../store';
 import type { OrderStore } from '../../store';
 import {
@@ -57,6 +58,8 @@ export interface OrdersDeps {
   client: Client;
   store: OrderStore;
   taskQueue: string;
+  /** The settings an order is placed under, sent with it (CheckoutInput); unset: the worker's. */
+  checkout?: CheckoutSettings;
 }
 
 /**
@@ -178,7 +181,7 @@ export function orderAccess({ client, store }: Pick<OrdersDeps, 'client' | 'stor
 }
 export type OrderAccess = ReturnType<typeof orderAccess>;
 
-export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
+export function ordersRouter({ client, store, taskQueue, checkout }: OrdersDeps): Router {
   const router = Router();
   const { currentView, assertKnown, signalIfRunning, retryPayment, handleFor, storedView } = orderAccess({
     client,
@@ -188,7 +191,10 @@ export function ordersRouter({ client, store, taskQueue }: OrdersDeps): Router {
   /** Starts the order's workflow; one that is already there (a repeated click, a race) is the same order. */
   async function startCheckout(order: PlacedOrder, fingerprint: string): Promise<void> {
     try {
-      await client.workflow.start('checkoutWorkflow', checkoutStartOptions(order, fingerprint, taskQueue));
+      await client.workflow.start(
+        'checkoutWorkflow',
+        checkoutStartOptions(order, fingerprint, taskQueue, checkout),
+      );
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

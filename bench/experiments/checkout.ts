@@ -5,6 +5,7 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import { signToken } from '../../api/auth';
 import type { PlaceOrderBody } from '../../api/orders/contract';
+import { loadConfig } from '../../config/settings';
 import { checkoutStartOptions } from '../../workflows/checkout/messages';
 import { orderTotal } from '../../domain/order';
 import { freePort } from '../../scripts/net';
@@ -97,7 +98,9 @@ export async function checkout(
       if (response.status !== 202)
         throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
     };
-    // What the API does for that order, minus the API: the raw client sends the same request.
+    // What the API does for that order, minus the API: the raw client sends the same request, with
+    // the settings the API reads from the same environment.
+    const settings = loadConfig({ ...process.env, ...env }).checkout;
     const placeRaw = async (id: string) => {
       const placed = body(id);
       await temporal.client.workflow.start(
@@ -106,6 +109,7 @@ export async function checkout(
           { ...order(id), ...placed, total: orderTotal(placed.items) },
           '0'.repeat(64) /* the size of the API's request fingerprint */,
           'bench-checkout',
+          settings,
         ),
       );
     };

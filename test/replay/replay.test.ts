@@ -3,7 +3,8 @@
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
  * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`, `before-leave-alerts/`,
- * `before-lean-checkout/`, `before-checkout-revisions/`): they stand for processes started by that version and
+ * `before-lean-checkout/`, `before-checkout-revisions/`, `before-order-settings/`): they stand for processes
+ * started by that version and
  * still open.
  */
 import assert from 'node:assert/strict';
@@ -46,6 +47,8 @@ const beforeLeaveAlerts = files.filter((f) => f.startsWith(`before-leave-alerts$
 const beforeLean = files.filter((f) => f.startsWith(`before-lean-checkout${path.sep}`));
 /** Orders started before checkout revisions: their input carries none (revision 1). */
 const beforeRevisions = files.filter((f) => f.startsWith(`before-checkout-revisions${path.sep}`));
+/** Orders started before the API sent the settings an order is placed under: the worker's are read. */
+const beforeOrderSettings = files.filter((f) => f.startsWith(`before-order-settings${path.sep}`));
 const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 const isRegistration = (f: string): boolean => path.basename(f).startsWith('registration-');
@@ -70,14 +73,16 @@ function patchesOf(file: string): string[] {
   });
 }
 
-/** The checkout revision an order started on, from its input (CHECKOUT_REVISION); 1 without one. */
-function revisionOf(file: string): number {
+/** A checkout's input, as its history's first event carries it. */
+function checkoutInputOf(file: string): { revision?: number; settings?: unknown } {
   const { events } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { events: StoredEvent[] };
   const data = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-  const input = data
-    ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { revision?: number })
-    : {};
-  return input.revision ?? 1;
+  return data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as object) : {};
+}
+
+/** The checkout revision an order started on, from its input (CHECKOUT_REVISION); 1 without one. */
+function revisionOf(file: string): number {
+  return checkoutInputOf(file).revision ?? 1;
 }
 
 /** The patches a lean order takes without their markers: LEAN_CHECKOUT_PATCH's one stands for them. */
@@ -171,6 +176,19 @@ describe('replay of stored histories', () => {
     assert.ok(
       revised.some((f) => f.includes('window-0')),
       `a current order at a window of 0 on revision ${CHECKOUT_REVISION}: ${revised.join(', ')}`,
+    );
+  });
+
+  it("covers both sides of the order's settings in its input (no local activity to read the worker's)", () => {
+    assert.ok(beforeOrderSettings.length >= 1, 'expected the before-order-settings histories');
+    for (const file of beforeOrderSettings) {
+      assert.equal(checkoutInputOf(file).settings, undefined, `${file} was started without settings`);
+      assert.equal(revisionOf(file), CHECKOUT_REVISION, `${file} is on the current revision otherwise`);
+    }
+    const placedUnder = current.filter((f) => isOrder(f) && checkoutInputOf(f).settings !== undefined);
+    assert.ok(
+      placedUnder.some((f) => f.includes('window-0')),
+      `a current order at a window of 0 started with its settings: ${placedUnder.join(', ')}`,
     );
   });
 

@@ -119,7 +119,10 @@ describe('checkout workflow', () => {
   });
 
   it('started as the API starts it with a remorse window of 0: charged from the first workflow task, no timer, OrderStatus alone upserted after the start', async () => {
-    const scenario = new CheckoutScenario({}, { ...TEST_SETTINGS, orderRemorseWindowMs: 0 });
+    // The order follows the settings it was placed under (the API's), not the worker's: here the
+    // worker's window is an hour, and an order that read it would start a timer before the charge.
+    const placedUnder = { ...TEST_SETTINGS, orderRemorseWindowMs: 0 };
+    const scenario = new CheckoutScenario({}, { ...TEST_SETTINGS, orderRemorseWindowMs: 3_600_000 });
     const order = placedOrder();
     const events = await scenario.run(
       env,
@@ -146,7 +149,10 @@ describe('checkout workflow', () => {
         return (await handle.fetchHistory()).events ?? [];
       },
       (taskQueue) =>
-        env.client.workflow.start(checkoutWorkflow, checkoutStartOptions(order, 'f'.repeat(64), taskQueue)),
+        env.client.workflow.start(
+          checkoutWorkflow,
+          checkoutStartOptions(order, 'f'.repeat(64), taskQueue, placedUnder),
+        ),
     );
     const charge = events.findIndex(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment',
@@ -181,11 +187,10 @@ describe('checkout workflow', () => {
       ['1:Accepted+order', '2:Paid'],
     );
     assert.equal(records[0]!.order?.orderId, order.orderId);
-    assert.equal(
-      (records[0]!.order as unknown as Record<string, unknown>).revision,
-      undefined,
-      'the revision is not stored',
-    );
+    const stored = records[0]!.order as unknown as Record<string, unknown>;
+    assert.equal(stored.revision, undefined, 'the revision is not stored');
+    assert.equal(stored.settings, undefined, 'the settings are not stored');
+    assert.equal(scenario.called('loadCheckoutSettings').length, 0, "the worker's settings are not read");
     const timeline = (records.at(-1)!.view.timeline ?? []).map((t) => t.detail);
     assert.ok(timeline.includes('The order is Received'), timeline.join(' | '));
     // A marker names its task by the task's started event (this server) or its completed event.
@@ -198,7 +203,7 @@ describe('checkout workflow', () => {
         e.markerRecordedEventAttributes?.markerName === 'core_local_activity' &&
         firstTask.includes(String(e.markerRecordedEventAttributes.workflowTaskCompletedEventId)),
     );
-    assert.equal(firstTaskMarkers.length, 2, 'the first task: the settings and one record');
+    assert.equal(firstTaskMarkers.length, 1, 'the first task: one record, no settings read');
   });
 
   it('started without a revision (as before revision 2) at a window of 0: Received and then Accepted recorded', async () => {
@@ -212,6 +217,8 @@ describe('checkout workflow', () => {
     });
     const statuses = scenario.called('recordOrderStatus').map((r) => `${r.version}:${r.status}`);
     assert.deepEqual(statuses.slice(0, 2), ['1:Received', '2:Accepted']);
+    // Started without the settings it was placed under: the worker's, read once.
+    assert.equal(scenario.called('loadCheckoutSettings').length, 1);
   });
 
   it('declined, then support retries with a new payment method: paid on the second attempt', async () => {

@@ -9,6 +9,7 @@ import {
   type SearchAttributePair,
 } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CheckoutSettings } from '../../config/settings';
 import { formatMoney, type OrderView, type PlacedOrder } from '../../domain/order';
 
 export interface CancelRequest {
@@ -96,19 +97,30 @@ export function checkoutWorkflowId(orderId: string): string {
  */
 export const CHECKOUT_REVISION = 2;
 
-/** The checkout workflow's argument: the order, and the revision it started on. */
-export type CheckoutInput = PlacedOrder & { revision?: number };
+/**
+ * The checkout workflow's argument: the order, the revision it started on and the settings it was
+ * placed under. `POST /orders` sends the API's settings (the same environment as the worker's in
+ * every deployment this project ships), so the order does not spend a local activity, an activation
+ * and a marker reading the worker's. An order started without them (by an API before they were
+ * sent, or a raw client) reads the worker's settings once, at its start, as before.
+ */
+export type CheckoutInput = PlacedOrder & { revision?: number; settings?: CheckoutSettings };
 
 /**
  * What `POST /orders` asks Temporal for: the checkout workflow under the order's id, with the
  * request's fingerprint in its memo and a summary for the UI. The benchmark's raw client sends exactly
  * this request, and the two latencies compare like with like.
  */
-export function checkoutStartOptions(order: PlacedOrder, fingerprint: string, taskQueue: string) {
+export function checkoutStartOptions(
+  order: PlacedOrder,
+  fingerprint: string,
+  taskQueue: string,
+  settings?: CheckoutSettings,
+) {
   return {
     workflowId: checkoutWorkflowId(order.orderId),
     taskQueue,
-    args: [{ ...order, revision: CHECKOUT_REVISION }] as [CheckoutInput],
+    args: [{ ...order, revision: CHECKOUT_REVISION, ...(settings && { settings }) }] as [CheckoutInput],
     memo: { requestFingerprint: fingerprint, customerId: order.customer.id },
     // What the Temporal UI lists for this workflow, in words.
     staticSummary: `Order ${order.orderId}: ${order.items.length} line(s), ${formatMoney(order.total, order.currency)}, customer ${order.customer.id}`,

@@ -35,6 +35,7 @@ export { LEAN_CHECKOUT_PATCH } from './order-context';
  */
 export const ORDER_ACCEPTANCE_PATCH = 'order-acceptance';
 
+/** The worker's settings, for an order started without those it was placed under (CheckoutInput). */
 const { loadCheckoutSettings } = proxyLocalActivities<CheckoutActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 10 },
@@ -42,14 +43,15 @@ const { loadCheckoutSettings } = proxyLocalActivities<CheckoutActivities>({
 
 export async function checkoutWorkflow(input: CheckoutInput): Promise<OrderView> {
   // The revision the order started on (CHECKOUT_REVISION); orders started before revisions are 1.
-  const { revision = 1, ...order } = input;
+  // The settings it was placed under, when the API sent them (see CheckoutInput).
+  const { revision = 1, settings: placedUnder, ...order } = input;
   // One marker for a lean order instead of the three before it (each is also an upsert).
   const lean = patched(LEAN_CHECKOUT_PATCH);
   const withAcceptance = lean || patched(ORDER_ACCEPTANCE_PATCH);
   const backOffice = lean || patched(BACK_OFFICE_PATCH);
   const view = newView(order);
   const inbox = listen(view);
-  const settings = await loadCheckoutSettings();
+  const settings = placedUnder ?? (await loadCheckoutSettings());
   const ctx = new OrderContext(order, settings, view, inbox, withAcceptance, backOffice, lean, revision);
 
   // 1. Save the order (a lean order's first status record saves it).
