@@ -83,6 +83,11 @@ export interface ThroughputRun {
   scheduleToStartP95Ms: number;
   /** CPU milliseconds per workflow in the burst, by process ('other': the rest of the machine). */
   cpuMsPerWorkflow?: Record<string, number>;
+  /**
+   * The share of the machine's cores the hypervisor gave to other machines during the burst (steal
+   * time): a run slowed by its neighbours, not by the code. Not counted in 'other'.
+   */
+  stolenShare?: number;
   /** Events in one finished workflow's history: the engine's work per workflow. */
   historyEvents?: number;
   /** The size of that history, in bytes, as the server reports it. */
@@ -364,18 +369,23 @@ const devFloorIndex = (r: BenchResults): number => {
   return picked ? (r.rounds ?? []).indexOf(picked) : -1;
 };
 
+/** Steal time during a run's burst, in % of the cores ('n/a' where the run or the reading is missing). */
+const stolenText = (run: ThroughputRun | undefined): string =>
+  run?.stolenShare === undefined ? 'n/a' : fixed(run.stolenShare * 100, 1);
+
 function roundsTable(r: BenchResults): string[] {
   if (!r.rounds || r.rounds.length < 2) return [];
   return [
     `Every round on the dev server, each run on a fresh server after the machine went quiet, in the order shown (it turns by one each round); the same-shape tables above show round ${medianRound(r.rounds) + 1}, the median by × baseline, and the engine's floor round ${devFloorIndex(r) + 1}, the median by × floor:`,
     '',
-    '| round | order | checkout per second | baseline per second | × baseline | minimal shape per second | × floor | `POST /orders` p99 (ms) | raw client p99 (ms) | p99 × raw |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| round | order | checkout per second | baseline per second | × baseline | minimal shape per second | × floor | `POST /orders` p99 (ms) | raw client p99 (ms) | p99 × raw | stolen by the hypervisor: checkout / baseline / minimal (% of the cores) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.rounds.map((round, i) => {
       const ratios = roundRatios(round);
       const minimal = withMinimal(round) ? fixed(round.minimal.perSecond, 1) : 'n/a';
       const toMinimal = withMinimal(round) ? fixed(floorRatio(r, round)) : 'n/a';
-      return `| ${i + 1} | ${round.order?.join(', ') ?? 'checkout, same shape, minimal shape'} | ${fixed(round.checkout.perSecond, 1)} | ${fixed(round.baselineFile.perSecond, 1)} | ${fixed(ratios.throughput)} | ${minimal} | ${toMinimal} | ${fixed(round.checkout.startLatencyMs.p99, 1)} | ${fixed(rawStart(round).p99, 1)} | ${fixed(ratios.latency)} |`;
+      const stolen = [round.checkout, round.baselineFile, round.minimal].map(stolenText).join(' / ');
+      return `| ${i + 1} | ${round.order?.join(', ') ?? 'checkout, same shape, minimal shape'} | ${fixed(round.checkout.perSecond, 1)} | ${fixed(round.baselineFile.perSecond, 1)} | ${fixed(ratios.throughput)} | ${minimal} | ${toMinimal} | ${fixed(round.checkout.startLatencyMs.p99, 1)} | ${fixed(rawStart(round).p99, 1)} | ${fixed(ratios.latency)} | ${stolen} |`;
     }),
     '',
   ];
@@ -457,13 +467,13 @@ export function markdownReport(r: BenchResults): string {
     ...startLatencyTable(r),
     '',
     ...roundsTable(r),
-    `Where the CPU went in the burst (milliseconds per workflow, by process; "${BENCH_PROCESS}" is the load clients and, for the checkout, the SendGrid fake and the recording proxy in front of stripe-mock; "other" is the rest of the machine: stripe-mock, RabbitMQ):`,
+    `Where the CPU went in the burst (milliseconds per workflow, by process; "${BENCH_PROCESS}" is the load clients and, for the checkout, the SendGrid fake and the recording proxy in front of stripe-mock; "other" is the rest of the machine: stripe-mock, RabbitMQ; time the hypervisor stole from the machine is apart, in % of the cores):`,
     '',
     ...[r.baselineFile, r.checkout].map(
       (run) =>
         `- ${run.label}: ${Object.entries(run.cpuMsPerWorkflow ?? {})
           .map(([name, ms]) => `${name} ${fixed(ms, 1)}`)
-          .join(', ')}`,
+          .join(', ')}${run.stolenShare === undefined ? '' : `; stolen ${stolenText(run)} %`}`,
     ),
     '',
     ...onPostgresLines(r),

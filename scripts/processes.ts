@@ -128,11 +128,24 @@ export function treeCpuMs(pid: number): number {
   return (ticks * 1000) / 100;
 }
 
-/** CPU time the whole machine has spent busy (every core, not idle or waiting), in milliseconds. */
+/**
+ * CPU time the whole machine has spent busy (every core, not idle or waiting), in milliseconds;
+ * time the hypervisor gave this machine's cores to other machines (steal) counts as busy.
+ */
 export function machineBusyMs(): number {
+  return machineCpuTicks().busy * 10;
+}
+
+/** Of that, the time stolen by the hypervisor (no process here ran), in milliseconds. */
+export function machineStolenMs(): number {
+  return machineCpuTicks().stolen * 10;
+}
+
+/** The first line of /proc/stat, in ticks of 10 ms. */
+function machineCpuTicks(): { busy: number; stolen: number } {
   const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
   const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
-  return ((user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 1000) / 100;
+  return { busy: user! + nice! + system! + irq! + softirq! + (steal ?? 0), stolen: steal ?? 0 };
 }
 
 /**

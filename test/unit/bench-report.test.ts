@@ -210,10 +210,33 @@ describe('benchmark report', () => {
     const md = markdownReport({ ...results, ...rounds[2]!, rounds });
     assert.ok(
       md.includes(
-        '| 2 | checkout, same shape, minimal shape | 20.0 | 50.0 | 0.40 | n/a | n/a | 40.0 | 10.0 | 4.00 |',
+        '| 2 | checkout, same shape, minimal shape | 20.0 | 50.0 | 0.40 | n/a | n/a | 40.0 | 10.0 | 4.00 | n/a / n/a / n/a |',
       ),
       'every round is shown',
     );
+  });
+
+  it('shows the time the hypervisor stole in each run of each round, apart from the CPU of the processes', () => {
+    const stolen = (r: ThroughputRun, share: number): ThroughputRun => ({ ...r, stolenShare: share });
+    const withSteal = (checkout: number, share: number) => ({
+      checkout: stolen(
+        {
+          ...run('checkout (through the API)', checkout, 12, 100),
+          cpuMsPerWorkflow: { worker: 40, other: 1 },
+        },
+        share,
+      ),
+      baselineFile: stolen(run('engine baseline (SQLite file, WAL)', 50, 10, 30), 0),
+      minimal: stolen(run('minimal shape (5 activities, SQLite file, WAL)', 50, 10, 30), 0.004),
+    });
+    const rounds = [withSteal(45, 0), withSteal(20, 0.123), withSteal(40, 0.01)];
+    const md = markdownReport({ ...results, ...rounds[2]!, rounds });
+    assert.match(
+      md,
+      /\| 2 \| [^|]+ \| 20\.0 \|.*\| 12\.3 \/ 0\.0 \/ 0\.4 \|$/m,
+      'the slow round names its steal',
+    );
+    assert.ok(md.includes('- checkout (through the API): worker 40.0, other 1.0; stolen 1.0 %'), md);
   });
 
   it('turns the order of the runs by one each round, so no run always follows the checkout', () => {
