@@ -98,6 +98,17 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
     return (await leaveStore.managerChain(employeeId)).some((m) => m.id === managerId);
   }
 
+  /** Only a manager in the employee's chain decides a request; anyone else gets a 403 and nothing of it. */
+  async function mayDecide(req: Request, requestId: string): Promise<void> {
+    const stored = await leaveStore.getLeaveRequest(requestId);
+    const employeeId = stored?.employeeId ?? (await currentView(requestId)).employeeId;
+    const { sub } = caller(req);
+    if (await inChain(sub, employeeId)) return;
+    throw forbidden(`${sub} is not in the employee's manager chain: only it decides this request`, {
+      reason: 'not_in_chain',
+    });
+  }
+
   /** The view answered while the process has not decided: what was recorded at the click. */
   function withStatus(view: LeaveView): LeaveView & { status: NonNullable<LeaveView['status']> } {
     return { ...view, status: view.status ?? 'Submitted' };
@@ -381,6 +392,9 @@ export function leaveRouter({ client, leaveStore, taskQueue, yearStart }: LeaveD
     const requestId = req.params.id as string;
     const body = parseBody(decisionBody, req.body);
     if (!REQUEST_ID.test(requestId)) throw notFound(`leave request ${requestId}`);
+    // Who may decide comes first, on every path: a manager outside the chain learns nothing of
+    // the request, whether it waits, was decided already or has ended.
+    await mayDecide(req, requestId);
     const handle = client.workflow.getHandle(leaveWorkflowId(requestId));
     let answer;
     try {

@@ -195,6 +195,14 @@ describe('leave API', () => {
     const again = await call('POST', `/leave-requests/${id}/approve`, 'manager:vera', {});
     assert.equal(again.status, 202, 'a repeated approval is answered with the request as it is');
     assert.equal(again.body.status, 'Approved');
+    // A manager outside the chain learns nothing of a decided request either (it once answered
+    // 202 with the whole request: days, note, balances, approvers).
+    for (const path of ['approve', 'reject']) {
+      const outsider = await call('POST', `/leave-requests/${id}/${path}`, 'manager:mia', {});
+      assert.equal(outsider.status, 403, `${path} by a manager outside the chain`);
+      assert.deepEqual(Object.keys(outsider.body), ['error']);
+      assert.doesNotMatch(JSON.stringify(outsider.body), /one-off|balance|days/);
+    }
     const rejectedLate = await call('POST', `/leave-requests/${id}/reject`, 'manager:vera', {});
     assert.equal(rejectedLate.status, 409, 'an approved request can never be rejected');
     assert.deepEqual((rejectedLate.body.error as { details: unknown }).details, {
