@@ -3,8 +3,10 @@
  * a certified relying-party library (panva's `openid-client`), against the company's identity
  * provider or the embedded one `npm start` runs: the same code either way.
  *
- * - GET /session/sign-in?returnTo=… keeps a one-time attempt (state, nonce, PKCE verifier) in the
- *   database, binds it to this browser with a short-lived cookie, and redirects to the provider.
+ * - GET /session/sign-in?returnTo=… seals the attempt (state, nonce, PKCE verifier, the page to
+ *   return to) into a short-lived cookie of this browser, and redirects to the provider. Nothing is
+ *   stored: a stranger can ask for the sign-in page as often as they like and the database does not
+ *   grow. The provider's code is one-time, so a replayed callback cannot sign in twice.
  * - GET /session/callback exchanges the code (the library checks state, PKCE, the ID token's
  *   signature, issuer, audience and nonce), reads the person's id and roles from the ID token's
  *   claims with the same rules as a bearer token, starts a server-side session and returns the
@@ -22,12 +24,21 @@ import type { BackOfficeSession, SessionStore } from '../store';
 import { checkCsrf, cookies, SESSION_COOKIE, type Caller } from './auth';
 import { signInQuery, type SessionAnswer, type SignOutAnswer } from './contract';
 import { HttpError } from './errors';
+import { seal, unseal } from './sealed';
 import { escapeHtml } from './html';
 import { parseQuery } from './schemas';
 import { callerFromClaims } from './tokens';
 
 export const SIGN_IN_COOKIE = 'tc_sign_in';
 const SIGN_IN_MINUTES = 10;
+
+/** A sign-in sent to the provider and not back yet: what its callback must match. */
+interface SignInAttempt {
+  state: string;
+  codeVerifier: string;
+  nonce: string;
+  returnTo: string;
+}
 
 export interface SignInSettings {
   issuer: IssuerSettings;
@@ -74,6 +85,13 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
   // Plain HTTP is allowed only to a loopback issuer: a provider on this machine, not a company's.
   const localProvider = deps.signIn?.issuer.issuer.startsWith('http:') ?? false;
   let discovered: Promise<OpenId.Configuration> | undefined;
+  let sealingKey: Promise<Buffer> | undefined;
+  /** The key sign-ins in flight are sealed with: read once, shared by every replica through the store. */
+  const signInKey = (): Promise<Buffer> =>
+    (sealingKey ??= deps.sessions.signInKey().catch((err: unknown) => {
+      sealingKey = undefined;
+      throw err;
+    }));
 
   async function provider(): Promise<{ lib: typeof OpenId; config: OpenId.Configuration }> {
     const lib = await loadOpenId();
@@ -179,15 +197,10 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
     const state = lib.randomState();
     const nonce = lib.randomNonce();
     const codeVerifier = lib.randomPKCECodeVerifier();
-    const expiresAt = now() + SIGN_IN_MINUTES * 60_000;
-    await deps.sessions.saveSignIn(hash(state), {
-      codeVerifier,
-      nonce,
-      returnTo: safeReturnTo(returnTo),
-      expiresAt,
-    });
+    const attempt: SignInAttempt = { state, codeVerifier, nonce, returnTo: safeReturnTo(returnTo) };
+    const sealed = seal(await signInKey(), SIGN_IN_COOKIE, attempt, now() + SIGN_IN_MINUTES * 60_000);
     // Lax, not Strict: the provider's redirect back is a navigation from another site.
-    res.cookie(SIGN_IN_COOKIE, state, {
+    res.cookie(SIGN_IN_COOKIE, sealed, {
       httpOnly: true,
       sameSite: 'lax',
       secure,
@@ -209,7 +222,7 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
     const signIn = deps.signIn;
     if (!signIn) throw new HttpError(404, 'not_found', 'sign-in is off');
     const again = '/session/sign-in';
-    const state = cookies(req)[SIGN_IN_COOKIE];
+    const sealed = cookies(req)[SIGN_IN_COOKIE];
     res.clearCookie(SIGN_IN_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/session' });
     const sent = typeof req.query.state === 'string' ? req.query.state : '';
     if (typeof req.query.error === 'string') {
@@ -218,8 +231,11 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
       page(res, 400, 'Sign-in did not finish', `The identity provider answered: ${said}.`, again);
       return;
     }
-    const attempt = state && state === sent ? await deps.sessions.takeSignIn(hash(state), now()) : undefined;
-    if (!state || !attempt) {
+    const opened = sealed
+      ? unseal<SignInAttempt>(await signInKey(), SIGN_IN_COOKIE, sealed, now())
+      : undefined;
+    const attempt = opened && sent && opened.state === sent ? opened : undefined;
+    if (!attempt) {
       page(
         res,
         400,
@@ -238,7 +254,7 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
       const currentUrl = new URL(req.originalUrl, deps.publicUrl);
       const tokens = await lib.authorizationCodeGrant(config, currentUrl, {
         pkceCodeVerifier: attempt.codeVerifier,
-        expectedState: state,
+        expectedState: attempt.state,
         expectedNonce: attempt.nonce,
         idTokenExpected: true,
       });

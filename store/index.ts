@@ -12,7 +12,7 @@ import {
 import { openPostgresSessionStore, openSqliteSessionStore, type SessionStore } from './session-store';
 
 export type { OrderStore, StoredOrder } from './order-store';
-export type { BackOfficeSession, SessionStore, SignInAttempt } from './session-store';
+export type { BackOfficeSession, SessionStore } from './session-store';
 export type { Customer, RegistrationStore, StoredRegistration } from './registration-store';
 export type { Employee, LeaveStore, LedgerEntry, StoredLeaveRequest } from './leave-store';
 

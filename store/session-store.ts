@@ -1,9 +1,12 @@
 /**
- * The back office's server-side sessions and sign-ins in flight, in the app's database (SQLite by
- * default, PostgreSQL with DATABASE_URL), so a session outlives an API restart and is shared by
- * every API replica, and signing out ends it everywhere at once. Keys are SHA-256 hashes of the
- * random ids the browser holds: the table alone signs nobody in.
+ * The back office's server-side sessions, in the app's database (SQLite by default, PostgreSQL with
+ * DATABASE_URL), so a session outlives an API restart and is shared by every API replica, and
+ * signing out ends it everywhere at once. Keys are SHA-256 hashes of the random ids the browser
+ * holds: the table alone signs nobody in. A sign-in in flight keeps no row: it travels sealed in
+ * the browser's cookie (api/session.ts), under the one key kept here for every replica, so a
+ * stranger's requests for the sign-in page cost the database nothing.
  */
+import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,22 +25,16 @@ export interface BackOfficeSession {
   expiresAt: number;
 }
 
-/** A sign-in sent to the provider and not back yet: what its callback must match. */
-export interface SignInAttempt {
-  codeVerifier: string;
-  nonce: string;
-  returnTo: string;
-  expiresAt: number;
-}
-
 export interface SessionStore {
   saveSession(idHash: string, session: BackOfficeSession): Promise<void>;
   findSession(idHash: string, now: number): Promise<BackOfficeSession | undefined>;
   /** Ends a session; answers what it was. */
   deleteSession(idHash: string): Promise<BackOfficeSession | undefined>;
-  saveSignIn(stateHash: string, attempt: SignInAttempt): Promise<void>;
-  /** A sign-in attempt is used once: taken, it is gone. */
-  takeSignIn(stateHash: string, now: number): Promise<SignInAttempt | undefined>;
+  /**
+   * The 32-byte key sign-ins in flight are sealed with: made by the first replica that asks, then
+   * the same for every replica and restart.
+   */
+  signInKey(): Promise<Buffer>;
   deleteExpired(now: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,12 +49,11 @@ CREATE TABLE IF NOT EXISTS back_office_sessions (
   id_token   TEXT,
   expires_at BIGINT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS sign_in_attempts (
-  state_hash    TEXT PRIMARY KEY,
-  code_verifier TEXT NOT NULL,
-  nonce         TEXT NOT NULL,
-  return_to     TEXT NOT NULL,
-  expires_at    BIGINT NOT NULL
+-- Sign-ins in flight were rows here once; they are sealed cookies now, and nothing reads the table.
+DROP TABLE IF EXISTS sign_in_attempts;
+CREATE TABLE IF NOT EXISTS app_keys (
+  name TEXT PRIMARY KEY,
+  key  TEXT NOT NULL
 );
 `;
 
@@ -69,13 +65,6 @@ interface SessionRow {
   id_token: string | null;
   expires_at: number | string;
 }
-interface AttemptRow {
-  code_verifier: string;
-  nonce: string;
-  return_to: string;
-  expires_at: number | string;
-}
-
 function toSession(row: SessionRow): BackOfficeSession {
   const roles = (JSON.parse(row.roles) as unknown[]).filter(isRole);
   return {
@@ -84,14 +73,6 @@ function toSession(row: SessionRow): BackOfficeSession {
     roles,
     csrfToken: row.csrf_token,
     idToken: row.id_token ?? undefined,
-    expiresAt: Number(row.expires_at),
-  };
-}
-function toAttempt(row: AttemptRow): SignInAttempt {
-  return {
-    codeVerifier: row.code_verifier,
-    nonce: row.nonce,
-    returnTo: row.return_to,
     expiresAt: Number(row.expires_at),
   };
 }
@@ -104,13 +85,8 @@ const sessionValues = (idHash: string, s: BackOfficeSession): unknown[] => [
   s.idToken ?? null,
   s.expiresAt,
 ];
-const attemptValues = (stateHash: string, a: SignInAttempt): unknown[] => [
-  stateHash,
-  a.codeVerifier,
-  a.nonce,
-  a.returnTo,
-  a.expiresAt,
-];
+const SIGN_IN_KEY = 'sign-in';
+const newKey = (): string => crypto.randomBytes(32).toString('base64');
 
 export function openSqliteSessionStore(file: string): SessionStore {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -127,16 +103,11 @@ export function openSqliteSessionStore(file: string): SessionStore {
   const removeSession = db.prepare<[string], SessionRow>(
     'DELETE FROM back_office_sessions WHERE id_hash = ? RETURNING *',
   );
-  const insertAttempt = db.prepare(
-    'INSERT INTO sign_in_attempts (state_hash, code_verifier, nonce, return_to, expires_at) VALUES (?, ?, ?, ?, ?)',
+  const insertKey = db.prepare(
+    'INSERT INTO app_keys (name, key) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
   );
-  const removeAttempt = db.prepare<[string], AttemptRow>(
-    'DELETE FROM sign_in_attempts WHERE state_hash = ? RETURNING *',
-  );
-  const expire = db.transaction((now: number) => {
-    db.prepare('DELETE FROM back_office_sessions WHERE expires_at <= ?').run(now);
-    db.prepare('DELETE FROM sign_in_attempts WHERE expires_at <= ?').run(now);
-  });
+  const selectKey = db.prepare<[string], { key: string }>('SELECT key FROM app_keys WHERE name = ?');
+  const expire = db.prepare('DELETE FROM back_office_sessions WHERE expires_at <= ?');
   return {
     async saveSession(idHash, session) {
       insertSession.run(...sessionValues(idHash, session));
@@ -149,15 +120,12 @@ export function openSqliteSessionStore(file: string): SessionStore {
       const row = removeSession.get(idHash);
       return row ? toSession(row) : undefined;
     },
-    async saveSignIn(stateHash, attempt) {
-      insertAttempt.run(...attemptValues(stateHash, attempt));
-    },
-    async takeSignIn(stateHash, now) {
-      const row = removeAttempt.get(stateHash);
-      return row && Number(row.expires_at) > now ? toAttempt(row) : undefined;
+    async signInKey() {
+      insertKey.run(SIGN_IN_KEY, newKey());
+      return Buffer.from(selectKey.get(SIGN_IN_KEY)!.key, 'base64');
     },
     async deleteExpired(now) {
-      expire(now);
+      expire.run(now);
     },
     async close() {
       db.close();
@@ -195,22 +163,16 @@ export function openPostgresSessionStore(url: string): SessionStore {
       );
       return row ? toSession(row) : undefined;
     },
-    async saveSignIn(stateHash, attempt) {
-      await query(
-        'INSERT INTO sign_in_attempts (state_hash, code_verifier, nonce, return_to, expires_at) VALUES ($1, $2, $3, $4, $5)',
-        attemptValues(stateHash, attempt),
-      );
-    },
-    async takeSignIn(stateHash, now) {
-      const [row] = await query<AttemptRow>(
-        'DELETE FROM sign_in_attempts WHERE state_hash = $1 RETURNING *',
-        [stateHash],
-      );
-      return row && Number(row.expires_at) > now ? toAttempt(row) : undefined;
+    async signInKey() {
+      await query('INSERT INTO app_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+        SIGN_IN_KEY,
+        newKey(),
+      ]);
+      const [row] = await query<{ key: string }>('SELECT key FROM app_keys WHERE name = $1', [SIGN_IN_KEY]);
+      return Buffer.from(row!.key, 'base64');
     },
     async deleteExpired(now) {
       await query('DELETE FROM back_office_sessions WHERE expires_at <= $1', [now]);
-      await query('DELETE FROM sign_in_attempts WHERE expires_at <= $1', [now]);
     },
     async close() {
       await pool.end();

@@ -8,6 +8,7 @@
  * are checked against the OpenAPI document. No Temporal call is made (the client connects lazily).
  */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,12 +34,14 @@ describe('back-office sessions', () => {
   let identity: TestIdentity;
   let dev: RunningApi;
   let secretOnly: RunningApi;
+  let databaseFile: string;
 
   before(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'session-'));
     store = openSqliteOrderStore(path.join(dir, 'app.db'));
     leaveStore = openSqliteLeaveStore(path.join(dir, 'app.db'));
-    sessions = openSqliteSessionStore(path.join(dir, 'app.db'));
+    databaseFile = path.join(dir, 'app.db');
+    sessions = openSqliteSessionStore(databaseFile);
     await leaveStore.seedIfEmpty(SEED_ORGANISATION);
     const client = new Client(); // lazy: nothing here reaches Temporal
     const deps = { client, store, taskQueue: 'unused', leave: { store: leaveStore, yearStart: '01-01' } };
@@ -135,13 +138,66 @@ describe('back-office sessions', () => {
     const stranger = await fetch(callback.url, { redirect: 'manual' });
     assert.equal(stranger.status, 400);
     assert.ok(!stranger.headers.getSetCookie().some((c) => /^tc_session=[^;]/.test(c)));
-    // The same browser again: its sign-in was used once already.
-    const again = await fetch(callback.url, {
-      redirect: 'manual',
-      headers: { cookie: `tc_sign_in=${new URL(callback.url).searchParams.get('state')}` },
-    });
+    // The same browser again, its sealed sign-in cookie replayed: the provider's code is one-time.
+    const sealed = hops[0]!.setCookie.find((c) => c.startsWith('tc_sign_in='))!.split(';')[0]!;
+    const again = await fetch(callback.url, { redirect: 'manual', headers: { cookie: sealed } });
     assert.equal(again.status, 400);
     assert.match(await again.text(), /Sign in again/);
+    assert.ok(!again.headers.getSetCookie().some((c) => /^tc_session=[^;]/.test(c)));
+    // The bare state as the cookie (what a cookie held before it was sealed), or a seal altered: refused.
+    const value = sealed.slice('tc_sign_in='.length);
+    const flipped = `${value.slice(0, 20)}${value[20] === 'A' ? 'B' : 'A'}${value.slice(21)}`;
+    for (const cookie of [
+      `tc_sign_in=${new URL(callback.url).searchParams.get('state')}`,
+      `tc_sign_in=${flipped}`,
+    ]) {
+      const forged = await fetch(callback.url, { redirect: 'manual', headers: { cookie } });
+      assert.equal(forged.status, 400, cookie);
+      assert.match(await forged.text(), /This sign-in has expired/);
+    }
+  });
+
+  it('thousands of anonymous sign-in starts store nothing: the attempt travels sealed in its cookie', async () => {
+    const rows = () => {
+      const db = new Database(databaseFile, { readonly: true });
+      try {
+        const tables = db
+          .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .all()
+          .map((t) => t.name);
+        return Object.fromEntries(
+          tables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n]),
+        );
+      } finally {
+        db.close();
+      }
+    };
+    await fetch(`${dev.base}/session/sign-in`, { redirect: 'manual' }); // the sealing key, made once
+    const before = rows();
+    assert.equal(before.sign_in_attempts, undefined, 'no table of attempts');
+    const longest = `/#/${'x'.repeat(2_000)}`;
+    const STARTS = 3_000;
+    let next = 0;
+    const statuses = new Map<number, number>();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < STARTS) {
+          next++;
+          const response = await fetch(
+            `${dev.base}/session/sign-in?returnTo=${encodeURIComponent(longest)}`,
+            {
+              redirect: 'manual',
+            },
+          );
+          await response.arrayBuffer();
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          const cookie = response.headers.getSetCookie().find((c) => c.startsWith('tc_sign_in='));
+          assert.ok(cookie && cookie.length < 4_096, 'one cookie a browser keeps (under 4 KiB)');
+        }
+      }),
+    );
+    assert.deepEqual([...statuses], [[302, STARTS]]);
+    assert.deepEqual(rows(), before, 'not one row more, in any table');
   });
 
   it("a session reads what its roles allow: a manager's chain, the employee's own", async () => {
