@@ -52,16 +52,35 @@ export const CLOCK_LEEWAY_SECONDS = 30;
 
 const invalid = (why: string): HttpError => new HttpError(401, 'unauthorized', why);
 
-export function sharedSecretVerifier(secret: string): TokenVerifier {
+/**
+ * The longest a shared-secret token may live, counted from now to its `exp`. Such a token cannot be
+ * revoked but by changing the secret for everyone: one without `exp`, or with one far away, would
+ * be a key that works for ever once it leaks.
+ */
+export const SHARED_SECRET_TOKEN_MAX_SECONDS = 24 * 3600;
+
+export function sharedSecretVerifier(secret: string, now: () => number = Date.now): TokenVerifier {
   const key = new TextEncoder().encode(secret);
   return {
     describe: 'HS256 tokens signed with AUTH_JWT_SECRET',
     async verify(token) {
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'] }));
-      } catch {
-        throw invalid('the token is invalid or expired');
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: ['HS256'],
+          requiredClaims: ['exp'],
+          clockTolerance: CLOCK_LEEWAY_SECONDS,
+        }));
+      } catch (err) {
+        throw invalid(
+          err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'exp'
+            ? 'the token has no exp: tokens must expire (within 24 h)'
+            : 'the token is invalid or expired',
+        );
+      }
+      const lifetime = (payload.exp ?? 0) - Math.floor(now() / 1000);
+      if (lifetime > SHARED_SECRET_TOKEN_MAX_SECONDS + CLOCK_LEEWAY_SECONDS) {
+        throw invalid('the token expires more than 24 h from now; sign one that expires sooner');
       }
       const role = payload.role;
       if (typeof payload.sub !== 'string' || !payload.sub || !isRole(role) || payload.aud) {

@@ -154,6 +154,19 @@ describe('access', () => {
         .setProtectedHeader({ alg: 'HS256' })
         .setExpirationTime(now + 3600)
         .sign(key),
+      // Signed with the right secret but never expiring, or living for a year: refused (a leaked
+      // one would otherwise work forever).
+      'no expiry': await new SignJWT({ role: 'hr' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('hana')
+        .setIssuedAt(now)
+        .sign(key),
+      'an expiry a year away': await new SignJWT({ role: 'hr' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('hana')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 365 * 86_400)
+        .sign(key),
       'tampered payload': (await signToken(SECRET, { role: 'employee', sub: 'ella' })).replace(
         /\.([^.]+)\./,
         `.${Buffer.from(JSON.stringify({ sub: 'ella', role: 'hr', exp: now + 3600 })).toString('base64url')}.`,
