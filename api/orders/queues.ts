@@ -20,7 +20,7 @@ import {
   type OrderListItem,
   type OrderTimeline,
 } from './contract';
-import { badRequest, HttpError } from '../errors';
+import { badRequest, HttpError, isDatabaseUnavailable, isTemporalUnavailable } from '../errors';
 import { callerName, orderAccess } from './routes';
 import { parseBody, parseQuery } from '../schemas';
 
@@ -37,7 +37,16 @@ const QUEUE_ROLES: Record<string, Role[]> = {
   return: ['warehouse'],
 };
 
-export function orderQueuesRouter({ client, store }: { client: Client; store: OrderStore }): Router {
+export function orderQueuesRouter({
+  client,
+  store,
+  log = () => undefined,
+}: {
+  client: Client;
+  store: OrderStore;
+  /** Where a batch's failures are told in full (the answer says only what the caller can act on). */
+  log?: (message: string, err?: unknown) => void;
+}): Router {
   const router = Router();
   const access = orderAccess({ client, store });
 
@@ -89,22 +98,22 @@ export function orderQueuesRouter({ client, store }: { client: Client; store: Or
       while (next < body.orderIds.length) {
         const index = next++;
         const orderId = body.orderIds[index]!;
-        results[index] = await oneOrder(orderId).catch((err: unknown) => ({
-          orderId,
-          outcome: 'refused' as const,
-          error:
-            err instanceof HttpError && err.status === 404
-              ? 'no such order'
-              : `could not be reached: ${err instanceof Error ? err.message : String(err)}`,
-        }));
+        results[index] = await oneOrder(orderId).catch((err: unknown) => {
+          if (!(err instanceof HttpError)) log(`batch ${body.action}: order ${orderId} failed`, err);
+          return { orderId, outcome: 'refused' as const, error: batchRefusal(err) };
+        });
       }
     };
     const oneOrder = async (orderId: string): Promise<BatchAnswer['results'][number]> => {
       if (body.action === 'cancel') {
         await access.assertKnown(orderId);
         await access.signalIfRunning(orderId, cancelOrderSignal, { reason: body.reason, requestedBy });
-        const view = await access.currentView(orderId);
-        return { orderId, outcome: 'accepted', status: view.status };
+        // The cancel is delivered: accepted, whether or not the order can be read right after.
+        const view = await access.currentView(orderId).catch((err: unknown) => {
+          log(`batch cancel: order ${orderId} cancelled, its status not read`, err);
+          return undefined;
+        });
+        return { orderId, outcome: 'accepted', ...(view ? { status: view.status } : {}) };
       }
       const paymentMethod = body.paymentMethod ?? (await store.getOrder(orderId))?.order.paymentMethod;
       if (!paymentMethod) {
@@ -136,6 +145,15 @@ export function orderQueuesRouter({ client, store }: { client: Client; store: Or
   });
 
   return router;
+}
+
+/** Why one order of a batch was refused, in words for support: never an internal error's text. */
+export function batchRefusal(err: unknown): string {
+  if (err instanceof HttpError) return err.status === 404 ? 'no such order' : err.message;
+  if (isTemporalUnavailable(err) || isDatabaseUnavailable(err)) {
+    return 'the order could not be reached right now; try it again in a moment';
+  }
+  return 'the order could not be handled; the error is logged for the engineers';
 }
 
 /** One row of a list: the order's summary, and what its queue shows about it. */
