@@ -62,16 +62,21 @@ export function sameOrigin(req: Request): boolean {
   }
 }
 
+/**
+ * Whether two secrets are equal, in time that does not depend on where they differ. Compared as
+ * bytes: a header is a Latin-1 string, and the same number of characters can be a different
+ * number of UTF-8 bytes (43 bytes of 0xE9 are 86), which `timingSafeEqual` refuses with a throw.
+ */
+export function sameSecret(sent: string, expected: string): boolean {
+  const a = Buffer.from(sent, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return b.length > 0 && a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
 /** A session's state-changing request must carry its CSRF token and come from this origin. */
 export function checkCsrf(req: Request, caller: Caller): HttpError | undefined {
   if (caller.via !== 'session' || SAFE_METHODS.has(req.method)) return undefined;
-  const sent = req.get(CSRF_HEADER) ?? '';
-  const expected = caller.csrfToken ?? '';
-  const matches =
-    sent.length === expected.length &&
-    expected.length > 0 &&
-    crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
-  if (!matches || !sameOrigin(req)) {
+  if (!sameSecret(req.get(CSRF_HEADER) ?? '', caller.csrfToken ?? '') || !sameOrigin(req)) {
     return new HttpError(
       403,
       'forbidden',
@@ -88,41 +93,30 @@ export interface Authentication {
   readSession?: (req: Request) => Promise<Caller | undefined>;
 }
 
+/**
+ * Who the request is from, on `req.caller`. An async middleware: Express 5 passes whatever it
+ * throws or rejects with to the error handler, so no request's bytes can end up as an unhandled
+ * rejection (a throw inside a `.then` callback once ended the process).
+ */
 export function authenticate({ tokens, readSession: session }: Authentication): RequestHandler {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     if (!header) {
       // No bearer token: a browser session, if the request carries one.
-      (session ? session(req) : Promise.resolve(undefined)).then(
-        (caller) => {
-          if (!caller) {
-            next(new HttpError(401, 'unauthorized', 'a bearer token or a signed-in session is required'));
-            return;
-          }
-          const refused = checkCsrf(req, caller);
-          if (refused) {
-            next(refused);
-            return;
-          }
-          req.caller = caller;
-          next();
-        },
-        (err: unknown) => next(err),
-      );
+      const caller = session ? await session(req) : undefined;
+      if (!caller)
+        throw new HttpError(401, 'unauthorized', 'a bearer token or a signed-in session is required');
+      const refused = checkCsrf(req, caller);
+      if (refused) throw refused;
+      req.caller = caller;
+      next();
       return;
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) {
-      next(new HttpError(401, 'unauthorized', 'a bearer token is required'));
-      return;
-    }
-    tokens.verify(match[1]).then(
-      ({ sub, roles, name }) => {
-        req.caller = { sub, roles, name, via: 'bearer' };
-        next();
-      },
-      (err: unknown) => next(err),
-    );
+    if (!match?.[1]) throw new HttpError(401, 'unauthorized', 'a bearer token is required');
+    const { sub, roles, name } = await tokens.verify(match[1]);
+    req.caller = { sub, roles, name, via: 'bearer' };
+    next();
   };
 }
 

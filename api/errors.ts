@@ -70,6 +70,31 @@ interface BodyParserError {
   message?: string;
 }
 
+/**
+ * What the body parser refused, as the contract's answer: too large (413), a charset or encoding it
+ * cannot read (415), anything else about the bytes (400). Undefined for an error that is not the
+ * parser's. Every 4xx the parser can raise is covered, so no body's bytes can become a 500.
+ */
+export function bodyParserAnswer(
+  err: BodyParserError | undefined,
+): { status: number; error: { code: string; message: string } } | undefined {
+  if (!err || typeof err.type !== 'string' || typeof err.status !== 'number') return undefined;
+  if (err.status < 400 || err.status >= 500) return undefined;
+  if (err.type === 'entity.too.large') {
+    return { status: 413, error: { code: 'payload_too_large', message: 'the request body is over 64 KiB' } };
+  }
+  if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported') {
+    return {
+      status: 415,
+      error: {
+        code: 'unsupported_media_type',
+        message: 'the request body must be JSON in UTF-8, without a content encoding',
+      },
+    };
+  }
+  return { status: 400, error: { code: 'bad_request', message: 'the request body is not valid JSON' } };
+}
+
 export function errorHandler(log: (message: string, err: unknown) => void): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof HttpError) {
@@ -78,23 +103,20 @@ export function errorHandler(log: (message: string, err: unknown) => void): Erro
       res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }
-    const parserError = err as BodyParserError;
-    if (parserError?.type === 'entity.too.large') {
-      res.status(413).json({
-        error: {
-          code: 'payload_too_large',
-          message: 'the request body is over 64 KiB',
-          details: [{ field: 'body' }],
-        },
-      });
+    const parsing = bodyParserAnswer(err as BodyParserError);
+    if (parsing) {
+      res.status(parsing.status).json({ error: { ...parsing.error, details: [{ field: 'body' }] } });
       return;
     }
-    if (parserError?.type === 'entity.parse.failed' || parserError?.type === 'encoding.unsupported') {
+    // The router could not read the request (a path segment that is not valid percent-encoding):
+    // the client's fault, said without the parser's words.
+    const status = (err as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500 && err instanceof URIError) {
       res.status(400).json({
         error: {
           code: 'bad_request',
-          message: 'the request body is not valid JSON',
-          details: [{ field: 'body' }],
+          message: 'the address is not valid percent-encoding',
+          details: [{ field: 'path' }],
         },
       });
       return;

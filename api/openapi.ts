@@ -52,6 +52,26 @@ function queryParameters(query: z.ZodObject | undefined): object[] {
   });
 }
 
+/**
+ * What the HTTP server itself answers on any route, before the app sees the request: a request
+ * line or header it cannot parse (400, no body) and headers over its 16 KiB limit (431, no body).
+ */
+const SERVER_ANSWERS: Record<string, string> = {
+  '400':
+    'the request could not be read: a malformed request line or header (answered by the HTTP server, with no body) or a path that is not valid percent-encoding (with the error shape)',
+  '431': 'the request line or headers are over 16 KiB in all; answered by the HTTP server, with no body',
+};
+
+/** What the app answers on any route that takes a query or a body, whoever calls it. */
+const INPUT_ERRORS = {
+  query: { '400': 'a query parameter is not valid; `details` names each one at fault' },
+  body: {
+    '400': 'the body is not valid JSON, or a field is not valid; `details` names each field at fault',
+    '413': 'the body is over 64 KiB',
+    '415': 'the body is in a charset other than UTF-8, or content-encoded (gzip, …)',
+  },
+} as const;
+
 function operation(route: Route): object {
   const responses: Record<string, object> = {};
   for (const [status, answer] of Object.entries(route.answers)) {
@@ -60,11 +80,16 @@ function operation(route: Route): object {
       ...(answer.schema ? json(jsonSchema(answer.schema, 'output')) : {}),
     };
   }
-  if (route.who) {
-    for (const [status, description] of Object.entries(COMMON_ERRORS)) {
-      responses[status] ??= { description, ...json(jsonSchema(errorAnswer, 'output')) };
-    }
+  const errors = {
+    ...(route.who ? COMMON_ERRORS : {}),
+    ...(route.query ? INPUT_ERRORS.query : {}),
+    ...(route.body ? INPUT_ERRORS.body : {}),
+  };
+  for (const [status, description] of Object.entries(errors)) {
+    responses[status] ??= { description, ...json(jsonSchema(errorAnswer, 'output')) };
   }
+  responses['400'] ??= { description: SERVER_ANSWERS['400']!, ...json(jsonSchema(errorAnswer, 'output')) };
+  responses['431'] ??= { description: SERVER_ANSWERS['431']! };
   return {
     ...(route.summary ? { summary: route.summary } : {}),
     ...(route.who ? { description: `who: ${route.who}`, security: [{ bearer: [] }, { session: [] }] } : {}),

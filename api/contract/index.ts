@@ -82,7 +82,8 @@ export const ROUTES: Route[] = [
     query: signInQuery,
     answers: {
       '302': the("to the identity provider's sign-in"),
-      '404': the('sign-in is off: no identity provider is configured (AUTH_JWT_SECRET mode)'),
+      '404': the('sign-in is off: no identity provider is configured (AUTH_JWT_SECRET mode); a page says so'),
+      '503': the('the identity provider cannot be reached; a page says so and offers to try again'),
     },
   },
   {
@@ -93,6 +94,8 @@ export const ROUTES: Route[] = [
       '303': the('signed in; the session cookie is set; on to the page the person came from'),
       '400': the('the sign-in failed or expired; the page says so and offers to start again'),
       '403': the('signed in at the provider, but holding no role of this app'),
+      '404': the('sign-in is off: no identity provider is configured (AUTH_JWT_SECRET mode)', errorAnswer),
+      '503': the('the identity provider cannot be reached; a page says so and offers to try again'),
     },
   },
   {

@@ -637,20 +637,28 @@ describe('orders API', () => {
     assert.match(text, /^http_requests_total\{method="GET",route="\/orders\/:id",status="200"\} \d+$/m);
   });
 
-  it('/readyz answers 503 naming the dependency that is down', async () => {
+  it('/readyz answers 503 naming the dependency that is down, never how it failed (that goes to the log)', async () => {
+    const logged: string[] = [];
     const down = await serveApi({
       client: env.client,
-      store: { ...store, ping: () => Promise.reject(new Error('disk gone')) },
+      store: {
+        ...store,
+        ping: () => Promise.reject(new Error('connect ECONNREFUSED 10.1.2.3:5432 user=app_admin')),
+      },
       taskQueue: TASK_QUEUE,
       jwtSecret: SECRET,
+      log: (message, err) => logged.push(`${message}: ${String((err as Error)?.message ?? err)}`),
     });
     try {
       const ready = await callApi(down.base, 'GET', '/readyz');
       assert.equal(ready.status, 503);
       assert.deepEqual(ready.body, {
         status: 'not ready',
-        checks: { temporal: 'ok', store: 'unreachable: disk gone' },
+        checks: { temporal: 'ok', store: 'unavailable' },
       });
+      assert.deepEqual(logged, [
+        'readiness: the store does not answer: connect ECONNREFUSED 10.1.2.3:5432 user=app_admin',
+      ]);
     } finally {
       await down.close();
     }
