@@ -15,12 +15,14 @@
  * three and prints what it found.
  */
 import { describe, log } from './servers/cache';
+import { resolveSchemathesis } from './servers/schemathesis';
 import { resolveStripeMock } from './servers/stripe-mock';
 import { resolveTemporalCli } from './servers/temporal-cli';
 import { resolveTestServer } from './servers/test-server';
 import { resolveProductionTool, type ProductionTool } from './servers/temporal-server';
 
 export { cacheRoot, describe, type Resolution, type ResolvedServer } from './servers/cache';
+export { resolveSchemathesis, SCHEMATHESIS_VERSION } from './servers/schemathesis';
 export { stripeMockSucceededFixtures, resolveStripeMock, STRIPE_MOCK_VERSION } from './servers/stripe-mock';
 export { devServerArgs, resolveTemporalCli, TEMPORAL_CLI_VERSION } from './servers/temporal-cli';
 export { resolveTestServer, TEST_SERVER_VERSION } from './servers/test-server';
@@ -36,6 +38,8 @@ async function main(): Promise<void> {
   log(cli ? describe(cli) : "temporal-cli: not resolvable here; the SDK's own download would be used");
   log(describe(resolveStripeMock()));
   log(describe(await resolveTestServer()));
+  // The outside client the contract's conformance test runs (a Python package from PyPI).
+  log(describe(resolveSchemathesis()));
   // The production shape's (npm run start:production): Temporal's server, its SQL tool, its UI.
   for (const tool of ['server', 'sqlTool', 'ui'] as ProductionTool[]) {
     const found = resolveProductionTool(tool);
