@@ -120,6 +120,14 @@ export function authenticate({ tokens, readSession: session }: Authentication): 
   };
 }
 
+/** Who sent a message, as a process's timeline shows it: `support:sam` (a manager's other role, employee, is not named). */
+export function callerName(req: Request): string {
+  if (!req.caller) return 'unknown';
+  const { caller } = req;
+  const role = caller.roles.find((r) => r !== 'employee') ?? caller.roles[0] ?? 'unknown';
+  return `${role}:${caller.sub}`;
+}
+
 /** Whether the caller holds any of `roles`. */
 export function holds(caller: Caller | undefined, ...roles: Role[]): boolean {
   return !!caller && caller.roles.some((r) => roles.includes(r));

@@ -61,6 +61,8 @@ export class HttpError extends Error {
 export const badRequest = (message: string, details?: unknown): HttpError =>
   new HttpError(400, 'bad_request', message, details);
 export const notFound = (what: string): HttpError => new HttpError(404, 'not_found', `${what} was not found`);
+export const forbidden = (message: string, details?: unknown): HttpError =>
+  new HttpError(403, 'forbidden', message, details);
 export const conflict = (message: string, details?: unknown): HttpError =>
   new HttpError(409, 'conflict', message, details);
 

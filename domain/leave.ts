@@ -237,3 +237,22 @@ export function endOfLastDay(lastDay: string): Date {
 
 /** How many leave years ahead of `today`'s a start date may be: requests further out are refused. */
 export const LEAVE_YEARS_AHEAD = 2;
+
+/**
+ * A leave request as it stands when it is placed, before its process has decided anything: what
+ * the process starts from, and what the API answers (`Submitted`) until the process has run.
+ */
+export function submittedLeaveView(request: LeaveRequest, updatedAt: string): LeaveView {
+  return {
+    requestId: request.requestId,
+    employeeId: request.employeeId,
+    days: request.days,
+    startDate: request.startDate,
+    note: request.note,
+    submittedAt: request.submittedAt,
+    updatedAt,
+    approvers: [],
+    decisions: [],
+    remindersSent: 0,
+  };
+}

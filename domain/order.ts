@@ -177,3 +177,32 @@ export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set([
   'PartiallyRefunded',
   'Completed',
 ]);
+
+/**
+ * An order as it stands when it is placed, before its process has recorded anything: what the
+ * process starts from, and what the API answers from its own record until the process has run.
+ */
+export function placedOrderView(order: PlacedOrder, status: OrderStatus, updatedAt: string): OrderView {
+  return {
+    orderId: order.orderId,
+    status,
+    total: order.total,
+    currency: order.currency,
+    customerId: order.customer.id,
+    items: order.items,
+    placedAt: order.placedAt,
+    updatedAt,
+    paymentAttempts: 0,
+    notifications: {},
+  };
+}
+
+/** The order waits for support's decision on a failed or unconfirmed payment: a retry or a cancel. */
+export function awaitingPaymentDecision(view: Pick<OrderView, 'status' | 'cancellation'>): boolean {
+  return (view.status === 'PaymentFailed' || view.status === 'PaymentUnconfirmed') && !view.cancellation;
+}
+
+/** The order is paid and not being cancelled: the warehouse may ship it. */
+export function readyToShip(view: Pick<OrderView, 'status' | 'cancellation'>): boolean {
+  return view.status === 'Paid' && !view.cancellation;
+}

@@ -4,6 +4,7 @@
  * processes' routes into it). No Node built-ins: the browser bundle reads these types.
  */
 import { z } from 'zod';
+import type { Role } from '../../domain/roles';
 
 export const timestamp = z.string().describe('an ISO 8601 timestamp');
 export const note = z.string().max(500).optional();
@@ -29,24 +30,83 @@ export const timelineEvent = z.looseObject({
 });
 export type TimelineEventAnswer = z.infer<typeof timelineEvent>;
 
-export interface Answer {
-  description: string;
-  schema?: z.ZodType;
+/**
+ * The one pattern every resource id in a path follows (orders, leave requests, employees): what a
+ * storefront may choose for an order id, and what the API makes.
+ */
+export const RESOURCE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const resourceId = z.string().regex(RESOURCE_ID_PATTERN, 'must match ^[A-Za-z0-9_-]{1,64}$');
+
+export interface Answer<S extends z.ZodType | undefined = z.ZodType | undefined> {
+  readonly description: string;
+  readonly schema?: S;
 }
 
+export interface HeaderParameter {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: z.ZodType;
+}
+
+/**
+ * One route of the table: where it is, who may call it at all, what it takes and what it answers.
+ * The router is mounted from the table (api/mount.ts) and the OpenAPI document generated from it,
+ * so the two cannot drift. Finer rules (one's own resource, the manager chain) are the handler's.
+ */
 export interface Route {
-  method: 'get' | 'post';
+  readonly method: 'get' | 'post';
   /** OpenAPI template: `/orders/{id}`. */
-  path: string;
+  readonly path: string;
   /** Who may call it, in words; absent for the unauthenticated probes. */
-  who?: string;
-  summary?: string;
-  body?: { schema: z.ZodType; required: boolean };
-  query?: z.ZodObject;
-  headers?: { name: string; description: string; schema: z.ZodType }[];
-  answers: Record<string, Answer>;
+  readonly who?: string;
+  /** The roles let in at the door (any of them); the handler decides the rest. */
+  readonly roles?: readonly Role[];
+  readonly summary?: string;
+  readonly body?: { readonly schema: z.ZodType; readonly required: boolean };
+  readonly query?: z.ZodObject;
+  readonly headers?: readonly HeaderParameter[];
+  readonly answers: Readonly<Record<string, Answer>>;
 }
 
-export const the = (description: string, schema?: z.ZodType): Answer => ({ description, schema });
+/** A route of the table, its schemas' types kept for the handler mounted on it. */
+export const route = <const R extends Route>(definition: R): R => definition;
+
+export function the(description: string): Answer<undefined>;
+export function the<S extends z.ZodType>(description: string, schema: S): Answer<S> & { readonly schema: S };
+export function the(description: string, schema?: z.ZodType): Answer {
+  return schema ? { description, schema } : { description };
+}
 export const plain = z.looseObject({ status: z.string() });
 export const readiness = z.looseObject({ status: z.string(), checks: z.record(z.string(), z.string()) });
+
+/** A type without its index signatures, all the way down: the fields the contract names, no others. */
+export type Exact<T> = T extends readonly (infer E)[]
+  ? Exact<E>[]
+  : T extends (...args: never[]) => unknown
+    ? T
+    : T extends object
+      ? { [K in keyof T as string extends K ? never : number extends K ? never : K]: Exact<T[K]> }
+      : T;
+
+/**
+ * `true` when A and B are the same type, else `false`: each assignable to the other, and the same
+ * field names at every depth (assignability alone lets either have an extra optional field).
+ */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? SameFields<A, B> : false) : false;
+type SameFields<A, B> = [A] extends [readonly (infer E)[]]
+  ? [B] extends [readonly (infer F)[]]
+    ? Same<E, F>
+    : false
+  : [A] extends [object]
+    ? [B] extends [object]
+      ? [keyof A] extends [keyof B]
+        ? [keyof B] extends [keyof A]
+          ? false extends {
+              [K in keyof A & keyof B]-?: Same<NonNullable<A[K]>, NonNullable<B[K]>>;
+            }[keyof A & keyof B]
+            ? false
+            : true
+          : false
+        : false
+      : false
+    : true;

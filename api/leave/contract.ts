@@ -4,16 +4,28 @@
  * No Node built-ins: the browser bundle reads these types.
  */
 import { z } from 'zod';
-import { isCalendarDate, isValidLeaveDays, LEAVE_STATUSES, LEDGER_KINDS, RANKS } from '../../domain/leave';
+import {
+  isCalendarDate,
+  isValidLeaveDays,
+  LEAVE_STATUSES,
+  LEDGER_KINDS,
+  RANKS,
+  type LeaveStatus,
+  type LeaveView,
+} from '../../domain/leave';
 import {
   cursor,
   errorAnswer,
   limit,
   note,
+  resourceId,
+  route,
   the,
   timelineEvent,
   timestamp,
+  type Exact,
   type Route,
+  type Same,
 } from '../contract/shared';
 
 const leaveStatus = z.enum(LEAVE_STATUSES);
@@ -29,10 +41,7 @@ export const terminationBody = z.strictObject({ lastDay: calendarDate });
 
 export const leaveListQuery = z.strictObject({
   awaiting: z.literal('me', 'the only value is "me"').optional(),
-  employeeId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an employee id')
-    .optional(),
+  employeeId: resourceId.optional().describe('an employee id'),
   limit,
   cursor,
 });
@@ -53,22 +62,47 @@ export const leaveDecisionAnswer = z.looseObject({
   at: timestamp,
 });
 
+/**
+ * A leave request as `GET /leave-requests/:id` answers it: the leave process's own view
+ * (`LeaveView` in domain/leave.ts) with its status always said (`Submitted` until the process has
+ * decided). The two are one type: `LEAVE_ANSWER_IS_THE_VIEW` below stops the build when either
+ * gains a field the other lacks.
+ */
 export const leaveRequestAnswer = z.looseObject({
   requestId: z.string(),
   employeeId: z.string(),
   days: z.number().gt(0).multipleOf(0.5),
-  startDate: z.string().optional(),
-  status: leaveStatus,
+  startDate: z.string(),
   note: z.string().optional(),
+  status: leaveStatus,
   leaveYear: z.number().int().optional(),
-  submittedAt: timestamp.optional(),
-  updatedAt: timestamp.optional(),
+  submittedAt: timestamp,
+  updatedAt: timestamp,
   balanceBefore: z.number().optional(),
   balanceAfter: z.number().optional(),
-  approvers: z.array(z.string()).optional(),
-  decisions: z.array(leaveDecisionAnswer).optional(),
+  approvers: z.array(z.string()).describe('who was asked to decide'),
+  decisions: z.array(leaveDecisionAnswer),
+  remindersSent: z.number().int().min(0),
+  escalatedTo: z.string().optional().describe('the next manager up, asked after unanswered reminders'),
+  withdrawnBy: z.string().optional(),
+  negativeBalance: z
+    .looseObject({
+      days: z.number(),
+      settlement: z.enum(['at_next_year_start', 'deducted_at_year_start', 'paycheck']),
+      settlesAt: z.string().optional(),
+      paycheckAmount: z.number().optional(),
+    })
+    .optional()
+    .describe('days taken below zero, and how they are settled'),
+  notifications: z.record(z.string(), z.enum(['pending', 'delivered', 'delayed', 'failed'])).optional(),
 });
-export type LeaveRequestAnswer = z.infer<typeof leaveRequestAnswer>;
+/** A leave request as answered: the process's view, its status always said. */
+export type LeaveRequestAnswer = LeaveView & { status: LeaveStatus };
+/** The answer and the process's view are one type (a compile-time check; nothing runs). */
+export const LEAVE_ANSWER_IS_THE_VIEW: Same<
+  Exact<z.output<typeof leaveRequestAnswer>>,
+  Exact<LeaveRequestAnswer>
+> = true;
 
 export const leaveListItem = z.looseObject({
   requestId: z.string(),
@@ -145,7 +179,7 @@ export type LeaveBalanceAnswer = z.infer<typeof leaveBalanceAnswer>;
 export const terminationAnswer = z.looseObject({ employeeId: z.string(), lastDay: z.string() });
 
 /** An approval and a rejection are answered alike: the request after it, or why not. */
-const decisionAnswers: Route['answers'] = {
+const decisionAnswers = {
   '202': the('the request after the decision', leaveRequestAnswer),
   '403': the(
     "beyond the approver's authority (`beyond_authority`) or outside the chain (`not_in_chain`)",
@@ -156,96 +190,132 @@ const decisionAnswers: Route['answers'] = {
     'no worker answered within 5 s (`process_unavailable`); look at the request before repeating',
     errorAnswer,
   ),
-};
+} as const;
 
-export const LEAVE_ROUTES: Route[] = [
-  {
-    method: 'post',
-    path: '/leave-requests',
-    who: 'employee',
-    body: { schema: leaveRequestBody, required: true },
-    headers: [
-      {
-        name: 'Idempotency-Key',
-        description:
-          'makes placing safe to repeat: the same key and body from the same employee answer the same request (200); the same key with another body is a 409',
-        schema: z.string().min(1).max(255),
-      },
-    ],
-    answers: {
-      '202': the(
-        'Approved at once within the balance, else PendingApproval; Submitted when the process has not decided within a few seconds (GET shows the outcome)',
-        leaveRequestAnswer,
-      ),
-      '200': the('the same Idempotency-Key and body again: the same request', leaveRequestAnswer),
-      '409': the('the Idempotency-Key was used for a different request', errorAnswer),
+/** An Idempotency-Key: printable ASCII, 1 to 255 characters, as the IETF draft and Stripe allow. */
+export const idempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters');
+
+export const placeLeaveRequest = route({
+  method: 'post',
+  path: '/leave-requests',
+  who: 'employee',
+  roles: ['employee'],
+  body: { schema: leaveRequestBody, required: true },
+  headers: [
+    {
+      name: 'Idempotency-Key',
+      description:
+        'makes placing safe to repeat: the same key and body from the same employee answer the same request (200); the same key with another body is a 409',
+      schema: idempotencyKey,
     },
+  ],
+  answers: {
+    '202': the(
+      'Approved at once within the balance, else PendingApproval; Submitted when the process has not decided within a few seconds (GET shows the outcome)',
+      leaveRequestAnswer,
+    ),
+    '200': the('the same Idempotency-Key and body again: the same request', leaveRequestAnswer),
+    '409': the('the Idempotency-Key was used for a different request', errorAnswer),
   },
-  {
-    method: 'get',
-    path: '/leave-requests',
-    who: 'awaiting=me: manager; employeeId=: the employee, their manager chain, hr',
-    summary: "requests waiting for the caller's decision, or one employee's requests, newest first",
-    query: leaveListQuery,
-    answers: { '200': the('one page of leave requests', leaveList) },
+});
+
+export const listLeaveRequests = route({
+  method: 'get',
+  path: '/leave-requests',
+  who: 'awaiting=me: manager; employeeId=: the employee, their manager chain, hr',
+  roles: ['employee', 'manager', 'hr'],
+  summary: "requests waiting for the caller's decision, or one employee's requests, newest first",
+  query: leaveListQuery,
+  answers: { '200': the('one page of leave requests', leaveList) },
+});
+
+export const getLeaveRequest = route({
+  method: 'get',
+  path: '/leave-requests/{id}',
+  who: 'the employee, their manager chain, hr',
+  roles: ['employee', 'manager', 'hr'],
+  answers: { '200': the('the request', leaveRequestAnswer) },
+});
+
+export const leaveTimelineRoute = route({
+  method: 'get',
+  path: '/leave-requests/{id}/timeline',
+  who: 'the employee, their manager chain, hr',
+  roles: ['employee', 'manager', 'hr'],
+  answers: { '200': the('the timeline', leaveTimeline) },
+});
+
+export const approveLeaveRequest = route({
+  method: 'post',
+  path: '/leave-requests/{id}/approve',
+  who: "a manager in the chain; 403 with the reason when beyond the approver's authority or outside the chain",
+  roles: ['manager'],
+  body: { schema: decisionBody, required: false },
+  answers: decisionAnswers,
+});
+
+export const rejectLeaveRequest = route({
+  method: 'post',
+  path: '/leave-requests/{id}/reject',
+  who: 'a manager in the chain',
+  roles: ['manager'],
+  body: { schema: decisionBody, required: false },
+  answers: decisionAnswers,
+});
+
+export const withdrawLeaveRequest = route({
+  method: 'post',
+  path: '/leave-requests/{id}/withdraw',
+  who: 'the employee',
+  roles: ['employee'],
+  body: { schema: z.strictObject({}), required: false },
+  answers: { '202': the('the request as it is now', leaveRequestAnswer) },
+});
+
+export const listEmployees = route({
+  method: 'get',
+  path: '/employees',
+  who: 'hr',
+  roles: ['hr'],
+  answers: { '200': the('everyone, with their balance', employeesAnswer) },
+});
+
+export const terminateEmployee = route({
+  method: 'post',
+  path: '/employees/{id}/termination',
+  who: 'hr',
+  roles: ['hr'],
+  body: { schema: terminationBody, required: true },
+  answers: {
+    '202': the(
+      'recorded; every open leave request hears of it (leave starting on or before the last day stands; later leave is withdrawn)',
+      terminationAnswer,
+    ),
+    '200': the('the same termination was recorded before: the first answer again', terminationAnswer),
+    '409': the('a termination with another last day is already recorded', errorAnswer),
   },
-  {
-    method: 'get',
-    path: '/leave-requests/{id}',
-    who: 'the employee, their manager chain, hr',
-    answers: { '200': the('the request', leaveRequestAnswer) },
-  },
-  {
-    method: 'get',
-    path: '/leave-requests/{id}/timeline',
-    who: 'the employee, their manager chain, hr',
-    answers: { '200': the('the timeline', leaveTimeline) },
-  },
-  {
-    method: 'post',
-    path: '/leave-requests/{id}/approve',
-    who: "a manager in the chain; 403 with the reason when beyond the approver's authority or outside the chain",
-    body: { schema: decisionBody, required: false },
-    answers: decisionAnswers,
-  },
-  {
-    method: 'post',
-    path: '/leave-requests/{id}/reject',
-    who: 'a manager in the chain',
-    body: { schema: decisionBody, required: false },
-    answers: decisionAnswers,
-  },
-  {
-    method: 'post',
-    path: '/leave-requests/{id}/withdraw',
-    who: 'the employee',
-    answers: { '202': the('the request as it is now', leaveRequestAnswer) },
-  },
-  {
-    method: 'get',
-    path: '/employees',
-    who: 'hr',
-    answers: { '200': the('everyone, with their balance', employeesAnswer) },
-  },
-  {
-    method: 'post',
-    path: '/employees/{id}/termination',
-    who: 'hr',
-    body: { schema: terminationBody, required: true },
-    answers: {
-      '202': the(
-        'recorded; every open leave request hears of it (leave starting on or before the last day stands; later leave is withdrawn)',
-        terminationAnswer,
-      ),
-      '200': the('the same termination was recorded before: the first answer again', terminationAnswer),
-      '409': the('a termination with another last day is already recorded', errorAnswer),
-    },
-  },
-  {
-    method: 'get',
-    path: '/employees/{id}/leave-balance',
-    who: 'the employee, their manager chain, hr',
-    query: leaveBalanceQuery,
-    answers: { '200': the('the balance and the ledger', leaveBalanceAnswer) },
-  },
+});
+
+export const leaveBalanceRoute = route({
+  method: 'get',
+  path: '/employees/{id}/leave-balance',
+  who: 'the employee, their manager chain, hr',
+  roles: ['employee', 'manager', 'hr'],
+  query: leaveBalanceQuery,
+  answers: { '200': the('the balance and the ledger', leaveBalanceAnswer) },
+});
+
+export const LEAVE_ROUTES: readonly Route[] = [
+  placeLeaveRequest,
+  listLeaveRequests,
+  getLeaveRequest,
+  leaveTimelineRoute,
+  approveLeaveRequest,
+  rejectLeaveRequest,
+  withdrawLeaveRequest,
+  listEmployees,
+  terminateEmployee,
+  leaveBalanceRoute,
 ];

@@ -4,21 +4,27 @@
  * No Node built-ins: the browser bundle reads these types.
  */
 import { z } from 'zod';
-import { MAX_ORDER_TOTAL, ORDER_STATUSES } from '../../domain/order';
+import { MAX_ORDER_TOTAL, ORDER_STATUSES, type OrderView } from '../../domain/order';
 import { ORDER_QUEUES, SUPPORT_REASONS } from '../../domain/work-queues';
 import {
   cursor,
   errorAnswer,
   limit,
   note,
+  RESOURCE_ID_PATTERN,
+  resourceId,
+  route,
   the,
   timelineEvent,
   timestamp,
+  type Exact,
   type Route,
+  type Same,
 } from '../contract/shared';
 
-export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const orderId = z.string().regex(ORDER_ID_PATTERN, 'must match ^[A-Za-z0-9_-]{1,64}$');
+/** An order id: one the storefront chose, or one the API made. */
+export const ORDER_ID_PATTERN = RESOURCE_ID_PATTERN;
+const orderId = resourceId;
 const orderStatus = z.enum(ORDER_STATUSES);
 
 const positiveMinorUnits = z
@@ -114,12 +120,17 @@ const authorizationAnswer = z.looseObject({
 
 const deliveryState = z.enum(['pending', 'delivered', 'delayed', 'failed']);
 
+/**
+ * An order as `GET /orders/:id` answers it: the checkout process's own view (`OrderView` in
+ * domain/order.ts), field for field. The two are one type: `ORDER_ANSWER_IS_THE_VIEW` below stops
+ * the build when either gains a field the other lacks.
+ */
 export const orderAnswer = z.looseObject({
   orderId: z.string(),
   status: orderStatus,
   total: z.number().int().min(1),
   currency: z.string().regex(/^[a-z]{3}$/),
-  customerId: z.string().optional(),
+  customerId: z.string(),
   items: z.array(z.looseObject({ sku: z.string(), quantity: z.number().int(), unitPrice: z.number().int() })),
   placedAt: timestamp,
   updatedAt: timestamp,
@@ -129,6 +140,7 @@ export const orderAnswer = z.looseObject({
       authorizationRequired: z.boolean(),
       authorizations: z.array(authorizationAnswer),
       outcome: z.enum(['Accepted', 'Cancelled', 'Rejected']).optional(),
+      decidedAt: timestamp.optional(),
       rejectionReason: z.string().optional(),
     })
     .optional(),
@@ -146,7 +158,7 @@ export const orderAnswer = z.looseObject({
       unconfirmedSince: timestamp.optional(),
     })
     .optional(),
-  paymentAttempts: z.number().int().min(0).optional(),
+  paymentAttempts: z.number().int().min(0),
   paymentResolutionDeadline: timestamp.optional(),
   cancellation: z
     .looseObject({ reason: z.string().optional(), requestedBy: z.string(), requestedAt: timestamp })
@@ -169,10 +181,12 @@ export const orderAnswer = z.looseObject({
       originalPackaging: z.boolean().optional(),
     })
     .optional(),
-  notifications: z.record(z.string(), deliveryState).optional(),
+  notifications: z.record(z.string(), deliveryState),
   timeline: z.array(timelineEvent).optional(),
 });
-export type OrderAnswer = z.infer<typeof orderAnswer>;
+export type OrderAnswer = OrderView;
+/** The answer and the process's view are one type (a compile-time check; nothing runs). */
+export const ORDER_ANSWER_IS_THE_VIEW: Same<Exact<z.output<typeof orderAnswer>>, Exact<OrderView>> = true;
 
 export const orderSummary = z.looseObject({
   orderId: z.string(),
@@ -223,95 +237,125 @@ export const batchAnswer = z.looseObject({
 });
 export type BatchAnswer = z.infer<typeof batchAnswer>;
 
-export const ORDER_ROUTES: Route[] = [
-  {
-    method: 'post',
-    path: '/orders',
-    who: 'storefront',
-    body: { schema: placeOrderBody, required: true },
-    answers: {
-      '202': the('a new order, Received', orderSummary),
-      '200': the('the same order id and body again: the same order', orderAnswer),
-      '409': the('the same order id with a different body', errorAnswer),
-      '413': the('a body over 64 KiB', errorAnswer),
-    },
+export const placeOrder = route({
+  method: 'post',
+  path: '/orders',
+  who: 'storefront',
+  roles: ['storefront'],
+  body: { schema: placeOrderBody, required: true },
+  answers: {
+    '202': the('a new order, Received', orderSummary),
+    '200': the('the same order id and body again: the same order', orderAnswer),
+    '409': the('the same order id with a different body', errorAnswer),
+    '413': the('a body over 64 KiB', errorAnswer),
   },
-  {
-    method: 'get',
-    path: '/orders',
-    who: 'storefront, support (no needs, needs=support); manager (needs=authorization); warehouse (needs=shipment, needs=return)',
-    summary: 'orders, newest first, or a work queue (most urgent first)',
-    query: orderListQuery,
-    answers: { '200': the('one page of orders', orderList) },
+});
+
+export const listOrders = route({
+  method: 'get',
+  path: '/orders',
+  who: 'storefront, support (no needs, needs=support); manager (needs=authorization); warehouse (needs=shipment, needs=return)',
+  roles: ['storefront', 'support', 'manager', 'warehouse'],
+  summary: 'orders, newest first, or a work queue (most urgent first)',
+  query: orderListQuery,
+  answers: { '200': the('one page of orders', orderList) },
+});
+
+export const batchOrders = route({
+  method: 'post',
+  path: '/orders/batch',
+  who: 'support',
+  roles: ['support'],
+  summary: 'cancel or retry the payment of many orders at once; one result per id, in order',
+  body: { schema: batchBody, required: true },
+  answers: { '200': the("each order's result", batchAnswer) },
+});
+
+export const getOrder = route({
+  method: 'get',
+  path: '/orders/{id}',
+  who: 'storefront, support',
+  roles: ['storefront', 'support'],
+  answers: { '200': the('the order', orderAnswer) },
+});
+
+export const orderTimelineRoute = route({
+  method: 'get',
+  path: '/orders/{id}/timeline',
+  who: 'storefront, support',
+  roles: ['storefront', 'support'],
+  summary: "every step of the process and every person's action, oldest first",
+  answers: { '200': the('the timeline', orderTimeline) },
+});
+
+export const cancelOrder = route({
+  method: 'post',
+  path: '/orders/{id}/cancel',
+  who: 'storefront, support; never refused for a known order',
+  roles: ['storefront', 'support'],
+  body: { schema: cancelBody, required: false },
+  answers: { '202': the('the order as it is now', orderAnswer) },
+});
+
+export const authorizeOrder = route({
+  method: 'post',
+  path: '/orders/{id}/authorizations',
+  who: 'manager',
+  roles: ['manager'],
+  body: { schema: authorizationBody, required: true },
+  answers: {
+    '202': the("the order after the manager's answer (a late or needless one changes nothing)", orderAnswer),
   },
-  {
-    method: 'post',
-    path: '/orders/batch',
-    who: 'support',
-    summary: 'cancel or retry the payment of many orders at once; one result per id, in order',
-    body: { schema: batchBody, required: true },
-    answers: { '200': the("each order's result", batchAnswer) },
+});
+
+export const retryOrderPayment = route({
+  method: 'post',
+  path: '/orders/{id}/payment-retry',
+  who: 'support',
+  roles: ['support'],
+  body: { schema: paymentRetryBody, required: true },
+  answers: {
+    '202': the(
+      'retrying with the new method: the order as it is now',
+      orderAnswer.extend({ retryRequested: z.literal(true) }),
+    ),
+    '409': the('the order is neither PaymentFailed nor PaymentUnconfirmed', errorAnswer),
   },
-  {
-    method: 'get',
-    path: '/orders/{id}',
-    who: 'storefront, support',
-    answers: { '200': the('the order', orderAnswer) },
+});
+
+export const shipOrder = route({
+  method: 'post',
+  path: '/orders/{id}/shipment',
+  who: 'warehouse',
+  roles: ['warehouse'],
+  body: { schema: shipmentBody, required: false },
+  answers: {
+    '202': the('shipment recorded', orderSummary.extend({ shipmentRecorded: z.literal(true) })),
+    '409': the(
+      'the order can never be shipped as it is (not paid yet, or cancelled); a shipment already recorded is answered 202',
+      errorAnswer,
+    ),
   },
-  {
-    method: 'get',
-    path: '/orders/{id}/timeline',
-    who: 'storefront, support',
-    summary: "every step of the process and every person's action, oldest first",
-    answers: { '200': the('the timeline', orderTimeline) },
-  },
-  {
-    method: 'post',
-    path: '/orders/{id}/cancel',
-    who: 'storefront, support; never refused for a known order',
-    body: { schema: cancelBody, required: false },
-    answers: { '202': the('the order as it is now', orderSummary) },
-  },
-  {
-    method: 'post',
-    path: '/orders/{id}/authorizations',
-    who: 'manager',
-    body: { schema: authorizationBody, required: true },
-    answers: {
-      '202': the(
-        "the order after the manager's answer (a late or needless one changes nothing)",
-        orderSummary,
-      ),
-    },
-  },
-  {
-    method: 'post',
-    path: '/orders/{id}/payment-retry',
-    who: 'support',
-    body: { schema: paymentRetryBody, required: true },
-    answers: {
-      '202': the('retrying with the new method', orderSummary),
-      '409': the('the order is neither PaymentFailed nor PaymentUnconfirmed', errorAnswer),
-    },
-  },
-  {
-    method: 'post',
-    path: '/orders/{id}/shipment',
-    who: 'warehouse',
-    body: { schema: shipmentBody, required: false },
-    answers: {
-      '202': the('shipment recorded', orderSummary),
-      '409': the(
-        'the order can never be shipped as it is (not paid yet, or cancelled); a shipment already recorded is answered 202',
-        errorAnswer,
-      ),
-    },
-  },
-  {
-    method: 'post',
-    path: '/orders/{id}/return',
-    who: 'warehouse',
-    body: { schema: returnBody, required: true },
-    answers: { '202': the('the order as it is now', orderSummary) },
-  },
+});
+
+export const returnOrder = route({
+  method: 'post',
+  path: '/orders/{id}/return',
+  who: 'warehouse',
+  roles: ['warehouse'],
+  body: { schema: returnBody, required: true },
+  answers: { '202': the('the order as it is now', orderAnswer) },
+});
+
+export const ORDER_ROUTES: readonly Route[] = [
+  placeOrder,
+  listOrders,
+  batchOrders,
+  getOrder,
+  orderTimelineRoute,
+  cancelOrder,
+  authorizeOrder,
+  retryOrderPayment,
+  shipOrder,
+  returnOrder,
 ];

@@ -9,20 +9,23 @@ import { Router, type Request } from 'express';
 import type { OrderStatus, OrderView } from '../../domain/order';
 import { describeSupportReason, supportNeed, workNeed } from '../../domain/work-queues';
 import type { OrderStore, StoredOrder } from '../../store';
-import { decodeCursor, encodeCursor } from '../../store/lists';
+import { encodeCursor } from '../../store/lists';
 import { cancelOrderSignal } from '../../workflows/checkout/messages';
-import { holds, requireRole, type Role } from '../auth';
+import { holds, type Role } from '../auth';
 import {
-  batchBody,
-  orderListQuery,
+  batchOrders,
+  listOrders,
+  orderTimelineRoute,
   type BatchAnswer,
   type OrderList,
   type OrderListItem,
   type OrderTimeline,
 } from './contract';
-import { badRequest, HttpError, isDatabaseUnavailable, isTemporalUnavailable } from '../errors';
-import { callerName, orderAccess } from './routes';
-import { parseBody, parseQuery } from '../schemas';
+import { HttpError, isDatabaseUnavailable, isTemporalUnavailable } from '../errors';
+import { handle, mount } from '../mount';
+import { pageAfter } from '../pages';
+import { orderAccess } from './routes';
+import { callerName } from '../auth';
 
 export const DEFAULT_PAGE = 25;
 /** How many orders of a batch are messaged at once. */
@@ -47,104 +50,92 @@ export function orderQueuesRouter({
   /** Where a batch's failures are told in full (the answer says only what the caller can act on). */
   log?: (message: string, err?: unknown) => void;
 }): Router {
-  const router = Router();
   const access = orderAccess({ client, store });
 
-  router.get('/orders', async (req, res) => {
-    const query = parseQuery(orderListQuery, req.query);
-    const roles = QUEUE_ROLES[query.needs ?? 'none']!;
-    if (!holds(req.caller, ...roles)) {
-      throw new HttpError(
-        403,
-        'forbidden',
-        query.needs
-          ? `the ${query.needs} queue is for the role ${roles.join(' or ')}`
-          : `listing orders needs the role ${roles.join(' or ')}`,
-      );
-    }
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && !after) {
-      throw badRequest('the cursor is not one this API gave out; start again without it', [
-        { field: 'cursor', message: "must be a previous page's nextCursor" },
-      ]);
-    }
-    const page = await store.listOrders({
-      status: query.status,
-      customerId: query.customerId,
-      needs: query.needs,
-      limit: query.limit ?? DEFAULT_PAGE,
-      after,
-    });
-    const answer: OrderList = {
-      orders: page.items.map((stored) => listItem(stored, access.storedView(stored), req)),
-      ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}),
-    };
-    res.json(answer);
-  });
+  return mount(Router(), [
+    handle(listOrders, async ({ query, req }) => {
+      const roles = QUEUE_ROLES[query.needs ?? 'none']!;
+      if (!holds(req.caller, ...roles)) {
+        throw new HttpError(
+          403,
+          'forbidden',
+          query.needs
+            ? `the ${query.needs} queue is for the role ${roles.join(' or ')}`
+            : `listing orders needs the role ${roles.join(' or ')}`,
+        );
+      }
+      const page = await store.listOrders({
+        status: query.status,
+        customerId: query.customerId,
+        needs: query.needs,
+        limit: query.limit ?? DEFAULT_PAGE,
+        after: pageAfter(query.cursor),
+      });
+      const answer: OrderList = {
+        orders: page.items.map((stored) => listItem(stored, access.storedView(stored), req)),
+        ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}),
+      };
+      return { status: 200, body: answer };
+    }),
 
-  router.get('/orders/:id/timeline', requireRole('storefront', 'support'), async (req, res) => {
-    const orderId = req.params.id as string;
-    const view = await access.currentView(orderId);
-    const answer: OrderTimeline = { orderId, events: timelineOf(view) };
-    res.json(answer);
-  });
+    handle(orderTimelineRoute, async ({ params }) => {
+      const view = await access.currentView(params.id);
+      return { status: 200, body: { orderId: params.id, events: timelineOf(view) } };
+    }),
 
-  router.post('/orders/batch', requireRole('support'), async (req, res) => {
-    const body = parseBody(batchBody, req.body);
-    const requestedBy = callerName(req);
-    const results = new Array<BatchAnswer['results'][number]>(body.orderIds.length);
-    let next = 0;
-    const work = async (): Promise<void> => {
-      while (next < body.orderIds.length) {
-        const index = next++;
-        const orderId = body.orderIds[index]!;
-        results[index] = await oneOrder(orderId).catch((err: unknown) => {
-          if (!(err instanceof HttpError)) log(`batch ${body.action}: order ${orderId} failed`, err);
-          return { orderId, outcome: 'refused' as const, error: batchRefusal(err) };
-        });
-      }
-    };
-    const oneOrder = async (orderId: string): Promise<BatchAnswer['results'][number]> => {
-      if (body.action === 'cancel') {
-        await access.assertKnown(orderId);
-        await access.signalIfRunning(orderId, cancelOrderSignal, { reason: body.reason, requestedBy });
-        // The cancel is delivered: accepted, whether or not the order can be read right after.
-        const view = await access.currentView(orderId).catch((err: unknown) => {
-          log(`batch cancel: order ${orderId} cancelled, its status not read`, err);
-          return undefined;
-        });
-        return { orderId, outcome: 'accepted', ...(view ? { status: view.status } : {}) };
-      }
-      const paymentMethod = body.paymentMethod ?? (await store.getOrder(orderId))?.order.paymentMethod;
-      if (!paymentMethod) {
-        const view = await access.currentView(orderId);
-        return {
-          orderId,
-          outcome: 'refused',
-          status: view.status,
-          error: 'the order has no payment method on record',
-        };
-      }
-      try {
-        const view = await access.retryPayment(orderId, { paymentMethod, requestedBy });
-        return { orderId, outcome: 'accepted', status: view.status };
-      } catch (err) {
-        if (!(err instanceof HttpError) || err.status !== 409) throw err;
-        const { status } = (err.details ?? {}) as { status?: OrderStatus };
-        return {
-          orderId,
-          outcome: 'refused',
-          status,
-          error: `the order is ${status ?? 'not waiting on a payment'}; only a failed or unconfirmed payment can be retried`,
-        };
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, body.orderIds.length) }, work));
-    const answer: BatchAnswer = { results };
-    res.json(answer);
-  });
-
-  return router;
+    handle(batchOrders, async ({ body, req }) => {
+      const requestedBy = callerName(req);
+      const results = new Array<BatchAnswer['results'][number]>(body.orderIds.length);
+      let next = 0;
+      const work = async (): Promise<void> => {
+        while (next < body.orderIds.length) {
+          const index = next++;
+          const orderId = body.orderIds[index]!;
+          results[index] = await oneOrder(orderId).catch((err: unknown) => {
+            if (!(err instanceof HttpError)) log(`batch ${body.action}: order ${orderId} failed`, err);
+            return { orderId, outcome: 'refused' as const, error: batchRefusal(err) };
+          });
+        }
+      };
+      const oneOrder = async (orderId: string): Promise<BatchAnswer['results'][number]> => {
+        if (body.action === 'cancel') {
+          await access.assertKnown(orderId);
+          await access.signalIfRunning(orderId, cancelOrderSignal, { reason: body.reason, requestedBy });
+          // The cancel is delivered: accepted, whether or not the order can be read right after.
+          const view = await access.currentView(orderId).catch((err: unknown) => {
+            log(`batch cancel: order ${orderId} cancelled, its status not read`, err);
+            return undefined;
+          });
+          return { orderId, outcome: 'accepted', ...(view ? { status: view.status } : {}) };
+        }
+        const paymentMethod = body.paymentMethod ?? (await store.getOrder(orderId))?.order.paymentMethod;
+        if (!paymentMethod) {
+          const view = await access.currentView(orderId);
+          return {
+            orderId,
+            outcome: 'refused',
+            status: view.status,
+            error: 'the order has no payment method on record',
+          };
+        }
+        try {
+          const view = await access.retryPayment(orderId, { paymentMethod, requestedBy });
+          return { orderId, outcome: 'accepted', status: view.status };
+        } catch (err) {
+          if (!(err instanceof HttpError) || err.status !== 409) throw err;
+          const { status } = (err.details ?? {}) as { status?: OrderStatus };
+          return {
+            orderId,
+            outcome: 'refused',
+            status,
+            error: `the order is ${status ?? 'not waiting on a payment'}; only a failed or unconfirmed payment can be retried`,
+          };
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, body.orderIds.length) }, work));
+      return { status: 200, body: { results } };
+    }),
+  ]);
 }
 
 /** Why one order of a batch was refused, in words for support: never an internal error's text. */

@@ -14,17 +14,18 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import {
+  awaitingPaymentDecision,
   FINAL_STATUSES,
   orderTotal,
-  type OrderStatus,
+  placedOrderView,
+  readyToShip,
   type OrderView,
   type PlacedOrder,
 } from '../../domain/order';
 import type { CheckoutSettings } from '../../config/settings';
-import type { StoredOrder } from '../../store';
-import type { OrderStore } from '../../store';
+import type { OrderStore, StoredOrder } from '../../store';
 import {
   authorizeOrderSignal,
   cancelOrderSignal,
@@ -38,19 +39,21 @@ import {
   retryPaymentUpdate,
   type PaymentRetryRequest,
 } from '../../workflows/checkout/messages';
-import { requireRole } from '../auth';
+import { checkoutWorkflow } from '../../workflows/checkout/workflow';
+import { callerName } from '../auth';
 import { conflict, notFound } from '../errors';
+import { handle, mount } from '../mount';
 import { askWithinDeadline } from '../reads';
 import { askProcess } from '../updates';
-import { parseBody } from '../schemas';
 import {
-  authorizationBody,
-  cancelBody,
+  authorizeOrder,
+  cancelOrder,
+  getOrder,
   ORDER_ID_PATTERN,
-  paymentRetryBody,
-  placeOrderBody,
-  returnBody,
-  shipmentBody,
+  placeOrder,
+  retryOrderPayment,
+  returnOrder,
+  shipOrder,
   type PlaceOrderBody,
 } from './contract';
 
@@ -78,14 +81,6 @@ export function requestFingerprint(
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }
 
-/** Who sent a message, as the order's timeline shows it: `support:sam`. */
-export function callerName(req: Request): string {
-  if (!req.caller) return 'unknown';
-  const { caller } = req;
-  const role = caller.roles.find((r) => r !== 'employee') ?? caller.roles[0] ?? 'unknown';
-  return `${role}:${caller.sub}`;
-}
-
 /** Reading an order and sending it messages: what every orders route shares. */
 export function orderAccess({ client, store }: Pick<OrdersDeps, 'client' | 'store'>) {
   function handleFor(orderId: string): WorkflowHandle {
@@ -94,20 +89,7 @@ export function orderAccess({ client, store }: Pick<OrdersDeps, 'client' | 'stor
 
   /** The view the store holds: the workflow's last recorded one, or what the API recorded at the click. */
   function storedView(stored: StoredOrder): OrderView {
-    if (stored.view) return stored.view;
-    const { order } = stored;
-    return {
-      orderId: order.orderId,
-      status: stored.status,
-      total: order.total,
-      currency: order.currency,
-      customerId: order.customer.id,
-      items: order.items,
-      placedAt: order.placedAt,
-      updatedAt: stored.updatedAt,
-      paymentAttempts: 0,
-      notifications: {},
-    };
+    return stored.view ?? placedOrderView(stored.order, stored.status, stored.updatedAt);
   }
 
   /**
@@ -167,7 +149,7 @@ export function orderAccess({ client, store }: Pick<OrdersDeps, 'client' | 'stor
     const answer = await askProcess(client, handleFor(orderId), retryPaymentUpdate, request);
     if (answer.kind === 'answered') return answer.view;
     const view = await currentView(orderId);
-    if (view.status !== 'PaymentFailed' && view.status !== 'PaymentUnconfirmed') {
+    if (!awaitingPaymentDecision(view)) {
       throw conflict(`order ${orderId} is ${view.status}, neither PaymentFailed nor PaymentUnconfirmed`, {
         reason: 'not_awaiting_payment',
         status: view.status,
@@ -182,7 +164,6 @@ export function orderAccess({ client, store }: Pick<OrdersDeps, 'client' | 'stor
 export type OrderAccess = ReturnType<typeof orderAccess>;
 
 export function ordersRouter({ client, store, taskQueue, checkout }: OrdersDeps): Router {
-  const router = Router();
   const { currentView, assertKnown, signalIfRunning, retryPayment, handleFor, storedView } = orderAccess({
     client,
     store,
@@ -192,7 +173,7 @@ export function ordersRouter({ client, store, taskQueue, checkout }: OrdersDeps)
   async function startCheckout(order: PlacedOrder, fingerprint: string): Promise<void> {
     try {
       await client.workflow.start(
-        'checkoutWorkflow',
+        checkoutWorkflow,
         checkoutStartOptions(order, fingerprint, taskQueue, checkout),
       );
     } catch (err) {
@@ -200,133 +181,113 @@ export function ordersRouter({ client, store, taskQueue, checkout }: OrdersDeps)
     }
   }
 
-  router.post('/orders', requireRole('storefront'), async (req, res) => {
-    const body = parseBody(placeOrderBody, req.body);
-    const orderId = body.orderId ?? crypto.randomUUID();
-    const fingerprint = requestFingerprint(body);
-    const order: PlacedOrder = {
-      orderId,
-      customer: body.customer,
-      items: body.items,
-      currency: body.currency,
-      paymentMethod: body.paymentMethod,
-      total: orderTotal(body.items),
-      placedAt: new Date().toISOString(),
-    };
-
-    // The store decides whether this is a new order: it keeps orders longer than Temporal keeps
-    // their histories, and it answers with no worker running.
-    const { created } = await store.saveOrder(order);
-    if (created) {
-      try {
-        await startCheckout(order, fingerprint);
-      } catch (err) {
-        // Not started (Temporal unreachable, say): the answer says nothing happened, so nothing
-        // stays behind. Should the start have got through after all, its workflow saves the order.
-        await store.forgetUnstarted(orderId);
-        throw err;
-      }
-      res.status(202).json({
-        orderId,
-        status: 'Received' satisfies OrderStatus,
-        total: order.total,
-        currency: order.currency,
-      });
-      return;
-    }
-    const stored = await store.getOrder(orderId);
-    if (!stored || requestFingerprint(stored.order) !== fingerprint) {
-      throw conflict(`order ${orderId} already exists with a different body`, [{ field: 'orderId' }]);
-    }
-    // Recorded but never started (the API stopped between the two): start it now. An order whose
-    // workflow has recorded any status is never started again, even once its history is deleted.
-    if (stored.statusVersion === 0 && !FINAL_STATUSES.has(stored.status)) {
-      await startCheckout(stored.order, fingerprint);
-      res.status(200).json(await currentView(orderId));
-      return;
-    }
-    // A repeated click: the order as its workflow last recorded it, without asking Temporal.
-    res.status(200).json(storedView(stored));
-  });
-
-  router.get('/orders/:id', requireRole('storefront', 'support'), async (req, res) => {
-    res.json(await currentView(req.params.id as string));
-  });
-
   /** The answer to a message: the order as it is now (from the store when no worker answers). */
-  async function answerWithOrder(res: Response, orderId: string): Promise<void> {
-    const view = await currentView(orderId);
-    res.status(202).json({ ...view, orderId, status: view.status });
+  async function orderNow(orderId: string): Promise<OrderView> {
+    return currentView(orderId);
   }
 
-  router.post('/orders/:id/cancel', requireRole('storefront', 'support'), async (req, res) => {
-    const orderId = req.params.id as string;
-    const body = parseBody(cancelBody, req.body);
-    await assertKnown(orderId);
-    await signalIfRunning(orderId, cancelOrderSignal, { reason: body.reason, requestedBy: callerName(req) });
-    await answerWithOrder(res, orderId);
-  });
+  return mount(Router(), [
+    handle(placeOrder, async ({ body }) => {
+      const orderId = body.orderId ?? crypto.randomUUID();
+      const fingerprint = requestFingerprint(body);
+      const order: PlacedOrder = {
+        orderId,
+        customer: body.customer,
+        items: body.items,
+        currency: body.currency,
+        paymentMethod: body.paymentMethod,
+        total: orderTotal(body.items),
+        placedAt: new Date().toISOString(),
+      };
+      // The store decides whether this is a new order: it keeps orders longer than Temporal keeps
+      // their histories, and it answers with no worker running.
+      const { created } = await store.saveOrder(order);
+      if (created) {
+        try {
+          await startCheckout(order, fingerprint);
+        } catch (err) {
+          // Not started (Temporal unreachable, say): the answer says nothing happened, so nothing
+          // stays behind. Should the start have got through after all, its workflow saves the order.
+          await store.forgetUnstarted(orderId);
+          throw err;
+        }
+        return {
+          status: 202,
+          body: { orderId, status: 'Received', total: order.total, currency: order.currency },
+        };
+      }
+      const stored = await store.getOrder(orderId);
+      if (!stored || requestFingerprint(stored.order) !== fingerprint) {
+        throw conflict(`order ${orderId} already exists with a different body`, [{ field: 'orderId' }]);
+      }
+      // Recorded but never started (the API stopped between the two): start it now. An order whose
+      // workflow has recorded any status is never started again, even once its history is deleted.
+      if (stored.statusVersion === 0 && !FINAL_STATUSES.has(stored.status)) {
+        await startCheckout(stored.order, fingerprint);
+        return { status: 200, body: await currentView(orderId) };
+      }
+      // A repeated click: the order as its workflow last recorded it, without asking Temporal.
+      return { status: 200, body: storedView(stored) };
+    }),
 
-  // A manager's answer to a large order's authorization request, one round trip: the order's
-  // update answers with the order after it. A late one, or a second one from the same manager, is
-  // answered with the order as it is, as is one for an order that needs none. With no worker in
-  // time, or the order ended, a signal carries it and the stored view answers.
-  router.post('/orders/:id/authorizations', requireRole('manager'), async (req, res) => {
-    const orderId = req.params.id as string;
-    const body = parseBody(authorizationBody, req.body);
-    if (!ORDER_ID_PATTERN.test(orderId)) throw notFound(`order ${orderId}`);
-    const message = { approved: body.approved, note: body.note, managerId: req.caller?.sub ?? 'unknown' };
-    const answer = await askProcess(client, handleFor(orderId), answerAuthorizationUpdate, message);
-    if (answer.kind === 'answered') {
-      res.status(202).json({ ...answer.view, orderId, status: answer.view.status });
-      return;
-    }
-    await assertKnown(orderId);
-    await signalIfRunning(orderId, authorizeOrderSignal, message);
-    await answerWithOrder(res, orderId);
-  });
+    handle(getOrder, async ({ params }) => ({ status: 200, body: await currentView(params.id) })),
 
-  // The warehouse reports cancelled goods back. Without a cancellation on record it changes nothing.
-  router.post('/orders/:id/return', requireRole('warehouse'), async (req, res) => {
-    const orderId = req.params.id as string;
-    const body = parseBody(returnBody, req.body);
-    await assertKnown(orderId);
-    await signalIfRunning(orderId, goodsReturnedSignal, {
-      originalPackaging: body.originalPackaging,
-      reportedBy: callerName(req),
-    });
-    await answerWithOrder(res, orderId);
-  });
+    handle(cancelOrder, async ({ params, body, req }) => {
+      await assertKnown(params.id);
+      await signalIfRunning(params.id, cancelOrderSignal, {
+        reason: body.reason,
+        requestedBy: callerName(req),
+      });
+      return { status: 202, body: await orderNow(params.id) };
+    }),
 
-  router.post('/orders/:id/payment-retry', requireRole('support'), async (req, res) => {
-    const orderId = req.params.id as string;
-    const body = parseBody(paymentRetryBody, req.body);
-    const view = await retryPayment(orderId, {
-      paymentMethod: body.paymentMethod,
-      requestedBy: callerName(req),
-    });
-    res.status(202).json({ ...view, orderId, status: view.status, retryRequested: true });
-  });
+    // A manager's answer to a large order's authorization request, one round trip: the order's
+    // update answers with the order after it. A late one, or a second one from the same manager, is
+    // answered with the order as it is, as is one for an order that needs none. With no worker in
+    // time, or the order ended, a signal carries it and the stored view answers.
+    handle(authorizeOrder, async ({ params, body, caller }) => {
+      const orderId = params.id;
+      if (!ORDER_ID_PATTERN.test(orderId)) throw notFound(`order ${orderId}`);
+      const message = { approved: body.approved, note: body.note, managerId: caller.sub };
+      const answer = await askProcess(client, handleFor(orderId), answerAuthorizationUpdate, message);
+      if (answer.kind === 'answered') return { status: 202, body: answer.view };
+      await assertKnown(orderId);
+      await signalIfRunning(orderId, authorizeOrderSignal, message);
+      return { status: 202, body: await orderNow(orderId) };
+    }),
 
-  // A shipment reported twice (a warehouse retrying after a lost answer) is answered with the order
-  // as it is; 409 only for an order that can never be shipped as it stands.
-  router.post('/orders/:id/shipment', requireRole('warehouse'), async (req, res) => {
-    const orderId = req.params.id as string;
-    const body = parseBody(shipmentBody, req.body);
-    const view = await currentView(orderId);
-    if (view.shipment) {
-      res.status(202).json({ ...view, orderId, status: view.status, shipmentRecorded: true });
-      return;
-    }
-    if (view.status !== 'Paid' || view.cancellation) {
-      throw conflict(
-        `order ${orderId} is ${view.status}${view.cancellation ? ' with a cancellation requested' : ''}: it is not ready to ship`,
-        { status: view.status },
-      );
-    }
-    await signalIfRunning(orderId, orderShippedSignal, { trackingNumber: body.trackingNumber });
-    res.status(202).json({ orderId, status: view.status, shipmentRecorded: true });
-  });
+    // The warehouse reports cancelled goods back. Without a cancellation on record it changes nothing.
+    handle(returnOrder, async ({ params, body, req }) => {
+      await assertKnown(params.id);
+      await signalIfRunning(params.id, goodsReturnedSignal, {
+        originalPackaging: body.originalPackaging,
+        reportedBy: callerName(req),
+      });
+      return { status: 202, body: await orderNow(params.id) };
+    }),
 
-  return router;
+    handle(retryOrderPayment, async ({ params, body, req }) => {
+      const view = await retryPayment(params.id, {
+        paymentMethod: body.paymentMethod,
+        requestedBy: callerName(req),
+      });
+      return { status: 202, body: { ...view, retryRequested: true } };
+    }),
+
+    // A shipment reported twice (a warehouse retrying after a lost answer) is answered with the
+    // order as it is; 409 only for an order that can never be shipped as it stands.
+    handle(shipOrder, async ({ params, body }) => {
+      const orderId = params.id;
+      const view = await currentView(orderId);
+      if (view.shipment) return { status: 202, body: { ...view, shipmentRecorded: true } };
+      if (!readyToShip(view)) {
+        throw conflict(
+          `order ${orderId} is ${view.status}${view.cancellation ? ' with a cancellation requested' : ''}: it is not ready to ship`,
+          { status: view.status },
+        );
+      }
+      await signalIfRunning(orderId, orderShippedSignal, { trackingNumber: body.trackingNumber });
+      return { status: 202, body: { orderId, status: view.status, shipmentRecorded: true } };
+    }),
+  ]);
 }

@@ -21,9 +21,8 @@ import {
   registrationWorkflowId,
   resendLinkUpdate,
 } from '../../workflows/registration/messages';
-import { requireRole } from '../auth';
+import { callerName, requireRole } from '../auth';
 import { conflict, HttpError, notFound } from '../errors';
-import { callerName } from '../orders/routes';
 import { askWithinDeadline } from '../reads';
 import { parseBody, parseQuery } from '../schemas';
 import { askProcess, noAnswer } from '../updates';

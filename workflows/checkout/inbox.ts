@@ -5,7 +5,7 @@
  */
 import { setHandler } from '@temporalio/workflow';
 import { recordDecision } from '../../domain/acceptance';
-import { FINAL_STATUSES, type OrderView } from '../../domain/order';
+import { awaitingPaymentDecision, FINAL_STATUSES, readyToShip, type OrderView } from '../../domain/order';
 import { note } from '../process-context';
 import { refusal } from '../refusal';
 import {
@@ -31,9 +31,6 @@ export interface OrderInbox {
   goodsReturned?: ReturnReport;
 }
 
-const awaitingPayment = (view: OrderView): boolean =>
-  view.status === 'PaymentFailed' || view.status === 'PaymentUnconfirmed';
-
 export function listen(view: OrderView): OrderInbox {
   const inbox: OrderInbox = {};
   const now = (): string => new Date().toISOString();
@@ -46,7 +43,7 @@ export function listen(view: OrderView): OrderInbox {
   setHandler(answerAuthorizationUpdate, (answer) => takeAuthorization(view, answer, now()));
   setHandler(retryPaymentUpdate, (request) => takeRetry(view, inbox, request), {
     validator: (_request: PaymentRetryRequest) => {
-      if (!awaitingPayment(view) || view.cancellation) {
+      if (!awaitingPaymentDecision(view)) {
         throw refusal(
           'conflict',
           `order ${view.orderId} is ${view.status}${view.cancellation ? ' with a cancellation requested' : ''}, neither PaymentFailed nor PaymentUnconfirmed`,
@@ -56,7 +53,7 @@ export function listen(view: OrderView): OrderInbox {
     },
   });
   setHandler(orderShippedSignal, (report) => {
-    if (view.status === 'Paid' && !view.cancellation && !inbox.shipment) inbox.shipment = report;
+    if (readyToShip(view) && !inbox.shipment) inbox.shipment = report;
   });
   setHandler(goodsReturnedSignal, (report) => {
     if (view.status === 'Shipped' && view.cancellation && !inbox.goodsReturned) inbox.goodsReturned = report;
@@ -96,7 +93,7 @@ function takeAuthorization(view: OrderView, answer: AuthorizationAnswer, at: str
 
 /** The first retry while the payment waits on support is the one taken. */
 function takeRetry(view: OrderView, inbox: OrderInbox, request: PaymentRetryRequest): OrderView {
-  if (awaitingPayment(view) && !view.cancellation && !inbox.retryRequest) {
+  if (awaitingPaymentDecision(view) && !inbox.retryRequest) {
     inbox.retryRequest = request;
     note(
       view,

@@ -16,7 +16,7 @@
  */
 import { patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { CheckoutActivities } from '../../activities/checkout/types';
-import { formatMoney, type OrderView, type PlacedOrder } from '../../domain/order';
+import { formatMoney, placedOrderView, type OrderView, type PlacedOrder } from '../../domain/order';
 import { note } from '../process-context';
 import { acceptOrder } from './acceptance';
 import { fulfil } from './fulfilment';
@@ -84,18 +84,7 @@ export async function checkoutWorkflow(input: CheckoutInput): Promise<OrderView>
 }
 
 function newView(order: PlacedOrder): OrderView {
-  const view: OrderView = {
-    orderId: order.orderId,
-    status: 'Received',
-    total: order.total,
-    currency: order.currency,
-    customerId: order.customer.id,
-    items: order.items,
-    placedAt: order.placedAt,
-    updatedAt: new Date().toISOString(),
-    paymentAttempts: 0,
-    notifications: {},
-  };
+  const view = placedOrderView(order, 'Received', new Date().toISOString());
   note(
     view,
     'placed',

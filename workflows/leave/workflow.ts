@@ -20,6 +20,7 @@ import {
   nextLeaveYearStart,
   reminderWait,
   REMINDERS_AT_PACE,
+  submittedLeaveView,
   survivesTermination,
   type ChainMember,
   type LeaveRequest,
@@ -118,18 +119,7 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
 }
 
 function newView(request: LeaveRequest): LeaveView {
-  return {
-    requestId: request.requestId,
-    employeeId: request.employeeId,
-    days: request.days,
-    startDate: request.startDate,
-    note: request.note,
-    submittedAt: request.submittedAt,
-    updatedAt: new Date().toISOString(),
-    approvers: [],
-    decisions: [],
-    remindersSent: 0,
-  };
+  return submittedLeaveView(request, new Date().toISOString());
 }
 
 /**
