@@ -1,7 +1,10 @@
 /**
  * The Stripe adapter against stripe-mock (Stripe's own simulator), the decline mapping against a
- * fake answering Stripe's 402 card_error, and the proof that every Stripe request for one order
- * carries the same idempotency key even when Temporal retries the activity.
+ * fake answering Stripe's 402 card_error, the proof that every Stripe request for one order
+ * carries the same idempotency key even when Temporal retries the activity, and, against a fake
+ * Stripe with state (stripe-mock keeps none), the order's one PaymentIntent: created once, confirmed
+ * by each attempt, charged at most once whatever is retried and whatever Stripe's lagging search
+ * says.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -37,6 +40,7 @@ const charge = {
   paymentMethod: 'pm_card_visa',
   customerId: 'cust-9',
 };
+const intentFor = { orderId: 'ord-42', amount: 4200, currency: 'eur', customerId: 'cust-9' };
 
 describe('Stripe payments', () => {
   let stripeMock: RunningStripeMock;
@@ -48,7 +52,29 @@ describe('Stripe payments', () => {
     await Promise.all([stripeMock?.stop(), bundledMock?.stop()]);
   });
 
-  it('charges through stripe-mock and refunds the PaymentIntent', async () => {
+  it("creates the order's PaymentIntent, confirms it and refunds it through stripe-mock", async () => {
+    const gateway = createStripeGateway(
+      createStripeClient({ secretKey: 'sk_test_123', apiBase: stripeMock.url }),
+    );
+    const { paymentIntentId } = await gateway.openPaymentIntent(intentFor);
+    assert.match(paymentIntentId, /^pi_/);
+    // stripe-mock keeps nothing and accepts a confirm of any id: its fixture answers succeeded.
+    const result = await gateway.confirmPaymentIntent({ ...charge, paymentIntentId });
+    assert.equal(result.status, 'succeeded');
+    assert.deepEqual(await gateway.checkPaymentIntent(paymentIntentId), {
+      outcome: 'succeeded',
+      paymentIntentId: result.paymentIntentId,
+    });
+    const refund = await gateway.refund({
+      orderId: 'ord-42',
+      paymentIntentId: result.paymentIntentId,
+      amount: 4200,
+      reason: 'test',
+    });
+    assert.match(refund.refundId, /^re_/);
+  });
+
+  it('charges through stripe-mock as orders started before the one PaymentIntent do, and refunds it', async () => {
     const gateway = createStripeGateway(
       createStripeClient({ secretKey: 'sk_test_123', apiBase: stripeMock.url }),
     );
@@ -72,6 +98,9 @@ describe('Stripe payments', () => {
     const failure = await failureOf(gateway.charge(charge));
     assert.equal(failure.type, PAYMENT_DECLINED);
     assert.equal(failure.nonRetryable, true);
+    const confirmed = await failureOf(gateway.confirmPaymentIntent({ ...charge, paymentIntentId: 'pi_123' }));
+    assert.equal(confirmed.type, PAYMENT_DECLINED);
+    assert.equal(confirmed.nonRetryable, true);
   });
 
   it("maps Stripe's 402 card_error to a non-retryable PaymentDeclined with the decline code", async () => {
@@ -91,7 +120,7 @@ describe('Stripe payments', () => {
       const gateway = createStripeGateway(
         createStripeClient({ secretKey: 'sk_test_123', apiBase: fake.url }),
       );
-      const failure = await failureOf(gateway.charge(charge));
+      const failure = await failureOf(gateway.confirmPaymentIntent({ ...charge, paymentIntentId: 'pi_1' }));
       assert.equal(failure.type, PAYMENT_DECLINED);
       assert.equal(failure.nonRetryable, true);
       assert.deepEqual(failure.details?.[0], {
@@ -235,6 +264,160 @@ describe('Stripe payments', () => {
     const settled = await gateway.confirmRefund(refund.refundId);
     assert.match(settled.refundId, /^re_/);
     assert.equal(settled.status, 'succeeded');
+  });
+
+  describe("the order's one PaymentIntent against a fake Stripe with state", () => {
+    let stripe: StatefulFakeStripe;
+    let gateway: ReturnType<typeof createStripeGateway>;
+    before(async () => {
+      stripe = await startStatefulFakeStripe();
+      gateway = createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url }));
+    });
+    after(async () => {
+      await stripe?.close();
+    });
+    const forOrder = (orderId: string) => ({
+      intent: { ...intentFor, orderId },
+      attempt: (paymentAttempt: number, paymentMethod: string) => ({
+        ...charge,
+        orderId,
+        paymentAttempt,
+        paymentMethod,
+      }),
+    });
+    const chargesOn = (paymentIntentId: string) =>
+      stripe.charges.filter((c) => c.paymentIntentId === paymentIntentId);
+
+    it('is created once under the order key, however often that is asked, and charges nothing', async () => {
+      const order = forOrder('ord-open');
+      const first = await gateway.openPaymentIntent(order.intent);
+      const again = await gateway.openPaymentIntent(order.intent);
+      assert.equal(again.paymentIntentId, first.paymentIntentId);
+      const created = stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents');
+      assert.deepEqual(
+        created.map((r) => [r.headers['idempotency-key'], r.status]),
+        [
+          ['order-ord-open-payment-intent', 200],
+          ['order-ord-open-payment-intent', 200],
+        ],
+      );
+      assert.equal(
+        [...stripe.intents.values()].filter((i) => (i.metadata as { orderId: string }).orderId === 'ord-open')
+          .length,
+        1,
+      );
+      const intent = stripe.intents.get(first.paymentIntentId)!;
+      assert.equal(intent.status, 'requires_payment_method', 'not confirmed: nothing charged');
+      assert.equal(new URLSearchParams(created[0]!.body).get('confirm'), null);
+      assert.deepEqual(await gateway.checkPaymentIntent(first.paymentIntentId), { outcome: 'none' });
+    });
+
+    it('an attempt confirms it; a confirm of the succeeded intent (another attempt, another method) is reported succeeded and charges nothing more', async () => {
+      const order = forOrder('ord-twice');
+      const { paymentIntentId } = await gateway.openPaymentIntent(order.intent);
+      assert.deepEqual(
+        await gateway.confirmPaymentIntent({ ...order.attempt(1, 'pm_card_visa'), paymentIntentId }),
+        {
+          paymentIntentId,
+          status: 'succeeded',
+        },
+      );
+      // Attempt 2 under its own key: Stripe refuses to confirm a succeeded intent.
+      assert.deepEqual(
+        await gateway.confirmPaymentIntent({ ...order.attempt(2, 'pm_card_mastercard'), paymentIntentId }),
+        { paymentIntentId, status: 'succeeded' },
+      );
+      const confirms = stripe.requests.filter(
+        (r) => r.path === `/v1/payment_intents/${paymentIntentId}/confirm`,
+      );
+      assert.deepEqual(
+        confirms.map((r) => [r.headers['idempotency-key'], r.status]),
+        [
+          ['order-ord-twice-charge-1', 200],
+          ['order-ord-twice-charge-2', 400],
+        ],
+      );
+      assert.deepEqual(
+        chargesOn(paymentIntentId).map((c) => [c.paymentMethod, c.status]),
+        [['pm_card_visa', 'succeeded']],
+        'charged once, with the first method',
+      );
+    });
+
+    it('a declined card leaves the intent to the next attempt, which confirms it with another method', async () => {
+      const order = forOrder('ord-declined');
+      const { paymentIntentId } = await gateway.openPaymentIntent(order.intent);
+      const failure = await failureOf(
+        gateway.confirmPaymentIntent({ ...order.attempt(1, 'pm_card_chargeDeclined'), paymentIntentId }),
+      );
+      assert.equal(failure.type, PAYMENT_DECLINED);
+      assert.equal(failure.nonRetryable, true);
+      assert.deepEqual(failure.details?.[0], {
+        code: 'card_declined',
+        declineCode: 'generic_decline',
+        message: 'Your card was declined.',
+      });
+      assert.equal(stripe.intents.get(paymentIntentId)!.status, 'requires_payment_method');
+      assert.deepEqual(await gateway.checkPaymentIntent(paymentIntentId), { outcome: 'none' });
+      assert.deepEqual(
+        await gateway.confirmPaymentIntent({ ...order.attempt(2, 'pm_card_visa'), paymentIntentId }),
+        { paymentIntentId, status: 'succeeded' },
+      );
+      assert.deepEqual(
+        chargesOn(paymentIntentId).map((c) => c.paymentMethod),
+        ['pm_card_visa'],
+      );
+    });
+
+    it('a processing intent is reported processing to a later attempt, not confirmed again', async () => {
+      const order = forOrder('ord-processing');
+      const { paymentIntentId } = await gateway.openPaymentIntent(order.intent);
+      stripe.charge = 'processing';
+      try {
+        const first = await gateway.confirmPaymentIntent({
+          ...order.attempt(1, 'pm_card_visa'),
+          paymentIntentId,
+        });
+        assert.equal(first.status, 'processing');
+        stripe.charge = 'succeed';
+        const second = await gateway.confirmPaymentIntent({
+          ...order.attempt(2, 'pm_card_amex'),
+          paymentIntentId,
+        });
+        assert.deepEqual(second, { paymentIntentId, status: 'processing' });
+        assert.deepEqual(await gateway.checkPaymentIntent(paymentIntentId), {
+          outcome: 'processing',
+          paymentIntentId,
+        });
+        assert.equal(chargesOn(paymentIntentId).length, 1);
+      } finally {
+        stripe.charge = 'succeed';
+      }
+    });
+
+    it("while Stripe's search lags, the old lookup finds nothing; the intent read by id says succeeded", async () => {
+      const order = forOrder('ord-lagging');
+      stripe.searchDelayMs = 60_000;
+      try {
+        const { paymentIntentId } = await gateway.openPaymentIntent(order.intent);
+        await gateway.confirmPaymentIntent({ ...order.attempt(1, 'pm_card_visa'), paymentIntentId });
+        // What orders started before the one PaymentIntent ask after an attempt whose answer was lost.
+        assert.deepEqual(await gateway.findPayment({ orderId: 'ord-lagging', paymentIntentIds: [] }), {
+          outcome: 'none',
+        });
+        assert.deepEqual(await gateway.checkPaymentIntent(paymentIntentId), {
+          outcome: 'succeeded',
+          paymentIntentId,
+        });
+      } finally {
+        stripe.searchDelayMs = 0;
+      }
+      // Once indexed, search finds it too.
+      assert.equal(
+        (await gateway.findPayment({ orderId: 'ord-lagging', paymentIntentIds: [] })).outcome,
+        'succeeded',
+      );
+    });
   });
 
   describe('a charge that took the money but answered 500, replayed under its key (fake Stripe with state)', () => {
