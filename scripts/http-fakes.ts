@@ -36,6 +36,8 @@ export interface FakeServer {
   script: ScriptedAnswer[];
   /** While set, requests wait for it before they are answered (to hold a call in flight). */
   hold?: Promise<void>;
+  /** The recording proxy: the requests `script` and `hold` apply to; all of them without it. */
+  only?: (request: RecordedRequest) => boolean;
   close(): Promise<void>;
 }
 
@@ -101,8 +103,9 @@ export function startFakeStripe(defaultAnswer: ScriptedAnswer): Promise<FakeServ
  */
 export function startRecordingProxy(target: string): Promise<FakeServer> {
   return serve(async (req, res, fake) => {
-    if (fake.hold) await fake.hold;
-    const scripted = fake.script.shift();
+    const applies = fake.only?.(req) ?? true;
+    if (fake.hold && applies) await fake.hold;
+    const scripted = applies ? fake.script.shift() : undefined;
     if (scripted?.status !== undefined) return answer(res, scripted);
     if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
     const upstream = await fetch(`${target}${req.path}`, {
@@ -120,6 +123,11 @@ export function startRecordingProxy(target: string): Promise<FakeServer> {
     });
     res.end(await upstream.text());
   });
+}
+
+/** A charge as Stripe sees it: a confirmation of the order's PaymentIntent (`only` for Stripe's fakes). */
+export function confirmsPaymentIntent(request: { method: string; path: string }): boolean {
+  return request.method === 'POST' && /^\/v1\/payment_intents\/[^/]+\/confirm$/.test(request.path);
 }
 
 /** What the stateful fake Stripe does with the next new charge or refund (not with a replayed key). */

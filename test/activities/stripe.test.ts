@@ -19,7 +19,8 @@ import { createStripeClient, createStripeGateway } from '../../activities/checko
 import { PAYMENT_DECLINED } from '../../activities/checkout/types';
 import { openSqliteOrderStore } from '../../store/sqlite-order-store';
 import { checkoutWorkflow } from '../../workflows';
-import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/checkout/messages';
+import { cancelOrderSignal, retryPaymentUpdate } from '../../workflows/checkout/messages';
+import { refusalOf } from '../../workflows/refusal';
 import { placedOrder, settle, TEST_SETTINGS } from '../helpers/checkout-scenario';
 import { failureOf } from '../helpers/assertions';
 import {
@@ -183,7 +184,7 @@ describe('Stripe payments', () => {
       await env?.teardown();
     });
 
-    it('every request for one charge and one refund carries the same key, however often it is retried', async () => {
+    it("every request for the order's PaymentIntent, its charge and its refund carries one key each, however often it is retried", async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stripe-idem-'));
       const recorder = new DevRecorder(dir, () => undefined);
       const store = openSqliteOrderStore(':memory:');
@@ -199,7 +200,8 @@ describe('Stripe payments', () => {
         status: 503,
         body: { error: { type: 'api_error', message: 'Stripe is having a moment' } },
       };
-      proxy.script.push(stripeDown, stripeDown);
+      // The creation fails once, the charge (the confirm) twice; `{}` passes a request through.
+      proxy.script.push(stripeDown, {}, stripeDown, stripeDown);
       const order = placedOrder();
       const taskQueue = 'stripe-idempotency';
       const worker = await Worker.create({
@@ -224,13 +226,20 @@ describe('Stripe payments', () => {
       });
       await store.close();
 
-      const charges = proxy.requests.filter((r) => r.path === '/v1/payment_intents');
+      const opens = proxy.requests.filter((r) => r.path === '/v1/payment_intents');
+      const charges = proxy.requests.filter((r) => /^\/v1\/payment_intents\/[^/]+\/confirm$/.test(r.path));
       const refunds = proxy.requests.filter((r) => r.path === '/v1/refunds');
+      assert.equal(opens.length, 2, 'one failed creation and one that went through');
+      assert.deepEqual(
+        new Set(opens.map((r) => r.headers['idempotency-key'])),
+        new Set([`order-${order.orderId}-payment-intent`]),
+      );
       assert.equal(charges.length, 3, 'two failed attempts and one that went through');
       assert.deepEqual(
         new Set(charges.map((r) => r.headers['idempotency-key'])),
         new Set([`order-${order.orderId}-charge-1`]),
       );
+      assert.equal(new Set(charges.map((r) => r.path)).size, 1, 'every attempt confirms the one intent');
       assert.equal(refunds.length, 2);
       assert.deepEqual(
         new Set(refunds.map((r) => r.headers['idempotency-key'])),
@@ -420,7 +429,7 @@ describe('Stripe payments', () => {
     });
   });
 
-  describe('a charge that took the money but answered 500, replayed under its key (fake Stripe with state)', () => {
+  describe('an attempt whose answer is lost, a support retry at once, then a batch retry (fake Stripe with state, time-skipping)', () => {
     let env: TestWorkflowEnvironment;
     let stripe: StatefulFakeStripe;
     before(async () => {
@@ -432,19 +441,25 @@ describe('Stripe payments', () => {
       await env?.teardown();
     });
 
-    it("PaymentUnconfirmed at the deadline, the retry finds the intent by the order's metadata: one PaymentIntent, one key; a refund refused for good is asked once", async () => {
+    it('charges the card exactly once and the order is Paid once; a refund refused for good is asked once', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stripe-unconfirmed-'));
       const recorder = new DevRecorder(dir, () => undefined);
       const store = openSqliteOrderStore(':memory:');
+      const stripeGateway = createStripeGateway(
+        createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url }),
+      );
       const activities = createCheckoutActivities({
         store,
-        payments: createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url })),
+        payments: stripeGateway,
         mailer: createDevMailer(recorder),
         events: createDevPublisher(recorder),
         settings: { ...TEST_SETTINGS, paymentAttemptTimeoutMs: 3_600_000 },
         fromEmail: 'orders@example.com',
       });
+      // An incident: Stripe takes the money and answers 500, and keeps that 500 under the key.
       stripe.charge = 'charge-then-500';
+      // Search lags behind the charge for longer than this test runs, as in an outage.
+      stripe.searchDelayMs = 10 * 60_000;
       stripe.refund = 'already-refunded';
       const order = placedOrder();
       const taskQueue = 'stripe-unconfirmed';
@@ -454,7 +469,7 @@ describe('Stripe payments', () => {
         workflowBundle: await workflowBundle(),
         activities,
       });
-      const final = await worker.runUntil(async () => {
+      const { final, batch, paid } = await worker.runUntil(async () => {
         const handle = await env.client.workflow.start(checkoutWorkflow, {
           workflowId: `order-${order.orderId}`,
           taskQueue,
@@ -465,38 +480,65 @@ describe('Stripe payments', () => {
         await env.sleep('70m'); // Stripe replays its 500 past the attempt's deadline
         const unconfirmed = await waitForStatus(handle, 'PaymentUnconfirmed');
         assert.equal(unconfirmed.payment?.status, 'unconfirmed');
-        stripe.charge = 'succeed'; // Stripe is well again; a new key would charge the card again
-        await handle.signal(retryPaymentSignal, {
-          paymentMethod: 'pm_card_mastercard',
-          requestedBy: 'support:sam',
+        assert.equal(stripe.charges.length, 1, 'the first attempt took the money');
+        assert.deepEqual(
+          await stripeGateway.findPayment({ orderId: order.orderId, paymentIntentIds: [] }),
+          { outcome: 'none' },
+          "Stripe's search does not show the charge yet",
+        );
+        // Support retries at once, with another card, as the back office's retry does.
+        await handle.executeUpdate(retryPaymentUpdate, {
+          args: [{ paymentMethod: 'pm_card_mastercard', requestedBy: 'support:sam' }],
         });
+        await env.sleep('70m');
+        // The incident is over; support retries every failed order of it in one batch.
+        stripe.charge = 'succeed';
+        const batch = await handle
+          .executeUpdate(retryPaymentUpdate, {
+            args: [{ paymentMethod: 'pm_card_amex', requestedBy: 'support:batch' }],
+          })
+          .catch((err: unknown) => err);
         const paid = await waitForStatus(handle, 'Paid');
-        assert.equal(paid.payment?.paymentIntentId, [...stripe.intents.keys()][0]);
         await handle.signal(cancelOrderSignal, { requestedBy: 'support:sam' });
-        return handle.result();
+        return { final: await handle.result(), batch, paid };
       });
       await store.close();
 
-      assert.equal(stripe.intents.size, 1, 'one PaymentIntent: the card was charged once');
-      const charges = stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents');
-      assert.ok(charges.length >= 3, `retried within the deadline (${charges.length} requests)`);
       assert.deepEqual(
-        new Set(charges.map((r) => r.headers['idempotency-key'])),
-        new Set([`order-${order.orderId}-charge-1`]),
+        stripe.charges.map((c) => [c.paymentMethod, c.status]),
+        [['pm_card_visa', 'succeeded']],
+        'exactly one charge: the first attempt, whose answer was lost',
       );
+      assert.equal(paid.payment?.paymentIntentId, stripe.charges[0]?.paymentIntentId);
+      assert.deepEqual(refusalOf(batch)?.details, { reason: 'not_awaiting_payment', status: 'Paid' });
+      const timeline = final.timeline ?? [];
+      assert.equal(timeline.filter((t) => t.kind === 'paid').length, 1, 'paid once');
+      assert.equal(timeline.filter((t) => t.detail === 'The order is Paid').length, 1, 'Paid once');
+      const events = fs.readFileSync(recorder.file('events'), 'utf8');
+      assert.equal(events.match(/"type":"order\.paid"/g)?.length, 1);
+      const [intent] = [...stripe.intents.keys()];
+      assert.equal(stripe.intents.size, 1, "the order's one PaymentIntent");
       assert.ok(
-        charges.every((r) => r.status === 500),
-        'every answer the stored 500',
+        stripe.requests
+          .filter((r) => r.method === 'POST' && r.path.startsWith('/v1/payment_intents/'))
+          .every((r) => r.path === `/v1/payment_intents/${intent}/confirm`),
+        'every attempt confirmed that intent',
       );
-      assert.equal(stripe.requests.filter((r) => r.path.startsWith('/v1/payment_intents/search')).length, 1);
+      assert.equal(
+        stripe.requests.filter((r) => r.path.startsWith('/v1/payment_intents/search')).length,
+        1,
+        "the process never asked Stripe's search (the one search is the test's own)",
+      );
 
       assert.equal(final.status, 'Cancelled');
       assert.equal(final.refund?.status, 'failed');
       assert.match(final.refund?.failureReason ?? '', /already been refunded/);
+      const refunds = stripe.requests.filter((r) => r.path === '/v1/refunds');
+      assert.equal(refunds.length, 1, 'refused for good: asked once');
       assert.equal(
-        stripe.requests.filter((r) => r.path === '/v1/refunds').length,
-        1,
-        'refused for good: asked once',
+        new URLSearchParams(refunds[0]!.body).get('payment_intent'),
+        intent,
+        'against the one intent',
       );
       const emails = fs.readFileSync(recorder.file('emails'), 'utf8');
       assert.ok(!emails.includes('"order_refunded"'), 'the customer is not told of a refund');
