@@ -1,7 +1,8 @@
 /**
  * Local HTTP servers for tests: a FAKE SendGrid Mail Send endpoint (SendGrid has no runnable local
- * counterpart), a FAKE Stripe that answers one scripted error, and a recording proxy in front of
- * stripe-mock. Each speaks the real wire format of the API it stands for.
+ * counterpart), a FAKE Stripe that answers one scripted error, a FAKE Stripe with state (what
+ * stateless stripe-mock cannot show), and a recording proxy in front of stripe-mock. Each speaks
+ * the real wire format of the API it stands for.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +36,8 @@ export interface FakeServer {
   script: ScriptedAnswer[];
   /** While set, requests wait for it before they are answered (to hold a call in flight). */
   hold?: Promise<void>;
+  /** The recording proxy: the requests `script` and `hold` apply to; all of them without it. */
+  only?: (request: RecordedRequest) => boolean;
   close(): Promise<void>;
 }
 
@@ -100,8 +103,9 @@ export function startFakeStripe(defaultAnswer: ScriptedAnswer): Promise<FakeServ
  */
 export function startRecordingProxy(target: string): Promise<FakeServer> {
   return serve(async (req, res, fake) => {
-    if (fake.hold) await fake.hold;
-    const scripted = fake.script.shift();
+    const applies = fake.only?.(req) ?? true;
+    if (fake.hold && applies) await fake.hold;
+    const scripted = applies ? fake.script.shift() : undefined;
     if (scripted?.status !== undefined) return answer(res, scripted);
     if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
     const upstream = await fetch(`${target}${req.path}`, {
@@ -121,26 +125,58 @@ export function startRecordingProxy(target: string): Promise<FakeServer> {
   });
 }
 
+/** A charge as Stripe sees it: a confirmation of the order's PaymentIntent (`only` for Stripe's fakes). */
+export function confirmsPaymentIntent(request: { method: string; path: string }): boolean {
+  return request.method === 'POST' && /^\/v1\/payment_intents\/[^/]+\/confirm$/.test(request.path);
+}
+
 /** What the stateful fake Stripe does with the next new charge or refund (not with a replayed key). */
 export type FakeChargeBehaviour = 'succeed' | 'charge-then-500' | 'processing';
 export type FakeRefundBehaviour = 'succeed' | 'already-refunded';
 
+/** Money the fake took: a confirm that made a PaymentIntent succeed (or start processing). */
+export interface FakeCharge {
+  paymentIntentId: string;
+  paymentMethod: string;
+  status: 'succeeded' | 'processing';
+  at: number;
+}
+
 export interface StatefulFakeStripe extends FakeServer {
   intents: Map<string, Record<string, unknown>>;
   refunds: Map<string, Record<string, unknown>>;
+  /** Every charge taken, in order: a PaymentIntent succeeds at most once, so one per paid intent. */
+  charges: FakeCharge[];
   charge: FakeChargeBehaviour;
   refund: FakeRefundBehaviour;
+  /**
+   * How long (real ms) a change to a PaymentIntent takes to reach search: Stripe documents search
+   * as eventually consistent (under a minute usually, up to an hour in an outage). Until then a
+   * search answers the intent as it was before the change, or not at all. 0: at once.
+   */
+  searchDelayMs: number;
 }
 
+/** A PaymentIntent can be confirmed only in these states; in any other Stripe refuses the confirm. */
+const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+
 /**
- * FAKE Stripe with state, for what stripe-mock (stateless) cannot show: PaymentIntents that stay
- * created, Stripe's search by metadata, and idempotency keys that replay the first answer exactly
- * as Stripe documents it, "including 500 errors" — so a charge that took the money but answered 500
- * answers 500 to every retry under its key. Speaks Stripe's wire format (form-encoded requests,
- * JSON answers, `Idempotent-Replayed`).
+ * FAKE Stripe with state, for what stripe-mock (stateless) cannot show, as Stripe documents it:
+ * PaymentIntents that stay created; a confirm with a payment method that takes the money
+ * (`succeeded`, or `processing`), or declines the card (402 `card_error`, the intent back to
+ * `requires_payment_method` with its `last_payment_error`, a payment method containing "declin");
+ * a confirm of an intent that already succeeded (or is processing) refused with 400
+ * `payment_intent_unexpected_state`, so an intent succeeds at most once; retrieval by id that sees
+ * every change at once, and search by metadata that sees it only after `searchDelayMs`; idempotency
+ * keys that replay the first answer, "including 500 errors" (a charge that took the money but
+ * answered 500 answers 500 to every retry under its key), and refuse a key reused with other
+ * parameters. Speaks Stripe's wire format (form-encoded requests, JSON answers,
+ * `Idempotent-Replayed`).
  */
 export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
-  const stored = new Map<string, { status: number; body: unknown }>();
+  const stored = new Map<string, { request: string; status: number; body: unknown }>();
+  /** Each intent's versions as search will see them, with when each was made. */
+  const indexed = new Map<string, { at: number; intent: Record<string, unknown> }[]>();
   let sequence = 0;
   const reply = (res: http.ServerResponse, status: number, body: unknown, replayed = false): void => {
     res.writeHead(status, {
@@ -153,6 +189,67 @@ export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
   const notFound = (what: string) => ({
     error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}` },
   });
+  const changed = (intent: Record<string, unknown>): void => {
+    const id = String(intent.id);
+    indexed.set(id, [...(indexed.get(id) ?? []), { at: Date.now(), intent: structuredClone(intent) }]);
+  };
+
+  /** Confirms `intent` with `paymentMethod`, as Stripe does; the answer to give. */
+  const confirm = (
+    state: StatefulFakeStripe,
+    intent: Record<string, unknown>,
+    paymentMethod: string | null,
+  ): { status: number; body: unknown } => {
+    if (!CONFIRMABLE.includes(String(intent.status))) {
+      return {
+        status: 400,
+        body: {
+          error: {
+            type: 'invalid_request_error',
+            code: 'payment_intent_unexpected_state',
+            message: `You cannot confirm this PaymentIntent because it has a status of ${String(intent.status)}. Only a PaymentIntent with one of the following statuses may be confirmed: ${CONFIRMABLE.join(', ')}.`,
+            payment_intent: intent,
+          },
+        },
+      };
+    }
+    const method = paymentMethod ?? (intent.payment_method as string | null);
+    if (!method) {
+      return {
+        status: 400,
+        body: {
+          error: {
+            type: 'invalid_request_error',
+            code: 'payment_intent_unexpected_state',
+            message: 'You cannot confirm this PaymentIntent because it is missing a payment method.',
+            payment_intent: intent,
+          },
+        },
+      };
+    }
+    intent.payment_method = method;
+    if (/declin/i.test(method)) {
+      const error = {
+        type: 'card_error',
+        code: 'card_declined',
+        decline_code: 'generic_decline',
+        message: 'Your card was declined.',
+        payment_method: { id: method, object: 'payment_method' },
+      };
+      Object.assign(intent, { status: 'requires_payment_method', last_payment_error: error });
+      changed(intent);
+      return { status: 402, body: { error: { ...error, payment_intent: intent } } };
+    }
+    const status = state.charge === 'processing' ? 'processing' : 'succeeded';
+    Object.assign(intent, { status, last_payment_error: null });
+    changed(intent);
+    state.charges.push({ paymentIntentId: String(intent.id), paymentMethod: method, status, at: Date.now() });
+    if (state.charge === 'charge-then-500') {
+      // The money moved; the answer was lost to an error, and that error is what the key keeps.
+      return { status: 500, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } };
+    }
+    return { status: 200, body: intent };
+  };
 
   const fake = await serve((req, res, server) => {
     const state = server as StatefulFakeStripe;
@@ -161,10 +258,20 @@ export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
     const key =
       typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
     const once = (answer: () => { status: number; body: unknown }): void => {
-      const earlier = key ? stored.get(`${req.method} ${url.pathname} ${key}`) : undefined;
-      if (earlier) return reply(res, earlier.status, earlier.body, true);
+      const earlier = key ? stored.get(key) : undefined;
+      if (earlier) {
+        if (earlier.request !== `${req.method} ${url.pathname} ${req.body}`) {
+          return reply(res, 400, {
+            error: {
+              type: 'idempotency_error',
+              message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+            },
+          });
+        }
+        return reply(res, earlier.status, earlier.body, true);
+      }
       const fresh = answer();
-      if (key) stored.set(`${req.method} ${url.pathname} ${key}`, fresh);
+      if (key) stored.set(key, { request: `${req.method} ${url.pathname} ${req.body}`, ...fresh });
       reply(res, fresh.status, fresh.body);
     };
 
@@ -175,38 +282,43 @@ export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
           const m = /^metadata\[(.+)\]$/.exec(name);
           if (m) metadata[m[1]!] = value;
         }
-        const intent = {
+        const intent: Record<string, unknown> = {
           id: `pi_fake_${++sequence}`,
           object: 'payment_intent',
           amount: Number(form.get('amount')),
           currency: form.get('currency'),
           payment_method: form.get('payment_method'),
-          status: state.charge === 'processing' ? 'processing' : 'succeeded',
+          status: form.get('payment_method') ? 'requires_confirmation' : 'requires_payment_method',
           metadata,
           last_payment_error: null,
         };
-        state.intents.set(intent.id, intent);
-        if (state.charge === 'charge-then-500') {
-          // The money moved; the answer was lost to an error, and that error is what the key keeps.
-          return {
-            status: 500,
-            body: { error: { type: 'api_error', message: 'An unknown error occurred' } },
-          };
-        }
+        state.intents.set(String(intent.id), intent);
+        changed(intent);
+        if (form.get('confirm') === 'true') return confirm(state, intent, null);
         return { status: 200, body: intent };
       });
     }
     if (req.method === 'GET' && url.pathname === '/v1/payment_intents/search') {
       const wanted = /metadata\['orderId'\]:'([^']*)'/.exec(url.searchParams.get('query') ?? '')?.[1];
-      const data = [...state.intents.values()].filter(
-        (i) => (i.metadata as Record<string, string>).orderId === wanted,
-      );
+      const seenBy = Date.now() - state.searchDelayMs;
+      const data = [...indexed.values()]
+        .flatMap((versions) => versions.filter((v) => v.at <= seenBy).slice(-1))
+        .map((v) => v.intent)
+        .filter((i) => (i.metadata as Record<string, string>).orderId === wanted);
       return reply(res, 200, {
         object: 'search_result',
         url: url.pathname,
         has_more: false,
         next_page: null,
         data,
+      });
+    }
+    const confirming = /^\/v1\/payment_intents\/([^/]+)\/confirm$/.exec(url.pathname);
+    if (req.method === 'POST' && confirming) {
+      return once(() => {
+        const intent = state.intents.get(confirming[1]!);
+        if (!intent) return { status: 404, body: notFound(`payment_intent: '${confirming[1]}'`) };
+        return confirm(state, intent, form.get('payment_method'));
       });
     }
     const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(url.pathname);
@@ -249,7 +361,9 @@ export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
   return Object.assign(fake, {
     intents: new Map(),
     refunds: new Map(),
+    charges: [],
     charge: 'succeed',
     refund: 'succeed',
+    searchDelayMs: 0,
   }) as StatefulFakeStripe;
 }

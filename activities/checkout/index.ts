@@ -37,6 +37,15 @@ export function createCheckoutActivities(deps: CheckoutActivityDeps): CheckoutAc
     async findPayment(lookup) {
       return payments.findPayment(lookup);
     },
+    async openPaymentIntent(request) {
+      return payments.openPaymentIntent(request);
+    },
+    async confirmPaymentIntent(request) {
+      return payments.confirmPaymentIntent(request);
+    },
+    async checkPaymentIntent({ paymentIntentId }) {
+      return payments.checkPaymentIntent(paymentIntentId);
+    },
     async confirmPayment({ paymentIntentId }) {
       return payments.confirmPayment(paymentIntentId);
     },

@@ -3,11 +3,11 @@
  * Stripe when STRIPE_SECRET_KEY is set (activities/checkout/stripe.ts); otherwise the development
  * gateway, which records what it would have done and approves every charge except Stripe's test
  * payment methods for a decline (e.g. `pm_card_chargeDeclined`), so the failed-payment path can be
- * tried without Stripe.
+ * tried without Stripe. Like Stripe, it charges the order's one PaymentIntent at most once.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '../../config/settings';
-import { chargeIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
+import { chargeIdempotencyKey, paymentIntentIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
 import type { DevRecorder } from '../adapters/development';
 import { createStripeClient, createStripeGateway } from './stripe';
 import { PAYMENT_DECLINED, type PaymentGateway } from './types';
@@ -32,20 +32,29 @@ export function paymentGatewayFor(
 }
 
 export function createDevPaymentGateway(recorder: DevRecorder): PaymentGateway {
+  const declinedCard = (): ApplicationFailure =>
+    ApplicationFailure.create({
+      type: PAYMENT_DECLINED,
+      message: 'Your card was declined.',
+      nonRetryable: true,
+      details: [
+        { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
+      ],
+    });
+  /** The charge this adapter approved on a PaymentIntent, if any: one at most. */
+  const takenOn = (paymentIntentId: string) =>
+    recorder
+      .entries('payments')
+      .find(
+        (e) => e.action === 'charge' && e.outcome === 'succeeded' && e.paymentIntentId === paymentIntentId,
+      );
   return {
     name: 'development payments (records to payments.jsonl)',
     async charge(request) {
       const idempotencyKey = chargeIdempotencyKey(request.orderId, request.paymentAttempt);
       if (/declin/i.test(request.paymentMethod)) {
         recorder.record('payments', { action: 'charge', outcome: 'declined', idempotencyKey, ...request });
-        throw ApplicationFailure.create({
-          type: PAYMENT_DECLINED,
-          message: 'Your card was declined.',
-          nonRetryable: true,
-          details: [
-            { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
-          ],
-        });
+        throw declinedCard();
       }
       const paymentIntentId = `pi_dev_${idempotencyKey}`;
       recorder.record('payments', {
@@ -65,6 +74,29 @@ export function createDevPaymentGateway(recorder: DevRecorder): PaymentGateway {
       return taken
         ? { outcome: 'succeeded', paymentIntentId: String(taken.paymentIntentId) }
         : { outcome: 'none' };
+    },
+    async openPaymentIntent(request) {
+      // The same id for the same order, as Stripe answers a repeated creation under the order's key.
+      const paymentIntentId = `pi_dev_${paymentIntentIdempotencyKey(request.orderId)}`;
+      recorder.record('payments', { action: 'open', paymentIntentId, ...request });
+      return { paymentIntentId };
+    },
+    async confirmPaymentIntent(request) {
+      const { paymentIntentId } = request;
+      if (takenOn(paymentIntentId)) return { paymentIntentId, status: 'succeeded' };
+      const idempotencyKey = chargeIdempotencyKey(request.orderId, request.paymentAttempt);
+      const declined = /declin/i.test(request.paymentMethod);
+      recorder.record('payments', {
+        action: 'charge',
+        outcome: declined ? 'declined' : 'succeeded',
+        idempotencyKey,
+        ...request,
+      });
+      if (declined) throw declinedCard();
+      return { paymentIntentId, status: 'succeeded' };
+    },
+    async checkPaymentIntent(paymentIntentId) {
+      return takenOn(paymentIntentId) ? { outcome: 'succeeded', paymentIntentId } : { outcome: 'none' };
     },
     async confirmPayment(paymentIntentId) {
       return { paymentIntentId, status: 'succeeded' };

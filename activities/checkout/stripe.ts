@@ -1,7 +1,13 @@
 /**
- * Payments through Stripe: one PaymentIntent, created and confirmed in one call, per order and
- * payment attempt; refunds against it. Idempotency keys come from the order (domain/keys.ts), so
- * however often Temporal retries or re-runs the activity, Stripe sees one request.
+ * Payments through Stripe: one PaymentIntent per order, created once (unconfirmed) under the
+ * order's key; each payment attempt confirms that same intent with the attempt's payment method,
+ * under the attempt's key. A PaymentIntent succeeds at most once: a confirm of one that already
+ * succeeded (an earlier attempt whose answer was lost) is refused by Stripe and reported here as
+ * the payment it is, so a second charge cannot happen, whatever is retried or whatever Stripe's
+ * (eventually consistent) search says. Refunds go against that intent. Idempotency keys come from
+ * the order (domain/keys.ts), so however often Temporal retries or re-runs an activity, Stripe sees
+ * one request. Orders started before the one PaymentIntent keep `charge` (an intent created and
+ * confirmed per attempt) and `findPayment` (by id, else by search).
  *
  * Errors are sorted for Temporal: a card error (402) or a request Stripe will never accept (400,
  * 404) is a non-retryable `PaymentDeclined`, a business outcome the workflow handles; anything
@@ -10,7 +16,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
-import { chargeIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
+import { chargeIdempotencyKey, paymentIntentIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
 import {
   PAYMENT_DECLINED,
   PAYMENT_PROCESSING,
@@ -18,8 +24,10 @@ import {
   REFUND_REFUSED,
   type ChargeRequest,
   type ChargeResult,
+  type ConfirmRequest,
   type FoundPayment,
   type PaymentDeclinedDetails,
+  type PaymentIntentRequest,
   type PaymentLookup,
   type RefundRequest,
   type RefundResult,
@@ -122,6 +130,46 @@ export function createStripeGateway(stripe: Stripe): PaymentGateway {
       }
     },
 
+    async openPaymentIntent(request: PaymentIntentRequest): Promise<{ paymentIntentId: string }> {
+      try {
+        const intent = await stripe.paymentIntents.create(
+          {
+            amount: request.amount,
+            currency: request.currency,
+            // Confirmed by each attempt with its own method; never here, so creating charges nothing.
+            automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+            description: `Order ${request.orderId}`,
+            metadata: { orderId: request.orderId, customerId: request.customerId },
+          },
+          { idempotencyKey: paymentIntentIdempotencyKey(request.orderId) },
+        );
+        return { paymentIntentId: intent.id };
+      } catch (err) {
+        throw classifyStripeError(err);
+      }
+    },
+
+    async confirmPaymentIntent(request: ConfirmRequest): Promise<ChargeResult> {
+      let intent: Stripe.PaymentIntent;
+      try {
+        intent = await stripe.paymentIntents.confirm(
+          request.paymentIntentId,
+          { payment_method: request.paymentMethod },
+          { idempotencyKey: chargeIdempotencyKey(request.orderId, request.paymentAttempt) },
+        );
+      } catch (err) {
+        if (!isUnexpectedState(err)) throw classifyStripeError(err);
+        // Refused because the intent is past confirming: an earlier attempt (its answer lost) took
+        // the money or is settling it. That is the payment, not a decline; nothing more is charged.
+        return alreadyConfirmed(await retrieve(stripe, request.paymentIntentId));
+      }
+      return settledOrDeclined(intent);
+    },
+
+    async checkPaymentIntent(paymentIntentId: string): Promise<FoundPayment> {
+      return bestOf([await retrieve(stripe, paymentIntentId)]);
+    },
+
     async confirmPayment(paymentIntentId: string): Promise<ChargeResult> {
       let intent: Stripe.PaymentIntent;
       try {
@@ -186,6 +234,37 @@ export function createStripeGateway(stripe: Stripe): PaymentGateway {
       return result;
     },
   };
+}
+
+async function retrieve(stripe: Stripe, paymentIntentId: string): Promise<Stripe.PaymentIntent> {
+  try {
+    return await stripe.paymentIntents.retrieve(paymentIntentId);
+  } catch (err) {
+    throw classifyStripeError(err);
+  }
+}
+
+/** Stripe's refusal to confirm an intent in a state that cannot be confirmed (succeeded, processing, canceled). */
+function isUnexpectedState(err: unknown): boolean {
+  return err instanceof Stripe.errors.StripeError && err.code === 'payment_intent_unexpected_state';
+}
+
+/** An intent Stripe would not confirm again, as it stands now. */
+function alreadyConfirmed(intent: Stripe.PaymentIntent): ChargeResult {
+  if (intent.status === 'succeeded' || intent.status === 'processing') return settledOrDeclined(intent);
+  if (intent.status === 'canceled') {
+    throw declined({
+      code: 'payment_intent_canceled',
+      message: `the PaymentIntent ${intent.id} is canceled`,
+    });
+  }
+  // Confirmable again by now (a concurrent confirm failed in between): asked again, within the
+  // attempt's deadline, rather than called a decline the bank never gave.
+  throw ApplicationFailure.create({
+    type: 'PaymentIntentChanging',
+    message: `Stripe refused to confirm ${intent.id}, which is now ${intent.status}`,
+    nonRetryable: false,
+  });
 }
 
 /** A confirmed PaymentIntent as the workflow needs it: taken (or settling), else a decline. */

@@ -15,6 +15,23 @@ export interface ChargeRequest {
   customerId: string;
 }
 
+/** The order's one PaymentIntent, created without confirming it: nothing is charged yet. */
+export interface PaymentIntentRequest {
+  orderId: string;
+  amount: number;
+  currency: string;
+  customerId: string;
+}
+
+/**
+ * One payment attempt on the order's PaymentIntent: confirmed with the attempt's payment method,
+ * under the attempt's idempotency key. A PaymentIntent succeeds at most once, so however many
+ * attempts confirm it, the card is charged at most once.
+ */
+export interface ConfirmRequest extends ChargeRequest {
+  paymentIntentId: string;
+}
+
 export interface ChargeResult {
   paymentIntentId: string;
   /** `processing`: Stripe took the charge but has not settled it; the order is not paid until it has. */
@@ -133,9 +150,19 @@ export interface CheckoutActivities {
   loadCheckoutSettings(): Promise<CheckoutSettings>;
   saveOrder(order: PlacedOrder): Promise<void>;
   recordOrderStatus(record: StatusRecord): Promise<void>;
+  /** Orders started before the one PaymentIntent: a PaymentIntent created and confirmed per attempt. */
   chargePayment(request: ChargeRequest): Promise<ChargeResult>;
-  /** Whether an earlier attempt took money: by PaymentIntent id, else by the order's metadata. */
+  /** Orders started before the one PaymentIntent: by PaymentIntent id, else by Stripe's search. */
   findPayment(lookup: PaymentLookup): Promise<FoundPayment>;
+  /** Creates the order's one PaymentIntent (not confirmed) under the order's key; its id. */
+  openPaymentIntent(request: PaymentIntentRequest): Promise<{ paymentIntentId: string }>;
+  /**
+   * An attempt: confirms the order's PaymentIntent with the attempt's method. Already succeeded
+   * (or processing) is reported as such, never charged again; a refused card is a PaymentDeclined.
+   */
+  confirmPaymentIntent(request: ConfirmRequest): Promise<ChargeResult>;
+  /** Where the order's PaymentIntent stands, read by id (strongly consistent, unlike search). */
+  checkPaymentIntent(input: { orderId: string; paymentIntentId: string }): Promise<FoundPayment>;
   /** A processing PaymentIntent's outcome: succeeded, or a PaymentDeclined; PaymentProcessing (retryable) meanwhile. */
   confirmPayment(input: { orderId: string; paymentIntentId: string }): Promise<ChargeResult>;
   refundPayment(request: RefundRequest): Promise<RefundResult>;
@@ -150,9 +177,16 @@ export interface CheckoutActivities {
 /** Where the activities charge and refund (Stripe, or the development gateway): activities/checkout/payments.ts. */
 export interface PaymentGateway {
   readonly name: string;
+  /** Orders started before the one PaymentIntent: creates and confirms a PaymentIntent per attempt. */
   charge(request: ChargeRequest): Promise<ChargeResult>;
-  /** Whether any earlier attempt for the order took money (or is settling). */
+  /** Orders started before the one PaymentIntent: whether any earlier attempt took money (or is settling). */
   findPayment(lookup: PaymentLookup): Promise<FoundPayment>;
+  /** The order's one PaymentIntent, created unconfirmed under the order's key. */
+  openPaymentIntent(request: PaymentIntentRequest): Promise<{ paymentIntentId: string }>;
+  /** Confirms the order's PaymentIntent for one attempt; already succeeded or processing is reported, not charged. */
+  confirmPaymentIntent(request: ConfirmRequest): Promise<ChargeResult>;
+  /** The order's PaymentIntent by id: succeeded, processing, or `none` (nothing taken, nothing settling). */
+  checkPaymentIntent(paymentIntentId: string): Promise<FoundPayment>;
   /** A PaymentIntent's settled outcome; throws a retryable PaymentProcessing while it is processing. */
   confirmPayment(paymentIntentId: string): Promise<ChargeResult>;
   refund(request: RefundRequest): Promise<RefundResult>;

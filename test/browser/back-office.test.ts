@@ -26,7 +26,7 @@ import {
   seriousViolations,
   signIn,
 } from '../helpers/browser';
-import { startRecordingProxy, type FakeServer } from '../../scripts/http-fakes';
+import { confirmsPaymentIntent, startRecordingProxy, type FakeServer } from '../../scripts/http-fakes';
 import { until } from '../helpers/processes';
 import { startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
 
@@ -57,6 +57,8 @@ describe('the back office in a browser', () => {
   before(async () => {
     stripeMock = await startStripeMock('succeed');
     stripe = await startRecordingProxy(stripeMock.url);
+    // The outage's declines answer charges (the confirmation of an order's PaymentIntent).
+    stripe.only = confirmsPaymentIntent;
     stack = await startBackOfficeStack({
       name: 'back-office',
       identity: true,

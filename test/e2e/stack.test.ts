@@ -181,7 +181,7 @@ describe('the stack as npm start runs it', () => {
     const metrics = await (await fetch(`http://${env.WORKER_METRICS_ADDRESS}/metrics`)).text();
     assert.match(
       metrics,
-      /^temporal_activity_execution_latency_count\{activity_type="chargePayment",[^}]*workflow_type="checkoutWorkflow"\} 1$/m,
+      /^temporal_activity_execution_latency_count\{activity_type="confirmPaymentIntent",[^}]*workflow_type="checkoutWorkflow"\} 1$/m,
       "the worker's SDK metrics for Prometheus",
     );
     assert.match(metrics, /^temporal_workflow_task_execution_latency_count\{/m);

@@ -81,6 +81,9 @@ export class CheckoutScenario {
         status: 'succeeded',
       }),
       findPayment: async () => ({ outcome: 'none' }),
+      openPaymentIntent: async (req) => ({ paymentIntentId: `pi_${req.orderId}` }),
+      confirmPaymentIntent: async (req) => ({ paymentIntentId: req.paymentIntentId, status: 'succeeded' }),
+      checkPaymentIntent: async () => ({ outcome: 'none' }),
       confirmPayment: async (req) => ({ paymentIntentId: req.paymentIntentId, status: 'succeeded' }),
       refundPayment: async (req) => ({
         refundId: `re_${req.orderId}`,
@@ -191,7 +194,8 @@ export class CheckoutScenario {
 
 /**
  * One call in a few words: `status:Paid`, `event:order.paid`, `email:order_confirmation`,
- * `charge:2500:pm_card_visa`, `refund:2125`, `alert:payment_failed`, `authorization-request`,
+ * `payment-intent:2500` (the order's one PaymentIntent created), `charge:2500:pm_card_visa` (an
+ * attempt confirming it), `refund:2125`, `alert:payment_failed`, `authorization-request`,
  * `save`, `status:Received+order` (the first record, which saves the order); a failed attempt ends
  * in ` failed`.
  */
@@ -203,6 +207,9 @@ export function describeCall(call: Call): string {
     recordOrderStatus: () => `status:${String(input.status)}${input.order ? '+order' : ''}`,
     chargePayment: () => `charge:${String(input.amount)}:${String(input.paymentMethod)}`,
     findPayment: () => 'find-payment',
+    openPaymentIntent: () => `payment-intent:${String(input.amount)}`,
+    confirmPaymentIntent: () => `charge:${String(input.amount)}:${String(input.paymentMethod)}`,
+    checkPaymentIntent: () => `check-payment:${String(input.paymentIntentId)}`,
     confirmPayment: () => `confirm-payment:${String(input.paymentIntentId)}`,
     refundPayment: () => `refund:${String(input.amount)}`,
     confirmRefund: () => `confirm-refund:${String(input.refundId)}`,

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { placedOrder } from '../helpers/checkout-scenario';
-import { startRecordingProxy, type FakeServer } from '../../scripts/http-fakes';
+import { confirmsPaymentIntent, startRecordingProxy, type FakeServer } from '../../scripts/http-fakes';
 import { startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
 import { killLeftovers, startWorkerProcess, until } from '../helpers/processes';
 import { devServerEnv, waitForStatus } from '../helpers/temporal';
@@ -53,14 +53,15 @@ describe('faults', () => {
     const order = placedOrder();
     let release!: () => void;
     proxy.hold = new Promise<void>((resolve) => (release = resolve));
+    // The charge is the confirmation of the order's PaymentIntent; its creation passes.
+    proxy.only = confirmsPaymentIntent;
     const first = await startWorker();
     const handle = await env.client.workflow.start('checkoutWorkflow', {
       workflowId: `order-${order.orderId}`,
       taskQueue,
       args: [order],
     });
-    const charges = () =>
-      proxy.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents');
+    const charges = () => proxy.requests.filter(confirmsPaymentIntent);
     await until('the charge to reach Stripe', () => charges().length === 1, 30_000);
 
     first.kill('SIGKILL');

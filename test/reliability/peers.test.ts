@@ -18,7 +18,12 @@ import type { OrderStatus } from '../../domain/order';
 import { startBroker, type Broker } from '../../scripts/rabbitmq';
 import { cancelOrderSignal, orderShippedSignal, orderStatusQuery } from '../../workflows/checkout/messages';
 import { placedOrder } from '../helpers/checkout-scenario';
-import { startFakeSendGrid, startRecordingProxy, type FakeServer } from '../../scripts/http-fakes';
+import {
+  confirmsPaymentIntent,
+  startFakeSendGrid,
+  startRecordingProxy,
+  type FakeServer,
+} from '../../scripts/http-fakes';
 import {
   assertEachFactOnce,
   killLeftovers,
@@ -82,6 +87,8 @@ describe('faults in the peers', () => {
     let running: RunningProcess | undefined;
     try {
       const stripeError = { error: { type: 'api_error', message: 'An unknown error occurred' } };
+      // The order's PaymentIntent is created; the faults hit its charge (the confirmation).
+      proxy.only = confirmsPaymentIntent;
       proxy.script = [
         { status: 500, body: stripeError },
         { status: 500, body: stripeError },
@@ -99,7 +106,12 @@ describe('faults in the peers', () => {
       const paid = await handle.query(orderStatusQuery);
       assert.equal(paid.paymentAttempts, 1, 'one payment attempt, however many requests it took');
 
-      const charges = proxy.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents');
+      const opened = proxy.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents');
+      assert.deepEqual(
+        opened.map((r) => [r.status, r.headers['idempotency-key']]),
+        [[200, `order-${order.orderId}-payment-intent`]],
+      );
+      const charges = proxy.requests.filter(confirmsPaymentIntent);
       assert.deepEqual(
         charges.map((r) => [r.status, r.upstreamStatus]),
         [

@@ -3,7 +3,8 @@
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
  * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`, `before-leave-alerts/`,
- * `before-lean-checkout/`, `before-checkout-revisions/`, `before-order-settings/`): they stand for processes
+ * `before-lean-checkout/`, `before-checkout-revisions/`, `before-order-settings/`,
+ * `before-one-payment-intent/`): they stand for processes
  * started by that version and
  * still open.
  */
@@ -20,6 +21,7 @@ import {
 import { LEAVE_DELIVERY_ALERTS_PATCH, LEAVE_EDGES_PATCH } from '../../workflows/leave/workflow';
 import { BACK_OFFICE_PATCH } from '../../workflows/checkout/order-context';
 import { CHECKOUT_REVISION } from '../../workflows/checkout/messages';
+import { ONE_PAYMENT_INTENT_PATCH } from '../../workflows/checkout/payment';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, '..', 'histories');
@@ -49,6 +51,8 @@ const beforeLean = files.filter((f) => f.startsWith(`before-lean-checkout${path.
 const beforeRevisions = files.filter((f) => f.startsWith(`before-checkout-revisions${path.sep}`));
 /** Orders started before the API sent the settings an order is placed under: the worker's are read. */
 const beforeOrderSettings = files.filter((f) => f.startsWith(`before-order-settings${path.sep}`));
+/** Orders that reached payment before the one PaymentIntent: a PaymentIntent created and confirmed per attempt. */
+const beforeOnePaymentIntent = files.filter((f) => f.startsWith(`before-one-payment-intent${path.sep}`));
 const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 const isRegistration = (f: string): boolean => path.basename(f).startsWith('registration-');
@@ -56,6 +60,7 @@ const isOrder = (f: string): boolean => !isLeave(f) && !isRegistration(f);
 
 interface StoredEvent {
   workflowExecutionStartedEventAttributes?: { input?: { payloads?: { data?: string }[] } };
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   markerRecordedEventAttributes?: {
     markerName?: string;
     details?: Record<string, { payloads?: { data?: string }[] }>;
@@ -71,6 +76,12 @@ function patchesOf(file: string): string[] {
     const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
     return data ? [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id] : [];
   });
+}
+
+/** The activities a history scheduled, by type. */
+function activitiesOf(file: string): string[] {
+  const { events } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { events: StoredEvent[] };
+  return events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
 }
 
 /** A checkout's input, as its history's first event carries it. */
@@ -172,7 +183,7 @@ describe('replay of stored histories', () => {
   it('covers both sides of checkout revision 2 (one first record at a remorse window of 0)', () => {
     assert.ok(beforeRevisions.length >= 1, 'expected the before-checkout-revisions histories');
     for (const file of beforeRevisions) assert.equal(revisionOf(file), 1, `${file} predates revision 2`);
-    const revised = current.filter((f) => isOrder(f) && revisionOf(f) === CHECKOUT_REVISION);
+    const revised = current.filter((f) => isOrder(f) && revisionOf(f) >= 2);
     assert.ok(
       revised.some((f) => f.includes('window-0')),
       `a current order at a window of 0 on revision ${CHECKOUT_REVISION}: ${revised.join(', ')}`,
@@ -183,12 +194,56 @@ describe('replay of stored histories', () => {
     assert.ok(beforeOrderSettings.length >= 1, 'expected the before-order-settings histories');
     for (const file of beforeOrderSettings) {
       assert.equal(checkoutInputOf(file).settings, undefined, `${file} was started without settings`);
-      assert.equal(revisionOf(file), CHECKOUT_REVISION, `${file} is on the current revision otherwise`);
+      assert.equal(revisionOf(file), 2, `${file} is on the revision of its time otherwise`);
     }
     const placedUnder = current.filter((f) => isOrder(f) && checkoutInputOf(f).settings !== undefined);
     assert.ok(
       placedUnder.some((f) => f.includes('window-0')),
       `a current order at a window of 0 started with its settings: ${placedUnder.join(', ')}`,
+    );
+  });
+
+  it('covers both sides of the one PaymentIntent (checkout revision 3, or the patch marker on orders without it)', () => {
+    const charged = (f: string) =>
+      activitiesOf(f).some((a) => a === 'chargePayment' || a === 'confirmPaymentIntent');
+    assert.ok(
+      beforeOnePaymentIntent.length >= 9,
+      `expected the before-one-payment-intent histories, found ${beforeOnePaymentIntent.length}`,
+    );
+    for (const file of beforeOnePaymentIntent) {
+      assert.equal(patchesOf(file).includes(ONE_PAYMENT_INTENT_PATCH), false, `${file} predates the patch`);
+      assert.ok(revisionOf(file) < 3, `${file} predates revision 3`);
+      assert.ok(
+        activitiesOf(file).includes('chargePayment'),
+        `${file} charged with a PaymentIntent per attempt`,
+      );
+      assert.ok(!activitiesOf(file).includes('openPaymentIntent'), file);
+    }
+    const paying = current.filter((f) => isOrder(f) && charged(f));
+    assert.ok(paying.length >= 9, `current orders that reached payment: ${paying.join(', ')}`);
+    for (const file of paying) {
+      const byRevision = revisionOf(file) >= 3;
+      assert.notEqual(
+        byRevision,
+        patchesOf(file).includes(ONE_PAYMENT_INTENT_PATCH),
+        `${file}: by revision ${CHECKOUT_REVISION} or by the marker, never both`,
+      );
+      assert.ok(
+        activitiesOf(file).includes('openPaymentIntent'),
+        `${file} created the order's PaymentIntent`,
+      );
+      assert.ok(
+        !activitiesOf(file).includes('chargePayment'),
+        `${file} confirmed it, created none per attempt`,
+      );
+    }
+    assert.ok(
+      paying.some((f) => revisionOf(f) >= 3),
+      'an order on revision 3 (no marker)',
+    );
+    assert.ok(
+      paying.some((f) => patchesOf(f).includes(ONE_PAYMENT_INTENT_PATCH)),
+      'an order without revision 3, by the marker',
     );
   });
 

@@ -4,7 +4,12 @@ import { describe, it } from 'node:test';
 import { authorizationRequestContent, customerEmailContent } from '../../activities/checkout/emails';
 import { formatDuration, parseDuration } from '../../config/durations';
 import { loadConfig } from '../../config/settings';
-import { chargeIdempotencyKey, orderEventMessageId, refundIdempotencyKey } from '../../domain/keys';
+import {
+  chargeIdempotencyKey,
+  orderEventMessageId,
+  paymentIntentIdempotencyKey,
+  refundIdempotencyKey,
+} from '../../domain/keys';
 import { orderTotal, MAX_ORDER_TOTAL, OrderValidationError } from '../../domain/order';
 
 describe('durations', () => {
@@ -94,6 +99,12 @@ describe('idempotency keys and message ids', () => {
   it('come from the order and the business fact, not from an attempt', () => {
     assert.equal(chargeIdempotencyKey('o-1', 1), 'order-o-1-charge-1');
     assert.equal(chargeIdempotencyKey('o-1', 2), 'order-o-1-charge-2');
+    // The order's one PaymentIntent: from the order alone, apart from every attempt's key.
+    assert.equal(paymentIntentIdempotencyKey('o-1'), 'order-o-1-payment-intent');
+    assert.notEqual(paymentIntentIdempotencyKey('o-1'), paymentIntentIdempotencyKey('o-2'));
+    assert.ok(
+      ![1, 2, 3].map((n) => chargeIdempotencyKey('o-1', n)).includes(paymentIntentIdempotencyKey('o-1')),
+    );
     assert.equal(refundIdempotencyKey('o-1'), 'order-o-1-refund');
     assert.equal(orderEventMessageId('o-1', 'order.paid'), 'o-1:order.paid');
     assert.equal(orderEventMessageId('o-1', 'order.payment_failed', 2), 'o-1:order.payment_failed:2');

@@ -19,6 +19,8 @@ import {
   retryPaymentSignal,
   retryPaymentUpdate,
 } from '../../workflows/checkout/messages';
+import { LEAN_CHECKOUT_PATCH } from '../../workflows/checkout/order-context';
+import { ONE_PAYMENT_INTENT_PATCH } from '../../workflows/checkout/payment';
 import { refusalOf } from '../../workflows/refusal';
 import {
   CheckoutScenario,
@@ -59,7 +61,7 @@ describe('checkout workflow', () => {
       await pastTheWindow(o);
       const { handle } = o;
       const paid = await waitForStatus(handle, 'Paid');
-      assert.equal(paid.payment?.paymentIntentId, `pi_${order.orderId}_1`);
+      assert.equal(paid.payment?.paymentIntentId, `pi_${order.orderId}`);
       await handle.signal(orderShippedSignal, { trackingNumber: 'TRACK-1' });
       const shipped = await waitForStatus(handle, 'Shipped');
       const final = await handle.result();
@@ -73,7 +75,11 @@ describe('checkout workflow', () => {
     });
 
     assert.equal(result.status, 'Completed');
-    assert.deepEqual(scenario.called('chargePayment'), [
+    // The order's one PaymentIntent, created once; the attempt confirms it with the order's method.
+    assert.deepEqual(scenario.called('openPaymentIntent'), [
+      { orderId: order.orderId, amount: 2500, currency: 'usd', customerId: 'cust-1' },
+    ]);
+    assert.deepEqual(scenario.called('confirmPaymentIntent'), [
       {
         orderId: order.orderId,
         paymentAttempt: 1,
@@ -81,8 +87,10 @@ describe('checkout workflow', () => {
         currency: 'usd',
         paymentMethod: 'pm_card_visa',
         customerId: 'cust-1',
+        paymentIntentId: `pi_${order.orderId}`,
       },
     ]);
+    assert.deepEqual(scenario.called('chargePayment'), [], 'no PaymentIntent created per attempt');
     assert.deepEqual(scenario.events().sort(), [
       'order.accepted',
       'order.completed',
@@ -118,7 +126,7 @@ describe('checkout workflow', () => {
     );
   });
 
-  it('started as the API starts it with a remorse window of 0: charged from the first workflow task, no timer, OrderStatus alone upserted after the start', async () => {
+  it('started as the API starts it with a remorse window of 0: its PaymentIntent created from the first workflow task, no timer, no patch marker, OrderStatus alone upserted after the start', async () => {
     // The order follows the settings it was placed under (the API's), not the worker's: here the
     // worker's window is an hour, and an order that read it would start a timer before the charge.
     const placedUnder = { ...TEST_SETTINGS, orderRemorseWindowMs: 0 };
@@ -155,9 +163,27 @@ describe('checkout workflow', () => {
         ),
     );
     const charge = events.findIndex(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment',
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'openPaymentIntent',
     );
-    assert.ok(charge > 0, 'charged');
+    assert.ok(charge > 0, 'the PaymentIntent created');
+    assert.ok(
+      events.some(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'confirmPaymentIntent',
+      ),
+      'and confirmed',
+    );
+    // Revision 3 takes the one PaymentIntent from its input: no marker, no TemporalChangeVersion.
+    const patches = events.flatMap((e) => {
+      const marker = e.markerRecordedEventAttributes;
+      const data =
+        marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : null;
+      return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+    });
+    assert.deepEqual(
+      patches,
+      [LEAN_CHECKOUT_PATCH],
+      `the lean checkout's marker alone, not ${ONE_PAYMENT_INTENT_PATCH}'s`,
+    );
     const beforeCharge = events.slice(0, charge);
     assert.equal(
       beforeCharge.filter((e) => e.timerStartedEventAttributes).length,
@@ -223,9 +249,9 @@ describe('checkout workflow', () => {
 
   it('declined, then support retries with a new payment method: paid on the second attempt', async () => {
     const scenario = new CheckoutScenario({
-      chargePayment: async (req) => {
+      confirmPaymentIntent: async (req) => {
         if (req.paymentMethod === 'pm_card_chargeDeclined') throw declined();
-        return { paymentIntentId: `pi_ok_${req.paymentAttempt}`, status: 'succeeded' };
+        return { paymentIntentId: req.paymentIntentId, status: 'succeeded' };
       },
     });
     const order = placedOrder({ paymentMethod: 'pm_card_chargeDeclined' });
@@ -245,7 +271,7 @@ describe('checkout workflow', () => {
       );
       const paid = await waitForStatus(handle, 'Paid');
       assert.equal(paid.paymentAttempts, 2);
-      assert.equal(paid.payment?.paymentIntentId, 'pi_ok_2');
+      assert.equal(paid.payment?.paymentIntentId, `pi_${order.orderId}`, 'the one PaymentIntent');
       const late = await handle
         .executeUpdate(retryPaymentUpdate, {
           args: [{ paymentMethod: 'pm_card_visa', requestedBy: 'support:sam' }],
@@ -264,17 +290,20 @@ describe('checkout workflow', () => {
 
     assert.deepEqual(
       scenario.calls
-        .filter((c) => c.name === 'chargePayment')
+        .filter((c) => c.name === 'confirmPaymentIntent')
         .map((c) => [
           (c.input as { paymentAttempt: number }).paymentAttempt,
           (c.input as { paymentMethod: string }).paymentMethod,
+          (c.input as { paymentIntentId: string }).paymentIntentId,
           c.ok,
         ]),
       [
-        [1, 'pm_card_chargeDeclined', false],
-        [2, 'pm_card_visa', true],
+        [1, 'pm_card_chargeDeclined', `pi_${order.orderId}`, false],
+        [2, 'pm_card_visa', `pi_${order.orderId}`, true],
       ],
+      'both attempts confirm the one PaymentIntent',
     );
+    assert.equal(scenario.called('openPaymentIntent').length, 1);
     const alerts = scenario.called('alertSupport');
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0]?.kind, 'payment_failed');
@@ -285,7 +314,7 @@ describe('checkout workflow', () => {
 
   it('declined and nobody answers: cancelled after the resolution window, customer told, nothing charged', async () => {
     const scenario = new CheckoutScenario({
-      chargePayment: async () => {
+      confirmPaymentIntent: async () => {
         throw declined();
       },
     });
@@ -304,6 +333,7 @@ describe('checkout workflow', () => {
     assert.deepEqual(scenario.businessCalls().sort(), [
       'alert payment_failed',
       'email payment_cancelled_unresolved',
+      'openPaymentIntent',
       'publish order.accepted',
       'publish order.cancelled',
       'publish order.payment_failed',
@@ -431,7 +461,7 @@ describe('checkout workflow', () => {
     assert.equal(final.cancellation?.reason, 'too slow');
     assert.deepEqual(final.refund, { refundId: `re_${order.orderId}`, amount: 2500, status: 'succeeded' });
     assert.deepEqual(scenario.called('refundPayment'), [
-      { orderId: order.orderId, paymentIntentId: `pi_${order.orderId}_1`, amount: 2500, reason: 'too slow' },
+      { orderId: order.orderId, paymentIntentId: `pi_${order.orderId}`, amount: 2500, reason: 'too slow' },
     ]);
     assert.ok(scenario.events().includes('order.refunded'));
     assert.deepEqual(
@@ -445,7 +475,7 @@ describe('checkout workflow', () => {
 
   it('a shipment report before payment is ignored', async () => {
     const scenario = new CheckoutScenario({
-      chargePayment: async () => {
+      confirmPaymentIntent: async () => {
         throw declined();
       },
     });

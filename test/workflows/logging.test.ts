@@ -61,7 +61,7 @@ describe('structured logs', () => {
     );
     assert.equal(workflowLines.filter((l) => l.message === 'Workflow completed').length, 1);
     const charge = mine.filter(
-      (l) => l.activityType === 'chargePayment' && l.message === 'Activity completed',
+      (l) => l.activityType === 'confirmPaymentIntent' && l.message === 'Activity completed',
     );
     assert.equal(charge.length, 1, 'activity lines carry the workflow they work for');
   });

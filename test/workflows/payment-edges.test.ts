@@ -1,9 +1,10 @@
 /**
  * Money at the edges, on the time-skipping server: a charge Stripe never confirms (5xx replayed
  * under its idempotency key) ends at PAYMENT_ATTEMPT_TIMEOUT as `PaymentUnconfirmed` with support
- * alerted, and Stripe is asked whether it took money before anything else is charged; a
- * processing PaymentIntent is not `Paid` until it has succeeded; a refund Stripe refuses for good,
- * or one that stays pending and then fails, is never reported to the customer as done.
+ * alerted, and the order's one PaymentIntent is read by id before anything else is tried; a lookup
+ * Stripe refuses is never a decline; a processing PaymentIntent is not `Paid` until it has
+ * succeeded; a refund Stripe refuses for good, or one that stays pending and then fails, is never
+ * reported to the customer as done.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -32,12 +33,13 @@ const stripeReplays500 = async (): Promise<never> => {
   });
 };
 
-function chargeAttempts(scenario: CheckoutScenario): [number, string][] {
+/** Every request to confirm the order's PaymentIntent: [attempt, payment method, intent]. */
+function chargeAttempts(scenario: CheckoutScenario): [number, string, string][] {
   return scenario.calls
-    .filter((c) => c.name === 'chargePayment')
+    .filter((c) => c.name === 'confirmPaymentIntent')
     .map((c) => {
-      const input = c.input as { paymentAttempt: number; paymentMethod: string };
-      return [input.paymentAttempt, input.paymentMethod];
+      const input = c.input as { paymentAttempt: number; paymentMethod: string; paymentIntentId: string };
+      return [input.paymentAttempt, input.paymentMethod, input.paymentIntentId];
     });
 }
 
@@ -50,11 +52,11 @@ describe('payments and refunds at the edges', () => {
     await env?.teardown();
   });
 
-  it('a charge Stripe never confirms is PaymentUnconfirmed at the deadline; a retry finds the money taken and charges nothing more', async () => {
+  it('a charge Stripe never confirms is PaymentUnconfirmed at the deadline; a retry reads the intent by id, finds the money taken and confirms nothing more', async () => {
     const scenario = new CheckoutScenario(
       {
-        chargePayment: stripeReplays500,
-        findPayment: async () => ({ outcome: 'succeeded', paymentIntentId: 'pi_taken_by_attempt_1' }),
+        confirmPaymentIntent: stripeReplays500,
+        checkPaymentIntent: async (req) => ({ outcome: 'succeeded', paymentIntentId: req.paymentIntentId }),
       },
       SETTINGS,
     );
@@ -71,7 +73,7 @@ describe('payments and refunds at the edges', () => {
       );
       await o.signal(retryPaymentSignal, { paymentMethod: 'pm_card_mastercard', requestedBy: 'support:sam' });
       const paid = await waitForStatus(o.handle, 'Paid');
-      assert.equal(paid.payment?.paymentIntentId, 'pi_taken_by_attempt_1');
+      assert.equal(paid.payment?.paymentIntentId, `pi_${order.orderId}`);
       assert.equal(paid.payment?.status, 'succeeded');
       await o.signal(cancelOrderSignal, { requestedBy: 'support:sam', reason: 'test over' });
       await o.result();
@@ -80,39 +82,47 @@ describe('payments and refunds at the edges', () => {
     const attempts = chargeAttempts(scenario);
     assert.ok(attempts.length >= 5, `Stripe was asked again within the deadline (${attempts.length} times)`);
     assert.ok(
-      attempts.every(([attempt, method]) => attempt === 1 && method === order.paymentMethod),
-      'never a second key: every charge request was attempt 1',
+      attempts.every(
+        ([attempt, method, intent]) =>
+          attempt === 1 && method === order.paymentMethod && intent === `pi_${order.orderId}`,
+      ),
+      'never a second key: every charge request was attempt 1, on the one PaymentIntent',
     );
-    assert.deepEqual(scenario.called('findPayment'), [{ orderId: order.orderId, paymentIntentIds: [] }]);
+    assert.deepEqual(scenario.called('checkPaymentIntent'), [
+      { orderId: order.orderId, paymentIntentId: `pi_${order.orderId}` },
+    ]);
+    assert.equal(scenario.called('findPayment').length, 0, "Stripe's search is not asked");
   });
 
-  it('unconfirmed and nothing taken: the retry charges the new method under a new key; a cancel instead charges nothing', async () => {
+  it('unconfirmed and nothing taken: the retry confirms the same intent with the new method under a new key; a cancel instead charges nothing', async () => {
     let stripeBack = false;
     const scenario = new CheckoutScenario(
       {
-        chargePayment: async (req) => {
+        confirmPaymentIntent: async (req) => {
           if (!stripeBack) return stripeReplays500();
-          return { paymentIntentId: `pi_${req.paymentAttempt}`, status: 'succeeded' };
+          return { paymentIntentId: req.paymentIntentId, status: 'succeeded' };
         },
       },
       SETTINGS,
     );
-    await scenario.run(env, placedOrder(), async (o) => {
+    const order = placedOrder();
+    await scenario.run(env, order, async (o) => {
       await pastTheWindow(o);
       await o.sleep('70m');
       await waitForStatus(o.handle, 'PaymentUnconfirmed');
       stripeBack = true;
       await o.signal(retryPaymentSignal, { paymentMethod: 'pm_card_mastercard', requestedBy: 'support:sam' });
       const paid = await waitForStatus(o.handle, 'Paid');
-      assert.equal(paid.payment?.paymentIntentId, 'pi_2');
+      assert.equal(paid.payment?.paymentIntentId, `pi_${order.orderId}`);
       assert.equal(paid.paymentAttempts, 2);
       await o.signal(cancelOrderSignal, { requestedBy: 'support:sam' });
       await o.result();
     });
-    assert.deepEqual(chargeAttempts(scenario).at(-1), [2, 'pm_card_mastercard']);
-    assert.equal(scenario.called('findPayment').length, 1, 'Stripe asked once, before the new attempt');
+    assert.deepEqual(chargeAttempts(scenario).at(-1), [2, 'pm_card_mastercard', `pi_${order.orderId}`]);
+    assert.equal(scenario.called('openPaymentIntent').length, 1, 'one PaymentIntent for both attempts');
+    assert.equal(scenario.called('checkPaymentIntent').length, 1, 'read once, before the new attempt');
 
-    const cancelled = new CheckoutScenario({ chargePayment: stripeReplays500 }, SETTINGS);
+    const cancelled = new CheckoutScenario({ confirmPaymentIntent: stripeReplays500 }, SETTINGS);
     const final = await cancelled.run(env, placedOrder(), async (o) => {
       await pastTheWindow(o);
       await o.sleep('70m');
@@ -121,15 +131,71 @@ describe('payments and refunds at the edges', () => {
       return o.result();
     });
     assert.equal(final.status, 'Cancelled');
-    assert.equal(cancelled.called('findPayment').length, 1, 'asked Stripe before calling it cancelled');
+    assert.equal(
+      cancelled.called('checkPaymentIntent').length,
+      1,
+      'asked Stripe before calling it cancelled',
+    );
     assert.equal(cancelled.called('refundPayment').length, 0);
+  });
+
+  it('a lookup Stripe refuses for good is not a decline: the order stays PaymentUnconfirmed, nothing is charged again until Stripe answers', async () => {
+    let stripeAnswers = false;
+    // What the adapter makes of a 400 or 404 from Stripe: a non-retryable PaymentDeclined.
+    const lookupRefused = async () => {
+      if (!stripeAnswers) throw declined('Stripe 400 invalid_request_error: search is unavailable');
+      return { outcome: 'succeeded' as const, paymentIntentId: 'pi_taken' };
+    };
+    const scenario = new CheckoutScenario(
+      {
+        confirmPaymentIntent: stripeReplays500,
+        checkPaymentIntent: async (req) => ({
+          ...(await lookupRefused()),
+          paymentIntentId: req.paymentIntentId,
+        }),
+        // Orders started before the one PaymentIntent charge and ask these instead.
+        chargePayment: stripeReplays500,
+        findPayment: lookupRefused,
+      },
+      SETTINGS,
+    );
+    const order = placedOrder();
+    await scenario.run(env, order, async (o) => {
+      await pastTheWindow(o);
+      await o.sleep('70m');
+      await waitForStatus(o.handle, 'PaymentUnconfirmed');
+      const confirmsBefore = chargeAttempts(scenario).length;
+      await o.step(() =>
+        o.signal(retryPaymentSignal, { paymentMethod: 'pm_card_mastercard', requestedBy: 'support:sam' }),
+      );
+      const still = await o.query();
+      assert.equal(still.status, 'PaymentUnconfirmed', 'not PaymentFailed: no bank said no');
+      assert.equal(still.payment?.status, 'unconfirmed');
+      assert.match(still.payment?.message ?? '', /could not say whether attempt 1 took money/);
+      assert.equal(chargeAttempts(scenario).length, confirmsBefore, 'nothing confirmed with the new method');
+      stripeAnswers = true;
+      await o.signal(retryPaymentSignal, { paymentMethod: 'pm_card_amex', requestedBy: 'support:sam' });
+      const paid = await waitForStatus(o.handle, 'Paid');
+      assert.equal(paid.payment?.paymentIntentId, `pi_${order.orderId}`);
+      await o.signal(cancelOrderSignal, { requestedBy: 'support:sam' });
+      await o.result();
+    });
+    assert.ok(
+      chargeAttempts(scenario).every(([attempt, method]) => attempt === 1 && method === order.paymentMethod),
+      'only the first attempt was ever sent to Stripe',
+    );
+    assert.deepEqual(
+      scenario.called('alertSupport').map((a) => a.kind),
+      ['payment_unconfirmed', 'payment_unconfirmed'],
+    );
+    assert.ok(!scenario.events().includes('order.payment_failed'));
   });
 
   it('a processing PaymentIntent is not Paid until it succeeds; one that fails is a decline', async () => {
     let settled = false;
     const scenario = new CheckoutScenario(
       {
-        chargePayment: async () => ({ paymentIntentId: 'pi_slow', status: 'processing' }),
+        confirmPaymentIntent: async () => ({ paymentIntentId: 'pi_slow', status: 'processing' }),
         confirmPayment: async (req) => {
           if (!settled) {
             throw ApplicationFailure.create({
@@ -160,7 +226,7 @@ describe('payments and refunds at the edges', () => {
 
     const failing = new CheckoutScenario(
       {
-        chargePayment: async () => ({ paymentIntentId: 'pi_slow', status: 'processing' }),
+        confirmPaymentIntent: async () => ({ paymentIntentId: 'pi_slow', status: 'processing' }),
         confirmPayment: async () => {
           throw declined('The bank refused the debit.');
         },

@@ -94,8 +94,10 @@ export function checkoutWorkflowId(orderId: string): string {
  *
  * 2: at a remorse window of 0 the order's first store record is its acceptance decision, not
  *    `Received` and then the decision (the API has stored the order as Received already).
+ * 3: the order has one PaymentIntent, which every payment attempt confirms (workflows/checkout/
+ *    payment.ts, ONE_PAYMENT_INTENT_PATCH, which orders without revision 3 take by its marker).
  */
-export const CHECKOUT_REVISION = 2;
+export const CHECKOUT_REVISION = 3;
 
 /**
  * The checkout workflow's argument: the order, the revision it started on and the settings it was

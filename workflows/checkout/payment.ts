@@ -1,9 +1,11 @@
 /**
- * Step 3 of the checkout: taking the payment with Stripe. An attempt is charged with its own
- * idempotency key and deadline; a decline waits for support to retry with another payment method
- * or cancel; an attempt Stripe did not confirm in time is `PaymentUnconfirmed`, and Stripe is asked
- * whether it took money before anything else is charged. Nobody answering within the resolution
- * window ends the order, unless Stripe says the money was taken.
+ * Step 3 of the checkout: taking the payment with Stripe. The order has one PaymentIntent, created
+ * before its first attempt and kept by id; every attempt confirms that same intent with its own
+ * payment method, idempotency key and deadline, and a PaymentIntent succeeds at most once, so a
+ * second charge cannot happen. A decline waits for support to retry with another payment method or
+ * cancel; an attempt Stripe did not confirm in time is `PaymentUnconfirmed`, and the intent is read
+ * by id before anything else is tried. Nobody answering within the resolution window ends the
+ * order, unless Stripe says the money was taken.
  */
 import {
   ActivityFailure,
@@ -15,10 +17,11 @@ import {
 import type {
   ChargeResult,
   CheckoutActivities,
+  FoundPayment,
   PaymentDeclinedDetails,
 } from '../../activities/checkout/types';
 import { formatMoney, type OrderStatus } from '../../domain/order';
-import { isDeadlinePassed } from '../process-context';
+import { describe, isDeadlinePassed } from '../process-context';
 import { payments, type OrderContext } from './order-context';
 
 /**
@@ -30,6 +33,27 @@ import { payments, type OrderContext } from './order-context';
  */
 export const PAYMENT_OUTCOMES_PATCH = 'payment-outcomes';
 
+/**
+ * One PaymentIntent per order (see the header): created unconfirmed under the order's key before
+ * the first attempt, its id kept in the history; each attempt confirms it; after an unconfirmed
+ * attempt it is read by id (strongly consistent), never looked for by Stripe's search (eventually
+ * consistent: an intent can stay unfound for minutes, an hour in an outage, exactly when attempts
+ * end unconfirmed). Orders started on checkout revision 3 take it without a marker; any other order
+ * that reaches payment on this code takes it with this patch's marker. Histories with neither keep
+ * the old path: a PaymentIntent created and confirmed per attempt, found again by id or search.
+ */
+export const ONE_PAYMENT_INTENT_PATCH = 'one-payment-intent';
+
+/** The checkout revision from which orders take the one PaymentIntent without a marker. */
+const ONE_PAYMENT_INTENT_REVISION = 3;
+
+/**
+ * On the old path, a lookup that fails for good (Stripe's search refusing the query, say) leaves
+ * the attempt unconfirmed instead of being recorded as a card decline that clears the unknown
+ * outcome. Histories that took the old answer lack the marker and keep it.
+ */
+export const PAYMENT_LOOKUP_PATCH = 'payment-lookup-not-a-decline';
+
 /** The attempt deadline of orders whose recorded settings predate PAYMENT_ATTEMPT_TIMEOUT. */
 const DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS = 3_600_000;
 
@@ -40,10 +64,16 @@ interface Payment {
   method: string;
   /** An earlier attempt's outcome is not known: Stripe is asked before the next one. */
   outcomeUnknown: boolean;
-  /** PaymentIntents earlier attempts got back: asked about before any new attempt. */
+  /** PaymentIntents earlier attempts got back: asked about before any new attempt (old path). */
   knownIntents: string[];
   withOutcomes: boolean;
   attemptTimeoutMs: number;
+  /** The order has one PaymentIntent (ONE_PAYMENT_INTENT_PATCH) ... */
+  onePaymentIntent: boolean;
+  /** ... this one, once created: every attempt confirms it. */
+  intentId?: string;
+  /** Why the outcome is still unknown, when it is not the attempt's deadline (a failed lookup). */
+  unconfirmedBecause?: string;
 }
 
 /** A Stripe call that must end by `deadlineMs` (workflow time): retried until then, then a TimeoutFailure. */
@@ -61,12 +91,16 @@ export async function takePayment(
   statusBeforePayment: OrderStatus,
 ): Promise<PaymentOutcome> {
   const { view, order, settings } = ctx;
+  const withOutcomes = ctx.lean || patched(PAYMENT_OUTCOMES_PATCH);
   const payment: Payment = {
     method: order.paymentMethod,
     outcomeUnknown: false,
     knownIntents: [],
-    withOutcomes: ctx.lean || patched(PAYMENT_OUTCOMES_PATCH),
+    withOutcomes,
     attemptTimeoutMs: settings.paymentAttemptTimeoutMs ?? DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS,
+    // Decided once, here: a history without the marker keeps the old path to its end.
+    onePaymentIntent:
+      withOutcomes && (ctx.revision >= ONE_PAYMENT_INTENT_REVISION || patched(ONE_PAYMENT_INTENT_PATCH)),
   };
   for (let attempt = 1; ; attempt++) {
     if (view.cancellation && !payment.outcomeUnknown) return 'cancelled';
@@ -89,7 +123,10 @@ export async function takePayment(
   }
 }
 
-/** One attempt: Stripe asked first when an earlier outcome is unknown, then charged. */
+/**
+ * One attempt: Stripe asked first when an earlier outcome is unknown, then charged. Only Stripe's
+ * answer to the charge can be a decline; a lookup that fails leaves the outcome unknown.
+ */
 async function attemptPayment(
   ctx: OrderContext,
   payment: Payment,
@@ -107,10 +144,16 @@ async function attemptPayment(
       // Nothing was taken: a cancel waiting on that answer ends the order with nothing charged.
       if (ctx.view.cancellation) return 'cancelled';
     }
+    if (payment.onePaymentIntent && payment.intentId === undefined) {
+      ctx.view.paymentAttempts = attempt;
+      await openIntent(ctx, payment);
+      // Creating the intent charged nothing: a cancel meanwhile ends the order with nothing charged.
+      if (ctx.view.cancellation) return 'cancelled';
+    }
     return await charge(ctx, payment, attempt);
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    recordDecline(ctx, err);
+    recordDecline(ctx, err, payment);
     payment.outcomeUnknown = false;
     return 'declined';
   }
@@ -141,10 +184,13 @@ async function charge(ctx: OrderContext, payment: Payment, attempt: number): Pro
     paid(ctx, attempt, (await payments.chargePayment(request)).paymentIntentId);
     return 'paid';
   }
+  const paymentIntentId = payment.intentId;
   const deadline = Date.now() + payment.attemptTimeoutMs;
   let result: ChargeResult | undefined;
   try {
-    result = await stripeUntil(deadline).chargePayment(request);
+    result = paymentIntentId
+      ? await stripeUntil(deadline).confirmPaymentIntent({ ...request, paymentIntentId })
+      : await stripeUntil(deadline).chargePayment(request);
   } catch (err) {
     if (!isDeadlinePassed(err)) throw err;
   }
@@ -153,6 +199,23 @@ async function charge(ctx: OrderContext, payment: Payment, attempt: number): Pro
   if (!result) return 'unconfirmed';
   paid(ctx, attempt, result.paymentIntentId);
   return 'paid';
+}
+
+/**
+ * Creates the order's one PaymentIntent before its first attempt (nothing is charged by that) and
+ * keeps its id from then on. Retried until Stripe answers; repeated, the order's key brings back
+ * the same intent.
+ */
+async function openIntent(ctx: OrderContext, payment: Payment): Promise<void> {
+  const { order } = ctx;
+  ctx.explain("creating the order's PaymentIntent at Stripe (nothing is charged by that)");
+  const opened = await payments.openPaymentIntent({
+    orderId: order.orderId,
+    amount: order.total,
+    currency: order.currency,
+    customerId: order.customer.id,
+  });
+  payment.intentId = opened.paymentIntentId;
 }
 
 function paid(ctx: OrderContext, attempt: number, paymentIntentId: string): void {
@@ -186,30 +249,46 @@ async function settle(
 }
 
 /**
- * Whether an earlier attempt took money, asked of Stripe before anything else is charged: by the
- * PaymentIntents that came back, else by the order's metadata. Retried until Stripe answers.
+ * Whether an earlier attempt took money, asked of Stripe before anything else is charged: the
+ * order's PaymentIntent read by id (old path: the PaymentIntents that came back, else Stripe's
+ * search on the order's metadata). Retried until Stripe answers; a lookup Stripe refuses for good
+ * leaves the outcome unknown (`unconfirmed`), never a decline.
  */
 async function earlierPayment(
   ctx: OrderContext,
   payment: Payment,
 ): Promise<ChargeResult | 'unconfirmed' | undefined> {
   ctx.explain('asking Stripe whether an earlier attempt took money before charging again');
-  const found = await payments.findPayment({
-    orderId: ctx.order.orderId,
-    paymentIntentIds: [...payment.knownIntents],
-  });
+  const { orderId } = ctx.order;
+  let found: FoundPayment;
+  try {
+    if (payment.onePaymentIntent) {
+      // Never created: no attempt was ever confirmed.
+      if (payment.intentId === undefined) return undefined;
+      found = await payments.checkPaymentIntent({ orderId, paymentIntentId: payment.intentId });
+    } else {
+      found = await payments.findPayment({ orderId, paymentIntentIds: [...payment.knownIntents] });
+    }
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    // The old path recorded this as a decline; histories that did keep doing so.
+    if (!payment.onePaymentIntent && !patched(PAYMENT_LOOKUP_PATCH)) throw err;
+    payment.unconfirmedBecause = `Stripe could not say whether attempt ${ctx.view.paymentAttempts} took money (${describe(err)})`;
+    return 'unconfirmed';
+  }
   if (found.outcome === 'none' || !found.paymentIntentId) return undefined;
   if (found.outcome === 'succeeded') return { paymentIntentId: found.paymentIntentId, status: 'succeeded' };
   return (await settle(ctx, found.paymentIntentId, Date.now() + payment.attemptTimeoutMs)) ?? 'unconfirmed';
 }
 
-function recordDecline(ctx: OrderContext, err: ActivityFailure): void {
+function recordDecline(ctx: OrderContext, err: ActivityFailure, payment: Payment): void {
   const { view } = ctx;
   const declined = declineDetails(err);
   const code = declined.declineCode ?? declined.code;
   view.payment = {
     attempt: view.paymentAttempts,
-    paymentIntentId: view.payment?.status === 'processing' ? view.payment.paymentIntentId : undefined,
+    paymentIntentId:
+      payment.intentId ?? (view.payment?.status === 'processing' ? view.payment.paymentIntentId : undefined),
     status: 'declined',
     declineCode: code,
     message: declined.message,
@@ -224,24 +303,26 @@ function recordDecline(ctx: OrderContext, err: ActivityFailure): void {
 /** Stripe has not said whether the attempt took money. Nothing more is charged until it has. */
 function reportUnconfirmed(ctx: OrderContext, payment: Payment): void {
   const { view, order, settings } = ctx;
+  const because = payment.unconfirmedBecause;
+  payment.unconfirmedBecause = undefined;
   payment.outcomeUnknown = true;
   view.payment = {
     attempt: view.paymentAttempts,
-    paymentIntentId: view.payment?.paymentIntentId,
+    paymentIntentId: payment.intentId ?? view.payment?.paymentIntentId,
     status: 'unconfirmed',
-    message: 'Stripe did not confirm the charge in time',
+    message: because ?? 'Stripe did not confirm the charge in time',
     unconfirmedSince: ctx.now(),
   };
   view.paymentResolutionDeadline = ctx.after(settings.paymentResolutionWindowMs);
   ctx.note(
     'payment_unconfirmed',
-    `Stripe did not confirm attempt ${view.paymentAttempts} in time; support decides by ${view.paymentResolutionDeadline}`,
+    `${because ?? `Stripe did not confirm attempt ${view.paymentAttempts} in time`}; support decides by ${view.paymentResolutionDeadline}`,
   );
   ctx.setStatus('PaymentUnconfirmed');
   ctx.inBackground(
     ctx.alert(
       'payment_unconfirmed',
-      `Stripe did not confirm the charge for order ${order.orderId} within ${Math.round(payment.attemptTimeoutMs / 60_000)} min; ` +
+      `${because ? `${because} for order ${order.orderId}` : `Stripe did not confirm the charge for order ${order.orderId} within ${Math.round(payment.attemptTimeoutMs / 60_000)} min`}; ` +
         'before any new attempt the process asks Stripe whether it took money',
       { attempt: view.paymentAttempts },
     ),
