@@ -49,6 +49,8 @@ function runSchemathesis(binary: string, args: string[]): Promise<{ code: number
   return new Promise((resolve) => {
     let output = '';
     const child = spawn(binary, args, {
+      // Its example database and reports go to a folder of its own, not the working tree.
+      cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'schemathesis-run-')),
       env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
