@@ -1,7 +1,7 @@
 /** The HTTP API as an express app, built from its clients so tests can start it on any port. */
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { CheckoutSettings } from '../config/settings';
 import type { LeaveStore, OrderStore, RegistrationStore, SessionStore } from '../store';
 import { authenticate, type Authentication } from './auth';
@@ -59,6 +59,53 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
+/**
+ * `/readyz`: each dependency answers ok or not; how one failed goes to the log only (the endpoint
+ * needs no token, and a raw connection error names hosts, ports and users).
+ */
+function readiness(deps: AppDeps, log: (message: string, err?: unknown) => void): RequestHandler {
+  return async (_req, res) => {
+    type Dependency = [name: string, what: string, ping: () => Promise<unknown>];
+    const { leave, registrations } = deps;
+    const dependencies: Dependency[] = [
+      ['temporal', 'Temporal', () => deps.client.workflowService.getSystemInfo({})],
+      ['store', 'the store', () => deps.store.ping()],
+    ];
+    if (leave) dependencies.push(['leaveLedger', 'the leave ledger', () => leave.store.ping()]);
+    if (registrations) dependencies.push(['registrations', 'the registrations', () => registrations.ping()]);
+    const checks: Record<string, 'ok' | 'unavailable'> = {};
+    await Promise.all(
+      dependencies.map(([name, what, ping]) =>
+        withTimeout(ping(), 2000, what).then(
+          () => (checks[name] = 'ok'),
+          (err: unknown) => {
+            log(`readiness: ${what} does not answer`, err);
+            checks[name] = 'unavailable';
+          },
+        ),
+      ),
+    );
+    const ready = Object.values(checks).every((value) => value === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  };
+}
+
+/** What needs no token: the metrics, the OpenAPI document, liveness and readiness. */
+function serveProbes(app: Express, deps: AppDeps, log: (message: string, err?: unknown) => void): void {
+  const metrics = new HttpMetrics({ processMetrics: true });
+  app.use(metrics.middleware());
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.exposition());
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(OPENAPI_DOCUMENT);
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', readiness(deps, log));
+}
+
 export function createApp(deps: AppDeps): Express {
   const log = deps.log ?? ((message: string, err?: unknown) => console.error(`[api] ${message}`, err ?? ''));
   const tokens = deps.tokens ?? (deps.jwtSecret ? sharedSecretVerifier(deps.jwtSecret) : undefined);
@@ -80,47 +127,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  const metrics = new HttpMetrics({ processMetrics: true });
-  app.use(metrics.middleware());
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.exposition());
-  });
-
-  app.get('/openapi.json', (_req, res) => {
-    res.json(OPENAPI_DOCUMENT);
-  });
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  // Each dependency answers ok or not; how one failed goes to the log only (the endpoint needs no
-  // token, and a raw connection error names hosts, ports and users).
-  app.get('/readyz', async (_req, res) => {
-    type Dependency = [name: string, what: string, ping: () => Promise<unknown>];
-    const leave = deps.leave;
-    const registrations = deps.registrations;
-    const dependencies: Dependency[] = [
-      ['temporal', 'Temporal', () => deps.client.workflowService.getSystemInfo({})],
-      ['store', 'the store', () => deps.store.ping()],
-    ];
-    if (leave) dependencies.push(['leaveLedger', 'the leave ledger', () => leave.store.ping()]);
-    if (registrations) dependencies.push(['registrations', 'the registrations', () => registrations.ping()]);
-    const checks: Record<string, 'ok' | 'unavailable'> = {};
-    await Promise.all(
-      dependencies.map(([name, what, ping]) =>
-        withTimeout(ping(), 2000, what).then(
-          () => (checks[name] = 'ok'),
-          (err: unknown) => {
-            log(`readiness: ${what} does not answer`, err);
-            checks[name] = 'unavailable';
-          },
-        ),
-      ),
-    );
-    const ready = Object.values(checks).every((value) => value === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
-  });
+  serveProbes(app, deps, log);
 
   if (deps.codec) app.use(codecRouter({ ...deps.codec, authentication }));
 

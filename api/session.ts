@@ -21,7 +21,7 @@ import { Router, type Request, type Response } from 'express';
 import type * as OpenId from 'openid-client' with { 'resolution-mode': 'import' };
 import type { IssuerSettings } from '../config/settings';
 import type { BackOfficeSession, SessionStore } from '../store';
-import { checkCsrf, cookies, SESSION_COOKIE, type Caller } from './auth';
+import { checkCsrf, cookies, SESSION_COOKIE, type Caller, type Role } from './auth';
 import { signInQuery, type SessionAnswer, type SignOutAnswer } from './contract';
 import { HttpError } from './errors';
 import { seal, unseal } from './sealed';
@@ -172,6 +172,63 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
     }
   }
 
+  /**
+   * The code exchanged at the provider (the library checks state, PKCE, the ID token's signature,
+   * issuer, audience and nonce): the ID token's claims, or undefined once a page has said why not.
+   */
+  async function claimsOf(
+    req: Request,
+    res: Response,
+    attempt: SignInAttempt,
+  ): Promise<{ claims: Record<string, unknown>; idToken?: string } | undefined> {
+    const found = await providerOrPage(res);
+    if (!found) return undefined;
+    const { lib, config } = found;
+    try {
+      const currentUrl = new URL(req.originalUrl, deps.publicUrl);
+      const tokens = await lib.authorizationCodeGrant(config, currentUrl, {
+        pkceCodeVerifier: attempt.codeVerifier,
+        expectedState: attempt.state,
+        expectedNonce: attempt.nonce,
+        idTokenExpected: true,
+      });
+      return { claims: { ...(tokens.claims() ?? {}) }, idToken: tokens.id_token };
+    } catch (err) {
+      deps.log?.('a sign-in failed at the code exchange', err instanceof Error ? err.message : String(err));
+      page(
+        res,
+        400,
+        'Sign-in did not finish',
+        'The identity provider did not confirm the sign-in. Start it again.',
+        `/session/sign-in?returnTo=${encodeURIComponent(attempt.returnTo)}`,
+      );
+      return undefined;
+    }
+  }
+
+  /** A server-side session for the person; the browser gets only its random id, in the cookie. */
+  async function startSession(
+    res: Response,
+    person: { sub: string; name: string; roles: Role[] },
+    idToken: string | undefined,
+  ): Promise<void> {
+    const session: BackOfficeSession = {
+      ...person,
+      csrfToken: randomId(),
+      idToken,
+      expiresAt: now() + deps.ttlMs,
+    };
+    const id = randomId();
+    await deps.sessions.saveSession(hash(id), session);
+    res.cookie(SESSION_COOKIE, id, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure,
+      path: '/',
+      maxAge: deps.ttlMs,
+    });
+  }
+
   const router = Router();
 
   router.get('/session', async (req, res) => {
@@ -245,35 +302,11 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
       );
       return;
     }
-    const found = await providerOrPage(res);
-    if (!found) return;
-    const { lib, config } = found;
-    let claims: Record<string, unknown>;
-    let idToken: string | undefined;
-    try {
-      const currentUrl = new URL(req.originalUrl, deps.publicUrl);
-      const tokens = await lib.authorizationCodeGrant(config, currentUrl, {
-        pkceCodeVerifier: attempt.codeVerifier,
-        expectedState: attempt.state,
-        expectedNonce: attempt.nonce,
-        idTokenExpected: true,
-      });
-      claims = { ...(tokens.claims() ?? {}) };
-      idToken = tokens.id_token;
-    } catch (err) {
-      deps.log?.('a sign-in failed at the code exchange', err instanceof Error ? err.message : String(err));
-      page(
-        res,
-        400,
-        'Sign-in did not finish',
-        'The identity provider did not confirm the sign-in. Start it again.',
-        `${again}?returnTo=${encodeURIComponent(attempt.returnTo)}`,
-      );
-      return;
-    }
+    const claims = await claimsOf(req, res, attempt);
+    if (!claims) return;
     let person;
     try {
-      person = callerFromClaims(claims, signIn.issuer);
+      person = callerFromClaims(claims.claims, signIn.issuer);
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 400;
       page(
@@ -284,23 +317,7 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
       );
       return;
     }
-    const session: BackOfficeSession = {
-      sub: person.sub,
-      name: person.name ?? person.sub,
-      roles: person.roles,
-      csrfToken: randomId(),
-      idToken,
-      expiresAt: now() + deps.ttlMs,
-    };
-    const id = randomId();
-    await deps.sessions.saveSession(hash(id), session);
-    res.cookie(SESSION_COOKIE, id, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure,
-      path: '/',
-      maxAge: deps.ttlMs,
-    });
+    await startSession(res, { ...person, name: person.name ?? person.sub }, claims.idToken);
     res.setHeader('Cache-Control', 'no-store').redirect(303, attempt.returnTo);
   });
 

@@ -253,6 +253,28 @@ export function interactionHandler({
     res.setHeader('Content-Security-Policy', policy);
     res.end(html);
   }
+  /**
+   * First-party clients only: consent is granted on the person's behalf (a native client,
+   * `npm run token`, is always asked; the answer is yes).
+   */
+  async function grantConsent(
+    details: Awaited<ReturnType<Oidc.default['interactionDetails']>>,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({
+          accountId: details.session!.accountId,
+          clientId: String(details.params.client_id),
+        });
+    if (!grant) throw new Error('the grant of this sign-in is gone');
+    grant.addOIDCScope(`openid profile ${ROLES_CLAIM}`);
+    grant.addResourceScope(audience, API_SCOPE);
+    const grantId = await grant.save();
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  }
+
   return async (req, res) => {
     const match = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(
       new URL(req.url ?? '/', 'http://x').pathname,
@@ -262,24 +284,7 @@ export function interactionHandler({
     try {
       const details = await provider.interactionDetails(req, res);
       if (details.prompt.name === 'consent') {
-        // First-party clients only: consent is granted on the person's behalf (a native client,
-        // `npm run token`, is always asked; the answer is yes).
-        const grant = details.grantId
-          ? await provider.Grant.find(details.grantId)
-          : new provider.Grant({
-              accountId: details.session!.accountId,
-              clientId: String(details.params.client_id),
-            });
-        if (!grant) throw new Error('the grant of this sign-in is gone');
-        grant.addOIDCScope(`openid profile ${ROLES_CLAIM}`);
-        grant.addResourceScope(audience, API_SCOPE);
-        const grantId = await grant.save();
-        await provider.interactionFinished(
-          req,
-          res,
-          { consent: { grantId } },
-          { mergeWithLastSubmission: true },
-        );
+        await grantConsent(details, req, res);
         return true;
       }
       if (req.method === 'POST' && match[2]) {

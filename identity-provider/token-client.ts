@@ -104,7 +104,6 @@ export async function personToken(options: {
 }): Promise<string> {
   const { authorization_endpoint, token_endpoint } = await endpoints(options.issuer);
   const verifier = crypto.randomBytes(32).toString('base64url');
-  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
   const state = crypto.randomBytes(16).toString('base64url');
   const start = new URL(authorization_endpoint);
   start.search = new URLSearchParams({
@@ -113,13 +112,24 @@ export async function personToken(options: {
     redirect_uri: CLI_REDIRECT_URI,
     scope: 'openid api',
     resource: options.audience,
-    code_challenge: challenge,
+    code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
     state,
   }).toString();
+  const code = await signInForCode(start.toString(), state, options.personId);
+  return tokenRequest(token_endpoint, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: CLI_REDIRECT_URI,
+    client_id: options.cliClientId,
+    code_verifier: verifier,
+    resource: options.audience,
+  });
+}
 
+/** Follows the sign-in from `url` through the development login as `personId` to the code it ends with. */
+async function signInForCode(url: string, state: string, personId: string): Promise<string> {
   const jar = new CookieJar();
-  let url = start.toString();
   let method: 'GET' | 'POST' = 'GET';
   let body: URLSearchParams | undefined;
   for (let hop = 0; hop < 10; hop++) {
@@ -145,14 +155,7 @@ export async function personToken(options: {
             `the provider refused the sign-in: ${next.searchParams.get('error_description') ?? next.searchParams.get('error') ?? 'no code'}`,
           );
         }
-        return tokenRequest(token_endpoint, {
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: CLI_REDIRECT_URI,
-          client_id: options.cliClientId,
-          code_verifier: verifier,
-          resource: options.audience,
-        });
+        return code;
       }
       url = next.toString();
       continue;
@@ -160,11 +163,10 @@ export async function personToken(options: {
     const page = await response.text();
     const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
     if (!response.ok || !action) throw new Error(`the provider's login answered ${response.status}`);
-    if (!page.includes(`value="${options.personId}"`))
-      throw new Error(`the provider has no account ${options.personId}`);
+    if (!page.includes(`value="${personId}"`)) throw new Error(`the provider has no account ${personId}`);
     url = new URL(action.replace(/&#38;/g, '&'), url).toString();
     method = 'POST';
-    body = new URLSearchParams({ person: options.personId });
+    body = new URLSearchParams({ person: personId });
   }
   throw new Error('the provider sent too many redirects');
 }

@@ -16,22 +16,41 @@ export function leaveTimelineOf(view: LeaveView, entries: readonly LedgerEntry[]
       actor: view.employeeId,
       detail: `Asked for ${formatDays(view.days)} from ${view.startDate}${view.note ? `: ${view.note}` : ''}`,
     },
+    ...ledgerEvents(entries),
+    ...decisionEvents(view),
+    ...endEvents(view),
   ];
-  for (const entry of entries) {
+  return events.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** Days taken from the balance and given back, as the ledger holds them. */
+function ledgerEvents(entries: readonly LedgerEntry[]): Event[] {
+  return entries.flatMap((entry): Event[] => {
     if (entry.kind === 'reservation') {
-      events.push({
-        at: entry.createdAt,
-        kind: 'reserved',
-        detail: `${formatDays(-entry.days)} taken from the ${entry.leaveYear} balance`,
-      });
-    } else if (entry.kind === 'release') {
-      events.push({
-        at: entry.createdAt,
-        kind: 'returned',
-        detail: `${formatDays(entry.days)} given back to the ${entry.leaveYear} balance`,
-      });
+      return [
+        {
+          at: entry.createdAt,
+          kind: 'reserved',
+          detail: `${formatDays(-entry.days)} taken from the ${entry.leaveYear} balance`,
+        },
+      ];
     }
-  }
+    if (entry.kind === 'release') {
+      return [
+        {
+          at: entry.createdAt,
+          kind: 'returned',
+          detail: `${formatDays(entry.days)} given back to the ${entry.leaveYear} balance`,
+        },
+      ];
+    }
+    return [];
+  });
+}
+
+/** Who was asked, what each said, and the reminders. */
+function decisionEvents(view: LeaveView): Event[] {
+  const events: Event[] = [];
   if (view.approvers.length > 0 && view.status !== 'Submitted') {
     events.push({
       at: view.submittedAt,
@@ -58,6 +77,12 @@ export function leaveTimelineOf(view: LeaveView, entries: readonly LedgerEntry[]
       detail: `${view.remindersSent} reminder(s) sent${view.escalatedTo ? `; asked ${view.escalatedTo}, the next manager up` : ''}`,
     });
   }
+  return events;
+}
+
+/** How the request ended, and a balance taken below zero. */
+function endEvents(view: LeaveView): Event[] {
+  const events: Event[] = [];
   if (view.status === 'Withdrawn') {
     events.push({ at: view.updatedAt, kind: 'withdrawn', actor: view.withdrawnBy, detail: 'Withdrawn' });
   } else if (view.status === 'Expired') {
@@ -82,5 +107,5 @@ export function leaveTimelineOf(view: LeaveView, entries: readonly LedgerEntry[]
             : `${formatDays(negative.days)} below zero, to be deducted when the next leave year starts`,
     });
   }
-  return events.sort((a, b) => a.at.localeCompare(b.at));
+  return events;
 }

@@ -6,7 +6,9 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { LeaveActivities, LeaveEmailKind } from '../../activities/leave/types';
+import type { Submission } from '../../activities/leave/types';
 import type { LeaveSettings } from '../../config/settings';
+import type { Inbox } from './inbox';
 import type { LeaveRequest, LeaveStatus, LeaveView, Person } from '../../domain/leave';
 import { ProcessContext } from '../process-context';
 import { employeeIdSearchAttribute, leaveStatusSearchAttribute } from './messages';
@@ -120,4 +122,17 @@ export class LeaveContext extends ProcessContext<LeaveStatus, LeaveView> {
     if (this.alerting) this.deliver(name, sending);
     else this.inBackground(sending());
   }
+}
+
+/** What one request's stages share: its context, its inbox of messages and what the ledger said. */
+export interface Leave {
+  ctx: LeaveContext;
+  request: LeaveRequest;
+  view: LeaveView;
+  settings: LeaveSettings;
+  inbox: Inbox;
+  /** The request's patches, read once at its start. */
+  edges: boolean;
+  startsAt: number;
+  submission: Submission;
 }

@@ -11,36 +11,20 @@
  *
  * The policy lives in domain/leave.ts, the atomic balance checks in the store's ledger.
  */
-import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { Submission } from '../../activities/leave/types';
-import type { LeaveSettings } from '../../config/settings';
 import {
-  decideApproval,
-  endOfLastDay,
-  nextLeaveYearStart,
   reminderWait,
   REMINDERS_AT_PACE,
   submittedLeaveView,
   survivesTermination,
-  type ChainMember,
   type LeaveRequest,
   type LeaveView,
 } from '../../domain/leave';
-import { refusal } from '../refusal';
-import { LeaveContext, ledger, loadLeaveSettings } from './context';
-import {
-  approveLeaveSignal,
-  approveLeaveUpdate,
-  employeeTerminatedSignal,
-  leaveStatusQuery,
-  leaveSubmittedUpdate,
-  rejectLeaveSignal,
-  rejectLeaveUpdate,
-  withdrawLeaveSignal,
-  type EmployeeTermination,
-  type LeaveDecision,
-  type LeaveWithdrawal,
-} from './messages';
+import { LeaveContext, ledger, loadLeaveSettings, type Leave } from './context';
+import { listen, type Inbox } from './inbox';
+import type { LeaveDecision } from './messages';
+import { settleNegativeBalance, settleNegativeBalanceBeforeEdges } from './settlement';
 
 /**
  * Leave at the edges of time: a termination follows the last day (leave up to it stands, the
@@ -56,31 +40,6 @@ export const LEAVE_EDGES_PATCH = 'leave-last-day-and-bounded-reminders';
  * plain deliveries.
  */
 export const LEAVE_DELIVERY_ALERTS_PATCH = 'leave-delivery-alerts';
-
-/** What one request's stages share: its context, its inbox of messages and what the ledger said. */
-interface Leave {
-  ctx: LeaveContext;
-  request: LeaveRequest;
-  view: LeaveView;
-  settings: LeaveSettings;
-  inbox: Inbox;
-  /** The request's patches, read once at its start. */
-  edges: boolean;
-  startsAt: number;
-  submission: Submission;
-}
-
-/** The messages the request has heard and not yet acted on. */
-interface Inbox {
-  decisions: LeaveDecision[];
-  /** What became of each decision, by its place in `decisions`: set once the ledger answered. */
-  outcomes: ({ approved: true } | { approved: false; reason: string; message: string })[];
-  rejection?: LeaveDecision;
-  withdrawal?: LeaveWithdrawal;
-  termination?: EmployeeTermination;
-  /** The manager chain with ranks, from the ledger: what the approve update's validator checks. */
-  chain?: ChainMember[];
-}
 
 export async function leaveRequestWorkflow(request: LeaveRequest): Promise<LeaveView> {
   const view = newView(request);
@@ -120,97 +79,6 @@ export async function leaveRequestWorkflow(request: LeaveRequest): Promise<Leave
 
 function newView(request: LeaveRequest): LeaveView {
   return submittedLeaveView(request, new Date().toISOString());
-}
-
-/**
- * The request's handlers, set before anything else so no message that arrives with the start is
- * lost. Decisions are acted on by the main story; the updates wait for their outcome and answer
- * with the request as it then stands.
- */
-function listen(view: LeaveView, inbox: Inbox, request: LeaveRequest): void {
-  const startsAt = Date.parse(`${request.startDate}T00:00:00.000Z`);
-  setHandler(leaveStatusQuery, () => view);
-  setHandler(leaveSubmittedUpdate, async () => {
-    await condition(() => view.status !== undefined);
-    return view;
-  });
-  setHandler(approveLeaveSignal, (decision) => {
-    if (view.status === 'PendingApproval') inbox.decisions.push(decision);
-  });
-  setHandler(rejectLeaveSignal, (decision) => {
-    if (view.status === 'PendingApproval' && !inbox.rejection) inbox.rejection = decision;
-  });
-  setHandler(withdrawLeaveSignal, (request) => {
-    const open = view.status === 'PendingApproval' || view.status === 'Approved';
-    if (!inbox.withdrawal && open && Date.now() < startsAt) inbox.withdrawal = request;
-  });
-  setHandler(employeeTerminatedSignal, (notice) => {
-    inbox.termination ??= notice;
-  });
-  setHandler(
-    approveLeaveUpdate,
-    async (decision) => {
-      const index = inbox.decisions.push(decision) - 1;
-      // Answered once the ledger has refused it, or once the request has moved on (approved by it).
-      await condition(() => {
-        const outcome = inbox.outcomes[index];
-        return outcome?.approved === false || view.status !== 'PendingApproval';
-      });
-      const outcome = inbox.outcomes[index];
-      if (outcome && !outcome.approved) {
-        throw refusal('forbidden', outcome.message, { reason: outcome.reason, status: view.status });
-      }
-      if (!outcome) throw notPending(view);
-      return view;
-    },
-    { validator: (decision: LeaveDecision) => mayDecide(view, inbox.chain, decision, 'approve') },
-  );
-  setHandler(
-    rejectLeaveUpdate,
-    async (decision) => {
-      inbox.rejection ??= decision;
-      await condition(() => view.status !== 'PendingApproval');
-      if (view.status !== 'Rejected') throw notPending(view);
-      return view;
-    },
-    { validator: (decision: LeaveDecision) => mayDecide(view, inbox.chain, decision, 'reject') },
-  );
-}
-
-/** The approve and reject updates' validator: refuses, with nothing recorded, what cannot be taken. */
-function mayDecide(
-  view: LeaveView,
-  chain: ChainMember[] | undefined,
-  decision: LeaveDecision,
-  act: 'approve' | 'reject',
-): void {
-  if (view.status !== 'PendingApproval') throw notPending(view);
-  if (!chain) return; // requests submitted before the chain was kept: the ledger alone decides
-  const inChain = chain.find((member) => member.id === decision.approverId);
-  if (act === 'reject' && inChain) return;
-  const checked = decideApproval({
-    approver: inChain ?? { id: decision.approverId, rank: 'manager' },
-    chain,
-    balance: view.balanceBefore ?? 0,
-    days: view.days,
-  });
-  if (act === 'reject' || !checked.allowed) {
-    const reason = checked.allowed ? 'not_in_chain' : checked.reason;
-    const message = checked.allowed
-      ? `${decision.approverId} is not in ${view.employeeId}'s manager chain`
-      : checked.message;
-    throw refusal('forbidden', message, { reason, status: view.status });
-  }
-}
-
-function notPending(view: LeaveView): ApplicationFailure {
-  return refusal(
-    'conflict',
-    view.status
-      ? `leave request ${view.requestId} is ${view.status}: it waits for no decision`
-      : `leave request ${view.requestId} is still being checked against the balance; try again in a moment`,
-    { reason: 'not_pending', status: view.status ?? 'Submitted' },
-  );
 }
 
 /** 1. Records the request and checks it against the balance: approved at once when it fits. */
@@ -393,123 +261,4 @@ async function withdrawnBeforeStart(leave: Leave): Promise<boolean> {
   view.balanceAfter = view.balanceBefore;
   withdraw(leave, inbox.withdrawal?.by ?? 'hr: employment ends before the leave');
   return true;
-}
-
-/**
- * 4. Days below zero are settled by whichever comes first: the next leave year's start (deducted
- * from its allowance) or the end of the employee's last day (taken from the final paycheck). A
- * deduction that takes the new year below zero leaves that remainder owed, settled the same way.
- */
-async function settleNegativeBalance(leave: Leave, days: number): Promise<void> {
-  const { ctx, view, inbox, settings, submission } = leave;
-  let year = submission.leaveYear;
-  let owed = days;
-  for (let occurrence = 1; ; occurrence++) {
-    const yearStart = nextLeaveYearStart(year, settings.yearStart);
-    const employmentEndsFirst = (): boolean =>
-      inbox.termination !== undefined && inbox.termination.lastDay < yearStart.toISOString().slice(0, 10);
-    view.negativeBalance = {
-      days: owed,
-      settlement: 'at_next_year_start',
-      settlesAt: yearStart.toISOString(),
-    };
-    await untilSettlement(leave, owed, yearStart, employmentEndsFirst);
-    if (employmentEndsFirst()) {
-      await deductFromPaycheck(leave, year, inbox.termination!);
-      break;
-    }
-    const carried = await carryIntoNextYear(leave, year, yearStart, occurrence);
-    if (carried === undefined || carried >= 0) break;
-    // The deduction took the new year below zero: that remainder is owed in turn.
-    year += 1;
-    owed = -carried;
-  }
-  view.updatedAt = ctx.now();
-}
-
-/** Sleeps until the settlement is due; a termination heard meanwhile may move it to the last day. */
-async function untilSettlement(
-  leave: Leave,
-  owed: number,
-  yearStart: Date,
-  employmentEndsFirst: () => boolean,
-): Promise<void> {
-  const { ctx, inbox } = leave;
-  for (;;) {
-    const lastDay = inbox.termination?.lastDay;
-    const settlesAt = employmentEndsFirst() ? endOfLastDay(lastDay!) : yearStart;
-    ctx.explain(
-      employmentEndsFirst()
-        ? `${owed} day(s) below zero, taken from the final paycheck after the last day, ${lastDay}`
-        : `${owed} day(s) below zero, deducted from the allowance on ${yearStart.toISOString().slice(0, 10)} unless employment ends first`,
-    );
-    const wait = settlesAt.getTime() - Date.now();
-    if (wait <= 0) return;
-    const heard = inbox.termination;
-    await condition(() => inbox.termination !== heard, wait, {
-      summary: 'until the negative balance settles',
-    });
-  }
-}
-
-/** Deducts the year's deficit from the next year's allowance; the new year's balance after it. */
-async function carryIntoNextYear(
-  leave: Leave,
-  year: number,
-  yearStart: Date,
-  occurrence: number,
-): Promise<number | undefined> {
-  const { ctx, view, request } = leave;
-  const carried = await ledger.carryNegativeBalance({ employeeId: request.employeeId, fromYear: year });
-  view.negativeBalance = {
-    days: carried.days,
-    settlement: 'deducted_at_year_start',
-    settlesAt: yearStart.toISOString(),
-  };
-  if (carried.done === 'now') {
-    ctx.publish('leave.deducted', { days: carried.days, leaveYear: year + 1 }, occurrence);
-    ctx.email('leave_deducted', ctx.employee, occurrence, { days: carried.days, leaveYear: year + 1 });
-  }
-  return carried.newYearBalance;
-}
-
-async function deductFromPaycheck(
-  leave: Leave,
-  leaveYear: number,
-  ended: EmployeeTermination,
-): Promise<void> {
-  const { ctx, view, request } = leave;
-  const paycheck = await ledger.deductFromPaycheck({ employeeId: request.employeeId, leaveYear });
-  view.negativeBalance = { days: paycheck.days, settlement: 'paycheck', paycheckAmount: paycheck.amount };
-  if (paycheck.done === 'now') {
-    ctx.publish('leave.paycheck_deduction', {
-      days: paycheck.days,
-      amount: paycheck.amount,
-      lastDay: ended.lastDay,
-    });
-    ctx.email('leave_paycheck_deduction', ctx.employee, 1, { days: paycheck.days, amount: paycheck.amount });
-  }
-}
-
-/** Step 4 for requests started before LEAVE_EDGES_PATCH: one year start, or a termination before it. */
-async function settleNegativeBalanceBeforeEdges(leave: Leave, below: number): Promise<void> {
-  const { ctx, view, inbox, settings, submission } = leave;
-  const yearStart = nextLeaveYearStart(submission.leaveYear, settings.yearStart);
-  view.negativeBalance = {
-    days: below,
-    settlement: 'at_next_year_start',
-    settlesAt: yearStart.toISOString(),
-  };
-  ctx.explain(
-    `${below} day(s) below zero, deducted from the allowance on ${yearStart.toISOString().slice(0, 10)} unless employment ends first`,
-  );
-  const untilYearStart = yearStart.getTime() - Date.now();
-  if (untilYearStart > 0 && !inbox.termination) {
-    await condition(() => inbox.termination !== undefined, untilYearStart, {
-      summary: 'until the next leave year',
-    });
-  }
-  if (inbox.termination) await deductFromPaycheck(leave, submission.leaveYear, inbox.termination);
-  else await carryIntoNextYear(leave, submission.leaveYear, yearStart, 1);
-  view.updatedAt = ctx.now();
 }
