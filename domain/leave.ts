@@ -116,6 +116,22 @@ export function nearestApprover(
   );
 }
 
+/**
+ * Who is asked to decide a request beyond the balance: the direct manager, and the nearest in the
+ * chain whose authority covers the balance it would leave (one person when they are the same);
+ * and who is asked next when reminders go unanswered: the first manager above those.
+ */
+export function approversFor(
+  chain: readonly ChainMember[],
+  balanceAfter: number,
+): { approvers: string[]; escalation?: string } {
+  const approvers = [chain[0]?.id, nearestApprover(chain, balanceAfter)?.id].filter(
+    (id, i, all): id is string => id !== undefined && all.indexOf(id) === i,
+  );
+  const above = chain.find((m) => m.rank !== 'employee' && !approvers.includes(m.id));
+  return { approvers, escalation: above?.id };
+}
+
 export function formatDays(days: number): string {
   return `${days} day${Math.abs(days) === 1 ? '' : 's'}`;
 }

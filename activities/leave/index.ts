@@ -5,7 +5,7 @@
 import { alertSupport } from '../adapters/support-alerts';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { LeaveSettings } from '../../config/settings';
-import { leaveYearOf, nearestApprover } from '../../domain/leave';
+import { approversFor, leaveYearOf } from '../../domain/leave';
 import type { Employee, LeaveStore } from '../../store/leave-store';
 import { leaveEmailContent, leaveSupportAlertContent } from './emails';
 import type { EventPublisher, Mailer } from '../adapters/ports';
@@ -83,18 +83,17 @@ export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities 
         };
       }
       const chain = await leaveStore.managerChain(employee.id);
-      const ids = [chain[0]?.id, nearestApprover(chain, result.balance - request.days)?.id].filter(
-        (id, i, all): id is string => id !== undefined && all.indexOf(id) === i,
+      const asked = approversFor(chain, result.balance - request.days);
+      const approvers = await Promise.all(
+        asked.approvers.map(async (id) => person(await employeeOrFail(id))),
       );
-      const approvers = await Promise.all(ids.map(async (id) => person(await employeeOrFail(id))));
-      const above = chain.find((m) => m.rank !== 'employee' && !ids.includes(m.id));
       return {
         status: 'PendingApproval',
         leaveYear,
         balanceBefore: result.balance,
         employee: person(employee),
         approvers,
-        escalation: above ? person(await employeeOrFail(above.id)) : undefined,
+        escalation: asked.escalation ? person(await employeeOrFail(asked.escalation)) : undefined,
         chain: chain.map(({ id, rank }) => ({ id, rank })),
         lastDay,
       };

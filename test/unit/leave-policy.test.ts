@@ -6,6 +6,7 @@ import {
   isCalendarDate,
   isValidLeaveDays,
   leaveYearOf,
+  approversFor,
   nearestApprover,
   nextLeaveYearStart,
   paycheckDeduction,
@@ -73,6 +74,15 @@ describe('leave approval policy', () => {
     assert.equal(nearestApprover(chain, -2)?.id, 'mia');
     assert.equal(nearestApprover(chain, -3)?.id, 'vera');
     assert.equal(nearestApprover(chain, -6), undefined);
+  });
+
+  it('asks the direct manager and the nearest with the authority, and escalates to the next one up', () => {
+    // Within the direct manager's authority: she alone, the VP next.
+    assert.deepEqual(approversFor(chain, -2), { approvers: ['mia'], escalation: 'vera' });
+    // Beyond it: the manager and the VP, nobody above them.
+    assert.deepEqual(approversFor(chain, -3), { approvers: ['mia', 'vera'], escalation: undefined });
+    // Beyond everyone: the manager is still asked (and may refuse), the VP next.
+    assert.deepEqual(approversFor(chain, -6), { approvers: ['mia'], escalation: 'vera' });
   });
 });
 

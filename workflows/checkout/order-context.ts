@@ -5,6 +5,7 @@
  * order's own deliveries: its events on the `commerce` exchange and the customer's emails.
  * Workflow code: deterministic, no I/O of its own.
  */
+import { DELIVERIES, OWN_STORE, STRIPE } from '../retry-policies';
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../../activities/checkout/types';
 import type { CheckoutSettings } from '../../config/settings';
@@ -17,7 +18,7 @@ import { customerIdSearchAttribute, orderIdSearchAttribute, orderStatusSearchAtt
 /** Bookkeeping in our own database: retried until it succeeds. */
 export const store = proxyActivities<CheckoutActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  retry: OWN_STORE,
 });
 
 /**
@@ -29,19 +30,19 @@ export const store = proxyActivities<CheckoutActivities>({
  */
 export const localStore = proxyLocalActivities<CheckoutActivities>({
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  retry: OWN_STORE,
 });
 
 /** Stripe: transient failures retried without limit; a decline comes back as a business outcome. */
 export const payments = proxyActivities<CheckoutActivities>({
   startToCloseTimeout: '1m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+  retry: STRIPE,
 });
 
 /** Events, emails and alerts: retried without limit; nothing is dropped. */
 export const deliveries = proxyActivities<CheckoutActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
+  retry: DELIVERIES,
 });
 
 /**
@@ -126,7 +127,7 @@ export class OrderContext extends ProcessContext<OrderStatus, OrderView> {
     return proxyActivities<CheckoutActivities>({
       startToCloseTimeout: '30s',
       scheduleToCloseTimeout: this.settings.sideEffectAlertAfterMs,
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
+      retry: DELIVERIES,
     });
   }
 

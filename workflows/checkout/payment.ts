@@ -7,17 +7,9 @@
  * by id before anything else is tried. Nobody answering within the resolution window ends the
  * order, unless Stripe says the money was taken.
  */
-import {
-  ActivityFailure,
-  condition,
-  patched,
-  proxyActivities,
-} from '@temporalio/workflow';
-import type {
-  ChargeResult,
-  CheckoutActivities,
-  FoundPayment,
-} from '../../activities/checkout/types';
+import { STRIPE } from '../retry-policies';
+import { ActivityFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
+import type { ChargeResult, CheckoutActivities, FoundPayment } from '../../activities/checkout/types';
 import { formatMoney, type OrderStatus } from '../../domain/order';
 import { describe, isDeadlinePassed } from '../process-context';
 import { payments, type OrderContext } from './order-context';
@@ -63,7 +55,7 @@ function stripeUntil(deadlineMs: number) {
   return proxyActivities<CheckoutActivities>({
     startToCloseTimeout: '1m',
     scheduleToCloseTimeout: Math.max(deadlineMs - Date.now(), 1_000),
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+    retry: STRIPE,
   });
 }
 

@@ -4,6 +4,7 @@
  * settled the refund; one Stripe refuses for good, or that fails after pending, leaves the order
  * Cancelled with the refund marked failed, support alerted once, and the customer not told.
  */
+import { REFUND_CHECKS } from '../retry-policies';
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { CheckoutActivities, RefundRefusedDetails, RefundResult } from '../../activities/checkout/types';
 import { formatMoney, type OrderStatus, type OrderView } from '../../domain/order';
@@ -13,7 +14,7 @@ import { PAYMENT_OUTCOMES_PATCH } from './payment';
 /** A pending refund is asked about again with backoff, for as long as Stripe takes to settle it. */
 const refundChecks = proxyActivities<CheckoutActivities>({
   startToCloseTimeout: '1m',
-  retry: { initialInterval: '30s', backoffCoefficient: 2, maximumInterval: '1h' },
+  retry: REFUND_CHECKS,
 });
 
 export async function refund(ctx: OrderContext, amount: number, restockingFee: number): Promise<OrderView> {

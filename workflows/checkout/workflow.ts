@@ -14,6 +14,7 @@
  * UI shows the whole story of an order under its id (`order-<id>`), with the `OrderStatus` search
  * attribute saying where it is.
  */
+import { SETTINGS_READ } from '../retry-policies';
 import { patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { CheckoutActivities } from '../../activities/checkout/types';
 import { formatMoney, placedOrderView, type OrderView, type PlacedOrder } from '../../domain/order';
@@ -38,7 +39,7 @@ export const ORDER_ACCEPTANCE_PATCH = 'order-acceptance';
 /** The worker's settings, for an order started without those it was placed under (CheckoutInput). */
 const { loadCheckoutSettings } = proxyLocalActivities<CheckoutActivities>({
   startToCloseTimeout: '10s',
-  retry: { maximumAttempts: 10 },
+  retry: SETTINGS_READ,
 });
 
 export async function checkoutWorkflow(input: CheckoutInput): Promise<OrderView> {

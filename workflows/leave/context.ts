@@ -11,28 +11,24 @@ import type { LeaveSettings } from '../../config/settings';
 import type { Inbox } from './inbox';
 import type { LeaveRequest, LeaveStatus, LeaveView, Person } from '../../domain/leave';
 import { ProcessContext } from '../process-context';
+import { DELIVERIES, OWN_STORE, SETTINGS_READ } from '../retry-policies';
 import { employeeIdSearchAttribute, leaveStatusSearchAttribute } from './messages';
 
 export const { loadLeaveSettings } = proxyLocalActivities<LeaveActivities>({
   startToCloseTimeout: '10s',
-  retry: { maximumAttempts: 10 },
+  retry: SETTINGS_READ,
 });
 
 /** The ledger: retried until it succeeds; a request the process cannot take fails at once. */
 export const ledger = proxyActivities<LeaveActivities>({
   startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '1m',
-    nonRetryableErrorTypes: ['LeaveRequestInvalid'],
-  },
+  retry: { ...OWN_STORE, nonRetryableErrorTypes: ['LeaveRequestInvalid'] },
 });
 
 /** Emails, events and alerts: retried without limit; nothing is dropped. */
 export const deliveries = proxyActivities<LeaveActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
+  retry: DELIVERIES,
 });
 
 /** SIDE_EFFECT_ALERT_AFTER's default, for settings recorded before leave carried it. */
