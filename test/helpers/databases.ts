@@ -1,7 +1,8 @@
 /**
  * The databases the store suites run against: SQLite (a fresh file) and PostgreSQL (a fresh
  * database on the server `npm test` starts, TEST_DATABASE_URL). Without that variable the
- * PostgreSQL suite fails rather than skips: run it through `npm test`.
+ * PostgreSQL suite fails rather than skips: run it through `npm test`. `npm run test:unit` (the
+ * quick loop, no servers) asks for SQLite alone with TEST_BACKENDS=sqlite, and says so.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ export interface Backend {
   freshDatabaseUrl(): Promise<string>;
 }
 
-export const BACKENDS: Backend[] = [
+const ALL_BACKENDS: Backend[] = [
   {
     name: 'SQLite',
     async freshDatabaseUrl() {
@@ -44,3 +45,10 @@ export const BACKENDS: Backend[] = [
     },
   },
 ];
+
+/** The backends this run asks for: every one, unless TEST_BACKENDS names some (`sqlite`). */
+export const BACKENDS: Backend[] = process.env.TEST_BACKENDS
+  ? ALL_BACKENDS.filter((b) =>
+      process.env.TEST_BACKENDS!.toLowerCase().split(',').includes(b.name.toLowerCase()),
+    )
+  : ALL_BACKENDS;
