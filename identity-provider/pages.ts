@@ -4,7 +4,7 @@
  * back office; every value is escaped.
  */
 import { escapeHtml } from '../api/html';
-import type { ProviderPerson } from './provider';
+import type { Role } from '../domain/roles';
 
 const STYLE = `
 :root{--ink:#1a1d23;--muted:#4a5261;--line:#d5d9e0;--paper:#fff;--ground:#f3f5f8;--accent:#1d4ed8;--danger:#b42318;--dev-ground:#fff8c5;
@@ -25,6 +25,14 @@ button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+}
+
+/** Someone the development login offers to sign in as. */
+export interface ProviderPerson {
+  id: string;
+  name: string;
+  title: string;
+  roles: Role[];
 }
 
 function group(title: string, people: ProviderPerson[]): string {

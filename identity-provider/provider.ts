@@ -13,14 +13,9 @@ import http from 'node:http';
 import type { JWK } from 'jose';
 import type * as Oidc from 'oidc-provider' with { 'resolution-mode': 'import' };
 import type { Role } from '../domain/roles';
-import { loginPage, signOutPage } from './pages';
+import { loginPage, signOutPage, type ProviderPerson } from './pages';
 
-export interface ProviderPerson {
-  id: string;
-  name: string;
-  title: string;
-  roles: Role[];
-}
+export type { ProviderPerson } from './pages';
 
 export interface SystemClient {
   clientId: string;
