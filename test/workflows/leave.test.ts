@@ -6,124 +6,24 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createLeaveActivities } from '../../activities/leave';
-import type { LeaveRequest } from '../../domain/leave';
-import type { EventPublisher, Mailer } from '../../activities/adapters/ports';
-import type { LeaveSettings } from '../../config/settings';
-import type { LeaveView } from '../../domain/leave';
-import type { LeaveStore } from '../../store/leave-store';
-import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
-import { employeeTerminationWorkflow, leaveRequestWorkflow } from '../../workflows';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { LeaveRequest, LeaveView } from '../../domain/leave';
+import { leaveRequestWorkflow } from '../../workflows';
 import { refusalOf } from '../../workflows/refusal';
 import {
   approveLeaveSignal,
   approveLeaveUpdate,
   leaveStatusQuery,
   rejectLeaveUpdate,
-  leaveWorkflowId,
   rejectLeaveSignal,
-  terminationWorkflowId,
   withdrawLeaveSignal,
 } from '../../workflows/leave/messages';
 import { settle } from '../helpers/checkout-scenario';
-import { captureHistory, timeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { LEAVE_TEST_SETTINGS, LeaveScenario } from '../helpers/leave-scenario';
+import { captureHistory, timeSkippingEnv } from '../helpers/temporal';
 
 const DAY = 86_400_000;
-const SETTINGS: LeaveSettings = { reminderAfterMs: 2 * DAY, yearStart: '01-01' };
-
-class LeaveScenario {
-  constructor(
-    private readonly settings: LeaveSettings = SETTINGS,
-    /** Emails of this kind fail for `forMs` of workflow time after their first attempt (SendGrid down). */
-    private readonly failing?: { kind: string; forMs: number },
-  ) {}
-  readonly store: LeaveStore = openSqliteLeaveStore(':memory:');
-  readonly sent: { kind: string; to: string }[] = [];
-  readonly published: { type: string; data: Record<string, unknown> }[] = [];
-  private readonly taskQueue = `leave-${randomUUID()}`;
-
-  async worker(env: TestWorkflowEnvironment): Promise<Worker> {
-    await this.store.seedIfEmpty(SEED_ORGANISATION);
-    const mailer: Mailer = {
-      name: 'recording',
-      send: async (m) => {
-        if (this.failing?.kind === m.category) {
-          const { Context } = await import('@temporalio/activity');
-          const { currentAttemptScheduledTimestampMs: now, scheduledTimestampMs: first } =
-            Context.current().info;
-          if (now - first < this.failing.forMs) throw new Error('SendGrid answered 503');
-        }
-        this.sent.push({ kind: m.category, to: m.to.split('@')[0]! });
-      },
-    };
-    const events: EventPublisher = {
-      name: 'recording',
-      publish: async (e) => {
-        this.published.push({ type: e.type, data: e.data });
-      },
-      close: async () => undefined,
-    };
-    return Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: this.taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities: createLeaveActivities({
-        leaveStore: this.store,
-        mailer,
-        events,
-        settings: this.settings,
-        fromEmail: 'people@example.com',
-      }),
-    });
-  }
-
-  start(
-    env: TestWorkflowEnvironment,
-    request: LeaveRequest,
-  ): Promise<WorkflowHandle<typeof leaveRequestWorkflow>> {
-    return env.client.workflow.start(leaveRequestWorkflow, {
-      workflowId: leaveWorkflowId(request.requestId),
-      taskQueue: this.taskQueue,
-      args: [request],
-    });
-  }
-
-  /**
-   * HR's termination, run to its end without letting the clock jump meanwhile (awaiting a result
-   * would let the time-skipping server run ahead to the next timer, the new leave year).
-   */
-  async terminate(env: TestWorkflowEnvironment, employeeId: string, lastDay: string): Promise<string[]> {
-    const handle = await env.client.workflow.start(employeeTerminationWorkflow, {
-      workflowId: terminationWorkflowId(employeeId),
-      taskQueue: this.taskQueue,
-      args: [{ employeeId, lastDay }],
-    });
-    await settle(handle);
-    return handle.result();
-  }
-
-  /** Runs `body` with a worker for this scenario and the request's workflow started. */
-  async run<T>(
-    env: TestWorkflowEnvironment,
-    request: LeaveRequest,
-    body: (handle: WorkflowHandle<typeof leaveRequestWorkflow>) => Promise<T>,
-  ): Promise<T> {
-    const worker = await this.worker(env);
-    return worker.runUntil(async () => body(await this.start(env, request)));
-  }
-
-  /** Emails since the last call, as `kind→person`, sorted; events likewise by type. */
-  take(): { emails: string[]; events: string[] } {
-    const emails = this.sent.splice(0).map((m) => `${m.kind}→${m.to}`);
-    const events = this.published.splice(0).map((e) => e.type);
-    return { emails: emails.sort(), events: events.sort() };
-  }
-}
 
 describe('annual leave', () => {
   let env: TestWorkflowEnvironment;
@@ -296,7 +196,7 @@ describe('annual leave', () => {
 
   it('a leave email that keeps failing alerts support after SIDE_EFFECT_ALERT_AFTER while its retries go on, and is delivered once', async () => {
     const scenario = new LeaveScenario(
-      { ...SETTINGS, sideEffectAlertAfterMs: 15 * 60_000, supportEmail: 'support@example.com' },
+      { ...LEAVE_TEST_SETTINGS, sideEffectAlertAfterMs: 15 * 60_000, supportEmail: 'support@example.com' },
       { kind: 'leave_approved', forMs: 60 * 60_000 },
     );
     const req = await request(5);
