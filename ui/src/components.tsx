@@ -92,3 +92,52 @@ export function MoreButton({
     </button>
   );
 }
+
+/** A paginated list as cards: loading, its error in words, the empty state, the cards, "show more". */
+export function PagedCards<Item>({
+  list,
+  what,
+  failed = `The ${what} could not be loaded`,
+  empty,
+  label,
+  card,
+}: {
+  list: {
+    query: {
+      isPending: boolean;
+      error: unknown;
+      hasNextPage: boolean;
+      isFetchingNextPage: boolean;
+      fetchNextPage: () => Promise<unknown>;
+    };
+    items: Item[];
+    loaded: boolean;
+  };
+  /** What the list holds, in words: "orders to ship". */
+  what: string;
+  /** What a failed load says; by default "The <what> could not be loaded". */
+  failed?: string;
+  /** What the empty list says. */
+  empty: ReactNode;
+  /** The list's name for screen readers. */
+  label: string;
+  /** One card, with its key. */
+  card: (item: Item) => ReactNode;
+}) {
+  const { query, items, loaded } = list;
+  return (
+    <>
+      {query.isPending ? <Loading what={what} /> : null}
+      <ErrorNote error={query.error} what={failed} />
+      {loaded && items.length === 0 ? <Empty>{empty}</Empty> : null}
+      <ul className="cards" aria-label={label}>
+        {items.map(card)}
+      </ul>
+      <MoreButton
+        hasMore={query.hasNextPage}
+        loading={query.isFetchingNextPage}
+        onMore={() => void query.fetchNextPage()}
+      />
+    </>
+  );
+}

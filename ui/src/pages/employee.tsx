@@ -5,7 +5,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { api, type LeaveBalanceAnswer, type LeaveListItem, type SessionAnswer } from '../api';
-import { Done, Empty, ErrorNote, Loading, MoreButton, Section, Timeline } from '../components';
+import { Done, Empty, ErrorNote, Loading, PagedCards, Section, Timeline } from '../components';
 import { date, days, ledgerWords, statusWords, when } from '../format';
 import { usePaged } from '../paged';
 
@@ -170,25 +170,20 @@ function RequestForm({
 }
 
 function MyRequests({ me }: { me: string }) {
-  const { query: list, items } = usePaged(
+  const list = usePaged(
     ['leave', 'mine', me],
     (cursor) => api.leaveOf(me, cursor),
     (page) => page.leaveRequests,
   );
   return (
     <Section title="My requests" id="mine-title">
-      {list.isPending ? <Loading what="your requests" /> : null}
-      <ErrorNote error={list.error} what="Your requests could not be loaded" />
-      {list.data && items.length === 0 ? <Empty>You have not asked for leave yet.</Empty> : null}
-      <ul className="cards" aria-label="My requests">
-        {items.map((r) => (
-          <RequestCard key={r.requestId} request={r} me={me} />
-        ))}
-      </ul>
-      <MoreButton
-        hasMore={!!list.hasNextPage}
-        loading={list.isFetchingNextPage}
-        onMore={() => void list.fetchNextPage()}
+      <PagedCards
+        list={list}
+        what="your requests"
+        failed="Your requests could not be loaded"
+        empty="You have not asked for leave yet."
+        label="My requests"
+        card={(r) => <RequestCard key={r.requestId} request={r} me={me} />}
       />
     </Section>
   );

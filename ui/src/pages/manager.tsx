@@ -5,7 +5,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type LeaveListItem, type OrderListItem, type SessionAnswer } from '../api';
-import { Done, Empty, ErrorNote, Loading, MoreButton, Section } from '../components';
+import { Done, Empty, ErrorNote, PagedCards, Section } from '../components';
 import { date, days, money, relative, useNow, when } from '../format';
 import { usePaged } from '../paged';
 
@@ -36,12 +36,12 @@ function useDecisions(who: string): [Decision[], (what: string) => void] {
 export function ManagerPage({ session }: { session: SessionAnswer }) {
   const now = useNow();
   const [decisions, decided] = useDecisions(session.sub);
-  const { query: orders, items: orderItems } = usePaged(
+  const orders = usePaged(
     ['orders', 'authorization'],
     (cursor) => api.orders({ needs: 'authorization', cursor }),
     (page) => page.orders,
   );
-  const { query: leave, items: leaveItems } = usePaged(
+  const leave = usePaged(
     ['leave', 'awaiting'],
     (cursor) => api.leaveAwaitingMe(cursor),
     (page) => page.leaveRequests,
@@ -50,35 +50,23 @@ export function ManagerPage({ session }: { session: SessionAnswer }) {
     <main id="main" className="page">
       <h1>Your inbox</h1>
       <Section title="Leave requests waiting for you" id="leave-title">
-        {leave.isPending ? <Loading what="leave requests" /> : null}
-        <ErrorNote error={leave.error} what="The leave requests could not be loaded" />
-        {leave.data && leaveItems.length === 0 ? (
-          <Empty>No leave request waits for your decision.</Empty>
-        ) : null}
-        <ul className="cards" aria-label="Leave requests waiting for you">
-          {leaveItems.map((request) => (
-            <LeaveCard key={request.requestId} request={request} onDecided={decided} />
-          ))}
-        </ul>
-        <MoreButton
-          hasMore={!!leave.hasNextPage}
-          loading={leave.isFetchingNextPage}
-          onMore={() => void leave.fetchNextPage()}
+        <PagedCards
+          list={leave}
+          what="leave requests"
+          empty="No leave request waits for your decision."
+          label="Leave requests waiting for you"
+          card={(request) => <LeaveCard key={request.requestId} request={request} onDecided={decided} />}
         />
       </Section>
       <Section title="Large orders waiting for authorization" id="orders-title">
-        {orders.isPending ? <Loading what="orders" /> : null}
-        <ErrorNote error={orders.error} what="The orders could not be loaded" />
-        {orders.data && orderItems.length === 0 ? <Empty>No order waits for an authorization.</Empty> : null}
-        <ul className="cards" aria-label="Orders waiting for authorization">
-          {orderItems.map((order) => (
+        <PagedCards
+          list={orders}
+          what="orders"
+          empty="No order waits for an authorization."
+          label="Orders waiting for authorization"
+          card={(order) => (
             <OrderCard key={order.orderId} order={order} now={now} me={session.sub} onDecided={decided} />
-          ))}
-        </ul>
-        <MoreButton
-          hasMore={!!orders.hasNextPage}
-          loading={orders.isFetchingNextPage}
-          onMore={() => void orders.fetchNextPage()}
+          )}
         />
       </Section>
       <Section title="What you decided here" id="decided-title">

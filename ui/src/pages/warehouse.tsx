@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, type OrderListItem } from '../api';
-import { Done, Empty, ErrorNote, Loading, MoreButton, Section } from '../components';
+import { Done, ErrorNote, PagedCards, Section } from '../components';
 import { money, relative, useNow, when } from '../format';
 import { usePaged } from '../paged';
 
@@ -15,40 +15,28 @@ function useQueue(needs: 'shipment' | 'return') {
 }
 
 export function WarehousePage() {
-  const { query: toShip, items: shipOrders } = useQueue('shipment');
-  const { query: returns, items: returnOrders } = useQueue('return');
+  const toShip = useQueue('shipment');
+  const returns = useQueue('return');
   const now = useNow();
   return (
     <main id="main" className="page">
       <h1>Warehouse</h1>
       <Section title="Paid orders to ship" id="ship-title">
-        {toShip.isPending ? <Loading what="orders to ship" /> : null}
-        <ErrorNote error={toShip.error} what="The orders to ship could not be loaded" />
-        {toShip.data && shipOrders.length === 0 ? <Empty>Nothing to ship right now.</Empty> : null}
-        <ul className="cards" aria-label="Orders to ship">
-          {shipOrders.map((o) => (
-            <ShipCard key={o.orderId} order={o} />
-          ))}
-        </ul>
-        <MoreButton
-          hasMore={!!toShip.hasNextPage}
-          loading={toShip.isFetchingNextPage}
-          onMore={() => void toShip.fetchNextPage()}
+        <PagedCards
+          list={toShip}
+          what="orders to ship"
+          empty="Nothing to ship right now."
+          label="Orders to ship"
+          card={(o) => <ShipCard key={o.orderId} order={o} />}
         />
       </Section>
       <Section title="Returns on their way back" id="return-title">
-        {returns.isPending ? <Loading what="returns" /> : null}
-        <ErrorNote error={returns.error} what="The returns could not be loaded" />
-        {returns.data && returnOrders.length === 0 ? <Empty>No goods are awaited.</Empty> : null}
-        <ul className="cards" aria-label="Returns awaited">
-          {returnOrders.map((o) => (
-            <ReturnCard key={o.orderId} order={o} now={now} />
-          ))}
-        </ul>
-        <MoreButton
-          hasMore={!!returns.hasNextPage}
-          loading={returns.isFetchingNextPage}
-          onMore={() => void returns.fetchNextPage()}
+        <PagedCards
+          list={returns}
+          what="returns"
+          empty="No goods are awaited."
+          label="Returns awaited"
+          card={(o) => <ReturnCard key={o.orderId} order={o} now={now} />}
         />
       </Section>
     </main>
