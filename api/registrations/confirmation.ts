@@ -121,7 +121,7 @@ export function registrationLinkRouter(deps: RegistrationDeps): Router {
       if (asked.kind === 'answered') {
         return render(
           res,
-          asked.view.status === 'Confirmed' ? PAGES.confirmed(asked.view.name) : PAGES.expired(),
+          asked.view.status === 'Confirmed' ? PAGES.confirmed(asked.view.name ?? '') : PAGES.expired(),
         );
       }
       if (asked.kind === 'no_answer') {

@@ -83,7 +83,7 @@ export class RegistrationContext extends ProcessContext<RegistrationStatus, Regi
         registrationId: registration.registrationId,
         linkNumber,
         to: registration.email,
-        name: view.name,
+        name: registration.name,
         expiresAt: view.confirmBy,
       }),
     );
@@ -103,20 +103,20 @@ export class RegistrationContext extends ProcessContext<RegistrationStatus, Regi
         registrationId: registration.registrationId,
         customerId,
         email: registration.email,
-        name: view.name,
+        name: registration.name,
         occurredAt: view.confirmedAt ?? this.now(),
       }),
     );
   }
 
   welcome(customerId: string): void {
-    const { registration, view } = this;
+    const { registration } = this;
     this.deliver('email:welcome', () =>
       deliveries.sendWelcomeEmail({
         registrationId: registration.registrationId,
         customerId,
         to: registration.email,
-        name: view.name,
+        name: registration.name,
       }),
     );
   }
