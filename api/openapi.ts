@@ -52,12 +52,21 @@ function queryParameters(query: z.ZodObject | undefined): object[] {
   });
 }
 
+function requestBody(body: NonNullable<Route['body']>): object {
+  const schema = jsonSchema(body.schema, 'input');
+  return {
+    required: body.required,
+    content: { [body.mediaType ?? 'application/json']: { schema } },
+  };
+}
+
 function operation(route: Route): object {
   const responses: Record<string, object> = {};
   for (const [status, answer] of Object.entries(route.answers)) {
     responses[status] = {
       description: answer.description,
       ...(answer.schema ? json(jsonSchema(answer.schema, 'output')) : {}),
+      ...(answer.page ? { content: { 'text/html': { schema: { type: 'string' } } } } : {}),
     };
   }
   if (route.who) {
@@ -79,9 +88,7 @@ function operation(route: Route): object {
         schema: jsonSchema(h.schema, 'input'),
       })),
     ],
-    ...(route.body
-      ? { requestBody: { required: route.body.required, ...json(jsonSchema(route.body.schema, 'input')) } }
-      : {}),
+    ...(route.body ? { requestBody: requestBody(route.body) } : {}),
     responses,
   };
 }

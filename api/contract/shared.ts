@@ -32,6 +32,8 @@ export type TimelineEventAnswer = z.infer<typeof timelineEvent>;
 export interface Answer {
   description: string;
   schema?: z.ZodType;
+  /** A page in words (`text/html`) rather than JSON. */
+  page?: boolean;
 }
 
 export interface Route {
@@ -41,12 +43,15 @@ export interface Route {
   /** Who may call it, in words; absent for the unauthenticated probes. */
   who?: string;
   summary?: string;
-  body?: { schema: z.ZodType; required: boolean };
+  /** JSON unless `mediaType` says otherwise (a page's form: `application/x-www-form-urlencoded`). */
+  body?: { schema: z.ZodType; required: boolean; mediaType?: string };
   query?: z.ZodObject;
   headers?: { name: string; description: string; schema: z.ZodType }[];
   answers: Record<string, Answer>;
 }
 
 export const the = (description: string, schema?: z.ZodType): Answer => ({ description, schema });
+/** An answer that is a page in words for a person's browser (`text/html`). */
+export const page = (description: string): Answer => ({ description, page: true });
 export const plain = z.looseObject({ status: z.string() });
 export const readiness = z.looseObject({ status: z.string(), checks: z.record(z.string(), z.string()) });

@@ -3,8 +3,8 @@
  * that would break orders already running fails here. Refresh the current ones with
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
  * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`, `before-leave-alerts/`,
- * `before-lean-checkout/`, `before-checkout-revisions/`, `before-order-settings/`): they stand for processes
- * started by that version and
+ * `before-lean-checkout/`, `before-checkout-revisions/`, `before-order-settings/`,
+ * `before-registration-sign-ups/`): they stand for processes started by that version and
  * still open.
  */
 import assert from 'node:assert/strict';
@@ -20,6 +20,7 @@ import {
 import { LEAVE_DELIVERY_ALERTS_PATCH, LEAVE_EDGES_PATCH } from '../../workflows/leave/workflow';
 import { BACK_OFFICE_PATCH } from '../../workflows/checkout/order-context';
 import { CHECKOUT_REVISION } from '../../workflows/checkout/messages';
+import { LINKS_BY_ADDRESS_PATCH } from '../../workflows/registration/workflow';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, '..', 'histories');
@@ -49,6 +50,8 @@ const beforeLean = files.filter((f) => f.startsWith(`before-lean-checkout${path.
 const beforeRevisions = files.filter((f) => f.startsWith(`before-checkout-revisions${path.sep}`));
 /** Orders started before the API sent the settings an order is placed under: the worker's are read. */
 const beforeOrderSettings = files.filter((f) => f.startsWith(`before-order-settings${path.sep}`));
+/** Registrations started before each sign-up was its own: their links were sent without asking the address's limits. */
+const beforeSignUps = files.filter((f) => f.startsWith(`before-registration-sign-ups${path.sep}`));
 const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 const isRegistration = (f: string): boolean => path.basename(f).startsWith('registration-');
@@ -209,6 +212,30 @@ describe('replay of stored histories', () => {
         patchesOf(file).includes(LEAVE_DELIVERY_ALERTS_PATCH),
         true,
         `${file} was taken with the patch`,
+      );
+    }
+  });
+
+  it("covers both sides of the registration's links-by-address patch (each sign-up its own, one address's links limited together)", () => {
+    assert.ok(beforeSignUps.length >= 3, 'expected the before-registration-sign-ups histories');
+    for (const file of beforeSignUps) {
+      assert.equal(patchesOf(file).includes(LINKS_BY_ADDRESS_PATCH), false, `${file} predates the patch`);
+    }
+    const registrations = current.filter(isRegistration);
+    for (const file of registrations) {
+      assert.equal(
+        patchesOf(file).includes(LINKS_BY_ADDRESS_PATCH),
+        true,
+        `${file} was taken with the patch`,
+      );
+    }
+    for (const name of [
+      'registration-confirmed-closing-another.json',
+      'registration-closed-by-another.json',
+    ]) {
+      assert.ok(
+        registrations.includes(name),
+        `expected ${name}: the winner closing the address's other sign-up`,
       );
     }
   });
