@@ -132,14 +132,15 @@ export function createApp(deps: AppDeps): Express {
   if (deps.codec) app.use(codecRouter({ ...deps.codec, authentication }));
 
   app.use(uiRouter(deps.uiDir));
-  // Every POST body is JSON, whatever its Content-Type says; a GET's body is never read.
-  app.use(express.json({ limit: '64kb', strict: true, type: (req) => req.method === 'POST' }));
-  if (sessions) app.use(sessions.router);
   const registrationDeps = deps.registrations
     ? { client: deps.client, registrations: deps.registrations, taskQueue: deps.taskQueue }
     : undefined;
-  // The emailed link is opened by the customer, who has no sign-in here.
+  // The emailed link's page is opened by the customer, who has no sign-in here; its form is sent
+  // as a browser sends forms (urlencoded), so it comes before every body is read as JSON.
   if (registrationDeps) app.use(registrationLinkRouter(registrationDeps));
+  // Every other POST body is JSON, whatever its Content-Type says; a GET's body is never read.
+  app.use(express.json({ limit: '64kb', strict: true, type: (req) => req.method === 'POST' }));
+  if (sessions) app.use(sessions.router);
   app.use(authenticate(authentication));
   app.use(orderQueuesRouter({ client: deps.client, store: deps.store, log }));
   app.use(

@@ -72,12 +72,21 @@ const INPUT_ERRORS = {
   },
 } as const;
 
+function requestBody(body: NonNullable<Route['body']>): object {
+  const schema = jsonSchema(body.schema, 'input');
+  return {
+    required: body.required,
+    content: { [body.mediaType ?? 'application/json']: { schema } },
+  };
+}
+
 function operation(route: Route): object {
   const responses: Record<string, object> = {};
   for (const [status, answer] of Object.entries(route.answers)) {
     responses[status] = {
       description: answer.description,
       ...(answer.schema ? json(jsonSchema(answer.schema, 'output')) : {}),
+      ...(answer.page ? { content: { 'text/html': { schema: { type: 'string' } } } } : {}),
     };
   }
   const errors = {
@@ -104,9 +113,7 @@ function operation(route: Route): object {
         schema: jsonSchema(h.schema, 'input'),
       })),
     ],
-    ...(route.body
-      ? { requestBody: { required: route.body.required, ...json(jsonSchema(route.body.schema, 'input')) } }
-      : {}),
+    ...(route.body ? { requestBody: requestBody(route.body) } : {}),
     responses,
   };
 }

@@ -13,7 +13,7 @@ import { openPostgresSessionStore, openSqliteSessionStore, type SessionStore } f
 
 export type { OrderStore, StoredOrder } from './order-store';
 export type { BackOfficeSession, SessionStore } from './session-store';
-export type { Customer, RegistrationStore, StoredRegistration } from './registration-store';
+export type { ConfirmationLink, Customer, RegistrationStore, StoredRegistration } from './registration-store';
 export type { Employee, LeaveStore, LedgerEntry, StoredLeaveRequest } from './leave-store';
 
 interface StoreOptions {

@@ -3,8 +3,12 @@
  * (SQLite by default, PostgreSQL with DATABASE_URL): one implementation over both, each operation
  * one transaction. The store keeps what the registration's process must never hold: the password's
  * hash (scrypt, api/registrations/passwords.ts) and the links' tokens, of which only a SHA-256
- * hash is kept. An address has at most one pending registration (a partial unique index) and at
- * most one customer; a registration's credentials are erased once it is confirmed or lapsed.
+ * hash is kept. Each sign-up is its own registration: an address may have several pending ones
+ * and at most one customer (the unique `customers.email_key` decides which sign-up wins). A
+ * registration's password hash is erased once it is confirmed or lapsed; a lapsed one keeps no
+ * personal data at all (address, name, links, view with its timeline): a tombstone with its id,
+ * status and times. How many links went to an address lately is kept under a keyed hash of the
+ * address (HMAC-SHA256 with a key the store makes once), pruned after LINK_LIMITS' hour.
  */
 import Database from 'better-sqlite3';
 import crypto from 'node:crypto';
@@ -12,7 +16,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { keepIdleErrors } from './pool-errors';
-import { emailKey, type RegistrationStatus, type RegistrationView } from '../domain/registration';
+import {
+  emailKey,
+  lapsedView,
+  LINK_LIMITS,
+  linkRefusal,
+  linkTimesInWindow,
+  passwordTry,
+  type LapseReason,
+  type LinkClaim,
+  type RegistrationStatus,
+  type RegistrationView,
+} from '../domain/registration';
 
 /** A link's token: 32 random bytes, URL-safe. Only its hash is ever stored. */
 export function newLinkToken(): string {
@@ -26,7 +41,9 @@ export function tokenHash(token: string): string {
 
 export interface StoredRegistration {
   registrationId: string;
+  /** Empty once lapsed: erased. */
   email: string;
+  /** Empty once lapsed: erased. */
   name: string;
   /** Set only by the moves that decide it: opened, confirmed, lapsed. */
   status: RegistrationStatus;
@@ -46,11 +63,21 @@ export interface Customer {
 }
 
 export type OpenResult =
+  /** A new registration, whatever other sign-ups of the address are pending: they are left as they are. */
   | { kind: 'opened'; registration: StoredRegistration }
-  /** The address already has a pending registration: that one. */
-  | { kind: 'pending'; registration: StoredRegistration }
   /** The address belongs to a customer. */
   | { kind: 'customer' };
+
+/** A password tried on a link's page: check it against this hash, or refuse (closed or unknown). */
+export type PasswordTry =
+  | { kind: 'check'; registrationId: string; passwordHash: string; lastTry: boolean; triesLeftAfter: number }
+  /** PASSWORD_TRIES were used: the registration is closed. */
+  | { kind: 'closed'; registrationId: string }
+  /** No such link, or its registration is no longer pending. */
+  | { kind: 'unknown' };
+
+/** What the store keeps keys for: the address's keyed hash, the confirmation form's check. */
+export type KeyPurpose = 'address' | 'confirmation-form';
 
 export interface ConfirmationLink {
   registrationId: string;
@@ -66,34 +93,52 @@ export interface RegistrationStore {
     passwordHash: string;
     createdAt: string;
   }): Promise<OpenResult>;
-  /** A pending registration's name and password, replaced by a later registration of the address; false when no longer pending. */
-  replaceCredentials(
-    registrationId: string,
-    credentials: { name: string; passwordHash: string },
-  ): Promise<boolean>;
   getRegistration(registrationId: string): Promise<StoredRegistration | undefined>;
-  /** The address's registrations, newest first (at most 20). */
+  /** The address's registrations, newest first (at most 20); lapsed ones are erased, so never among them. */
   registrationsFor(email: string): Promise<StoredRegistration[]>;
   /** The process's view; `version` orders the records, so a late one never overwrites a newer one. */
   recordRegistrationView(registrationId: string, version: number, view: RegistrationView): Promise<void>;
   /**
-   * Keeps a link's token hash with the registration's credentials as they are now: the link
-   * confirms exactly those. A retry of one link may keep a second token; both work.
+   * Takes a place for link `linkNumber` of the registration under its address's LINK_LIMITS, at
+   * `at` (the process's time): granted, or refused with how long to wait. The same link asked
+   * again (a retry) is granted again; the limit counts every sign-up of the address.
    */
-  saveLink(input: ConfirmationLink & { tokenHash: string; createdAt: string }): Promise<void>;
+  claimLink(input: { registrationId: string; linkNumber: number; at: string }): Promise<LinkClaim>;
+  /** When links went to the registration's address within LINK_LIMITS' hour before `now`, oldest first. */
+  linkTimesFor(registrationId: string, now: string): Promise<string[]>;
+  /**
+   * Keeps a link's token hash with the registration's credentials (they never change: each
+   * sign-up is its own registration), and counts the link for the address if it was not claimed.
+   * A retry of one link may keep a second token; both work. Nothing is kept (`saved: false`)
+   * once the registration is no longer pending.
+   */
+  saveLink(input: ConfirmationLink & { tokenHash: string; createdAt: string }): Promise<{ saved: boolean }>;
   findLink(tokenHash: string): Promise<ConfirmationLink | undefined>;
   /**
+   * A password tried on the link's page: counted (right or wrong) before it is checked, so no more
+   * than PASSWORD_TRIES are ever checked for one registration, however many arrive at once.
+   */
+  tryPassword(tokenHash: string): Promise<PasswordTry>;
+  /**
    * Writes the customer from the link's credentials and marks the registration confirmed, in one
-   * transaction; `before` when it already was (a retry). Throws when it lapsed or the link is not its.
+   * transaction; `before` when it already was (a retry). Throws when it lapsed, the link is not
+   * its, or another sign-up of the address was confirmed first. `others`: the address's other
+   * sign-ups still pending, which lost and are to lapse.
    */
   confirmRegistration(input: {
     registrationId: string;
     tokenHash: string;
     customerId: string;
     at: string;
-  }): Promise<{ customer: Customer; confirmed: 'now' | 'before' }>;
-  /** Marks a pending registration lapsed and erases its credentials; the address is free again. */
-  lapseRegistration(registrationId: string, at: string): Promise<{ lapsed: boolean }>;
+  }): Promise<{ customer: Customer; confirmed: 'now' | 'before'; others: string[] }>;
+  /**
+   * Marks a pending registration lapsed and erases everything personal of it: the address, the
+   * name, the password hash, its links and password tries, and its view (timeline included); a
+   * tombstone with its id, status and times is left.
+   */
+  lapseRegistration(registrationId: string, at: string, reason?: LapseReason): Promise<{ lapsed: boolean }>;
+  /** A key the store made once (32 random bytes), shared by every API and worker on the database. */
+  keyFor(purpose: KeyPurpose): Promise<Buffer>;
   getCustomer(customerId: string): Promise<Customer | undefined>;
   /** The customer's password hash, for the sign-in a storefront builds on it. */
   passwordHashOf(email: string): Promise<string | undefined>;
@@ -101,7 +146,7 @@ export interface RegistrationStore {
   close(): Promise<void>;
 }
 
-/** A registration the store cannot confirm: it lapsed, or the link is another registration's. */
+/** A registration the store cannot confirm: it lapsed, the link is another registration's, or the address is a customer's. */
 export class RegistrationNotConfirmable extends Error {
   override readonly name = 'RegistrationNotConfirmable';
 }
@@ -111,8 +156,7 @@ CREATE TABLE IF NOT EXISTS registrations (
   registration_id TEXT PRIMARY KEY, email TEXT NOT NULL, email_key TEXT NOT NULL, name TEXT NOT NULL,
   password_hash TEXT, status TEXT NOT NULL, status_version INTEGER NOT NULL DEFAULT 0, view_json TEXT,
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS registrations_pending_address ON registrations (email_key)
-  WHERE status = 'PendingConfirmation';
+DROP INDEX IF EXISTS registrations_pending_address;
 CREATE INDEX IF NOT EXISTS registrations_address ON registrations (email_key, created_at);
 CREATE TABLE IF NOT EXISTS registration_links (
   token_hash TEXT PRIMARY KEY, registration_id TEXT NOT NULL REFERENCES registrations (registration_id),
@@ -122,7 +166,22 @@ CREATE INDEX IF NOT EXISTS registration_links_registration ON registration_links
 CREATE TABLE IF NOT EXISTS customers (
   customer_id TEXT PRIMARY KEY, email TEXT NOT NULL, email_key TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
   password_hash TEXT NOT NULL, registration_id TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS registration_link_sends (
+  address_key TEXT PRIMARY KEY, sends TEXT NOT NULL, last_sent_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS registration_link_sends_last ON registration_link_sends (last_sent_at);
+CREATE TABLE IF NOT EXISTS registration_password_tries (
+  registration_id TEXT PRIMARY KEY, tries INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS registration_keys (
+  purpose TEXT PRIMARY KEY, secret TEXT NOT NULL, created_at TEXT NOT NULL);
+DELETE FROM registration_links
+  WHERE registration_id IN (SELECT registration_id FROM registrations WHERE status = 'Lapsed');
+UPDATE registrations SET email = '', email_key = '', name = '', password_hash = NULL, view_json = NULL
+  WHERE status = 'Lapsed' AND email_key <> '';
 `;
+/*
+ * The last two statements erase what registrations lapsed before erasure existed still hold; a
+ * registration lapsed since holds nothing of it, so they change nothing on a later start.
+ */
 
 type Row = Record<string, unknown>;
 /** One transaction's statements; `?` placeholders on both databases. */
@@ -164,6 +223,88 @@ function toCustomer(row: Row): Customer {
   };
 }
 
+/** The view a registration answers with before its process has recorded one: as it was opened. */
+function openedView(registration: StoredRegistration): RegistrationView {
+  return {
+    registrationId: registration.registrationId,
+    email: registration.email,
+    name: registration.name,
+    status: registration.status,
+    createdAt: registration.createdAt,
+    updatedAt: registration.updatedAt,
+    linksSent: 0,
+    linkSentAt: [],
+    confirmBy: registration.createdAt,
+  };
+}
+
+/** One link to an address, as its row keeps it: when, and which registration's which link. */
+interface LinkSend {
+  at: string;
+  link: string;
+}
+
+/**
+ * Counts link `linkNumber` of `registrationId` for the address keyed `addressKey` at `at`: granted
+ * when LINK_LIMITS allow it or `force` (a link the process already decided to send), or when it
+ * was counted before (a retry). The address's row is locked first (an upsert), so two sign-ups of
+ * one address taking a place at once are counted one after the other, on PostgreSQL too.
+ */
+async function countLink(
+  sql: Sql,
+  addressKey: string,
+  { registrationId, linkNumber, at }: { registrationId: string; linkNumber: number; at: string },
+  force: boolean,
+): Promise<LinkClaim> {
+  const now = Date.parse(at);
+  await pruneLinkSends(sql, now);
+  await sql.run(
+    `INSERT INTO registration_link_sends (address_key, sends, last_sent_at) VALUES (?, '[]', ?)
+     ON CONFLICT (address_key) DO UPDATE SET address_key = excluded.address_key`,
+    [addressKey, at],
+  );
+  const [row] = await sql.all('SELECT sends FROM registration_link_sends WHERE address_key = ?', [
+    addressKey,
+  ]);
+  const counting = new Set(
+    linkTimesInWindow(
+      sendsOf(row).map((s) => s.at),
+      now,
+    ),
+  );
+  const sends = sendsOf(row).filter((s) => counting.has(s.at));
+  const link = `${registrationId}#${linkNumber}`;
+  if (sends.some((s) => s.link === link)) return { granted: true };
+  const refused = force
+    ? undefined
+    : linkRefusal(
+        sends.map((s) => s.at),
+        now,
+      );
+  if (refused) return { granted: false, ...refused };
+  sends.push({ at, link });
+  const last = sends
+    .map((s) => s.at)
+    .sort()
+    .at(-1)!;
+  await sql.run('UPDATE registration_link_sends SET sends = ?, last_sent_at = ? WHERE address_key = ?', [
+    JSON.stringify(sends),
+    last,
+    addressKey,
+  ]);
+  return { granted: true };
+}
+
+function sendsOf(row: Row | undefined): LinkSend[] {
+  return typeof row?.sends === 'string' ? (JSON.parse(row.sends) as LinkSend[]) : [];
+}
+
+/** Addresses with no link in LINK_LIMITS' hour are forgotten: their keyed hash and send times go. */
+async function pruneLinkSends(sql: Sql, now: number): Promise<void> {
+  const cutoff = new Date(now - LINK_LIMITS.windowMs).toISOString();
+  await sql.run('DELETE FROM registration_link_sends WHERE last_sent_at < ?', [cutoff]);
+}
+
 function registrationStore(db: Transactions): RegistrationStore {
   const one = async (sql: Sql, id: string): Promise<StoredRegistration | undefined> => {
     const [row] = await sql.all(
@@ -174,47 +315,58 @@ function registrationStore(db: Transactions): RegistrationStore {
   };
   const customerByKey = async (sql: Sql, key: string): Promise<Row | undefined> =>
     (await sql.all('SELECT * FROM customers WHERE email_key = ?', [key]))[0];
+  const pendingOthers = async (sql: Sql, key: string, registrationId: string): Promise<string[]> =>
+    (
+      await sql.all(
+        `SELECT registration_id FROM registrations
+         WHERE email_key = ? AND status = 'PendingConfirmation' AND registration_id <> ?
+         ORDER BY created_at, registration_id`,
+        [key, registrationId],
+      )
+    ).map((row) => String(row.registration_id));
+
+  const keys = new Map<KeyPurpose, Promise<Buffer>>();
+  const keyFor = (purpose: KeyPurpose): Promise<Buffer> => {
+    let key = keys.get(purpose);
+    if (!key) {
+      key = db.tx(async (sql) => {
+        await sql.run(
+          'INSERT INTO registration_keys (purpose, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (purpose) DO NOTHING',
+          [purpose, crypto.randomBytes(32).toString('base64url'), new Date().toISOString()],
+        );
+        const [row] = await sql.all('SELECT secret FROM registration_keys WHERE purpose = ?', [purpose]);
+        return Buffer.from(String(row!.secret), 'base64url');
+      });
+      key.catch(() => keys.delete(purpose));
+      keys.set(purpose, key);
+    }
+    return key;
+  };
+  /** The address as the send counts know it: HMAC-SHA256 of its key (emailKey) under the store's key. */
+  const addressKeyOf = async (): Promise<(email: string) => string> => {
+    const key = await keyFor('address');
+    return (email) => crypto.createHmac('sha256', key).update(emailKey(email)).digest('base64url');
+  };
 
   return {
-    openRegistration: (input) => {
-      const open = (): Promise<OpenResult> =>
-        db.tx(async (sql): Promise<OpenResult> => {
-          const key = emailKey(input.email);
-          if (await customerByKey(sql, key)) return { kind: 'customer' };
-          const [pending] = await sql.all(
-            `SELECT ${REGISTRATION_COLUMNS} FROM registrations WHERE email_key = ? AND status = 'PendingConfirmation'`,
-            [key],
-          );
-          if (pending) return { kind: 'pending', registration: toRegistration(pending) };
-          await sql.run(
-            `INSERT INTO registrations (registration_id, email, email_key, name, password_hash, status, created_at, updated_at)
+    openRegistration: (input) =>
+      db.tx(async (sql): Promise<OpenResult> => {
+        const key = emailKey(input.email);
+        if (await customerByKey(sql, key)) return { kind: 'customer' };
+        await sql.run(
+          `INSERT INTO registrations (registration_id, email, email_key, name, password_hash, status, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, 'PendingConfirmation', ?, ?)`,
-            [
-              input.registrationId,
-              input.email,
-              key,
-              input.name,
-              input.passwordHash,
-              input.createdAt,
-              input.createdAt,
-            ],
-          );
-          return { kind: 'opened', registration: (await one(sql, input.registrationId))! };
-        });
-      // A registration of the same address committed meanwhile: read again, it is the pending one.
-      return open().catch((err: unknown) => {
-        if (err instanceof RegistrationRace) return open();
-        throw err;
-      });
-    },
-    replaceCredentials: (registrationId, { name, passwordHash }) =>
-      db.tx(async (sql) => {
-        const changed = await sql.run(
-          `UPDATE registrations SET name = ?, password_hash = ?
-           WHERE registration_id = ? AND status = 'PendingConfirmation'`,
-          [name, passwordHash, registrationId],
+          [
+            input.registrationId,
+            input.email,
+            key,
+            input.name,
+            input.passwordHash,
+            input.createdAt,
+            input.createdAt,
+          ],
         );
-        return changed > 0;
+        return { kind: 'opened', registration: (await one(sql, input.registrationId))! };
       }),
     getRegistration: (registrationId) => db.tx((sql) => one(sql, registrationId)),
     registrationsFor: (email) =>
@@ -229,22 +381,67 @@ function registrationStore(db: Transactions): RegistrationStore {
       ),
     recordRegistrationView: (registrationId, version, view) =>
       db.tx(async (sql) => {
+        const registration = await one(sql, registrationId);
+        if (!registration || registration.statusVersion >= version) return;
+        // A record that arrives after the registration lapsed (the process's last ones) keeps its tombstone only.
+        const kept =
+          registration.status === 'Lapsed'
+            ? lapsedView(view, {
+                at: registration.view?.lapsedAt,
+                reason: registration.view?.lapseReason ?? view.lapseReason,
+              })
+            : view;
         await sql.run(
           `UPDATE registrations SET view_json = ?, status_version = ?, updated_at = ?
            WHERE registration_id = ? AND status_version < ?`,
-          [JSON.stringify(view), version, view.updatedAt, registrationId, version],
+          [JSON.stringify(kept), version, kept.updatedAt, registrationId, version],
         );
       }),
-    saveLink: (link) =>
-      db.tx(async (sql) => {
+    claimLink: async (claim) => {
+      const addressKey = await addressKeyOf();
+      return db.tx(async (sql): Promise<LinkClaim> => {
+        const registration = await one(sql, claim.registrationId);
+        if (registration?.status !== 'PendingConfirmation') {
+          return { granted: false, reason: 'not_pending', retryAfterMs: 0 };
+        }
+        return countLink(sql, addressKey(registration.email), claim, false);
+      });
+    },
+    linkTimesFor: async (registrationId, now) => {
+      const addressKey = await addressKeyOf();
+      return db.tx(async (sql) => {
+        const registration = await one(sql, registrationId);
+        if (!registration?.email) return [];
+        const [row] = await sql.all('SELECT sends FROM registration_link_sends WHERE address_key = ?', [
+          addressKey(registration.email),
+        ]);
+        return linkTimesInWindow(
+          sendsOf(row).map((s) => s.at),
+          Date.parse(now),
+        ).sort();
+      });
+    },
+    saveLink: async (link) => {
+      const addressKey = await addressKeyOf();
+      return db.tx(async (sql) => {
+        const registration = await one(sql, link.registrationId);
+        if (registration?.status !== 'PendingConfirmation') return { saved: false };
         await sql.run(
           `INSERT INTO registration_links (token_hash, registration_id, link_number, name, password_hash, expires_at, created_at)
-           SELECT ?, registration_id, ?, name, password_hash, ?, ? FROM registrations
-           WHERE registration_id = ? AND status = 'PendingConfirmation'
+           SELECT ?, registration_id, ?, name, password_hash, ?, ? FROM registrations WHERE registration_id = ?
            ON CONFLICT (token_hash) DO NOTHING`,
           [link.tokenHash, link.linkNumber, link.expiresAt, link.createdAt, link.registrationId],
         );
-      }),
+        // A process started before links were claimed sends without asking: its link counts all the same.
+        await countLink(
+          sql,
+          addressKey(registration.email),
+          { registrationId: link.registrationId, linkNumber: link.linkNumber, at: link.createdAt },
+          true,
+        );
+        return { saved: true };
+      });
+    },
     findLink: (tokenHash) =>
       db.tx(async (sql) => {
         const [row] = await sql.all(
@@ -259,13 +456,39 @@ function registrationStore(db: Transactions): RegistrationStore {
             }
           : undefined;
       }),
+    tryPassword: (tokenHash) =>
+      db.tx(async (sql): Promise<PasswordTry> => {
+        const [link] = await sql.all(
+          `SELECT l.registration_id, l.password_hash FROM registration_links l
+           JOIN registrations r ON r.registration_id = l.registration_id
+           WHERE l.token_hash = ? AND r.status = 'PendingConfirmation'`,
+          [tokenHash],
+        );
+        const passwordHash = link?.password_hash;
+        if (typeof passwordHash !== 'string') return { kind: 'unknown' };
+        const registrationId = String(link!.registration_id);
+        const [counted] = await sql.all(
+          'SELECT tries FROM registration_password_tries WHERE registration_id = ?',
+          [registrationId],
+        );
+        const verdict = passwordTry(Number(counted?.tries ?? 0));
+        if (verdict.kind === 'closed') return { kind: 'closed', registrationId };
+        await sql.run(
+          `INSERT INTO registration_password_tries (registration_id, tries) VALUES (?, 1)
+           ON CONFLICT (registration_id) DO UPDATE SET tries = registration_password_tries.tries + 1`,
+          [registrationId],
+        );
+        return { ...verdict, registrationId, passwordHash };
+      }),
     confirmRegistration: ({ registrationId, tokenHash, customerId, at }) =>
       db.tx(async (sql) => {
         const registration = await one(sql, registrationId);
         if (!registration) throw new RegistrationNotConfirmable(`no registration ${registrationId}`);
+        const key = emailKey(registration.email);
         if (registration.status === 'Confirmed') {
           const [row] = await sql.all('SELECT * FROM customers WHERE registration_id = ?', [registrationId]);
-          return { customer: toCustomer(row!), confirmed: 'before' as const };
+          const others = await pendingOthers(sql, key, registrationId);
+          return { customer: toCustomer(row!), confirmed: 'before' as const, others };
         }
         if (registration.status !== 'PendingConfirmation')
           throw new RegistrationNotConfirmable(`registration ${registrationId} is ${registration.status}`);
@@ -275,15 +498,25 @@ function registrationStore(db: Transactions): RegistrationStore {
         );
         if (!link?.password_hash)
           throw new RegistrationNotConfirmable(`the link is not one of registration ${registrationId}`);
-        const key = emailKey(registration.email);
+        // The first sign-up of the address confirmed wins; the unique email_key decides a tie.
         if (await customerByKey(sql, key))
-          throw new RegistrationNotConfirmable(`${registration.email} already belongs to a customer`);
+          throw new RegistrationNotConfirmable(
+            `the address of ${registrationId} already belongs to a customer`,
+          );
         await sql.run(
           `INSERT INTO customers (customer_id, email, email_key, name, password_hash, registration_id, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
           [customerId, registration.email, key, link.name, link.password_hash, registrationId, at],
         );
-        await eraseCredentials(sql, registrationId, 'Confirmed', at);
+        await sql.run(
+          `UPDATE registrations SET status = 'Confirmed', password_hash = NULL, updated_at = ?
+           WHERE registration_id = ?`,
+          [at, registrationId],
+        );
+        await sql.run('UPDATE registration_links SET password_hash = NULL WHERE registration_id = ?', [
+          registrationId,
+        ]);
+        await sql.run('DELETE FROM registration_password_tries WHERE registration_id = ?', [registrationId]);
         const customer: Customer = {
           customerId,
           email: registration.email,
@@ -291,15 +524,25 @@ function registrationStore(db: Transactions): RegistrationStore {
           registrationId,
           createdAt: at,
         };
-        return { customer, confirmed: 'now' as const };
+        return { customer, confirmed: 'now' as const, others: await pendingOthers(sql, key, registrationId) };
       }),
-    lapseRegistration: (registrationId, at) =>
+    lapseRegistration: (registrationId, at, reason = 'not_confirmed_in_time') =>
       db.tx(async (sql) => {
         const registration = await one(sql, registrationId);
         if (registration?.status !== 'PendingConfirmation') return { lapsed: false };
-        await eraseCredentials(sql, registrationId, 'Lapsed', at);
+        const tombstone = lapsedView(registration.view ?? openedView(registration), { at, reason });
+        await sql.run(
+          `UPDATE registrations SET status = 'Lapsed', email = '', email_key = '', name = '',
+             password_hash = NULL, view_json = ?, updated_at = ?
+           WHERE registration_id = ?`,
+          [JSON.stringify(tombstone), at, registrationId],
+        );
+        await sql.run('DELETE FROM registration_links WHERE registration_id = ?', [registrationId]);
+        await sql.run('DELETE FROM registration_password_tries WHERE registration_id = ?', [registrationId]);
+        await pruneLinkSends(sql, Date.parse(at));
         return { lapsed: true };
       }),
+    keyFor,
     getCustomer: (customerId) =>
       db.tx(async (sql) => {
         const [row] = await sql.all('SELECT * FROM customers WHERE customer_id = ?', [customerId]);
@@ -313,22 +556,6 @@ function registrationStore(db: Transactions): RegistrationStore {
     ping: () => db.tx(async (sql) => void (await sql.all('SELECT 1 AS one'))),
     close: () => db.close(),
   };
-}
-
-/** The registration's final status, and no password hash left anywhere but the customer's row. */
-async function eraseCredentials(
-  sql: Sql,
-  registrationId: string,
-  status: Exclude<RegistrationStatus, 'PendingConfirmation'>,
-  at: string,
-): Promise<void> {
-  await sql.run(
-    'UPDATE registrations SET status = ?, password_hash = NULL, updated_at = ? WHERE registration_id = ?',
-    [status, at, registrationId],
-  );
-  await sql.run('UPDATE registration_links SET password_hash = NULL WHERE registration_id = ?', [
-    registrationId,
-  ]);
 }
 
 /**
@@ -403,7 +630,7 @@ export function openPostgresRegistrationStore(url: string): RegistrationStore {
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        // Two registrations of one address at the same instant: the second finds the first.
+        // Two sign-ups of one address confirmed at the same instant: the retry finds the customer.
         if ((err as { code?: string }).code === '23505' && !(err instanceof RegistrationNotConfirmable)) {
           throw new RegistrationRace(String((err as Error).message));
         }

@@ -13,12 +13,12 @@ export function confirmationLinkContent(input: {
     text: [
       `Hello ${input.name},`,
       '',
-      'To finish creating your account, open this link:',
+      'To finish creating your account, open this link and enter the password you chose when you signed up:',
       '',
       input.link,
       '',
-      `The link works once, until ${expires}.${input.linkNumber > 1 ? ' Links we sent you before no longer work.' : ''}`,
-      'If you did not ask for an account, ignore this email: without a click nothing is created.',
+      `The link works once, until ${expires}.${input.linkNumber > 1 ? ' Links we sent you before for this sign-up no longer work.' : ''}`,
+      'If you did not ask for an account, ignore this email: without the password nothing is created.',
     ].join('\n'),
   };
 }

@@ -41,15 +41,20 @@ export function createRegistrationActivities(deps: RegistrationActivityDeps): Re
     async loadRegistrationSettings() {
       return settings;
     },
+    async claimConfirmationLink(input) {
+      return registrations.claimLink(input);
+    },
     async sendConfirmationLink(email) {
       const token = newLinkToken();
-      await registrations.saveLink({
+      const { saved } = await registrations.saveLink({
         tokenHash: tokenHash(token),
         registrationId: email.registrationId,
         linkNumber: email.linkNumber,
         expiresAt: email.expiresAt,
         createdAt: new Date().toISOString(),
       });
+      // Confirmed or lapsed meanwhile: a link that could never work is not sent.
+      if (!saved) return;
       await mailer.send({
         to: email.to,
         from: deps.fromEmail,
@@ -65,13 +70,13 @@ export function createRegistrationActivities(deps: RegistrationActivityDeps): Re
     },
     async registerCustomer({ registrationId, tokenHash: hash, customerId }) {
       try {
-        const { customer, confirmed } = await registrations.confirmRegistration({
+        const { customer, confirmed, others } = await registrations.confirmRegistration({
           registrationId,
           tokenHash: hash,
           customerId,
           at: new Date().toISOString(),
         });
-        return { customerId: customer.customerId, confirmed };
+        return { customerId: customer.customerId, confirmed, others };
       } catch (err) {
         if (err instanceof RegistrationNotConfirmable) {
           throw ApplicationFailure.create({
@@ -83,8 +88,8 @@ export function createRegistrationActivities(deps: RegistrationActivityDeps): Re
         throw err;
       }
     },
-    async lapseRegistration({ registrationId }) {
-      return registrations.lapseRegistration(registrationId, new Date().toISOString());
+    async lapseRegistration({ registrationId, reason }) {
+      return registrations.lapseRegistration(registrationId, new Date().toISOString(), reason);
     },
     async recordRegistrationStatus({ registrationId, version, view }) {
       await registrations.recordRegistrationView(registrationId, version, view);

@@ -4,7 +4,7 @@
  * password, its hash or a link's token: the store keeps them (store/registration-store.ts).
  */
 import type { RegistrationSettings } from '../../config/settings';
-import type { RegistrationStatus, RegistrationView } from '../../domain/registration';
+import type { LapseReason, LinkClaim, RegistrationStatus, RegistrationView } from '../../domain/registration';
 
 export type { RegistrationSettings };
 
@@ -45,19 +45,33 @@ export interface RegistrationSupportAlert {
 export interface RegistrationActivities {
   loadRegistrationSettings(): Promise<RegistrationSettings>;
   /**
-   * Makes a fresh one-time token, keeps its hash with the registration's credentials as they are
-   * now, and emails the link (`PUBLIC_URL/registrations/confirm?token=…`). A retry makes another
-   * token for the same link number; either works.
+   * Takes a place for the registration's next link under its address's limits (one a minute, four
+   * an hour, whichever sign-up of the address sends), at `at` (the process's time). The same link
+   * asked again (a retry) is granted again.
+   */
+  claimConfirmationLink(input: {
+    registrationId: string;
+    linkNumber: number;
+    at: string;
+  }): Promise<LinkClaim>;
+  /**
+   * Makes a fresh one-time token, keeps its hash with the registration's credentials, and emails
+   * the link (`PUBLIC_URL/registrations/confirm?token=…`). A retry makes another token for the
+   * same link number; either works. Nothing is sent once the registration is no longer pending.
    */
   sendConfirmationLink(email: ConfirmationLinkEmail): Promise<void>;
-  /** Writes the customer from the opened link's credentials; the same customer on a retry. */
+  /**
+   * Writes the customer from the opened link's credentials; the same customer on a retry.
+   * `others`: the address's other sign-ups still pending, which lost (absent in histories from
+   * before each sign-up was its own registration).
+   */
   registerCustomer(input: {
     registrationId: string;
     tokenHash: string;
     customerId: string;
-  }): Promise<{ customerId: string; confirmed: 'now' | 'before' }>;
-  /** No click in time: the registration lapses, its credentials erased, its address free again. */
-  lapseRegistration(input: { registrationId: string }): Promise<{ lapsed: boolean }>;
+  }): Promise<{ customerId: string; confirmed: 'now' | 'before'; others?: string[] }>;
+  /** Not confirmed in time, or closed: the registration lapses and everything personal of it is erased. */
+  lapseRegistration(input: { registrationId: string; reason?: LapseReason }): Promise<{ lapsed: boolean }>;
   recordRegistrationStatus(record: {
     registrationId: string;
     status: RegistrationStatus;

@@ -40,6 +40,8 @@ export const resourceId = z.string().regex(RESOURCE_ID_PATTERN, 'must match ^[A-
 export interface Answer<S extends z.ZodType | undefined = z.ZodType | undefined> {
   readonly description: string;
   readonly schema?: S;
+  /** A page in words (`text/html`) rather than JSON. */
+  readonly page?: boolean;
 }
 
 export interface HeaderParameter {
@@ -62,7 +64,8 @@ export interface Route {
   /** The roles let in at the door (any of them); the handler decides the rest. */
   readonly roles?: readonly Role[];
   readonly summary?: string;
-  readonly body?: { readonly schema: z.ZodType; readonly required: boolean };
+  /** JSON unless `mediaType` says otherwise (a page's form: `application/x-www-form-urlencoded`). */
+  readonly body?: { readonly schema: z.ZodType; readonly required: boolean; readonly mediaType?: string };
   readonly query?: z.ZodObject;
   readonly headers?: readonly HeaderParameter[];
   readonly answers: Readonly<Record<string, Answer>>;
@@ -76,6 +79,8 @@ export function the<S extends z.ZodType>(description: string, schema: S): Answer
 export function the(description: string, schema?: z.ZodType): Answer {
   return schema ? { description, schema } : { description };
 }
+/** An answer that is a page in words for a person's browser (`text/html`). */
+export const page = (description: string): Answer<undefined> => ({ description, page: true });
 export const plain = z.looseObject({ status: z.string() });
 export const readiness = z.looseObject({ status: z.string(), checks: z.record(z.string(), z.string()) });
 

@@ -4,8 +4,8 @@
  * No Node built-ins: the browser bundle reads these types.
  */
 import { z } from 'zod';
-import { REGISTRATION_STATUSES } from '../../domain/registration';
-import { errorAnswer, the, timelineEvent, timestamp, type Route } from '../contract/shared';
+import { LAPSE_REASONS, PASSWORD_TRIES, REGISTRATION_STATUSES } from '../../domain/registration';
+import { errorAnswer, page, the, timelineEvent, timestamp, type Route } from '../contract/shared';
 
 export const REGISTRATION_ID_PATTERN = /^reg_[A-Za-z0-9]{1,40}$/;
 /** Long enough to resist guessing, short enough to hash in bounded time (scrypt reads all of it). */
@@ -32,12 +32,28 @@ export const confirmQuery = z.looseObject({
   token: z.string().optional().describe('the one-time token from the emailed link'),
 });
 
+/** What the link's page sends back (`application/x-www-form-urlencoded`); read leniently: whatever arrives gets a page. */
+export const confirmForm = z.looseObject({
+  token: z.string().describe("the one-time token from the emailed link (the page's hidden field)"),
+  check: z
+    .string()
+    .describe("the page's form check (a hidden field): the form came from the link's page, lately"),
+  password: z.string().describe('the password chosen at this sign-up'),
+});
+
 const registrationStatus = z.enum(REGISTRATION_STATUSES);
+
+/** A sign-up taken: the same two fields for every sign-up, whatever else is pending for the address. */
+export const registrationAccepted = z.strictObject({
+  registrationId: z.string(),
+  status: z.literal('PendingConfirmation'),
+});
+export type RegistrationAccepted = z.infer<typeof registrationAccepted>;
 
 export const registrationAnswer = z.looseObject({
   registrationId: z.string(),
-  email: z.string(),
-  name: z.string(),
+  email: z.string().optional().describe('absent once lapsed: a lapsed registration keeps no personal data'),
+  name: z.string().optional().describe('absent once lapsed'),
   status: registrationStatus,
   createdAt: timestamp,
   updatedAt: timestamp,
@@ -48,11 +64,17 @@ export const registrationAnswer = z.looseObject({
     .describe('when the last link stops working and the registration lapses unless it is opened'),
   confirmedAt: timestamp.optional(),
   lapsedAt: timestamp.optional(),
+  lapseReason: z
+    .enum(LAPSE_REASONS)
+    .optional()
+    .describe(
+      'not confirmed in time; another sign-up of the address confirmed first (`address_taken`); or the password tried wrong too often',
+    ),
   customerId: z.string().optional().describe('the customer written on confirmation'),
   resendAvailableAt: timestamp
     .optional()
     .describe(
-      'while pending: the earliest a fresh link may be asked for (at most one a minute, four an hour)',
+      'while pending: the earliest a fresh link may be asked for (at most one a minute, four an hour, to the address)',
     ),
   timeline: z.array(timelineEvent).optional(),
 });
@@ -67,12 +89,12 @@ export const REGISTRATION_ROUTES: Route[] = [
     path: '/registrations',
     who: 'storefront',
     summary:
-      "a customer's sign-up: the password is hashed, a confirmation link emailed; the customer is written when it is opened",
+      "a customer's sign-up, a registration of its own: the password is hashed, a confirmation link emailed when the address's limits allow; the customer is written when the link's page is sent with this password",
     body: { schema: registrationBody, required: true },
     answers: {
       '202': the(
-        'the registration, `PendingConfirmation`; an address with a pending registration answers that one (a fresh link at most once a minute)',
-        registrationAnswer,
+        'the new registration, `PendingConfirmation`, also for an address with other sign-ups pending: they are left as they are and nothing of them is in the answer. Its link goes now unless one went to the address within the minute (or four this hour); then `resend` later',
+        registrationAccepted,
       ),
       '400': the('a field is missing or not valid; `details` names it', errorAnswer),
       '409': the(
@@ -93,15 +115,33 @@ export const REGISTRATION_ROUTES: Route[] = [
     method: 'get',
     path: '/registrations/confirm',
     summary:
-      "the emailed link, opened in the customer's browser (no sign-in): a page in words. Its token works once, until the registration's `confirmBy`",
+      "the emailed link, opened in the customer's browser (no sign-in): a page in words. It confirms nothing (a mail gateway or a link preview may fetch it): a live link shows a form asking for the password chosen at sign-up, which confirms when sent (the POST). HEAD the same, without the page",
     query: confirmQuery,
     answers: {
-      '200': the('confirmed now: the customer is written'),
-      '202': the('taken; no worker answered in time, the confirmation completes when one runs'),
-      '400': the('no token, or not one this app makes'),
-      '404': the('no link has this token'),
-      '409': the('the link was used: the registration is already confirmed (the page says so)'),
-      '410': the('the link expired, the registration lapsed, or a newer link replaced this one'),
+      '200': page('the form: the password, the token and a form check in hidden fields'),
+      '400': page('no token, or not one this app makes'),
+      '404': page('no link has this token (never sent, or its registration lapsed and was erased)'),
+      '409': page('the link was used: the registration is already confirmed'),
+      '410': page('the link expired or a newer link replaced it'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/registrations/confirm',
+    summary: `the link's form sent (no sign-in): confirms when the password is the one chosen at this sign-up, the form check is the page's and the browser says it came from this site (Origin, Sec-Fetch-Site when sent). The first sign-up of an address confirmed wins; the others lapse. ${PASSWORD_TRIES} tries per registration, right or wrong; the last wrong one closes it. A page in words, never JSON`,
+    body: { schema: confirmForm, required: true, mediaType: 'application/x-www-form-urlencoded' },
+    answers: {
+      '200': page('confirmed now: the customer is written'),
+      '202': page('taken; no worker answered in time, the confirmation completes when one runs'),
+      '400': page('no token, or not one this app makes'),
+      '403': page(
+        "not the password chosen at this sign-up (the form again, with the tries left), or the form did not come from the link's page (no or a wrong or old form check, another Origin or site)",
+      ),
+      '404': page('no link has this token'),
+      '409': page('the link was used: the registration is already confirmed'),
+      '410': page(
+        'the link expired or was replaced, or the registration lapsed: not confirmed in time, another sign-up of the address confirmed first, or the password tried wrong too often',
+      ),
     },
   },
   {
@@ -117,14 +157,15 @@ export const REGISTRATION_ROUTES: Route[] = [
     method: 'post',
     path: '/registrations/{id}/resend',
     who: 'storefront, support',
-    summary: 'a fresh confirmation link: the earlier ones stop working, the deadline moves',
+    summary:
+      "a fresh confirmation link: the earlier ones stop working, the deadline moves. The limits are the address's, over all its sign-ups",
     body: { schema: resendBody, required: false },
     answers: {
       '202': the('the registration with the new link counted', registrationAnswer),
       '404': the('no such registration', errorAnswer),
       '409': the('the registration is confirmed or lapsed (`not_pending`)', errorAnswer),
       '429': the(
-        'a link went out less than a minute ago (`too_soon`) or four this hour (`hourly_limit`); `Retry-After` says when',
+        'a link went to the address (for any of its sign-ups) less than a minute ago (`too_soon`) or four this hour (`hourly_limit`); `Retry-After` says when',
         errorAnswer,
       ),
       '503': the('no worker answered within 5 s (`process_unavailable`); try again shortly', errorAnswer),

@@ -1,17 +1,21 @@
 /**
  * The registration part of the public contract. A registration is a workflow
- * (`registration-<registrationId>`); the API hashes the password and stores it with the address
- * (store/registration-store.ts) before the process starts, so the process, its history and the
- * logs never see either. The emailed link is opened without sign-in (`registrationLinkRouter`);
- * everything else needs the storefront's or support's token (`registrationsRouter`).
+ * (`registration-<registrationId>`), one per sign-up; the API hashes the password and stores it
+ * with the address (store/registration-store.ts) before the process starts, so the process, its
+ * history and the logs never see either. A second sign-up of a pending address is a registration
+ * of its own: it changes nothing of the first and its answer shows nothing of it. The emailed
+ * link's page is opened without sign-in (`registrationLinkRouter`); everything else needs the
+ * storefront's or support's token (`registrationsRouter`).
  */
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import {
   customerIdFor,
+  lapsedView,
   linkRefusal,
+  linkRefusalWords,
   type Registration,
   type RegistrationView,
 } from '../../domain/registration';
@@ -31,6 +35,7 @@ import {
   registrationBody,
   registrationLookupQuery,
   resendBody,
+  type RegistrationAccepted,
   type RegistrationAnswer,
 } from './contract';
 import { hashPassword } from './passwords';
@@ -45,15 +50,21 @@ export function newRegistrationId(): string {
   return `reg_${crypto.randomBytes(12).toString('hex')}`;
 }
 
-/** The registration as the contract answers it: the view, its decided status, when a fresh link may go. */
+/**
+ * The registration as the contract answers it: the view and its decided status; while pending,
+ * when a fresh link may go (`linkTimes`: when links went to its address, whichever sign-up sent
+ * them). A lapsed one answers its tombstone: nothing personal.
+ */
 export function registrationAnswerOf(
   view: RegistrationView,
   status = view.status,
+  linkTimes: readonly string[] = view.linkSentAt ?? [],
   now = Date.now(),
 ): RegistrationAnswer {
+  if (status === 'Lapsed') return lapsedView(view) as RegistrationAnswer;
   const answer = { ...view, status } as RegistrationAnswer;
   if (status === 'PendingConfirmation') {
-    const limited = linkRefusal(view.linkSentAt ?? [], now);
+    const limited = linkRefusal(linkTimes, now);
     answer.resendAvailableAt = new Date(now + (limited?.retryAfterMs ?? 0)).toISOString();
   }
   return answer;
@@ -64,8 +75,8 @@ function storedView(stored: StoredRegistration): RegistrationView {
   return (
     stored.view ?? {
       registrationId: stored.registrationId,
-      email: stored.email,
-      name: stored.name,
+      ...(stored.email ? { email: stored.email } : {}),
+      ...(stored.name ? { name: stored.name } : {}),
       status: stored.status,
       createdAt: stored.createdAt,
       updatedAt: stored.updatedAt,
@@ -74,6 +85,12 @@ function storedView(stored: StoredRegistration): RegistrationView {
       confirmBy: stored.createdAt,
     }
   );
+}
+
+/** When links went to the registration's address lately (every sign-up's), for its limits; none once it waits for no link. */
+async function linkTimesOf(registrations: RegistrationStore, stored: StoredRegistration): Promise<string[]> {
+  if (stored.status !== 'PendingConfirmation') return [];
+  return registrations.linkTimesFor(stored.registrationId, new Date().toISOString());
 }
 
 /** Reading a registration and sending it messages: what the registration routes share. */
@@ -102,7 +119,8 @@ export function registrationAccess({ client, registrations, taskQueue }: Registr
       }
     }
     if (stored.status === 'Confirmed' && !view.customerId) view = await withCustomer(view);
-    return registrationAnswerOf(view, stored.status === 'PendingConfirmation' ? view.status : stored.status);
+    const status = stored.status === 'PendingConfirmation' ? view.status : stored.status;
+    return registrationAnswerOf(view, status, await linkTimesOf(registrations, stored));
   }
 
   /**
@@ -135,63 +153,62 @@ export function registrationAccess({ client, registrations, taskQueue }: Registr
     });
   }
 
-  return { handleFor, storedOr404, currentAnswer, startProcess };
+  /** 429 with `Retry-After` when a link went to the registration's address too lately, whichever of its sign-ups sent it. */
+  async function refuseWithinLinkLimits(stored: StoredRegistration): Promise<void> {
+    const limited = linkRefusal(await linkTimesOf(registrations, stored), Date.now());
+    if (!limited) return;
+    const { message, retryAfterSeconds } = linkRefusalWords(limited);
+    throw new HttpError(429, 'too_many_requests', message, {
+      reason: limited.reason,
+      status: stored.status,
+      retryAfterSeconds,
+    });
+  }
+
+  return { handleFor, storedOr404, currentAnswer, startProcess, refuseWithinLinkLimits };
 }
 
 export function registrationsRouter(deps: RegistrationDeps): Router {
   const router = Router();
   const { client, registrations } = deps;
-  const { handleFor, storedOr404, currentAnswer, startProcess } = registrationAccess(deps);
+  const { handleFor, storedOr404, currentAnswer, startProcess, refuseWithinLinkLimits } =
+    registrationAccess(deps);
 
+  /**
+   * Each sign-up is its own registration, whatever else is pending for the address: it changes
+   * nothing of an earlier one, and the answer is built the same way for every sign-up, so it
+   * shows nothing of one. Its first link goes when the address's limits allow (the process asks).
+   */
   router.post('/registrations', requireRole('storefront'), async (req, res) => {
     const body = parseBody(registrationBody, req.body);
     const passwordHash = await hashPassword(body.password);
-    const now = new Date().toISOString();
     const opened = await registrations.openRegistration({
       registrationId: newRegistrationId(),
       email: body.email.trim(),
       name: body.name,
       passwordHash,
-      createdAt: now,
+      createdAt: new Date().toISOString(),
     });
     if (opened.kind === 'customer') {
       throw conflict('this address already belongs to a customer', { reason: 'address_registered' });
     }
-    const { registration } = opened;
-    await startProcess(registration);
-    if (opened.kind === 'pending') await registeredAgain(req, registration, body.name, passwordHash);
-    res.status(202).json(await currentAnswer(registration));
+    await startProcess(opened.registration);
+    const accepted: RegistrationAccepted = {
+      registrationId: opened.registration.registrationId,
+      status: 'PendingConfirmation',
+    };
+    res.status(202).json(accepted);
   });
-
-  /**
-   * The address registered again while pending: after a minute since the last link, the newest
-   * name and password stand and a fresh link carries them (the person who can read the mailbox
-   * and opens the newest link is the one who registered last); within the minute, nothing changes.
-   */
-  async function registeredAgain(
-    req: Request,
-    stored: StoredRegistration,
-    name: string,
-    passwordHash: string,
-  ): Promise<void> {
-    const answer = await currentAnswer(stored);
-    if (answer.linksSent === 0 || linkRefusal(answer.linkSentAt ?? [], Date.now())) return;
-    if (!(await registrations.replaceCredentials(stored.registrationId, { name, passwordHash }))) return;
-    try {
-      await askProcess(client, handleFor(stored.registrationId), resendLinkUpdate, {
-        by: `${callerName(req)} (registered again)`,
-      });
-    } catch (err) {
-      if (!(err instanceof HttpError)) throw err; // refused (a race with another link): the answer stands
-    }
-  }
 
   router.get('/registrations', requireRole('support'), async (req, res) => {
     const { email } = parseQuery(registrationLookupQuery, req.query);
     const found = await registrations.registrationsFor(email);
-    res.json({
-      registrations: found.map((stored) => registrationAnswerOf(storedView(stored), stored.status)),
-    });
+    const answers: RegistrationAnswer[] = [];
+    for (const stored of found) {
+      const linkTimes = await linkTimesOf(registrations, stored);
+      answers.push(registrationAnswerOf(storedView(stored), stored.status, linkTimes));
+    }
+    res.json({ registrations: answers });
   });
 
   router.get('/registrations/:id', requireRole('storefront', 'support'), async (req, res) => {
@@ -207,6 +224,7 @@ export function registrationsRouter(deps: RegistrationDeps): Router {
         status: stored.status,
       });
     }
+    await refuseWithinLinkLimits(stored);
     const asked = await askProcess(client, handleFor(stored.registrationId), resendLinkUpdate, {
       by: callerName(req),
     });
@@ -218,7 +236,9 @@ export function registrationsRouter(deps: RegistrationDeps): Router {
         status: now.status,
       });
     }
-    res.status(202).json(registrationAnswerOf(asked.view));
+    res
+      .status(202)
+      .json(registrationAnswerOf(asked.view, asked.view.status, await linkTimesOf(registrations, stored)));
   });
 
   return router;

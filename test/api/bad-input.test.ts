@@ -282,7 +282,7 @@ describe('bad input', () => {
     assert.equal((await leaveStore.getEmployee('ethan'))?.lastDay, undefined);
   });
 
-  it('the registration calls: never 5xx, a refused registration stores nothing, and the link page takes any query', async () => {
+  it('the registration calls: never 5xx, a refused registration stores nothing, and the link page takes any query and its form any body', async () => {
     const calls: [string, string, Role][] = [
       ['POST', '/registrations', 'storefront'],
       ['POST', '/registrations/reg_none/resend', 'support'],
@@ -324,6 +324,26 @@ describe('bad input', () => {
           `${response.status} for ${JSON.stringify(token)}`,
         );
       }),
+      { numRuns: RUNS },
+    );
+    // The link's form, sent with anything: a page in words with a 4xx, never JSON or a 5xx.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain'),
+        async (body, type) => {
+          const response = await fetch(`${api.base}/registrations/confirm`, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': type },
+          });
+          assert.ok(
+            [400, 403, 404].includes(response.status),
+            `${response.status} for ${JSON.stringify(body)}`,
+          );
+          assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -414,7 +414,7 @@ describe('the back office in a browser', () => {
     await ella.getByText(`Reports to Mia Moreau · last day ${shown}`).waitFor({ timeout: 10_000 });
   });
 
-  it("support finds a customer's registration by address; the customer opens the emailed link; support sees it confirmed", async () => {
+  it("support finds a customer's registration by address; the customer opens the emailed link and enters the password chosen at sign-up; support sees it confirmed", async () => {
     const email = 'ada.registers@example.com';
     const placed = await callApi(base, 'POST', '/registrations', {
       token: await as('storefront'),
@@ -446,9 +446,19 @@ describe('the back office in a browser', () => {
     const customer = await customerContext.newPage();
     const response = await customer.goto(link);
     assert.equal(response?.status(), 200);
+    await customer.getByRole('heading', { name: 'Confirm your email address' }).waitFor();
+    await look(customer, '13-customer-link-form');
+    await customer.getByLabel('Your password').fill('not the password');
+    await customer.getByRole('button', { name: 'Confirm my address' }).click();
+    await customer.getByRole('heading', { name: 'That is not the password' }).waitFor();
+    await card.getByText('Waiting for the customer to open the link').waitFor();
+    await customer.getByLabel('Your password').fill('correct horse battery staple');
+    const sent = customer.waitForResponse((r) => r.request().method() === 'POST');
+    await customer.getByRole('button', { name: 'Confirm my address' }).click();
+    assert.equal((await sent).status(), 200);
     await customer.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
     await look(customer, '13-customer-link-confirmed');
-    await customer.reload();
+    await customer.goto(link);
     await customer.getByRole('heading', { name: 'Already confirmed' }).waitFor();
 
     await card.getByText('Confirmed: a customer').waitFor({ timeout: 15_000 });

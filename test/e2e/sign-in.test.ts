@@ -125,7 +125,7 @@ describe('npm start with its embedded identity provider', () => {
     assert.equal(await call('/orders?needs=support', { cookie }), 200);
   });
 
-  it("a customer registers through the storefront; the link in the development outbox's email, opened in a browser, confirms them", async () => {
+  it("a customer registers through the storefront; the link in the development outbox's email, opened in a browser, asks for their password, which confirms them", async () => {
     const storefront = token('storefront', 'shop').stdout.trim();
     const email = 'ada@example.com';
     const placed = await fetch(`${base}/registrations`, {
@@ -155,6 +155,14 @@ describe('npm start with its embedded identity provider', () => {
       const page = await browser.newPage({ viewport: PHONE });
       const opened = await page.goto(link);
       assert.equal(opened?.status(), 200);
+      // Opening the link confirms nothing: its page asks for the password chosen at sign-up.
+      await page.getByRole('heading', { name: 'Confirm your email address' }).waitFor();
+      const before = await fetch(`${base}/registrations/${registration.registrationId}`, {
+        headers: { authorization: `Bearer ${storefront}` },
+      });
+      assert.equal(((await before.json()) as { status: string }).status, 'PendingConfirmation');
+      await page.getByLabel('Your password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Confirm my address' }).click();
       await page.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
       await screenshot(page, 'e2e-registration-confirmed');
       const again = await page.goto(link);

@@ -8,7 +8,9 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { OPENAPI_DOCUMENT } from '../../api/openapi';
 
-type Operation = { responses: Record<string, { content?: { 'application/json': { schema: object } } }> };
+type Operation = {
+  responses: Record<string, { content?: { 'application/json'?: { schema: object }; 'text/html'?: object } }>;
+};
 const doc = OPENAPI_DOCUMENT as unknown as {
   components: { schemas: Record<string, object> };
   paths: Record<string, Record<string, Operation>>;
@@ -40,7 +42,7 @@ export function assertMatchesContract(method: string, url: string, status: numbe
     response,
     `${method} ${found.template} answered ${status}, which the OpenAPI document does not list`,
   );
-  const schema = response.content?.['application/json'].schema;
+  const schema = response.content?.['application/json']?.schema;
   if (!schema) return;
   const resolved = JSON.parse(
     JSON.stringify(schema).replace(/"#\/components/g, '"openapi#/components'),

@@ -4,7 +4,7 @@
  * `npm run histories:capture`; never refresh the ones under a folder named for a past version
  * (`before-acceptance/`, `before-money-edges/`, `before-back-office/`, `before-leave-alerts/`,
  * `before-lean-checkout/`, `before-checkout-revisions/`, `before-order-settings/`,
- * `before-one-payment-intent/`): they stand for processes
+ * `before-one-payment-intent/`, `before-registration-sign-ups/`): they stand for processes
  * started by that version and
  * still open.
  */
@@ -22,6 +22,7 @@ import { LEAVE_DELIVERY_ALERTS_PATCH, LEAVE_EDGES_PATCH } from '../../workflows/
 import { BACK_OFFICE_PATCH } from '../../workflows/checkout/order-context';
 import { CHECKOUT_REVISION } from '../../workflows/checkout/messages';
 import { ONE_PAYMENT_INTENT_PATCH } from '../../workflows/checkout/payment';
+import { LINKS_BY_ADDRESS_PATCH } from '../../workflows/registration/workflow';
 import { workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, '..', 'histories');
@@ -53,6 +54,8 @@ const beforeRevisions = files.filter((f) => f.startsWith(`before-checkout-revisi
 const beforeOrderSettings = files.filter((f) => f.startsWith(`before-order-settings${path.sep}`));
 /** Orders that reached payment before the one PaymentIntent: a PaymentIntent created and confirmed per attempt. */
 const beforeOnePaymentIntent = files.filter((f) => f.startsWith(`before-one-payment-intent${path.sep}`));
+/** Registrations started before each sign-up was its own: their links were sent without asking the address's limits. */
+const beforeSignUps = files.filter((f) => f.startsWith(`before-registration-sign-ups${path.sep}`));
 const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 const isRegistration = (f: string): boolean => path.basename(f).startsWith('registration-');
@@ -264,6 +267,30 @@ describe('replay of stored histories', () => {
         patchesOf(file).includes(LEAVE_DELIVERY_ALERTS_PATCH),
         true,
         `${file} was taken with the patch`,
+      );
+    }
+  });
+
+  it("covers both sides of the registration's links-by-address patch (each sign-up its own, one address's links limited together)", () => {
+    assert.ok(beforeSignUps.length >= 3, 'expected the before-registration-sign-ups histories');
+    for (const file of beforeSignUps) {
+      assert.equal(patchesOf(file).includes(LINKS_BY_ADDRESS_PATCH), false, `${file} predates the patch`);
+    }
+    const registrations = current.filter(isRegistration);
+    for (const file of registrations) {
+      assert.equal(
+        patchesOf(file).includes(LINKS_BY_ADDRESS_PATCH),
+        true,
+        `${file} was taken with the patch`,
+      );
+    }
+    for (const name of [
+      'registration-confirmed-closing-another.json',
+      'registration-closed-by-another.json',
+    ]) {
+      assert.ok(
+        registrations.includes(name),
+        `expected ${name}: the winner closing the address's other sign-up`,
       );
     }
   });

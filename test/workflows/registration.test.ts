@@ -1,14 +1,20 @@
 /**
  * The registration process on the time-skipping server, with the real registration activities on
- * a SQLite store and recording mail and event adapters: confirm, the double click, lapse, a fresh
- * link replacing the old one, and what the history never holds.
+ * a SQLite store and recording mail and event adapters: confirm, the double click, lapse (and
+ * what it erases), a fresh link replacing the old one, sign-ups of one address (each its own,
+ * links limited by address, the first confirmed closing the others), and what the history never
+ * holds.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import Database from 'better-sqlite3';
 import { createRegistrationActivities } from '../../activities/registration';
 import type { EventPublisher, Mailer } from '../../activities/adapters/ports';
 import { hashPassword, verifyPassword } from '../../api/registrations/passwords';
@@ -20,6 +26,7 @@ import {
 } from '../../store/registration-store';
 import { registrationWorkflow } from '../../workflows';
 import {
+  closeRegistrationSignal,
   confirmRegistrationUpdate,
   registrationStatusQuery,
   registrationWorkflowId,
@@ -32,14 +39,27 @@ import { captureHistory, timeSkippingEnv, workflowBundle } from '../helpers/temp
 const HOUR = 3_600_000;
 const PASSWORD = 'correct horse battery staple';
 
+type Handle = WorkflowHandle<typeof registrationWorkflow>;
+
+/** One sign-up: what the API stores and starts, and the password behind its hash. */
+interface SignUp {
+  handle: Handle;
+  registration: Registration;
+  passwordHash: string;
+}
+
 class RegistrationScenario {
-  readonly store: RegistrationStore = openSqliteRegistrationStore(':memory:');
+  readonly file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'registration-wf-')), 'app.db');
+  readonly store: RegistrationStore = openSqliteRegistrationStore(this.file);
   readonly emails: { category: string; to: string; text: string }[] = [];
   readonly events: { type: string; data: Record<string, unknown> }[] = [];
   private readonly taskQueue = `registration-${randomUUID()}`;
-  passwordHash = '';
+  /** The address the scenario's sign-ups share unless told otherwise. */
+  readonly email = `Ada.${randomUUID().slice(0, 8)}@Example.com`;
 
-  async worker(env: TestWorkflowEnvironment): Promise<Worker> {
+  constructor(private readonly env: TestWorkflowEnvironment) {}
+
+  async worker(): Promise<Worker> {
     const mailer: Mailer = {
       name: 'recording',
       send: async (m) => void this.emails.push({ category: m.category, to: m.to, text: m.text }),
@@ -50,7 +70,7 @@ class RegistrationScenario {
       close: async () => undefined,
     };
     return Worker.create({
-      connection: env.nativeConnection,
+      connection: this.env.nativeConnection,
       taskQueue: this.taskQueue,
       workflowBundle: await workflowBundle(),
       activities: createRegistrationActivities({
@@ -65,45 +85,59 @@ class RegistrationScenario {
     });
   }
 
-  /** What the API does: stores the address and the password's hash, then starts the process. */
-  async run<T>(
-    env: TestWorkflowEnvironment,
-    body: (handle: WorkflowHandle<typeof registrationWorkflow>, registration: Registration) => Promise<T>,
-  ): Promise<T> {
-    const registration: Registration = {
-      registrationId: `reg_${randomUUID().replace(/-/g, '').slice(0, 20)}`,
-      email: `Ada.${randomUUID().slice(0, 8)}@Example.com`,
-      name: 'Ada',
-      createdAt: new Date(await env.currentTimeMs()).toISOString(),
-    };
-    this.passwordHash = await hashPassword(PASSWORD);
-    const opened = await this.store.openRegistration({ ...registration, passwordHash: this.passwordHash });
-    assert.equal(opened.kind, 'opened');
-    const worker = await this.worker(env);
-    return worker.runUntil(async () =>
-      body(
-        await env.client.workflow.start(registrationWorkflow, {
-          workflowId: registrationWorkflowId(registration.registrationId),
-          taskQueue: this.taskQueue,
-          args: [registration],
-        }),
-        registration,
-      ),
-    );
+  /** Runs `body` with a worker polling. */
+  async running<T>(body: () => Promise<T>): Promise<T> {
+    const worker = await this.worker();
+    return worker.runUntil(body);
   }
 
-  /** The link in the n-th confirmation email, as the customer opens it. */
-  link(n: number): { url: URL; opened: { linkNumber: number; tokenHash: string } } {
+  /** What the API does: stores the address and the password's hash, then starts the process. */
+  async signUp({ name = 'Ada', password = PASSWORD, email = this.email } = {}): Promise<SignUp> {
+    const registration: Registration = {
+      registrationId: `reg_${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+      email,
+      name,
+      createdAt: new Date(await this.env.currentTimeMs()).toISOString(),
+    };
+    const passwordHash = await hashPassword(password);
+    const opened = await this.store.openRegistration({ ...registration, passwordHash });
+    assert.equal(opened.kind, 'opened');
+    const handle = await this.env.client.workflow.start(registrationWorkflow, {
+      workflowId: registrationWorkflowId(registration.registrationId),
+      taskQueue: this.taskQueue,
+      args: [registration],
+    });
+    return { handle, registration, passwordHash };
+  }
+
+  /** The link in the n-th confirmation email (of them all), as the customer opens it. */
+  link(n: number): { url: URL; tokenHash: string } {
     const emails = this.emails.filter((e) => e.category === 'registration_confirmation_link');
     const email = emails[n - 1];
     assert.ok(email, `confirmation email ${n} was sent (${emails.length} were)`);
     const url = new URL(/http\S+/.exec(email.text)![0]);
-    const token = url.searchParams.get('token')!;
-    return { url, opened: { linkNumber: n, tokenHash: tokenHash(token) } };
+    return { url, tokenHash: tokenHash(url.searchParams.get('token')!) };
+  }
+
+  /** The n-th link emailed, opened: link number `linkNumber` of its registration. */
+  opened(n: number, linkNumber = 1): { linkNumber: number; tokenHash: string } {
+    return { linkNumber, tokenHash: this.link(n).tokenHash };
   }
 
   categories(): string[] {
     return this.emails.map((e) => e.category);
+  }
+
+  /** The registration's row as the database holds it. */
+  row(registrationId: string): Record<string, unknown> {
+    const db = new Database(this.file, { readonly: true });
+    try {
+      return db
+        .prepare('SELECT * FROM registrations WHERE registration_id = ?')
+        .get(registrationId) as Record<string, unknown>;
+    } finally {
+      db.close();
+    }
   }
 }
 
@@ -131,6 +165,15 @@ async function refusalReason(promise: Promise<unknown>): Promise<unknown> {
   assert.fail('the update was not refused');
 }
 
+/** Nothing of the person in a lapsed registration's answer, its record, or the process's result. */
+function assertNothingPersonal(view: RegistrationView, registration: Registration): void {
+  const text = JSON.stringify(view);
+  assert.equal(view.status, 'Lapsed');
+  for (const personal of [registration.email, registration.name, '"timeline"', '"notifications"']) {
+    assert.ok(!text.includes(personal), `${personal} in ${text}`);
+  }
+}
+
 describe('registration', () => {
   let env: TestWorkflowEnvironment;
   before(async () => {
@@ -141,12 +184,13 @@ describe('registration', () => {
   });
 
   it('emails a one-time link; opened, the customer is written, announced and welcomed; the history holds no password, hash or token', async () => {
-    const scenario = new RegistrationScenario();
-    await scenario.run(env, async (handle, registration) => {
+    const scenario = new RegistrationScenario(env);
+    await scenario.running(async () => {
+      const { handle, registration, passwordHash } = await scenario.signUp();
       const pending = await status(handle, 'PendingConfirmation');
       assert.equal(pending.linksSent, 1);
       assert.equal(Date.parse(pending.confirmBy) - Date.parse(pending.linkSentAt[0]!), 24 * HOUR);
-      const { url, opened } = scenario.link(1);
+      const { url } = scenario.link(1);
       assert.equal(url.origin + url.pathname, 'http://shop.example.com/registrations/confirm');
       assert.match(url.searchParams.get('token')!, /^[\w-]{43}$/);
       assert.ok(
@@ -155,7 +199,7 @@ describe('registration', () => {
       );
       assert.equal(scenario.emails[0]!.to, registration.email);
 
-      const confirmed = await handle.executeUpdate(confirmRegistrationUpdate, { args: [opened] });
+      const confirmed = await handle.executeUpdate(confirmRegistrationUpdate, { args: [scenario.opened(1)] });
       assert.equal(confirmed.status, 'Confirmed');
       assert.equal(confirmed.customerId, `cus_${registration.registrationId.slice(4)}`);
       const final = await handle.result();
@@ -176,7 +220,7 @@ describe('registration', () => {
       const history = textOf(await handle.fetchHistory());
       assert.ok(history.includes(registration.email), 'the payloads were read as text');
       const token = url.searchParams.get('token')!;
-      for (const secret of [PASSWORD, scenario.passwordHash, scenario.passwordHash.split('$')[3]!, token]) {
+      for (const secret of [PASSWORD, passwordHash, passwordHash.split('$')[3]!, token]) {
         assert.ok(!history.includes(secret), 'the history never holds the password, its hash or the token');
       }
       await captureHistory(handle, 'registration-confirmed');
@@ -184,10 +228,11 @@ describe('registration', () => {
   });
 
   it('a double click: both answered with the confirmed registration, one customer, one welcome', async () => {
-    const scenario = new RegistrationScenario();
-    await scenario.run(env, async (handle) => {
+    const scenario = new RegistrationScenario(env);
+    await scenario.running(async () => {
+      const { handle } = await scenario.signUp();
       await status(handle, 'PendingConfirmation');
-      const { opened } = scenario.link(1);
+      const opened = scenario.opened(1);
       const [first, second] = await Promise.all([
         handle.executeUpdate(confirmRegistrationUpdate, { args: [opened] }),
         handle.executeUpdate(confirmRegistrationUpdate, { args: [opened] }),
@@ -200,32 +245,33 @@ describe('registration', () => {
     });
   });
 
-  it('no click in 24 hours: lapsed, nothing written, the credentials erased, the address free again', async () => {
-    const scenario = new RegistrationScenario();
-    await scenario.run(env, async (handle, registration) => {
+  it('no click in 24 hours: lapsed, nothing written, nothing personal kept (the store, the view, the result), the address free again', async () => {
+    const scenario = new RegistrationScenario(env);
+    await scenario.running(async () => {
+      const { handle, registration } = await scenario.signUp({ name: 'Ada Lovelace' });
       await status(handle, 'PendingConfirmation');
       const final = await handle.result(); // the server skips the day
       assert.equal(final.status, 'Lapsed');
+      assertNothingPersonal(final, registration);
+      assertNothingPersonal(await handle.query(registrationStatusQuery), registration);
+      const row = scenario.row(registration.registrationId);
+      assert.equal(row.status, 'Lapsed');
+      assert.deepEqual([row.email, row.name, row.password_hash], ['', '', null]);
+      assertNothingPersonal(JSON.parse(String(row.view_json)) as RegistrationView, registration);
+      assert.equal(final.lapseReason, 'not_confirmed_in_time');
       assert.ok(Date.parse(final.lapsedAt!) - Date.parse(final.createdAt) >= 24 * HOUR);
       assert.deepEqual(scenario.categories(), ['registration_confirmation_link']);
       assert.deepEqual(scenario.events, []);
-      assert.equal((await scenario.store.getRegistration(registration.registrationId))?.status, 'Lapsed');
       assert.equal(await scenario.store.passwordHashOf(registration.email), undefined);
-      const again = await scenario.store.openRegistration({
-        registrationId: 'reg_again',
-        email: registration.email,
-        name: 'Ada',
-        passwordHash: 'x',
-        createdAt: new Date().toISOString(),
-      });
-      assert.equal(again.kind, 'opened', 'the address is free again');
+      assert.deepEqual(await scenario.store.registrationsFor(registration.email), []);
       await captureHistory(handle, 'registration-lapsed');
     });
   });
 
   it('a fresh link replaces the old one and moves the deadline; links are limited to one a minute', async () => {
-    const scenario = new RegistrationScenario();
-    await scenario.run(env, async (handle) => {
+    const scenario = new RegistrationScenario(env);
+    await scenario.running(async () => {
+      const { handle } = await scenario.signUp();
       await status(handle, 'PendingConfirmation');
       assert.deepEqual(
         await refusalReason(handle.executeUpdate(resendLinkUpdate, { args: [{ by: 'storefront:shop' }] })),
@@ -240,21 +286,116 @@ describe('registration', () => {
       assert.equal(resent.linksSent, 2);
       await settle(handle);
       assert.deepEqual(
-        await refusalReason(
-          handle.executeUpdate(confirmRegistrationUpdate, { args: [scenario.link(1).opened] }),
-        ),
+        await refusalReason(handle.executeUpdate(confirmRegistrationUpdate, { args: [scenario.opened(1)] })),
         { reason: 'link_replaced', status: 'PendingConfirmation' },
       );
       await env.sleep('23 hours');
       await env.sleep('59 minutes'); // past the first link's day, inside the second's
       await status(handle, 'PendingConfirmation');
       const confirmed = await handle.executeUpdate(confirmRegistrationUpdate, {
-        args: [scenario.link(2).opened],
+        args: [scenario.opened(2, 2)],
       });
       assert.equal(confirmed.status, 'Confirmed');
       assert.ok(confirmed.timeline?.some((e) => e.actor === 'support:sam' && e.kind === 'link'));
       await handle.result();
       await captureHistory(handle, 'registration-resent-confirmed');
+    });
+  });
+
+  it("a stranger signs up first with someone's address: the owner's own sign-up is a registration of its own, links go to the address at most once a minute, the owner's confirmation wins and closes the stranger's", async () => {
+    const scenario = new RegistrationScenario(env);
+    await scenario.running(async () => {
+      const stranger = await scenario.signUp({ name: 'Mallory', password: 'the strangers password' });
+      await status(stranger.handle, 'PendingConfirmation');
+      const owner = await scenario.signUp({ name: 'Ada' });
+      assert.notEqual(owner.registration.registrationId, stranger.registration.registrationId);
+      const waiting = await status(owner.handle, 'PendingConfirmation');
+      assert.equal(waiting.linksSent, 0, 'no second link within the minute');
+      assert.ok(Date.parse(waiting.confirmBy) - Date.parse(waiting.createdAt) >= 24 * HOUR);
+      assert.ok(waiting.timeline?.some((e) => /No link sent now/.test(e.detail)));
+      assert.equal(scenario.emails.length, 1);
+      assert.equal(
+        (await stranger.handle.query(registrationStatusQuery)).name,
+        'Mallory',
+        'the first unchanged',
+      );
+      // The owner's own registration has sent nothing, but the address has: refused after a claim.
+      assert.deepEqual(
+        await refusalReason(
+          owner.handle.executeUpdate(resendLinkUpdate, { args: [{ by: 'storefront:shop' }] }),
+        ),
+        { reason: 'too_soon', status: 'PendingConfirmation', retryAfterSeconds: 60 },
+      );
+      assert.equal(scenario.emails.length, 1);
+
+      await env.sleep('2 minutes');
+      const resent = await owner.handle.executeUpdate(resendLinkUpdate, {
+        args: [{ by: 'storefront:shop' }],
+      });
+      assert.equal(resent.linksSent, 1);
+      await settle(owner.handle);
+      const confirmed = await owner.handle.executeUpdate(confirmRegistrationUpdate, {
+        args: [scenario.opened(2)],
+      });
+      assert.equal(confirmed.status, 'Confirmed');
+      assert.equal(
+        await scenario.store.passwordHashOf(scenario.email),
+        owner.passwordHash,
+        "the owner's password",
+      );
+
+      const closed = await stranger.handle.result();
+      assert.equal(closed.lapseReason, 'address_taken');
+      assertNothingPersonal(closed, stranger.registration);
+      assert.equal(scenario.row(stranger.registration.registrationId).name, '');
+      await assert.rejects(
+        stranger.handle.executeUpdate(confirmRegistrationUpdate, { args: [scenario.opened(1)] }),
+        "the stranger's link confirms nothing: its process has ended",
+      );
+      await owner.handle.result();
+      assert.deepEqual(
+        scenario.emails.map((e) => e.category),
+        ['registration_confirmation_link', 'registration_confirmation_link', 'registration_welcome'],
+      );
+      await captureHistory(owner.handle, 'registration-confirmed-closing-another');
+      await captureHistory(stranger.handle, 'registration-closed-by-another');
+    });
+  });
+
+  it("two sign-ups' links both out: the first confirmed wins; the other's link then confirms nothing and it lapses", async () => {
+    const scenario = new RegistrationScenario(env);
+    await scenario.running(async () => {
+      const first = await scenario.signUp({ name: 'Ada' });
+      await status(first.handle, 'PendingConfirmation');
+      await env.sleep('2 minutes');
+      const second = await scenario.signUp({ name: 'Mallory', password: 'the strangers password' });
+      assert.equal((await status(second.handle, 'PendingConfirmation')).linksSent, 1);
+      const won = await first.handle.executeUpdate(confirmRegistrationUpdate, { args: [scenario.opened(1)] });
+      assert.equal(won.status, 'Confirmed');
+      // Told to close by the winner, or (if its link is opened first) refused by the store: lapsed either way.
+      const late = await second.handle
+        .executeUpdate(confirmRegistrationUpdate, { args: [scenario.opened(2)] })
+        .then(
+          (view) => view.status,
+          (err: unknown) => refusalOf(err)?.details.reason,
+        );
+      assert.ok(late === 'Lapsed' || late === 'lapsed', String(late));
+      const lost = await second.handle.result();
+      assert.equal(lost.lapseReason, 'address_taken');
+      assert.equal(await scenario.store.passwordHashOf(scenario.email), first.passwordHash);
+    });
+  });
+
+  it('closed by the link page after too many wrong passwords: lapsed now, erased', async () => {
+    const scenario = new RegistrationScenario(env);
+    await scenario.running(async () => {
+      const { handle, registration } = await scenario.signUp();
+      await status(handle, 'PendingConfirmation');
+      await handle.signal(closeRegistrationSignal, { reason: 'too_many_wrong_passwords' });
+      const final = await handle.result();
+      assert.equal(final.lapseReason, 'too_many_wrong_passwords');
+      assertNothingPersonal(final, registration);
+      assert.equal(scenario.row(registration.registrationId).email, '');
     });
   });
 });

@@ -6,7 +6,13 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RegistrationActivities, RegistrationSettings } from '../../activities/registration/types';
-import type { Registration, RegistrationStatus, RegistrationView } from '../../domain/registration';
+import {
+  lapsedView,
+  type LapseReason,
+  type Registration,
+  type RegistrationStatus,
+  type RegistrationView,
+} from '../../domain/registration';
 import { ProcessContext } from '../process-context';
 import { registrationStatusSearchAttribute } from './messages';
 
@@ -33,6 +39,9 @@ const deliveries = proxyActivities<RegistrationActivities>({
 });
 
 export class RegistrationContext extends ProcessContext<RegistrationStatus, RegistrationView> {
+  /** Lapsed: the view holds nothing personal any more, and no step is added to a timeline. */
+  private erased = false;
+
   constructor(
     readonly registration: Registration,
     readonly settings: RegistrationSettings,
@@ -83,10 +92,27 @@ export class RegistrationContext extends ProcessContext<RegistrationStatus, Regi
         registrationId: registration.registrationId,
         linkNumber,
         to: registration.email,
-        name: view.name,
+        name: registration.name,
         expiresAt: view.confirmBy,
       }),
     );
+  }
+
+  /**
+   * The registration lapsed: the view keeps its id, status, times and counts, never the address,
+   * the name, the timeline or the deliveries. What the query answers, the store records and the
+   * workflow returns from now on.
+   */
+  erase(reason: LapseReason): void {
+    const view = this.view as unknown as Record<string, unknown>;
+    const tombstone = lapsedView(this.view, { at: this.now(), reason });
+    for (const key of Object.keys(view)) delete view[key];
+    Object.assign(view, tombstone);
+    this.erased = true;
+  }
+
+  override note(kind: string, detail: string, actor?: string): void {
+    if (!this.erased) super.note(kind, detail, actor);
   }
 
   /** Waits for every delivery, then records the view once more: the store keeps how each ended. */
@@ -103,20 +129,20 @@ export class RegistrationContext extends ProcessContext<RegistrationStatus, Regi
         registrationId: registration.registrationId,
         customerId,
         email: registration.email,
-        name: view.name,
+        name: registration.name,
         occurredAt: view.confirmedAt ?? this.now(),
       }),
     );
   }
 
   welcome(customerId: string): void {
-    const { registration, view } = this;
+    const { registration } = this;
     this.deliver('email:welcome', () =>
       deliveries.sendWelcomeEmail({
         registrationId: registration.registrationId,
         customerId,
         to: registration.email,
-        name: view.name,
+        name: registration.name,
       }),
     );
   }

@@ -7,13 +7,18 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RegistrationView } from '../../domain/registration';
 
+/** Why a pending registration is closed before its deadline: another sign-up of the address was confirmed, or its password was guessed at too often. */
+export interface RegistrationClosed {
+  reason: 'address_taken' | 'too_many_wrong_passwords';
+}
+
 /** A confirmation link was opened: which one, and its token's hash (the store's key for it). */
 export interface LinkOpened {
   linkNumber: number;
   tokenHash: string;
 }
 
-/** A fresh link asked for: by the customer through the storefront, by support, or by registering again. */
+/** A fresh link asked for: by the customer through the storefront, or by support. */
 export interface LinkRequest {
   by: string;
 }
@@ -29,9 +34,18 @@ export const confirmRegistrationUpdate = defineUpdate<RegistrationView, [LinkOpe
 export const confirmRegistrationSignal = defineSignal<[LinkOpened]>('confirmRegistration');
 /**
  * A fresh link: the earlier ones stop working and the deadline moves. Refused when the registration
- * waits for no confirmation (409) or links went out too often (429, `too_soon`, `hourly_limit`).
+ * waits for no confirmation (409) or links went to its address too often, whichever sign-up of the
+ * address sent them (429, `too_soon`, `hourly_limit`).
  */
 export const resendLinkUpdate = defineUpdate<RegistrationView, [LinkRequest]>('resendConfirmationLink');
+
+/**
+ * Closes a pending registration: it lapses now and its personal data is erased. Sent by the
+ * registration of the same address that was confirmed (it won), and by the API when the link's
+ * page took the last wrong password. A registration confirmed, lapsed or whose link was opened
+ * ignores it.
+ */
+export const closeRegistrationSignal = defineSignal<[RegistrationClosed]>('closeRegistration');
 
 export const registrationStatusSearchAttribute = defineSearchAttributeKey(
   'RegistrationStatus',

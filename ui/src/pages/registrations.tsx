@@ -2,6 +2,9 @@
  * Support's look at customers' registrations: found by the address the customer gives on the
  * phone (or a registration id from an alert), each with where it stands, when its link stops
  * working, and a fresh link when the customer lost the email (the old link then stops working).
+ * An address may have several sign-ups pending (each its own registration; anyone may sign up
+ * with any address): the one confirmed first wins. A lapsed one keeps nothing personal, so it is
+ * found by its id only, without a name or address.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
@@ -45,7 +48,8 @@ export function RegistrationsPage({ asked }: { asked?: string }) {
           <button type="submit">Find</button>
         </form>
         <p className="hint">
-          A customer who lost the confirmation email gets a fresh link here; the old one stops working.
+          A customer who lost the confirmation email gets a fresh link here; the old one stops working. Each
+          sign-up is listed on its own: the link confirms only with the password chosen at that sign-up.
         </p>
       </Section>
       {search ? (
@@ -87,7 +91,13 @@ function RegistrationCard({ registration: r }: { registration: RegistrationAnswe
       <div className="card-body">
         <p className="card-title">
           <span>
-            {r.name} &lt;{r.email}&gt;
+            {r.email ? (
+              <>
+                {r.name} &lt;{r.email}&gt;
+              </>
+            ) : (
+              'Nothing personal kept'
+            )}
           </span>
           <span className={`badge status-${r.status}`}>{statusWords(r.status)}</span>
         </p>
@@ -107,8 +117,8 @@ function RegistrationCard({ registration: r }: { registration: RegistrationAnswe
         ) : null}
         {r.status === 'Lapsed' ? (
           <p>
-            Lapsed {r.lapsedAt ? when(r.lapsedAt) : ''}: nothing was written. The customer may register again
-            with the same address.
+            Lapsed {r.lapsedAt ? when(r.lapsedAt) : ''}: {lapsedBecause(r.lapseReason)}. Nothing was written
+            and nothing personal of it is kept; the customer may register again with the address.
           </p>
         ) : null}
         {pending ? (
@@ -118,8 +128,8 @@ function RegistrationCard({ registration: r }: { registration: RegistrationAnswe
             </button>
             {waitUntil ? (
               <span className="hint">
-                Links go out at most once a minute and four times an hour: possible again{' '}
-                {relative(waitUntil, now)}.
+                Links go to an address at most once a minute and four times an hour, whichever sign-up asks:
+                possible again {relative(waitUntil, now)}.
               </span>
             ) : null}
           </div>
@@ -128,7 +138,7 @@ function RegistrationCard({ registration: r }: { registration: RegistrationAnswe
         {resend.isSuccess ? (
           <Done>
             A fresh link is on its way to {r.email} (link {resend.data.linksSent}); the earlier ones no longer
-            work.
+            work. It asks for the password chosen at this sign-up.
           </Done>
         ) : null}
         {r.timeline && r.timeline.length > 0 ? (
@@ -140,4 +150,10 @@ function RegistrationCard({ registration: r }: { registration: RegistrationAnswe
       </div>
     </li>
   );
+}
+
+function lapsedBecause(reason: RegistrationAnswer['lapseReason']): string {
+  if (reason === 'address_taken') return 'another sign-up of the address was confirmed first';
+  if (reason === 'too_many_wrong_passwords') return 'the password was entered wrong too often';
+  return 'not confirmed in time';
 }
