@@ -1,21 +1,16 @@
 /**
- * The app's stores on PostgreSQL (`DATABASE_URL=postgres://…`), beside the SQLite default: the
- * same interfaces, and the same ledger operations (store/ledger.ts), each in one transaction that
+ * The leave store on PostgreSQL (`DATABASE_URL=postgres://…`), beside the SQLite default: the
+ * same interface, and the same ledger operations (store/ledger.ts), each in one transaction that
  * first locks the employee's row (`SELECT … FOR UPDATE`), so two requests of one employee at the
- * same instant are decided one after the other, on any number of connections.
+ * same instant are decided one after the other, on any number of connections. (The orders are on
+ * the SQL port, store/sql-order-store.ts; this pool still sets up the schema it always did.)
  */
 import pg from 'pg';
 import { keepIdleErrors } from './pool-errors';
-import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+import type { OrderView } from '../domain/order';
 import { queueColumns } from '../domain/work-queues';
 import * as ledger from './ledger';
-import {
-  LEAVE_LIST_INDEXES,
-  leaveListStatement,
-  ORDER_LIST_INDEXES,
-  orderListStatement,
-  toPage,
-} from './lists';
+import { LEAVE_LIST_INDEXES, leaveListStatement, ORDER_LIST_INDEXES, toPage } from './lists';
 import {
   toEmployee,
   toLedgerEntry,
@@ -25,7 +20,6 @@ import {
   type LeaveRequestRow,
 } from './leave-rows';
 import type { LeaveStore } from './leave-store';
-import type { OrderStore, StoredOrder } from './order-store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS orders (
@@ -100,25 +94,6 @@ async function transaction<T>(pool: pg.Pool, work: (query: Query) => Promise<T>)
   }
 }
 
-interface PgOrderRow {
-  order_id: string;
-  order_json: PlacedOrder;
-  status: OrderStatus;
-  status_version: number;
-  view_json: OrderView | null;
-  updated_at: string;
-}
-
-function toStoredOrder(row: PgOrderRow): StoredOrder {
-  return {
-    order: row.order_json,
-    status: row.status,
-    statusVersion: row.status_version,
-    view: row.view_json ?? undefined,
-    updatedAt: row.updated_at,
-  };
-}
-
 /** Orders recorded before the work queues existed: their queue columns, filled once from their views. */
 async function fillQueueColumns(client: pg.PoolClient): Promise<void> {
   const { rows } = await client.query(
@@ -132,76 +107,6 @@ async function fillQueueColumns(client: pg.PoolClient): Promise<void> {
       [row.order_id, q.supportReason, q.supportSort, q.workQueue, q.workSort],
     );
   }
-}
-
-export function openPostgresOrderStore(url: string): OrderStore {
-  const { pool, ready } = openPool(url);
-  const query: Query = async (text, values) => {
-    await ready;
-    return pool.query(text, values);
-  };
-  return {
-    async saveOrder(order: PlacedOrder) {
-      const result = await query(
-        `INSERT INTO orders (order_id, customer_id, customer_email, currency, total, order_json, status, placed_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'Received', $7, $8) ON CONFLICT (order_id) DO NOTHING`,
-        [
-          order.orderId,
-          order.customer.id,
-          order.customer.email,
-          order.currency,
-          order.total,
-          JSON.stringify(order),
-          order.placedAt,
-          new Date().toISOString(),
-        ],
-      );
-      return { created: result.rowCount === 1 };
-    },
-    async getOrder(orderId) {
-      const { rows } = await query('SELECT * FROM orders WHERE order_id = $1', [orderId]);
-      const row = rows[0] as PgOrderRow | undefined;
-      return row ? toStoredOrder(row) : undefined;
-    },
-    async listOrders(list) {
-      const { text, values } = orderListStatement(list, (i) => `$${i}`);
-      const { rows } = await query(text, values);
-      return toPage(
-        rows as (PgOrderRow & { sort_key: string })[],
-        list.limit,
-        (r) => r.order_id,
-        toStoredOrder,
-      );
-    },
-    async forgetUnstarted(orderId) {
-      await query('DELETE FROM orders WHERE order_id = $1 AND status_version = 0', [orderId]);
-    },
-    async recordStatus(orderId, status, version, view) {
-      const q = queueColumns(view);
-      await query(
-        `UPDATE orders SET status = $2, status_version = $3, view_json = $4, updated_at = $5,
-           support_reason = $6, support_sort = $7, work_queue = $8, work_sort = $9, queues_filled = true
-         WHERE order_id = $1 AND status_version < $3`,
-        [
-          orderId,
-          status,
-          version,
-          JSON.stringify(view),
-          new Date().toISOString(),
-          q.supportReason,
-          q.supportSort,
-          q.workQueue,
-          q.workSort,
-        ],
-      );
-    },
-    async ping() {
-      await query('SELECT 1');
-    },
-    async close() {
-      await pool.end();
-    },
-  };
 }
 
 export function openPostgresLeaveStore(url: string): LeaveStore {

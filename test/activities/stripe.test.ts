@@ -14,7 +14,7 @@ import { createCheckoutActivities } from '../../activities/checkout';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createStripeClient, createStripeGateway } from '../../activities/checkout/stripe';
 import { PAYMENT_DECLINED } from '../../activities/checkout/types';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import { checkoutWorkflow } from '../../workflows';
 import { cancelOrderSignal, retryPaymentSignal } from '../../workflows/checkout/messages';
 import { placedOrder, settle, TEST_SETTINGS } from '../helpers/checkout-scenario';

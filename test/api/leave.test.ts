@@ -15,7 +15,7 @@ import type { LeaveView } from '../../domain/leave';
 import type { LeaveStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import {
   callerOf,
   runWorker,

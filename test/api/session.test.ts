@@ -19,7 +19,7 @@ import type { LeaveStore, OrderStore, SessionStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteSessionStore } from '../../store/session-store';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import { freePort } from '../../scripts/net';
 import { assertMatchesContract } from '../helpers/openapi';
 import { serveApi, type RunningApi } from '../helpers/api-server';

@@ -17,7 +17,7 @@ import { openSqliteRegistrationStore } from '../../store/registration-store';
 import type { LeaveStore, OrderStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import type { AppDeps } from '../../api/app';
 import { signToken } from '../../api/auth';
 import { issuerVerifier } from '../../api/tokens';

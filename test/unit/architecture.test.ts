@@ -21,7 +21,7 @@ const PROCESSES: Record<string, string[]> = {
     'domain/keys.ts',
     'domain/work-queues.ts',
     'store/order-store.ts',
-    'store/sqlite-order-store.ts',
+    'store/sql-order-store.ts',
   ],
   leave: [
     'workflows/leave/',
@@ -52,6 +52,7 @@ const SHARED = [
   'api/tokens.ts',
   'api/updates.ts',
   'workflows/refusal.ts',
+  'store/sql.ts',
 ];
 
 const inside = (file: string, rooms: string[]): boolean =>
