@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { LeaveStore } from './leave-store';
 import type { OrderStore } from './order-store';
-import { openPostgresLeaveStore } from './postgres';
-import { openSqliteLeaveStore } from './sqlite-leave-store';
+import { openPostgresLeaveStore, openSqliteLeaveStore } from './sql-leave-store';
 import { openPostgresOrderStore, openSqliteOrderStore } from './sql-order-store';
 import {
   openPostgresRegistrationStore,

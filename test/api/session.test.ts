@@ -18,7 +18,7 @@ import { issuerVerifier } from '../../api/tokens';
 import type { LeaveStore, OrderStore, SessionStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import { openSqliteSessionStore } from '../../store/session-store';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
+import { openSqliteLeaveStore } from '../../store/sql-leave-store';
 import { openSqliteOrderStore } from '../../store/sql-order-store';
 import { freePort } from '../../scripts/net';
 import { assertMatchesContract } from '../helpers/openapi';

@@ -16,7 +16,7 @@ import { createRegistrationActivities } from '../../activities/registration';
 import { openSqliteRegistrationStore } from '../../store/registration-store';
 import type { LeaveStore, OrderStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
+import { openSqliteLeaveStore } from '../../store/sql-leave-store';
 import { openSqliteOrderStore } from '../../store/sql-order-store';
 import type { AppDeps } from '../../api/app';
 import { signToken } from '../../api/auth';

@@ -29,7 +29,7 @@ const PROCESSES: Record<string, string[]> = {
     'api/leave/',
     'domain/leave.ts',
     'store/leave-store.ts',
-    'store/sqlite-leave-store.ts',
+    'store/sql-leave-store.ts',
     'store/ledger.ts',
     'store/leave-rows.ts',
   ],

@@ -16,7 +16,7 @@ import type { LeaveSettings } from '../../config/settings';
 import type { LeaveView } from '../../domain/leave';
 import type { LeaveStore } from '../../store/leave-store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
+import { openSqliteLeaveStore } from '../../store/sql-leave-store';
 import { employeeTerminationWorkflow, leaveRequestWorkflow } from '../../workflows';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { refusalOf } from '../../workflows/refusal';
