@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { LeaveStore } from './leave-store';
 import type { OrderStore } from './order-store';
-import { openPostgresLeaveStore, openPostgresOrderStore } from './postgres';
-import { openSqliteLeaveStore } from './sqlite-leave-store';
-import { openSqliteOrderStore } from './sqlite-order-store';
+import { openPostgresLeaveStore, openSqliteLeaveStore } from './sql-leave-store';
+import { openPostgresOrderStore, openSqliteOrderStore } from './sql-order-store';
 import {
   openPostgresRegistrationStore,
   openSqliteRegistrationStore,

@@ -11,7 +11,6 @@ import {
   type LeaveStatus,
   type Rank,
 } from '../domain/leave';
-import type { CarryResult } from './ledger';
 import type { LeaveListQuery, Page } from './lists';
 
 export interface Employee {
@@ -49,6 +48,13 @@ export type ReserveResult =
       balance: number;
       refusal: { reason: ApprovalRefusal | 'beyond_balance'; message: string };
     };
+
+export interface CarryResult {
+  days: number;
+  done: 'now' | 'before' | 'not_needed' | 'paid_by_paycheck';
+  /** The new year's balance after the deduction: below zero, it is owed to the year after in turn. */
+  newYearBalance?: number;
+}
 
 /** How a reservation may be made: within the balance, or down to what an approver may allow. */
 export type ReserveMode = { kind: 'within_balance' } | { kind: 'approval'; approverId: string };

@@ -5,7 +5,7 @@
  * after a crash writes nothing twice.
  */
 import { decideApproval, paycheckDeduction, type ChainMember, type Rank } from '../domain/leave';
-import type { LedgerKind, ReserveMode, ReserveResult } from './leave-store';
+import type { CarryResult, LedgerKind, ReserveMode, ReserveResult } from './leave-store';
 
 export interface LedgerEmployee {
   rank: Rank;
@@ -146,13 +146,6 @@ export async function release(
     requestId,
   });
   return { released, days: -reservation.days };
-}
-
-export interface CarryResult {
-  days: number;
-  done: 'now' | 'before' | 'not_needed' | 'paid_by_paycheck';
-  /** The new year's balance after the deduction: below zero, it is owed to the year after in turn. */
-  newYearBalance?: number;
 }
 
 export async function carryNegativeBalance(

@@ -5,7 +5,7 @@ import amqp from 'amqplib';
 import { createCheckoutActivities } from '../../activities/checkout';
 import { createAmqpPublisher } from '../../activities/adapters/amqp';
 import type { EventPublisher, Mailer } from '../../activities/adapters/ports';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
 import type { PaymentGateway } from '../../activities/checkout/types';
 

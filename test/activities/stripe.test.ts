@@ -17,7 +17,7 @@ import { createCheckoutActivities } from '../../activities/checkout';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createStripeClient, createStripeGateway } from '../../activities/checkout/stripe';
 import { PAYMENT_DECLINED } from '../../activities/checkout/types';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import { checkoutWorkflow } from '../../workflows';
 import { cancelOrderSignal, retryPaymentUpdate } from '../../workflows/checkout/messages';
 import { refusalOf } from '../../workflows/refusal';

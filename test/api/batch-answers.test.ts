@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OrderStore } from '../../store';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import { checkoutWorkflowId } from '../../workflows/checkout/messages';
 import { callerOf, serveApi, type RunningApi } from '../helpers/api-server';
 import { devServerEnv } from '../helpers/temporal';

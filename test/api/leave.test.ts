@@ -14,8 +14,8 @@ import { createDevMailer, createDevPublisher, DevRecorder } from '../../activiti
 import type { LeaveView } from '../../domain/leave';
 import type { LeaveStore } from '../../store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteLeaveStore } from '../../store/sql-leave-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import {
   callerOf,
   runWorker,

@@ -14,7 +14,7 @@ import { createDevMailer, createDevPublisher, DevRecorder } from '../../activiti
 import { signToken, type Role } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
 import type { OrderView } from '../../domain/order';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import type { OrderStore } from '../../store';
 import {
   customerIdSearchAttribute,

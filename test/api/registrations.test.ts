@@ -19,7 +19,7 @@ import { createRegistrationActivities } from '../../activities/registration';
 import { signToken } from '../../api/auth';
 import { verifyPassword } from '../../api/registrations/passwords';
 import type { RegistrationSettings } from '../../config/settings';
-import { openSqliteOrderStore } from '../../store/sqlite-order-store';
+import { openSqliteOrderStore } from '../../store/sql-order-store';
 import {
   openSqliteRegistrationStore,
   tokenHash,

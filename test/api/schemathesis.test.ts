@@ -15,7 +15,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { signToken } from '../../api/auth';
 import { ROLES, type Role } from '../../api/contract';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
+import { openSqliteLeaveStore } from '../../store/sql-leave-store';
 import { describe as describeServer, resolveSchemathesis } from '../../scripts/servers';
 import {
   appStackEnv,

@@ -12,7 +12,7 @@ import type { LeaveSettings } from '../../config/settings';
 import type { LeaveRequest } from '../../domain/leave';
 import type { LeaveStore } from '../../store/leave-store';
 import { SEED_ORGANISATION } from '../../store/seed-organisation';
-import { openSqliteLeaveStore } from '../../store/sqlite-leave-store';
+import { openSqliteLeaveStore } from '../../store/sql-leave-store';
 import { employeeTerminationWorkflow, leaveRequestWorkflow } from '../../workflows';
 import { leaveWorkflowId, terminationWorkflowId } from '../../workflows/leave/messages';
 import { settle } from './checkout-scenario';

@@ -21,7 +21,7 @@ const PROCESSES: Record<string, string[]> = {
     'domain/keys.ts',
     'domain/work-queues.ts',
     'store/order-store.ts',
-    'store/sqlite-order-store.ts',
+    'store/sql-order-store.ts',
   ],
   leave: [
     'workflows/leave/',
@@ -29,7 +29,7 @@ const PROCESSES: Record<string, string[]> = {
     'api/leave/',
     'domain/leave.ts',
     'store/leave-store.ts',
-    'store/sqlite-leave-store.ts',
+    'store/sql-leave-store.ts',
     'store/ledger.ts',
     'store/leave-rows.ts',
   ],
@@ -52,6 +52,7 @@ const SHARED = [
   'api/tokens.ts',
   'api/updates.ts',
   'workflows/refusal.ts',
+  'store/sql.ts',
 ];
 
 const inside = (file: string, rooms: string[]): boolean =>
