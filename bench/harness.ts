@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
-import { type PlacedOrder } from '../domain/order';
+import { type PlacedOrder } from '../domain/checkout';
 import {
   cpuMs,
   devServerProcess,

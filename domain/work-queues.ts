@@ -3,7 +3,7 @@
  * work queues (`GET /orders?needs=…`) and the store's indexed columns both come from these pure
  * rules, so a list and an order page never disagree about why an order is there.
  */
-import type { OrderView } from './order';
+import type { OrderView } from './checkout';
 
 export const SUPPORT_REASONS = [
   'payment_failed',

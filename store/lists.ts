@@ -4,7 +4,7 @@
  * match each list's filter and order. The statements are built once here; each store only says how
  * it writes a placeholder.
  */
-import type { OrderStatus } from '../domain/order';
+import type { OrderStatus } from '../domain/checkout';
 import type { LeaveStatus } from '../domain/leave';
 import type { OrderQueue } from '../domain/work-queues';
 

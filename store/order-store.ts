@@ -2,7 +2,7 @@
  * The app's own record of orders. SQLite in the data folder by default; the interface is small so
  * that PostgreSQL can stand behind it too. Saving is idempotent on the order id.
  */
-import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+import type { OrderStatus, OrderView, PlacedOrder } from '../domain/checkout';
 import type { OrderListQuery, Page } from './lists';
 
 export interface StoredOrder {

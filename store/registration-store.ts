@@ -2,7 +2,7 @@
  * Registrations, their confirmation links and the customers they become, in the app's database
  * (SQLite by default, PostgreSQL with DATABASE_URL): one implementation over both, each operation
  * one transaction. The store keeps what the registration's process must never hold: the password's
- * hash (scrypt, api/registrations/passwords.ts) and the links' tokens, of which only a SHA-256
+ * hash (scrypt, api/registration/passwords.ts) and the links' tokens, of which only a SHA-256
  * hash is kept. Each sign-up is its own registration: an address may have several pending ones
  * and at most one customer (the unique `customers.email_key` decides which sign-up wins). A
  * registration's password hash is erased once it is confirmed or lapsed; a lapsed one keeps no

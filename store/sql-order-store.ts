@@ -3,7 +3,7 @@
  * statements. Every operation is one statement on its own: the worker records each status of every
  * checkout, so on SQLite each runs at once on a prepared statement, with no transaction around it.
  */
-import type { OrderStatus, OrderView, PlacedOrder } from '../domain/order';
+import type { OrderStatus, OrderView, PlacedOrder } from '../domain/checkout';
 import { queueColumns } from '../domain/work-queues';
 import { ORDER_LIST_COLUMNS, ORDER_LIST_INDEXES, orderListStatement, toPage } from './lists';
 import type { OrderStore, StoredOrder } from './order-store';

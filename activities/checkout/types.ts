@@ -3,7 +3,7 @@
  * import this module's types, never the implementations.
  */
 import type { CheckoutSettings } from '../../config/settings';
-import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/order';
+import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/checkout';
 
 export interface ChargeRequest {
   orderId: string;

@@ -1,8 +1,8 @@
 /**
  * The public HTTP contract as zod schemas: every request body and query the API parses, every
  * answer it sends, and the route table that says which goes where. Each process's part lives in its
- * room (api/orders/contract.ts, api/leave/contract.ts,
- * api/registrations/contract.ts); this module composes them. The server validates
+ * room (api/checkout/contract.ts, api/leave/contract.ts,
+ * api/registration/contract.ts); this module composes them. The server validates
  * requests with them and types its answers with them, the OpenAPI document (api/openapi.ts) is
  * generated from them, and the back office (ui/) takes its types from them, so a renamed field
  * breaks the build rather than a page. Answers are loose objects: fields may be added, none renamed.
@@ -11,8 +11,8 @@
  */
 import { z } from 'zod';
 import { LEAVE_ROUTES } from '../leave/contract';
-import { ORDER_ROUTES } from '../orders/contract';
-import { REGISTRATION_ROUTES } from '../registrations/contract';
+import { ORDER_ROUTES } from '../checkout/contract';
+import { REGISTRATION_ROUTES } from '../registration/contract';
 import { errorAnswer, plain, readiness, the, type Route } from './shared';
 
 import { ROLES, type Role } from '../../domain/roles';
@@ -20,9 +20,9 @@ import { ROLES, type Role } from '../../domain/roles';
 export { ROLES, type Role };
 
 export * from './shared';
-export * from '../orders/contract';
+export * from '../checkout/contract';
 export * from '../leave/contract';
-export * from '../registrations/contract';
+export * from '../registration/contract';
 
 export const signInQuery = z.strictObject({
   returnTo: z.string().max(2048).optional().describe('the back-office page to come back to, e.g. /#/inbox'),

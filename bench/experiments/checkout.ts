@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { signToken } from '../../api/auth';
-import type { PlaceOrderBody } from '../../api/orders/contract';
+import type { PlaceOrderBody } from '../../api/checkout/contract';
 import { loadConfig } from '../../config/settings';
 import { checkoutStartOptions } from '../../workflows/checkout/messages';
-import { orderTotal } from '../../domain/order';
+import { orderTotal } from '../../domain/checkout';
 import { freePort } from '../../scripts/net';
 import {
   appStackEnv,

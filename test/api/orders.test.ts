@@ -13,7 +13,7 @@ import { createCheckoutActivities } from '../../activities/checkout';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { signToken, type Role } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
-import type { OrderView } from '../../domain/order';
+import type { OrderView } from '../../domain/checkout';
 import { openSqliteOrderStore } from '../../store/sql-order-store';
 import type { OrderStore } from '../../store';
 import {

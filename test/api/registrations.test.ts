@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createRegistrationActivities } from '../../activities/registration';
 import { signToken } from '../../api/auth';
-import { verifyPassword } from '../../api/registrations/passwords';
+import { verifyPassword } from '../../api/registration/passwords';
 import type { RegistrationSettings } from '../../config/settings';
 import { openSqliteOrderStore } from '../../store/sql-order-store';
 import {

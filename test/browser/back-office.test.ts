@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createStripeClient, createStripeGateway } from '../../activities/checkout/stripe';
 import type { Role } from '../../api/auth';
-import type { OrderView } from '../../domain/order';
+import type { OrderView } from '../../domain/checkout';
 import { callApi } from '../helpers/api-server';
 import { startBackOfficeStack, type BackOfficeStack } from '../helpers/back-office-stack';
 import {

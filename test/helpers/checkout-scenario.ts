@@ -19,7 +19,7 @@ import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { PAYMENT_DECLINED, type CheckoutActivities } from '../../activities/checkout/types';
 import type { CheckoutSettings } from '../../config/settings';
-import type { OrderView, PlacedOrder } from '../../domain/order';
+import type { OrderView, PlacedOrder } from '../../domain/checkout';
 import { checkoutWorkflow } from '../../workflows';
 import { orderStatusQuery } from '../../workflows/checkout/messages';
 import { workflowBundle } from './temporal';

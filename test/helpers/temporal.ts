@@ -14,7 +14,7 @@ import {
 import { resolveTemporalCli, resolveTestServer } from '../../scripts/servers';
 import { ensureSearchAttributes } from '../../infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
-import type { OrderStatus, OrderView } from '../../domain/order';
+import type { OrderStatus, OrderView } from '../../domain/checkout';
 import { orderStatusQuery } from '../../workflows/checkout/messages';
 
 let runtimeInstalled = false;

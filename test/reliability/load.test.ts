@@ -16,7 +16,7 @@ import { createCheckoutActivities } from '../../activities/checkout';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { signToken } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
-import { FINAL_STATUSES, type OrderStatus } from '../../domain/order';
+import { FINAL_STATUSES, type OrderStatus } from '../../domain/checkout';
 import { openOrderStore, type OrderStore } from '../../store';
 import { callApi, runWorker, serveApi, type RunningApi, type RunningWorker } from '../helpers/api-server';
 import { recorded, reportFigures } from '../helpers/processes';

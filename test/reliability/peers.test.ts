@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { OrderStatus } from '../../domain/order';
+import type { OrderStatus } from '../../domain/checkout';
 import { startBroker, type Broker } from '../../scripts/rabbitmq';
 import { cancelOrderSignal, orderShippedSignal, orderStatusQuery } from '../../workflows/checkout/messages';
 import { placedOrder } from '../helpers/checkout-scenario';

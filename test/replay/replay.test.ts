@@ -19,7 +19,7 @@ import {
   PAYMENT_OUTCOMES_PATCH,
 } from '../../workflows/checkout/workflow';
 import { LEAVE_DELIVERY_ALERTS_PATCH, LEAVE_EDGES_PATCH } from '../../workflows/leave/workflow';
-import { BACK_OFFICE_PATCH } from '../../workflows/checkout/order-context';
+import { BACK_OFFICE_PATCH } from '../../workflows/checkout/context';
 import { CHECKOUT_REVISION } from '../../workflows/checkout/messages';
 import { ONE_PAYMENT_INTENT_PATCH } from '../../workflows/checkout/payment';
 import { LINKS_BY_ADDRESS_PATCH } from '../../workflows/registration/workflow';

@@ -15,8 +15,8 @@ const PROCESSES: Record<string, string[]> = {
   checkout: [
     'workflows/checkout/',
     'activities/checkout/',
-    'api/orders/',
-    'domain/order.ts',
+    'api/checkout/',
+    'domain/checkout.ts',
     'domain/acceptance.ts',
     'domain/keys.ts',
     'domain/work-queues.ts',
@@ -32,6 +32,13 @@ const PROCESSES: Record<string, string[]> = {
     'store/sql-leave-store.ts',
     'store/ledger.ts',
     'store/leave-rows.ts',
+  ],
+  registration: [
+    'workflows/registration/',
+    'activities/registration/',
+    'api/registration/',
+    'domain/registration.ts',
+    'store/registration-store.ts',
   ],
 };
 
@@ -52,6 +59,10 @@ const SHARED = [
   'api/tokens.ts',
   'api/updates.ts',
   'workflows/refusal.ts',
+  'workflows/retry-policies.ts',
+  'api/mount.ts',
+  'api/pages.ts',
+  'api/sealed.ts',
   'store/sql.ts',
 ];
 
@@ -180,22 +191,26 @@ describe('the layout', () => {
   it('keeps the benchmark and the scripts off test helpers and the API internals', () => {
     const arrows = ['bench', 'scripts'].flatMap(sourceFiles).flatMap((file) =>
       importsOf(file)
-        .filter((target) => target.startsWith('test/') || /^api\/(orders|leave)\/routes/.test(target))
+        .filter(
+          (target) =>
+            target.startsWith('test/') || /^api\/(checkout|leave|registration)\/routes/.test(target),
+        )
         .map((target) => `${file} → ${target}`),
     );
     assert.deepEqual(arrows, []);
   });
 
-  it('gives both processes the same rooms in workflows/, activities/ and api/', () => {
-    for (const dir of ['workflows/checkout', 'workflows/leave', 'activities/checkout', 'activities/leave']) {
+  it('gives every process the same rooms, named alike in every layer', () => {
+    for (const name of Object.keys(PROCESSES)) {
+      for (const file of ['messages.ts', 'workflow.ts', 'context.ts', 'inbox.ts'])
+        assert.ok(fs.existsSync(path.join(root, 'workflows', name, file)), `workflows/${name}/${file}`);
       assert.ok(
-        fs.existsSync(path.join(root, dir, dir.startsWith('workflows') ? 'messages.ts' : 'index.ts')),
-        dir,
+        fs.existsSync(path.join(root, 'activities', name, 'index.ts')),
+        `activities/${name}/index.ts`,
       );
-    }
-    for (const dir of ['api/orders', 'api/leave']) {
       for (const file of ['routes.ts', 'contract.ts'])
-        assert.ok(fs.existsSync(path.join(root, dir, file)), `${dir}/${file}`);
+        assert.ok(fs.existsSync(path.join(root, 'api', name, file)), `api/${name}/${file}`);
+      assert.ok(fs.existsSync(path.join(root, 'domain', `${name}.ts`)), `domain/${name}.ts`);
     }
   });
 });

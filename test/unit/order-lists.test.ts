@@ -11,7 +11,7 @@ import os from 'node:os';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/order';
+import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/checkout';
 import { openOrderStore } from '../../store';
 import { decodeCursor, encodeCursor, orderListStatement, type ListPosition } from '../../store/lists';
 import { BACKENDS } from '../helpers/databases';

@@ -1,7 +1,7 @@
 /** The order store on SQLite and on PostgreSQL: idempotent saves, status versions, survival across reopening. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { OrderView } from '../../domain/order';
+import type { OrderView } from '../../domain/checkout';
 import { openOrderStore } from '../../store';
 import { placedOrder } from '../helpers/checkout-scenario';
 import { BACKENDS } from '../helpers/databases';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hashPassword, verifyPassword } from '../../api/registrations/passwords';
+import { hashPassword, verifyPassword } from '../../api/registration/passwords';
 import {
   customerIdFor,
   emailKey,

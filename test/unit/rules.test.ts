@@ -10,7 +10,7 @@ import {
   paymentIntentIdempotencyKey,
   refundIdempotencyKey,
 } from '../../domain/keys';
-import { orderTotal, MAX_ORDER_TOTAL, OrderValidationError } from '../../domain/order';
+import { orderTotal, MAX_ORDER_TOTAL, OrderValidationError } from '../../domain/checkout';
 
 describe('durations', () => {
   const cases: [string, number][] = [

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/order';
+import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/checkout';
 import { openLeaveStore, openOrderStore } from '../../store';
 import type { Employee } from '../../store/leave-store';
 import { makeOldPostgres, makeOldSqlite, type OldRows } from '../fixtures/main-databases';

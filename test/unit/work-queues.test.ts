@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { leaveTimelineOf } from '../../api/leave/timeline';
 import type { LeaveView } from '../../domain/leave';
-import type { OrderView } from '../../domain/order';
+import type { OrderView } from '../../domain/checkout';
 import { NO_DEADLINE, queueColumns, supportNeed, workNeed } from '../../domain/work-queues';
 
 function order(overrides: Partial<OrderView> = {}): OrderView {

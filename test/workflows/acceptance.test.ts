@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ChargeRequest, ChargeResult } from '../../activities/checkout/types';
-import type { OrderView, PlacedOrder } from '../../domain/order';
+import type { OrderView, PlacedOrder } from '../../domain/checkout';
 import { checkoutWorkflow } from '../../workflows';
 import {
   answerAuthorizationUpdate,

@@ -19,7 +19,7 @@ import {
   retryPaymentSignal,
   retryPaymentUpdate,
 } from '../../workflows/checkout/messages';
-import { LEAN_CHECKOUT_PATCH } from '../../workflows/checkout/order-context';
+import { LEAN_CHECKOUT_PATCH } from '../../workflows/checkout/context';
 import { ONE_PAYMENT_INTENT_PATCH } from '../../workflows/checkout/payment';
 import { refusalOf } from '../../workflows/refusal';
 import {

@@ -17,7 +17,7 @@ import { Worker } from '@temporalio/worker';
 import Database from 'better-sqlite3';
 import { createRegistrationActivities } from '../../activities/registration';
 import type { EventPublisher, Mailer } from '../../activities/adapters/ports';
-import { hashPassword, verifyPassword } from '../../api/registrations/passwords';
+import { hashPassword, verifyPassword } from '../../api/registration/passwords';
 import type { Registration, RegistrationView } from '../../domain/registration';
 import {
   openSqliteRegistrationStore,

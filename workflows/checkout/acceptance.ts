@@ -11,8 +11,8 @@ import {
   requiresAuthorization,
   type AcceptanceOutcome,
 } from '../../domain/acceptance';
-import type { AcceptanceRecord } from '../../domain/order';
-import type { OrderContext } from './order-context';
+import type { AcceptanceRecord } from '../../domain/checkout';
+import type { OrderContext } from './context';
 
 export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome> {
   const closedAtOnce = ctx.lean && ctx.settings.orderRemorseWindowMs === 0;

@@ -5,8 +5,8 @@
  */
 import { condition, sleep } from '@temporalio/workflow';
 import { refundForReturn } from '../../domain/acceptance';
-import type { OrderView } from '../../domain/order';
-import type { OrderContext } from './order-context';
+import type { OrderView } from '../../domain/checkout';
+import type { OrderContext } from './context';
 import { refund } from './refund';
 
 export async function fulfil(ctx: OrderContext): Promise<OrderView> {

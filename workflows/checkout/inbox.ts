@@ -5,7 +5,7 @@
  */
 import { setHandler } from '@temporalio/workflow';
 import { recordDecision } from '../../domain/acceptance';
-import { awaitingPaymentDecision, FINAL_STATUSES, readyToShip, type OrderView } from '../../domain/order';
+import { awaitingPaymentDecision, FINAL_STATUSES, readyToShip, type OrderView } from '../../domain/checkout';
 import { note } from '../process-context';
 import { refusal } from '../refusal';
 import {

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CheckoutSettings } from '../../config/settings';
-import { formatMoney, type OrderView, type PlacedOrder } from '../../domain/order';
+import { formatMoney, type OrderView, type PlacedOrder } from '../../domain/checkout';
 
 export interface CancelRequest {
   reason?: string;

@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { PaymentDeclinedDetails } from '../../activities/checkout/types';
-import type { OrderContext } from './order-context';
+import type { OrderContext } from './context';
 
 /** Where the payment stands between attempts. */
 export interface Payment {

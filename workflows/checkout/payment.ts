@@ -10,9 +10,9 @@
 import { STRIPE } from '../retry-policies';
 import { ActivityFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { ChargeResult, CheckoutActivities, FoundPayment } from '../../activities/checkout/types';
-import { formatMoney, type OrderStatus } from '../../domain/order';
+import { formatMoney, type OrderStatus } from '../../domain/checkout';
 import { describe, isDeadlinePassed } from '../process-context';
-import { payments, type OrderContext } from './order-context';
+import { payments, type OrderContext } from './context';
 import { recordDecline, reportDecline, reportUnconfirmed, type Payment } from './payment-state';
 
 /**

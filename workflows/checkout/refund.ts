@@ -7,8 +7,8 @@
 import { REFUND_CHECKS } from '../retry-policies';
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { CheckoutActivities, RefundRefusedDetails, RefundResult } from '../../activities/checkout/types';
-import { formatMoney, type OrderStatus, type OrderView } from '../../domain/order';
-import { payments, type OrderContext } from './order-context';
+import { formatMoney, type OrderStatus, type OrderView } from '../../domain/checkout';
+import { payments, type OrderContext } from './context';
 import { PAYMENT_OUTCOMES_PATCH } from './payment';
 
 /** A pending refund is asked about again with backoff, for as long as Stripe takes to settle it. */

@@ -17,17 +17,17 @@
 import { SETTINGS_READ } from '../retry-policies';
 import { patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { CheckoutActivities } from '../../activities/checkout/types';
-import { formatMoney, placedOrderView, type OrderView, type PlacedOrder } from '../../domain/order';
+import { formatMoney, placedOrderView, type OrderView, type PlacedOrder } from '../../domain/checkout';
 import { note } from '../process-context';
 import { acceptOrder } from './acceptance';
 import { fulfil } from './fulfilment';
 import { listen } from './inbox';
 import type { CheckoutInput } from './messages';
-import { BACK_OFFICE_PATCH, LEAN_CHECKOUT_PATCH, OrderContext, store } from './order-context';
+import { BACK_OFFICE_PATCH, LEAN_CHECKOUT_PATCH, OrderContext, store } from './context';
 import { takePayment } from './payment';
 
 export { PAYMENT_OUTCOMES_PATCH } from './payment';
-export { LEAN_CHECKOUT_PATCH } from './order-context';
+export { LEAN_CHECKOUT_PATCH } from './context';
 
 /**
  * Orders started before acceptance existed go straight from saving to payment, complete after the

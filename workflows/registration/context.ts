@@ -14,28 +14,24 @@ import {
   type RegistrationView,
 } from '../../domain/registration';
 import { ProcessContext } from '../process-context';
+import { DELIVERIES, OWN_STORE, SETTINGS_READ } from '../retry-policies';
 import { registrationStatusSearchAttribute } from './messages';
 
 export const { loadRegistrationSettings } = proxyLocalActivities<RegistrationActivities>({
   startToCloseTimeout: '10s',
-  retry: { maximumAttempts: 10 },
+  retry: SETTINGS_READ,
 });
 
 /** The app's store: retried until it succeeds; a confirmation it refuses for good fails at once. */
 export const store = proxyActivities<RegistrationActivities>({
   startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '1m',
-    nonRetryableErrorTypes: ['RegistrationNotConfirmable'],
-  },
+  retry: { ...OWN_STORE, nonRetryableErrorTypes: ['RegistrationNotConfirmable'] },
 });
 
 /** Emails, events and alerts: retried without limit; nothing is dropped. */
 const deliveries = proxyActivities<RegistrationActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
+  retry: DELIVERIES,
 });
 
 export class RegistrationContext extends ProcessContext<RegistrationStatus, RegistrationView> {

@@ -11,7 +11,7 @@
  */
 import { patched, upsertMemo } from '@temporalio/workflow';
 import * as today from '../../../workflows';
-import type { PlacedOrder } from '../../../domain/order';
+import type { PlacedOrder } from '../../../domain/checkout';
 import type { LeaveRequest } from '../../../domain/leave';
 import { declareVersioning } from '../../../workflows/versioning';
 

@@ -7,7 +7,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, type BatchAnswer, type OrderListItem } from '../api';
 import { Empty, ErrorNote, Loading, MoreButton, Section } from '../components';
-import { ORDER_STATUSES } from '../../../domain/order';
+import { ORDER_STATUSES } from '../../../domain/checkout';
 import { money, relative, statusWords, useNow, when } from '../format';
 import { REFRESH_MS, usePaged } from '../paged';
 

@@ -4,7 +4,7 @@
  * No Node built-ins: the browser bundle reads these types.
  */
 import { z } from 'zod';
-import { MAX_ORDER_TOTAL, ORDER_STATUSES, type OrderView } from '../../domain/order';
+import { MAX_ORDER_TOTAL, ORDER_STATUSES, type OrderView } from '../../domain/checkout';
 import { ORDER_QUEUES, SUPPORT_REASONS } from '../../domain/work-queues';
 import {
   cursor,
@@ -122,7 +122,7 @@ const deliveryState = z.enum(['pending', 'delivered', 'delayed', 'failed']);
 
 /**
  * An order as `GET /orders/:id` answers it: the checkout process's own view (`OrderView` in
- * domain/order.ts), field for field. The two are one type: `ORDER_ANSWER_IS_THE_VIEW` below stops
+ * domain/checkout.ts), field for field. The two are one type: `ORDER_ANSWER_IS_THE_VIEW` below stops
  * the build when either gains a field the other lacks.
  */
 export const orderAnswer = z.looseObject({

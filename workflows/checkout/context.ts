@@ -10,7 +10,7 @@ import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../../activities/checkout/types';
 import type { CheckoutSettings } from '../../config/settings';
 import { orderEventMessageId } from '../../domain/keys';
-import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/order';
+import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/checkout';
 import { ProcessContext } from '../process-context';
 import type { OrderInbox } from './inbox';
 import { customerIdSearchAttribute, orderIdSearchAttribute, orderStatusSearchAttribute } from './messages';

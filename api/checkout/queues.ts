@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
-import type { OrderStatus, OrderView } from '../../domain/order';
+import type { OrderStatus, OrderView } from '../../domain/checkout';
 import { describeSupportReason, supportNeed, workNeed } from '../../domain/work-queues';
 import type { OrderStore, StoredOrder } from '../../store';
 import { encodeCursor } from '../../store/lists';
@@ -19,10 +19,10 @@ import {
   type BatchAnswer,
   type OrderList,
   type OrderListItem,
-  type OrderTimeline,
 } from './contract';
 import { HttpError, isDatabaseUnavailable, isTemporalUnavailable } from '../errors';
 import { handle, mount } from '../mount';
+import { timelineOf } from './timeline';
 import { pageAfter } from '../pages';
 import { orderAccess } from './routes';
 import { callerName } from '../auth';
@@ -175,33 +175,4 @@ function listItem(stored: StoredOrder, view: OrderView, req: Request): OrderList
   if (work?.queue === 'return' && view.goodsReturn) item.expectedBy = view.goodsReturn.expectedBy;
   if (view.shipment?.trackingNumber) item.trackingNumber = view.shipment.trackingNumber;
   return item;
-}
-
-/**
- * The order's steps, oldest first: the process keeps them; for an order whose stored view predates
- * the timeline, what its view still says (placed, the answers, the cancellation, the status).
- */
-export function timelineOf(view: OrderView): OrderTimeline['events'] {
-  if (view.timeline?.length) return view.timeline.map((e) => ({ ...e }));
-  const events: OrderTimeline['events'] = [
-    { at: view.placedAt, kind: 'placed', actor: `customer:${view.customerId}`, detail: 'Placed' },
-  ];
-  for (const a of view.acceptance?.authorizations ?? []) {
-    events.push({
-      at: a.decidedAt,
-      kind: 'authorization',
-      actor: a.managerId,
-      detail: `${a.approved ? 'Approved' : 'Refused'} the order${a.note ? `: ${a.note}` : ''}`,
-    });
-  }
-  if (view.cancellation) {
-    events.push({
-      at: view.cancellation.requestedAt,
-      kind: 'cancel_requested',
-      actor: view.cancellation.requestedBy,
-      detail: `Cancel requested${view.cancellation.reason ? `: ${view.cancellation.reason}` : ''}`,
-    });
-  }
-  events.push({ at: view.updatedAt, kind: 'status', detail: `The order is ${view.status}` });
-  return events.sort((a, b) => a.at.localeCompare(b.at));
 }

@@ -23,7 +23,7 @@ import {
   readyToShip,
   type OrderView,
   type PlacedOrder,
-} from '../../domain/order';
+} from '../../domain/checkout';
 import type { CheckoutSettings } from '../../config/settings';
 import type { OrderStore, StoredOrder } from '../../store';
 import {
