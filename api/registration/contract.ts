@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { LAPSE_REASONS, PASSWORD_TRIES, REGISTRATION_STATUSES } from '../../domain/registration';
-import { errorAnswer, page, the, timelineEvent, timestamp, type Route } from '../contract/shared';
+import { errorAnswer, page, route, the, timelineEvent, timestamp, type Route } from '../contract/shared';
 
 export const REGISTRATION_ID_PATTERN = /^reg_[A-Za-z0-9]{1,40}$/;
 /** Long enough to resist guessing, short enough to hash in bounded time (scrypt reads all of it). */
@@ -83,92 +83,108 @@ export type RegistrationAnswer = z.infer<typeof registrationAnswer>;
 export const registrationList = z.looseObject({ registrations: z.array(registrationAnswer) });
 export type RegistrationList = z.infer<typeof registrationList>;
 
-export const REGISTRATION_ROUTES: Route[] = [
-  {
-    method: 'post',
-    path: '/registrations',
-    who: 'storefront',
-    summary:
-      "a customer's sign-up, a registration of its own: the password is hashed, a confirmation link emailed when the address's limits allow; the customer is written when the link's page is sent with this password",
-    body: { schema: registrationBody, required: true },
-    answers: {
-      '202': the(
-        'the new registration, `PendingConfirmation`, also for an address with other sign-ups pending: they are left as they are and nothing of them is in the answer. Its link goes now unless one went to the address within the minute (or four this hour); then `resend` later',
-        registrationAccepted,
-      ),
-      '400': the('a field is missing or not valid; `details` names it', errorAnswer),
-      '409': the(
-        'the address already belongs to a customer (`address_registered`). Tell the person the same as for 202 ("check your email"): never whether an address is registered',
-        errorAnswer,
-      ),
-    },
+export const register = route({
+  method: 'post',
+  path: '/registrations',
+  roles: ['storefront'],
+  who: 'storefront',
+  summary:
+    "a customer's sign-up, a registration of its own: the password is hashed, a confirmation link emailed when the address's limits allow; the customer is written when the link's page is sent with this password",
+  body: { schema: registrationBody, required: true },
+  answers: {
+    '202': the(
+      'the new registration, `PendingConfirmation`, also for an address with other sign-ups pending: they are left as they are and nothing of them is in the answer. Its link goes now unless one went to the address within the minute (or four this hour); then `resend` later',
+      registrationAccepted,
+    ),
+    '400': the('a field is missing or not valid; `details` names it', errorAnswer),
+    '409': the(
+      'the address already belongs to a customer (`address_registered`). Tell the person the same as for 202 ("check your email"): never whether an address is registered',
+      errorAnswer,
+    ),
   },
-  {
-    method: 'get',
-    path: '/registrations',
-    who: 'support',
-    summary: "an address's registrations, newest first",
-    query: registrationLookupQuery,
-    answers: { '200': the('the registrations (none: an empty list)', registrationList) },
+});
+
+export const listRegistrations = route({
+  method: 'get',
+  path: '/registrations',
+  roles: ['support'],
+  who: 'support',
+  summary: "an address's registrations, newest first",
+  query: registrationLookupQuery,
+  answers: { '200': the('the registrations (none: an empty list)', registrationList) },
+});
+
+export const openConfirmationLink = route({
+  method: 'get',
+  path: '/registrations/confirm',
+  summary:
+    "the emailed link, opened in the customer's browser (no sign-in): a page in words. It confirms nothing (a mail gateway or a link preview may fetch it): a live link shows a form asking for the password chosen at sign-up, which confirms when sent (the POST). HEAD the same, without the page",
+  query: confirmQuery,
+  answers: {
+    '200': page('the form: the password, the token and a form check in hidden fields'),
+    '400': page('no token, or not one this app makes'),
+    '404': page('no link has this token (never sent, or its registration lapsed and was erased)'),
+    '409': page('the link was used: the registration is already confirmed'),
+    '410': page('the link expired or a newer link replaced it'),
   },
-  {
-    method: 'get',
-    path: '/registrations/confirm',
-    summary:
-      "the emailed link, opened in the customer's browser (no sign-in): a page in words. It confirms nothing (a mail gateway or a link preview may fetch it): a live link shows a form asking for the password chosen at sign-up, which confirms when sent (the POST). HEAD the same, without the page",
-    query: confirmQuery,
-    answers: {
-      '200': page('the form: the password, the token and a form check in hidden fields'),
-      '400': page('no token, or not one this app makes'),
-      '404': page('no link has this token (never sent, or its registration lapsed and was erased)'),
-      '409': page('the link was used: the registration is already confirmed'),
-      '410': page('the link expired or a newer link replaced it'),
-    },
+});
+
+export const sendConfirmationForm = route({
+  method: 'post',
+  path: '/registrations/confirm',
+  summary: `the link's form sent (no sign-in): confirms when the password is the one chosen at this sign-up, the form check is the page's and the browser says it came from this site (Origin, Sec-Fetch-Site when sent). The first sign-up of an address confirmed wins; the others lapse. ${PASSWORD_TRIES} tries per registration, right or wrong; the last wrong one closes it. A page in words, never JSON`,
+  body: { schema: confirmForm, required: true, mediaType: 'application/x-www-form-urlencoded' },
+  answers: {
+    '200': page('confirmed now: the customer is written'),
+    '202': page('taken; no worker answered in time, the confirmation completes when one runs'),
+    '400': page('no token, or not one this app makes'),
+    '403': page(
+      "not the password chosen at this sign-up (the form again, with the tries left), or the form did not come from the link's page (no or a wrong or old form check, another Origin or site)",
+    ),
+    '404': page('no link has this token'),
+    '409': page('the link was used: the registration is already confirmed'),
+    '410': page(
+      'the link expired or was replaced, or the registration lapsed: not confirmed in time, another sign-up of the address confirmed first, or the password tried wrong too often',
+    ),
   },
-  {
-    method: 'post',
-    path: '/registrations/confirm',
-    summary: `the link's form sent (no sign-in): confirms when the password is the one chosen at this sign-up, the form check is the page's and the browser says it came from this site (Origin, Sec-Fetch-Site when sent). The first sign-up of an address confirmed wins; the others lapse. ${PASSWORD_TRIES} tries per registration, right or wrong; the last wrong one closes it. A page in words, never JSON`,
-    body: { schema: confirmForm, required: true, mediaType: 'application/x-www-form-urlencoded' },
-    answers: {
-      '200': page('confirmed now: the customer is written'),
-      '202': page('taken; no worker answered in time, the confirmation completes when one runs'),
-      '400': page('no token, or not one this app makes'),
-      '403': page(
-        "not the password chosen at this sign-up (the form again, with the tries left), or the form did not come from the link's page (no or a wrong or old form check, another Origin or site)",
-      ),
-      '404': page('no link has this token'),
-      '409': page('the link was used: the registration is already confirmed'),
-      '410': page(
-        'the link expired or was replaced, or the registration lapsed: not confirmed in time, another sign-up of the address confirmed first, or the password tried wrong too often',
-      ),
-    },
+});
+
+export const getRegistration = route({
+  method: 'get',
+  path: '/registrations/{id}',
+  roles: ['storefront', 'support'],
+  who: 'storefront, support',
+  answers: {
+    '200': the('the registration', registrationAnswer),
+    '404': the('no such registration', errorAnswer),
   },
-  {
-    method: 'get',
-    path: '/registrations/{id}',
-    who: 'storefront, support',
-    answers: {
-      '200': the('the registration', registrationAnswer),
-      '404': the('no such registration', errorAnswer),
-    },
+});
+
+export const resendLink = route({
+  method: 'post',
+  path: '/registrations/{id}/resend',
+  roles: ['storefront', 'support'],
+  who: 'storefront, support',
+  summary:
+    "a fresh confirmation link: the earlier ones stop working, the deadline moves. The limits are the address's, over all its sign-ups",
+  body: { schema: resendBody, required: false },
+  answers: {
+    '202': the('the registration with the new link counted', registrationAnswer),
+    '404': the('no such registration', errorAnswer),
+    '409': the('the registration is confirmed or lapsed (`not_pending`)', errorAnswer),
+    '429': the(
+      'a link went to the address (for any of its sign-ups) less than a minute ago (`too_soon`) or four this hour (`hourly_limit`); `Retry-After` says when',
+      errorAnswer,
+    ),
+    '503': the('no worker answered within 5 s (`process_unavailable`); try again shortly', errorAnswer),
   },
-  {
-    method: 'post',
-    path: '/registrations/{id}/resend',
-    who: 'storefront, support',
-    summary:
-      "a fresh confirmation link: the earlier ones stop working, the deadline moves. The limits are the address's, over all its sign-ups",
-    body: { schema: resendBody, required: false },
-    answers: {
-      '202': the('the registration with the new link counted', registrationAnswer),
-      '404': the('no such registration', errorAnswer),
-      '409': the('the registration is confirmed or lapsed (`not_pending`)', errorAnswer),
-      '429': the(
-        'a link went to the address (for any of its sign-ups) less than a minute ago (`too_soon`) or four this hour (`hourly_limit`); `Retry-After` says when',
-        errorAnswer,
-      ),
-      '503': the('no worker answered within 5 s (`process_unavailable`); try again shortly', errorAnswer),
-    },
-  },
+});
+
+export const REGISTRATION_ROUTES: readonly Route[] = [
+  register,
+  listRegistrations,
+  openConfirmationLink,
+  sendConfirmationForm,
+  getRegistration,
+  resendLink,
 ];

@@ -25,17 +25,18 @@ import {
   registrationWorkflowId,
   resendLinkUpdate,
 } from '../../workflows/registration/messages';
-import { callerName, requireRole } from '../auth';
+import { callerName } from '../auth';
 import { conflict, HttpError, notFound } from '../errors';
+import { handle, mount } from '../mount';
 import { askWithinDeadline } from '../reads';
-import { parseBody, parseQuery } from '../schemas';
 import { askProcess, noAnswer } from '../updates';
+import { registrationWorkflow } from '../../workflows/registration/workflow';
 import {
+  getRegistration,
+  listRegistrations,
+  register,
   REGISTRATION_ID_PATTERN,
-  registrationBody,
-  registrationLookupQuery,
-  resendBody,
-  type RegistrationAccepted,
+  resendLink,
   type RegistrationAnswer,
 } from './contract';
 import { hashPassword } from './passwords';
@@ -143,7 +144,7 @@ export function registrationAccess({ client, registrations, taskQueue }: Registr
       name: stored.name,
       createdAt: stored.createdAt,
     };
-    await client.workflow.start('registrationWorkflow', {
+    await client.workflow.start(registrationWorkflow, {
       workflowId: registrationWorkflowId(stored.registrationId),
       taskQueue,
       args: [registration],
@@ -169,77 +170,67 @@ export function registrationAccess({ client, registrations, taskQueue }: Registr
 }
 
 export function registrationsRouter(deps: RegistrationDeps): Router {
-  const router = Router();
   const { client, registrations } = deps;
   const { handleFor, storedOr404, currentAnswer, startProcess, refuseWithinLinkLimits } =
     registrationAccess(deps);
 
-  /**
-   * Each sign-up is its own registration, whatever else is pending for the address: it changes
-   * nothing of an earlier one, and the answer is built the same way for every sign-up, so it
-   * shows nothing of one. Its first link goes when the address's limits allow (the process asks).
-   */
-  router.post('/registrations', requireRole('storefront'), async (req, res) => {
-    const body = parseBody(registrationBody, req.body);
-    const passwordHash = await hashPassword(body.password);
-    const opened = await registrations.openRegistration({
-      registrationId: newRegistrationId(),
-      email: body.email.trim(),
-      name: body.name,
-      passwordHash,
-      createdAt: new Date().toISOString(),
-    });
-    if (opened.kind === 'customer') {
-      throw conflict('this address already belongs to a customer', { reason: 'address_registered' });
-    }
-    await startProcess(opened.registration);
-    const accepted: RegistrationAccepted = {
-      registrationId: opened.registration.registrationId,
-      status: 'PendingConfirmation',
-    };
-    res.status(202).json(accepted);
-  });
+  /** A registration that waits for no link: 409 with its status. */
+  const notPending = (status: string) =>
+    conflict(`the registration is ${status}: it waits for no link`, { reason: 'not_pending', status });
 
-  router.get('/registrations', requireRole('support'), async (req, res) => {
-    const { email } = parseQuery(registrationLookupQuery, req.query);
-    const found = await registrations.registrationsFor(email);
-    const answers: RegistrationAnswer[] = [];
-    for (const stored of found) {
-      const linkTimes = await linkTimesOf(registrations, stored);
-      answers.push(registrationAnswerOf(storedView(stored), stored.status, linkTimes));
-    }
-    res.json({ registrations: answers });
-  });
-
-  router.get('/registrations/:id', requireRole('storefront', 'support'), async (req, res) => {
-    res.json(await currentAnswer(await storedOr404(String(req.params.id))));
-  });
-
-  router.post('/registrations/:id/resend', requireRole('storefront', 'support'), async (req, res) => {
-    parseBody(resendBody, req.body);
-    const stored = await storedOr404(String(req.params.id));
-    if (stored.status !== 'PendingConfirmation') {
-      throw conflict(`the registration is ${stored.status}: it waits for no link`, {
-        reason: 'not_pending',
-        status: stored.status,
+  return mount(Router(), [
+    /**
+     * Each sign-up is its own registration, whatever else is pending for the address: it changes
+     * nothing of an earlier one, and the answer is built the same way for every sign-up, so it
+     * shows nothing of one. Its first link goes when the address's limits allow (the process asks).
+     */
+    handle(register, async ({ body }) => {
+      const passwordHash = await hashPassword(body.password);
+      const opened = await registrations.openRegistration({
+        registrationId: newRegistrationId(),
+        email: body.email.trim(),
+        name: body.name,
+        passwordHash,
+        createdAt: new Date().toISOString(),
       });
-    }
-    await refuseWithinLinkLimits(stored);
-    const asked = await askProcess(client, handleFor(stored.registrationId), resendLinkUpdate, {
-      by: callerName(req),
-    });
-    if (asked.kind === 'no_answer') throw noAnswer('registration');
-    if (asked.kind === 'closed') {
-      const now = await storedOr404(stored.registrationId);
-      throw conflict(`the registration is ${now.status}: it waits for no link`, {
-        reason: 'not_pending',
-        status: now.status,
-      });
-    }
-    res
-      .status(202)
-      .json(registrationAnswerOf(asked.view, asked.view.status, await linkTimesOf(registrations, stored)));
-  });
+      if (opened.kind === 'customer') {
+        throw conflict('this address already belongs to a customer', { reason: 'address_registered' });
+      }
+      await startProcess(opened.registration);
+      return {
+        status: 202,
+        body: { registrationId: opened.registration.registrationId, status: 'PendingConfirmation' },
+      };
+    }),
 
-  return router;
+    handle(listRegistrations, async ({ query }) => {
+      const found = await registrations.registrationsFor(query.email);
+      const answers: RegistrationAnswer[] = [];
+      for (const stored of found) {
+        const linkTimes = await linkTimesOf(registrations, stored);
+        answers.push(registrationAnswerOf(storedView(stored), stored.status, linkTimes));
+      }
+      return { status: 200, body: { registrations: answers } };
+    }),
+
+    handle(getRegistration, async ({ params }) => ({
+      status: 200,
+      body: await currentAnswer(await storedOr404(params.id)),
+    })),
+
+    handle(resendLink, async ({ params, req }) => {
+      const stored = await storedOr404(params.id);
+      if (stored.status !== 'PendingConfirmation') throw notPending(stored.status);
+      await refuseWithinLinkLimits(stored);
+      const asked = await askProcess(client, handleFor(stored.registrationId), resendLinkUpdate, {
+        by: callerName(req),
+      });
+      if (asked.kind === 'no_answer') throw noAnswer('registration');
+      if (asked.kind === 'closed') throw notPending((await storedOr404(stored.registrationId)).status);
+      return {
+        status: 202,
+        body: registrationAnswerOf(asked.view, asked.view.status, await linkTimesOf(registrations, stored)),
+      };
+    }),
+  ]);
 }
