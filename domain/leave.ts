@@ -19,6 +19,13 @@ export const LEAVE_STATUSES = [
 ] as const;
 export type LeaveStatus = (typeof LEAVE_STATUSES)[number];
 
+/**
+ * The statuses in which a request's process may still be running and hear of a termination:
+ * undecided, waiting for a manager, or approved (open until the leave starts, or until a negative
+ * balance is settled).
+ */
+export const OPEN_LEAVE_STATUSES: readonly LeaveStatus[] = ['Submitted', 'PendingApproval', 'Approved'];
+
 /** What a leave ledger entry records: the year's grant, days reserved and given back, carried, deducted. */
 export const LEDGER_KINDS = [
   'grant',

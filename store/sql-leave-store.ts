@@ -6,6 +6,7 @@
  * connections; on SQLite the transaction's `BEGIN IMMEDIATE` already holds the database's one
  * write lock, across connections and processes (the API and the worker each have their own).
  */
+import { OPEN_LEAVE_STATUSES } from '../domain/leave';
 import * as ledger from './ledger';
 import { LEAVE_LIST_INDEXES, leaveListStatement, toPage } from './lists';
 import {
@@ -269,10 +270,9 @@ function requestOperations(db: Transactions): RequestOperations {
       return toPage(rows, list.limit, (row) => row.request_id, toStored);
     },
     async openLeaveRequestIds(employeeId) {
-      // Approved requests stay open until their leave starts, or until a negative balance is settled.
       const rows = await sql.all<{ request_id: string }>(
-        `SELECT request_id FROM leave_requests WHERE employee_id = ? AND status IN ('Submitted', 'PendingApproval', 'Approved')`,
-        [employeeId],
+        `SELECT request_id FROM leave_requests WHERE employee_id = ? AND status IN (${OPEN_LEAVE_STATUSES.map(() => '?').join(', ')})`,
+        [employeeId, ...OPEN_LEAVE_STATUSES],
       );
       return rows.map((r) => r.request_id);
     },
