@@ -138,8 +138,11 @@ export function createApp(deps: AppDeps): Express {
   // The emailed link's page is opened by the customer, who has no sign-in here; its form is sent
   // as a browser sends forms (urlencoded), so it comes before every body is read as JSON.
   if (registrationDeps) app.use(registrationLinkRouter(registrationDeps));
-  // Every other POST body is JSON, whatever its Content-Type says; a GET's body is never read.
-  app.use(express.json({ limit: '64kb', strict: true, type: (req) => req.method === 'POST' }));
+  // Every other POST body is JSON, whatever its Content-Type says, and never content-encoded (a
+  // gzip body is a 415: nothing to inflate, no bomb to defuse); a GET's body is never read.
+  app.use(
+    express.json({ limit: '64kb', strict: true, inflate: false, type: (req) => req.method === 'POST' }),
+  );
   if (sessions) app.use(sessions.router);
   app.use(authenticate(authentication));
   app.use(orderQueuesRouter({ client: deps.client, store: deps.store, log }));

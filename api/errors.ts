@@ -97,6 +97,24 @@ export function bodyParserAnswer(
   return { status: 400, error: { code: 'bad_request', message: 'the request body is not valid JSON' } };
 }
 
+/** A 4xx raised by a library (http-errors' `status`), answered in our words: never its message. */
+export function libraryRefusal(
+  err: unknown,
+): { status: number; error: { code: string; message: string } } | undefined {
+  const status = (err as { status?: unknown; statusCode?: unknown } | undefined)?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (status === 404)
+    return { status, error: { code: 'not_found', message: 'there is nothing at this address' } };
+  if (status === 403)
+    return { status, error: { code: 'forbidden', message: 'this address may not be read' } };
+  if (status === 405)
+    return { status, error: { code: 'method_not_allowed', message: 'this address takes another method' } };
+  return {
+    status: 400,
+    error: { code: 'bad_request', message: 'the request could not be read (its address or its body)' },
+  };
+}
+
 export function errorHandler(log: (message: string, err: unknown) => void): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof HttpError) {
@@ -110,17 +128,11 @@ export function errorHandler(log: (message: string, err: unknown) => void): Erro
       res.status(parsing.status).json({ error: { ...parsing.error, details: [{ field: 'body' }] } });
       return;
     }
-    // The router could not read the request (a path segment that is not valid percent-encoding):
-    // the client's fault, said without the parser's words.
-    const status = (err as { status?: unknown })?.status;
-    if (typeof status === 'number' && status >= 400 && status < 500 && err instanceof URIError) {
-      res.status(400).json({
-        error: {
-          code: 'bad_request',
-          message: 'the address is not valid percent-encoding',
-          details: [{ field: 'path' }],
-        },
-      });
+    // Any other refusal a library raised with a 4xx status (the router's bad percent-encoding, the
+    // file server's missing or forbidden file): that status, in the error shape, in our words.
+    const refused = libraryRefusal(err);
+    if (refused) {
+      res.status(refused.status).json({ error: refused.error });
       return;
     }
     // Temporal or the app's database away: nothing the request asked for is known to have happened,

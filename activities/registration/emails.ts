@@ -1,17 +1,19 @@
 /** The words of each registration email, kept apart from sending so they can be read and tested on their own. */
 import type { RegistrationSupportAlert } from './types';
 
-export function confirmationLinkContent(input: {
-  name: string;
-  link: string;
-  expiresAt: string;
-  linkNumber: number;
-}): { subject: string; text: string } {
+/**
+ * The confirmation email goes to an address nobody has proven yet, so it carries nothing the
+ * sign-up typed: not even the name (a stranger's sign-up could put words of theirs above our link).
+ */
+export function confirmationLinkContent(input: { link: string; expiresAt: string; linkNumber: number }): {
+  subject: string;
+  text: string;
+} {
   const expires = input.expiresAt.replace('T', ' ').slice(0, 16) + ' UTC';
   return {
     subject: 'Confirm your email address',
     text: [
-      `Hello ${input.name},`,
+      'Hello,',
       '',
       'To finish creating your account, open this link and enter the password you chose when you signed up:',
       '',

@@ -61,7 +61,6 @@ export function createRegistrationActivities(deps: RegistrationActivityDeps): Re
         messageKey: `${email.registrationId}:confirmation_link:${email.linkNumber}`,
         category: 'registration_confirmation_link',
         ...confirmationLinkContent({
-          name: email.name,
           link: confirmationUrl(deps.publicUrl, token),
           expiresAt: email.expiresAt,
           linkNumber: email.linkNumber,

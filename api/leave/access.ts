@@ -36,7 +36,7 @@ export function leaveAccess({ client, leaveStore }: LeaveAccessDeps) {
   async function mayRead(caller: Caller, employeeId: string): Promise<void> {
     if (holds(caller, 'hr') || caller.sub === employeeId) return;
     if (holds(caller, 'manager') && (await inChain(caller.sub, employeeId))) return;
-    throw forbidden(`only ${employeeId}, their manager chain and HR may see this`);
+    throw forbidden('only the employee, their manager chain and HR may see this');
   }
 
   /**

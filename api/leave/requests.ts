@@ -238,7 +238,7 @@ export function leaveRequestRoutes(deps: LeaveRequestDeps): Mounted[] {
     handle(withdrawLeaveRequest, async ({ caller, params }) => {
       const view = await currentView(params.id);
       if (caller.sub !== view.employeeId)
-        throw forbidden(`only ${view.employeeId} may withdraw this request`);
+        throw forbidden('only the employee who asked may withdraw this request');
       try {
         await client.workflow
           .getHandle(leaveWorkflowId(params.id))

@@ -257,7 +257,7 @@ export function registrationLinkRouter(deps: RegistrationDeps): Router {
     render(res, PAGES.form(await newForm(req.query.token as string, live.hash)));
   });
 
-  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10, inflate: false });
   const readForm = (req: Request, res: Response, next: NextFunction): void =>
     form(req, res, (err?: unknown) => (err ? render(res, PAGES.missing()) : next()));
 

@@ -13,7 +13,15 @@ export const PASSWORD_LENGTH = { min: 10, max: 200 } as const;
 
 export const registrationBody = z.strictObject({
   email: z.email().max(254),
-  name: z.string().trim().min(1, 'must not be empty').max(200),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200)
+    .refine(
+      (name) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(name),
+      'must be one line of plain text (no line breaks or control characters)',
+    ),
   password: z
     .string()
     .min(PASSWORD_LENGTH.min, `must be at least ${PASSWORD_LENGTH.min} characters`)

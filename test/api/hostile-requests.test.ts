@@ -376,6 +376,56 @@ describe('hostile requests over every route', () => {
     }
   });
 
+  it('bodies the server cannot read, and addresses it does not serve: 4xx, never 5xx, nothing of its insides', async () => {
+    const gzipped = (await import('node:zlib')).gzipSync(Buffer.from('{"orderId":"x"}'));
+    const requests: Request[] = [];
+    for (const encoding of ['gzip', 'deflate', 'br', 'identity, gzip', 'x-unknown']) {
+      for (const body of [Buffer.from('abcde'), gzipped.subarray(0, 10), gzipped]) {
+        for (const target of ['/orders', '/healthz', '/nowhere', '/registrations/confirm']) {
+          requests.push({
+            method: 'POST',
+            target,
+            headers: [
+              ['authorization', `Bearer ${tokens.get('storefront')}`],
+              [
+                'content-type',
+                target.includes('confirm') ? 'application/x-www-form-urlencoded' : 'application/json',
+              ],
+              ['content-encoding', encoding],
+            ],
+            body,
+          });
+        }
+      }
+    }
+    for (const target of [
+      '/assets/nope.js',
+      '/assets/%zz',
+      '/assets/%E9',
+      '/assets/..%2f..%2fpackage.json',
+      '/assets/',
+      '/%zz',
+      '/orders/%zz',
+    ]) {
+      requests.push({
+        method: 'GET',
+        target,
+        headers: [['authorization', `Bearer ${tokens.get('support')}`]],
+      });
+    }
+    for (const request of requests) {
+      const answer = await sendRaw(port, bytes(request));
+      const what = `${request.method} ${request.target} ${JSON.stringify(request.headers.slice(2))} → ${answer.status} ${answer.body.slice(0, 200)}`;
+      assert.ok(answer.status >= 400 && answer.status < 500, what);
+      assert.doesNotMatch(
+        answer.body,
+        /ENOENT|zlib|incorrect header|\/work\/|node_modules|Decompression/i,
+        what,
+      );
+      await stillServing();
+    }
+  });
+
   it('every route, both modes: no 5xx, the error shape, the process serving, nothing started or signalled by a refusal', async () => {
     const accepted: { key: string; target: string; body: string }[] = [];
     /** How the answers fell, printed so a run shows how much reached the app past the HTTP parser. */
@@ -396,6 +446,7 @@ describe('hostile requests over every route', () => {
             'x-forwarded-for',
             'accept',
             'idempotency-key',
+            'content-encoding',
             'x-anything',
           ),
           hostileValue,

@@ -216,6 +216,13 @@ describe('registration API', () => {
       [{ ...body, password: 'short' }, 'password'],
       [{ ...body, email: 'not-an-address' }, 'email'],
       [{ ...body, name: '  ' }, 'name'],
+      // A stranger's words above our link: the name is one line of plain text.
+      [
+        { ...body, name: 'customer,\n\nYour account is locked. Verify your card at https://evil.example' },
+        'name',
+      ],
+      [{ ...body, name: 'Ada\u2028Lovelace' }, 'name'],
+      [{ ...body, name: 'Ada\u0007' }, 'name'],
       [{ email: body.email, name: 'N' }, 'password'],
       [{ ...body, admin: true }, 'admin'],
     ];
@@ -238,6 +245,12 @@ describe('registration API', () => {
     assert.deepEqual(Object.keys(placed.body).sort(), ['registrationId', 'status']);
     assert.equal(placed.body.status, 'PendingConfirmation');
     const id = String(placed.body.registrationId);
+    // The link goes to an address nobody has proven yet: nothing the sign-up typed is in the email.
+    await nthLink(email, 1);
+    const sent = recorder
+      .entries('emails')
+      .filter((e) => e.to === email && e.category === 'registration_confirmation_link');
+    assert.doesNotMatch(String(sent[0]!.text), /Ada|Lovelace/);
     assert.match(id, /^reg_[a-f0-9]{24}$/);
 
     const link = await nthLink(email, 1);

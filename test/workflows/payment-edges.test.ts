@@ -33,6 +33,9 @@ const stripeReplays500 = async (): Promise<never> => {
   });
 };
 
+/** Lookups a waiting order may make in `days` days: two a resolution window (72 h) at most, and the first. */
+const lookupsBound = (days: number): number => 2 + 2 * Math.ceil((days * 24) / 72);
+
 /** Every request to confirm the order's PaymentIntent: [attempt, payment method, intent]. */
 function chargeAttempts(scenario: CheckoutScenario): [number, string, string][] {
   return scenario.calls
@@ -189,6 +192,50 @@ describe('payments and refunds at the edges', () => {
       ['payment_unconfirmed', 'payment_unconfirmed'],
     );
     assert.ok(!scenario.events().includes('order.payment_failed'));
+  });
+
+  it('a cancel while the outcome is unknown and Stripe refuses the lookup for good waits a window between lookups, then cancels with nothing charged', async () => {
+    let stripeAnswers = false;
+    const scenario = new CheckoutScenario(
+      {
+        confirmPaymentIntent: stripeReplays500,
+        checkPaymentIntent: async (req) => {
+          if (!stripeAnswers) throw declined('Stripe 404 invalid_request_error: No such payment_intent');
+          return { outcome: 'none' as const, paymentIntentId: req.paymentIntentId };
+        },
+      },
+      SETTINGS,
+    );
+    const order = placedOrder();
+    await scenario.run(env, order, async (o) => {
+      await pastTheWindow(o);
+      await o.sleep('70m');
+      await waitForStatus(o.handle, 'PaymentUnconfirmed');
+      await o.step(() =>
+        o.signal(cancelOrderSignal, { requestedBy: 'support:sam', reason: 'customer gave up' }),
+      );
+      // It once asked Stripe again at once, and again, in a loop with no pause.
+      const lookups = scenario.called('checkPaymentIntent').length;
+      assert.ok(lookups <= 2, `${lookups} lookups right after the cancel`);
+      await o.sleep('24h');
+      assert.equal(scenario.called('checkPaymentIntent').length, lookups, 'no lookup within the window');
+      assert.equal((await o.query()).status, 'PaymentUnconfirmed', 'nothing is known: the order waits');
+      stripeAnswers = true;
+      await o.sleep('49h');
+      const ended = await o.result();
+      assert.equal(ended.status, 'Cancelled');
+      assert.equal(
+        ended.cancellation?.requestedBy,
+        'support:sam',
+        "the support's cancel is the one on record",
+      );
+    });
+    assert.ok(scenario.called('checkPaymentIntent').length <= lookupsBound(3), 'a few lookups in three days');
+    assert.ok(
+      chargeAttempts(scenario).every(([attempt]) => attempt === 1),
+      'only the first attempt was ever sent to Stripe: nothing charged again',
+    );
+    assert.equal(scenario.called('refundPayment').length, 0, 'nothing was taken, nothing refunded');
   });
 
   it('a processing PaymentIntent is not Paid until it succeeds; one that fails is a decline', async () => {

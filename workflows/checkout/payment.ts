@@ -45,6 +45,13 @@ const ONE_PAYMENT_INTENT_REVISION = 3;
  */
 export const PAYMENT_LOOKUP_PATCH = 'payment-lookup-not-a-decline';
 
+/**
+ * A cancel on record while an attempt's outcome is unknown: the order waits for support's retry or
+ * the resolution window before it asks Stripe again, instead of asking at once in a loop.
+ * Histories that took the old answer (no such wait) lack the marker and keep it.
+ */
+export const CANCEL_WAITS_FOR_STRIPE_PATCH = 'cancel-waits-for-stripe';
+
 /** The attempt deadline of orders whose recorded settings predate PAYMENT_ATTEMPT_TIMEOUT. */
 const DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS = 3_600_000;
 
@@ -264,8 +271,13 @@ async function awaitResolution(
   payment: Payment,
 ): Promise<PaymentOutcome | 'retry' | 'same_attempt'> {
   const { view, inbox, settings } = ctx;
+  // A cancel already on record while Stripe has not said whether money moved is no news: waiting
+  // on it would ask Stripe again at once, and again (a lookup Stripe refuses for good looped with
+  // no pause). Such an order waits for support or the window, then asks Stripe again.
+  const cancelWaitsForStripe =
+    payment.outcomeUnknown && view.cancellation !== undefined && patched(CANCEL_WAITS_FOR_STRIPE_PATCH);
   const answered = await condition(
-    () => inbox.retryRequest !== undefined || view.cancellation !== undefined,
+    () => inbox.retryRequest !== undefined || (!cancelWaitsForStripe && view.cancellation !== undefined),
     settings.paymentResolutionWindowMs,
   );
   view.paymentResolutionDeadline = undefined;
@@ -277,7 +289,10 @@ async function awaitResolution(
         return 'paid';
       }
       if (earlier === 'unconfirmed') return 'same_attempt';
+      payment.outcomeUnknown = false;
     }
+    // Nothing was taken: a cancel on record ends the order as asked.
+    if (cancelWaitsForStripe) return 'cancelled';
     view.cancellation = {
       reason: 'the failed payment was not resolved in time',
       requestedBy: 'system',
