@@ -104,6 +104,7 @@ export const POSTGRES: Dialect = {
 /**
  * The advisory lock the order and leave stores set their schemas up behind on PostgreSQL: the one
  * they shared before this port, so that a replica of the previous version takes turns with them.
+ * The sessions' schema, which took no lock before, is set up behind it too.
  */
 export const APP_SCHEMA_LOCK = 727274;
 
