@@ -4,15 +4,12 @@
  * signing out ends it everywhere at once. Keys are SHA-256 hashes of the random ids the browser
  * holds: the table alone signs nobody in. A sign-in in flight keeps no row: it travels sealed in
  * the browser's cookie (api/session.ts), under the one key kept here for every replica, so a
- * stranger's requests for the sign-in page cost the database nothing.
+ * stranger's requests for the sign-in page cost the database nothing. One implementation over the
+ * app database's port (store/sql.ts), each operation one statement on its own.
  */
 import crypto from 'node:crypto';
-import Database from 'better-sqlite3';
-import fs from 'node:fs';
-import path from 'node:path';
-import pg from 'pg';
-import { keepIdleErrors } from './pool-errors';
 import { isRole, type Role } from '../domain/roles';
+import { APP_SCHEMA_LOCK, openPostgres, openSqlite, type Sql, type Transactions } from './sql';
 
 export interface BackOfficeSession {
   sub: string;
@@ -39,23 +36,27 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS back_office_sessions (
-  id_hash    TEXT PRIMARY KEY,
-  sub        TEXT NOT NULL,
-  name       TEXT NOT NULL,
-  roles      TEXT NOT NULL,
-  csrf_token TEXT NOT NULL,
-  id_token   TEXT,
-  expires_at BIGINT NOT NULL
-);
--- Sign-ins in flight were rows here once; they are sealed cookies now, and nothing reads the table.
-DROP TABLE IF EXISTS sign_in_attempts;
-CREATE TABLE IF NOT EXISTS app_keys (
-  name TEXT PRIMARY KEY,
-  key  TEXT NOT NULL
-);
-`;
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS back_office_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    sub        TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    roles      TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    id_token   TEXT,
+    expires_at BIGINT NOT NULL
+  )`,
+  // Sign-ins in flight were rows here once; they are sealed cookies now, and nothing reads the table.
+  'DROP TABLE IF EXISTS sign_in_attempts',
+  `CREATE TABLE IF NOT EXISTS app_keys (
+    name TEXT PRIMARY KEY,
+    key  TEXT NOT NULL
+  )`,
+];
+
+async function setUpSessions(sql: Sql): Promise<void> {
+  for (const statement of SCHEMA) await sql.run(statement);
+}
 
 interface SessionRow {
   sub: string;
@@ -88,94 +89,49 @@ const sessionValues = (idHash: string, s: BackOfficeSession): unknown[] => [
 const SIGN_IN_KEY = 'sign-in';
 const newKey = (): string => crypto.randomBytes(32).toString('base64');
 
-export function openSqliteSessionStore(file: string): SessionStore {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
-  const insertSession = db.prepare(
-    'INSERT INTO back_office_sessions (id_hash, sub, name, roles, csrf_token, id_token, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const selectSession = db.prepare<[string, number], SessionRow>(
-    'SELECT * FROM back_office_sessions WHERE id_hash = ? AND expires_at > ?',
-  );
-  const removeSession = db.prepare<[string], SessionRow>(
-    'DELETE FROM back_office_sessions WHERE id_hash = ? RETURNING *',
-  );
-  const insertKey = db.prepare(
-    'INSERT INTO app_keys (name, key) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
-  );
-  const selectKey = db.prepare<[string], { key: string }>('SELECT key FROM app_keys WHERE name = ?');
-  const expire = db.prepare('DELETE FROM back_office_sessions WHERE expires_at <= ?');
+function sessionStore(db: Transactions): SessionStore {
+  const { sql } = db;
   return {
-    async saveSession(idHash, session) {
-      insertSession.run(...sessionValues(idHash, session));
-    },
-    async findSession(idHash, now) {
-      const row = selectSession.get(idHash, now);
-      return row ? toSession(row) : undefined;
-    },
-    async deleteSession(idHash) {
-      const row = removeSession.get(idHash);
-      return row ? toSession(row) : undefined;
-    },
-    async signInKey() {
-      insertKey.run(SIGN_IN_KEY, newKey());
-      return Buffer.from(selectKey.get(SIGN_IN_KEY)!.key, 'base64');
-    },
-    async deleteExpired(now) {
-      expire.run(now);
-    },
-    async close() {
-      db.close();
-    },
-  };
-}
-
-export function openPostgresSessionStore(url: string): SessionStore {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  keepIdleErrors(pool);
-  const ready = pool.query(SCHEMA).then(() => undefined);
-  ready.catch(() => undefined); // reported by the first call that awaits it
-  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> => {
-    await ready;
-    return (await pool.query<R>(text, values)).rows;
-  };
-  return {
-    async saveSession(idHash, session) {
-      await query(
-        'INSERT INTO back_office_sessions (id_hash, sub, name, roles, csrf_token, id_token, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        sessionValues(idHash, session),
+    async saveSession(idHash, s) {
+      await sql.run(
+        'INSERT INTO back_office_sessions (id_hash, sub, name, roles, csrf_token, id_token, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        sessionValues(idHash, s),
       );
     },
     async findSession(idHash, now) {
-      const [row] = await query<SessionRow>(
-        'SELECT * FROM back_office_sessions WHERE id_hash = $1 AND expires_at > $2',
+      const [row] = await sql.all<SessionRow>(
+        'SELECT * FROM back_office_sessions WHERE id_hash = ? AND expires_at > ?',
         [idHash, now],
       );
       return row ? toSession(row) : undefined;
     },
     async deleteSession(idHash) {
-      const [row] = await query<SessionRow>(
-        'DELETE FROM back_office_sessions WHERE id_hash = $1 RETURNING *',
+      const [row] = await sql.all<SessionRow>(
+        'DELETE FROM back_office_sessions WHERE id_hash = ? RETURNING *',
         [idHash],
       );
       return row ? toSession(row) : undefined;
     },
     async signInKey() {
-      await query('INSERT INTO app_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+      await sql.run('INSERT INTO app_keys (name, key) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [
         SIGN_IN_KEY,
         newKey(),
       ]);
-      const [row] = await query<{ key: string }>('SELECT key FROM app_keys WHERE name = $1', [SIGN_IN_KEY]);
+      const [row] = await sql.all<{ key: string }>('SELECT key FROM app_keys WHERE name = ?', [SIGN_IN_KEY]);
       return Buffer.from(row!.key, 'base64');
     },
     async deleteExpired(now) {
-      await query('DELETE FROM back_office_sessions WHERE expires_at <= $1', [now]);
+      await sql.run('DELETE FROM back_office_sessions WHERE expires_at <= ?', [now]);
     },
-    async close() {
-      await pool.end();
-    },
+    close: () => db.close(),
   };
+}
+
+export function openSqliteSessionStore(file: string): SessionStore {
+  return sessionStore(openSqlite(file, setUpSessions));
+}
+
+/** Four connections, as the sessions had before the port: a session is one short statement. */
+export function openPostgresSessionStore(url: string): SessionStore {
+  return sessionStore(openPostgres(url, APP_SCHEMA_LOCK, setUpSessions, 4));
 }

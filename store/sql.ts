@@ -2,7 +2,8 @@
  * The app database as a port the stores are written once against: statements with `?`
  * placeholders, each on its own or several in one transaction, over SQLite (better-sqlite3, one
  * connection) or PostgreSQL (node-postgres, a pool), and a small dialect object for what the two
- * really do differently (column types, row locks, reading JSON and a table's columns).
+ * really do differently (column types, row locks, reading JSON and a table's columns, a race lost
+ * to another transaction).
  *
  * SQLite runs a statement on its own at once, on a cached prepared statement: the order store's
  * writes are on the checkout's hot path. Its transactions are `BEGIN IMMEDIATE` (the database's
@@ -58,6 +59,12 @@ export interface Dialect {
   readJson(value: unknown): unknown;
   /** The names of a table's columns. */
   columns(sql: Sql, table: string): Promise<Set<string>>;
+  /**
+   * Whether a transaction failed on a write another transaction made first, which the caller
+   * finds when it reads again: PostgreSQL's unique violation (23505). Never on SQLite, whose
+   * transactions run one at a time, so that a unique index refusing a write there is no race.
+   */
+  lostRace(err: unknown): boolean;
 }
 
 const tableName = (table: string): string => {
@@ -73,6 +80,7 @@ export const SQLITE: Dialect = {
   readJson: (value) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : undefined),
   columns: async (sql, table) =>
     new Set((await sql.all<{ name: string }>(`PRAGMA table_info(${tableName(table)})`)).map((c) => c.name)),
+  lostRace: () => false,
 };
 
 export const POSTGRES: Dialect = {
@@ -90,11 +98,13 @@ export const POSTGRES: Dialect = {
         )
       ).map((c) => c.name),
     ),
+  lostRace: (err) => typeof err === 'object' && err !== null && 'code' in err && err.code === '23505',
 };
 
 /**
  * The advisory lock the order and leave stores set their schemas up behind on PostgreSQL: the one
  * they shared before this port, so that a replica of the previous version takes turns with them.
+ * The sessions' schema, which took no lock before, is set up behind it too.
  */
 export const APP_SCHEMA_LOCK = 727274;
 
@@ -267,12 +277,18 @@ async function inTransaction<T>(client: pg.PoolClient, work: (sql: Sql) => Promi
 }
 
 /**
- * A pool per store. Its schema is set up once, in one transaction, behind the advisory lock
- * `schemaLockId`, so replicas starting together take turns; every statement waits for it.
+ * A pool per store, of at most `connections`. Its schema is set up once, in one transaction,
+ * behind the advisory lock `schemaLockId`, so replicas starting together take turns; every
+ * statement waits for it.
  */
-export function openPostgres(url: string, schemaLockId: number, setup: Setup): Transactions {
+export function openPostgres(
+  url: string,
+  schemaLockId: number,
+  setup: Setup,
+  connections = 10,
+): Transactions {
   if (!Number.isSafeInteger(schemaLockId)) throw new Error(`schema lock id: ${schemaLockId}`);
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: connections });
   keepIdleErrors(pool);
   const ready = (async () =>
     inTransaction(await pool.connect(), async (sql) => {

@@ -39,6 +39,12 @@ const PROCESSES: Record<string, string[]> = {
     'api/registration/',
     'domain/registration.ts',
     'store/registration-store.ts',
+    'store/registration-types.ts',
+    'store/registration-schema.ts',
+    'store/registration-rows.ts',
+    'store/sql-registrations.ts',
+    'store/sql-registration-links.ts',
+    'store/sql-customers.ts',
   ],
 };
 

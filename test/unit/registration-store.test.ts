@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PASSWORD_TRIES, type RegistrationView } from '../../domain/registration';
 import { databaseFor, openRegistrationStore, type RegistrationStore } from '../../store';
-import { newLinkToken, tokenHash } from '../../store/registration-store';
+import { newLinkToken, RegistrationRace, tokenHash } from '../../store/registration-store';
 import { BACKENDS } from '../helpers/databases';
 
 const NOW = '2026-11-28T10:00:00.000Z';
@@ -327,6 +327,38 @@ for (const backend of BACKENDS) {
       await reopened.close();
     });
 
+    it('confirms one sign-up of an address when two are confirmed at once; a unique index refusing a write is a lost race on PostgreSQL only', async () => {
+      const { store } = await fresh();
+      await open(store, 'reg_1');
+      await open(store, 'reg_2');
+      const [first, second] = [await link(store, 'reg_1'), await link(store, 'reg_2')];
+      const confirm = (registrationId: string, hash: string) =>
+        store.confirmRegistration({
+          registrationId,
+          tokenHash: hash,
+          customerId: `cus_${registrationId}`,
+          at: LATER,
+        });
+      const both = await Promise.allSettled([confirm('reg_1', first), confirm('reg_2', second)]);
+      const won = both.filter((r) => r.status === 'fulfilled');
+      assert.equal(won.length, 1, JSON.stringify(both));
+      const lost = both.find((r) => r.status === 'rejected')!.reason as Error;
+      // PostgreSQL's transactions overlap: the loser either finds the customer or meets the unique index.
+      assert.ok(
+        lost instanceof RegistrationRace || /already belongs to a customer/.test(lost.message),
+        String(lost),
+      );
+
+      // The same registration opened twice: the primary key refuses the second write.
+      const postgres = backend.name === 'PostgreSQL';
+      await open(store, 'reg_3', 'grace@example.com');
+      await assert.rejects(open(store, 'reg_3', 'grace@example.com'), (err: Error) => {
+        assert.equal(err instanceof RegistrationRace, postgres, String(err));
+        return true;
+      });
+      await store.close();
+    });
+
     it('keeps the newest recorded view, whatever order the records arrive in', async () => {
       const { store } = await fresh();
       await open(store, 'reg_1');
@@ -350,9 +382,14 @@ for (const backend of BACKENDS) {
     it('makes each key once, for every store on the database', async () => {
       const { store, url } = await fresh();
       const other = openRegistrationStore({ dataDir: '', databaseUrl: url });
-      // One after the other: two SQLite stores in one process would wait on each other's transaction.
-      const a = await store.keyFor('confirmation-form');
-      const b = await other.keyFor('confirmation-form');
+      // At once: two stores on one SQLite file in one process take turns (the port's queue per
+      // file), where each with its own queue stalled 5 s in the busy handler and failed, locked.
+      const started = Date.now();
+      const [a, b] = await Promise.all([
+        store.keyFor('confirmation-form'),
+        other.keyFor('confirmation-form'),
+      ]);
+      assert.ok(Date.now() - started < 2_000, `${Date.now() - started} ms`);
       assert.equal(a.length, 32);
       assert.deepEqual(a, b);
       assert.notDeepEqual(await store.keyFor('address'), a);

@@ -1,16 +1,24 @@
 /**
  * A database the stores before the SQL port made (their schemas and statements, copied verbatim in
- * test/fixtures/main-databases.ts) opens with today's order and leave stores, on SQLite and on
- * PostgreSQL: every row reads back as it was written, the old rows stay as they were in their
- * tables, new rows are written beside them, and the database opens again after that.
+ * test/fixtures/main-databases.ts and, for registrations and sessions,
+ * test/fixtures/main-account-databases.ts) opens with today's stores, on SQLite and on PostgreSQL:
+ * every row reads back as it was written, the old rows stay as they were in their tables, new rows
+ * are written beside them, and the database opens again after that.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/checkout';
-import { openLeaveStore, openOrderStore } from '../../store';
+import { PASSWORD_TRIES, type RegistrationView } from '../../domain/registration';
+import { openLeaveStore, openOrderStore, openRegistrationStore, openSessionStore } from '../../store';
 import type { Employee } from '../../store/leave-store';
+import type { BackOfficeSession } from '../../store/session-store';
+import {
+  makeOldPostgresAccounts,
+  makeOldSqliteAccounts,
+  type OldAccountRows,
+} from '../fixtures/main-account-databases';
 import { makeOldPostgres, makeOldSqlite, type OldRows } from '../fixtures/main-databases';
 import { BACKENDS } from '../helpers/databases';
 
@@ -149,8 +157,7 @@ const TABLES = {
 };
 
 /** Every row of the old tables, as the database holds them. */
-async function dump(url: string): Promise<Record<string, unknown[]>> {
-  const tables = Object.entries(TABLES);
+async function dump(url: string, tables = Object.entries(TABLES)): Promise<Record<string, unknown[]>> {
   if (url.startsWith('sqlite:')) {
     const db = new Database(url.slice('sqlite:'.length), { readonly: true });
     const rows = Object.fromEntries(
@@ -213,6 +220,33 @@ for (const backend of BACKENDS) {
       assert.equal(await leaveAgain.balance('ella', 2026), 19.5);
       await again.close();
       await leaveAgain.close();
+    });
+
+    it('keeps the registrations, customers, keys and sessions of the stores before the port', async () => {
+      const url = await backend.freshDatabaseUrl();
+      if (postgres) await makeOldPostgresAccounts(url, ACCOUNTS);
+      else await makeOldSqliteAccounts(url.slice('sqlite:'.length), ACCOUNTS);
+      const before = await dump(url, ACCOUNT_TABLES);
+
+      const registrations = openRegistrationStore({ dataDir: '', databaseUrl: url });
+      const sessions = openSessionStore({ dataDir: '', databaseUrl: url });
+      await assertOldAccounts(registrations, sessions);
+      assert.deepEqual(await dump(url, ACCOUNT_TABLES), before, 'opening and reading changed no old row');
+
+      await writeNewAccounts(registrations, sessions);
+      await registrations.close();
+      await sessions.close();
+
+      const again = openRegistrationStore({ dataDir: '', databaseUrl: url });
+      const sessionsAgain = openSessionStore({ dataDir: '', databaseUrl: url });
+      assert.equal((await again.getRegistration('reg_ada'))?.status, 'Confirmed');
+      assert.equal(await again.passwordHashOf('ada@example.com'), 'hash-ada');
+      assert.equal((await again.getCustomer('cus_grace'))?.name, 'Grace');
+      assert.deepEqual(await again.keyFor('address'), ADDRESS_SECRET);
+      assert.equal((await sessionsAgain.findSession('new-hash', Date.parse(T0)))?.sub, 'hana');
+      assert.deepEqual(await sessionsAgain.signInKey(), SIGN_IN_SECRET);
+      await again.close();
+      await sessionsAgain.close();
     });
   });
 }
@@ -324,4 +358,242 @@ async function writeNewRows(...[orders, leave]: Stores): Promise<void> {
   );
   // Her last day, recorded by the old code, stays.
   assert.deepEqual(await leave.recordTermination('ella', '2027-02-28'), { recorded: false });
+}
+
+const T0 = '2026-11-28T10:00:00.000Z';
+const at = (seconds: number): string => new Date(Date.parse(T0) + seconds * 1_000).toISOString();
+const ADDRESS_SECRET = Buffer.alloc(32, 7);
+const FORM_SECRET = Buffer.alloc(32, 9);
+const SIGN_IN_SECRET = Buffer.alloc(32, 3);
+
+const adaView: RegistrationView = {
+  registrationId: 'reg_ada',
+  email: 'Ada@Example.com',
+  name: 'Ada',
+  status: 'PendingConfirmation',
+  createdAt: T0,
+  updatedAt: at(30),
+  linksSent: 1,
+  linkSentAt: [at(30)],
+  confirmBy: at(86_400),
+};
+
+const malloryTombstone: RegistrationView = {
+  registrationId: 'reg_mallory',
+  status: 'Lapsed',
+  createdAt: at(5),
+  updatedAt: at(120),
+  linksSent: 1,
+  linkSentAt: [at(95)],
+  confirmBy: at(86_405),
+  lapsedAt: at(120),
+  lapseReason: 'address_taken',
+};
+
+const samSession: BackOfficeSession = {
+  sub: 'sam',
+  name: 'Sam Sato',
+  roles: ['support'],
+  csrfToken: 'csrf-sam',
+  idToken: 'id-token-sam',
+  expiresAt: Date.parse(T0) + 8 * 3_600_000,
+};
+
+const ACCOUNTS: OldAccountRows = {
+  registrations: [
+    {
+      registrationId: 'reg_ada',
+      email: 'Ada@Example.com',
+      name: 'Ada',
+      passwordHash: 'hash-ada',
+      createdAt: T0,
+      recorded: { version: 2, view: adaView },
+    },
+    {
+      registrationId: 'reg_mallory',
+      email: 'ada@example.com',
+      name: 'Mallory',
+      passwordHash: 'hash-mallory',
+      createdAt: at(5),
+    },
+    {
+      registrationId: 'reg_grace',
+      email: 'grace@example.com',
+      name: 'Grace',
+      passwordHash: 'hash-grace',
+      createdAt: at(10),
+    },
+  ],
+  links: [
+    {
+      tokenHash: 'link-ada',
+      registrationId: 'reg_ada',
+      linkNumber: 1,
+      expiresAt: at(86_400),
+      createdAt: at(30),
+    },
+    {
+      tokenHash: 'link-mallory',
+      registrationId: 'reg_mallory',
+      linkNumber: 1,
+      expiresAt: at(86_405),
+      createdAt: at(95),
+    },
+    {
+      tokenHash: 'link-grace',
+      registrationId: 'reg_grace',
+      linkNumber: 1,
+      expiresAt: at(86_410),
+      createdAt: at(40),
+    },
+  ],
+  tries: [
+    { registrationId: 'reg_ada', tries: 2 },
+    { registrationId: 'reg_grace', tries: 1 },
+  ],
+  confirmed: [{ registrationId: 'reg_grace', tokenHash: 'link-grace', customerId: 'cus_grace', at: at(180) }],
+  lapsed: [{ registrationId: 'reg_mallory', at: at(120), tombstone: malloryTombstone }],
+  keys: [
+    { purpose: 'address', secret: ADDRESS_SECRET, createdAt: T0 },
+    { purpose: 'confirmation-form', secret: FORM_SECRET, createdAt: T0 },
+  ],
+  linkSends: [
+    {
+      email: 'ada@example.com',
+      sends: [
+        { at: at(30), link: 'reg_ada#1' },
+        { at: at(95), link: 'reg_mallory#1' },
+      ],
+    },
+    { email: 'grace@example.com', sends: [{ at: at(40), link: 'reg_grace#1' }] },
+  ],
+  sessions: [
+    { idHash: 'sam-hash', session: samSession },
+    {
+      idHash: 'expired-hash',
+      session: {
+        sub: 'mia',
+        name: 'Mia',
+        roles: ['manager'],
+        csrfToken: 'csrf-mia',
+        expiresAt: Date.parse(T0) - 1,
+      },
+    },
+  ],
+  signInKey: SIGN_IN_SECRET,
+};
+
+const ACCOUNT_TABLES = Object.entries({
+  registrations: 'registration_id',
+  registration_links: 'token_hash',
+  registration_password_tries: 'registration_id',
+  registration_link_sends: 'address_key',
+  registration_keys: 'purpose',
+  customers: 'customer_id',
+  back_office_sessions: 'id_hash',
+  app_keys: 'name',
+});
+
+type AccountStores = [ReturnType<typeof openRegistrationStore>, ReturnType<typeof openSessionStore>];
+
+async function assertOldAccounts(...[registrations, sessions]: AccountStores): Promise<void> {
+  assert.deepEqual(await registrations.getRegistration('reg_ada'), {
+    registrationId: 'reg_ada',
+    email: 'Ada@Example.com',
+    name: 'Ada',
+    status: 'PendingConfirmation',
+    statusVersion: 2,
+    view: adaView,
+    createdAt: T0,
+    updatedAt: at(30),
+  });
+  assert.deepEqual(
+    (await registrations.registrationsFor('ADA@example.com')).map((r) => r.registrationId),
+    ['reg_ada'],
+    'the lapsed sign-up of the address is found by no address',
+  );
+  assert.deepEqual(await registrations.getRegistration('reg_mallory'), {
+    registrationId: 'reg_mallory',
+    email: '',
+    name: '',
+    status: 'Lapsed',
+    statusVersion: 0,
+    view: malloryTombstone,
+    createdAt: at(5),
+    updatedAt: at(120),
+  });
+  assert.deepEqual(await registrations.findLink('link-ada'), {
+    registrationId: 'reg_ada',
+    linkNumber: 1,
+    expiresAt: at(86_400),
+  });
+  assert.equal(await registrations.findLink('link-mallory'), undefined);
+  assert.deepEqual(await registrations.keyFor('address'), ADDRESS_SECRET);
+  assert.deepEqual(await registrations.keyFor('confirmation-form'), FORM_SECRET);
+  assert.deepEqual(
+    await registrations.linkTimesFor('reg_ada', at(600)),
+    [at(30), at(95)],
+    "the address's sends, found under the old keyed hash",
+  );
+  assert.deepEqual(await registrations.getCustomer('cus_grace'), {
+    customerId: 'cus_grace',
+    email: 'grace@example.com',
+    name: 'Grace',
+    registrationId: 'reg_grace',
+    createdAt: at(180),
+  });
+  assert.equal(await registrations.passwordHashOf('Grace@example.com'), 'hash-grace');
+  assert.equal(await registrations.passwordHashOf('ada@example.com'), undefined);
+
+  assert.deepEqual(await sessions.findSession('sam-hash', Date.parse(T0)), samSession);
+  assert.equal(await sessions.findSession('expired-hash', Date.parse(T0)), undefined);
+  assert.deepEqual(await sessions.signInKey(), SIGN_IN_SECRET);
+}
+
+async function writeNewAccounts(...[registrations, sessions]: AccountStores): Promise<void> {
+  assert.deepEqual(await registrations.tryPassword('link-ada'), {
+    kind: 'check',
+    registrationId: 'reg_ada',
+    passwordHash: 'hash-ada',
+    lastTry: false,
+    triesLeftAfter: PASSWORD_TRIES - 3,
+  });
+  const confirmed = await registrations.confirmRegistration({
+    registrationId: 'reg_ada',
+    tokenHash: 'link-ada',
+    customerId: 'cus_ada',
+    at: at(600),
+  });
+  assert.deepEqual([confirmed.confirmed, confirmed.customer.name, confirmed.others], ['now', 'Ada', []]);
+  assert.deepEqual(
+    await registrations.openRegistration({
+      registrationId: 'reg_grace2',
+      email: 'GRACE@example.com',
+      name: 'G',
+      passwordHash: 'h',
+      createdAt: at(700),
+    }),
+    { kind: 'customer' },
+  );
+  const opened = await registrations.openRegistration({
+    registrationId: 'reg_hopper',
+    email: 'hopper@example.com',
+    name: 'Grace H.',
+    passwordHash: 'hash-hopper',
+    createdAt: at(700),
+  });
+  assert.equal(opened.kind, 'opened');
+  assert.deepEqual(
+    await registrations.claimLink({ registrationId: 'reg_hopper', linkNumber: 1, at: at(700) }),
+    { granted: true },
+  );
+  assert.deepEqual(
+    await registrations.linkTimesFor('reg_hopper', at(700)),
+    [at(700)],
+    'a new address counted beside the old ones',
+  );
+
+  assert.deepEqual(await sessions.deleteSession('sam-hash'), samSession);
+  await sessions.deleteExpired(Date.parse(T0));
+  await sessions.saveSession('new-hash', { ...samSession, sub: 'hana', name: 'Hana', idToken: undefined });
 }
