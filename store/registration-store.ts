@@ -50,6 +50,7 @@ function racesNamed(db: Transactions): Transactions {
           throw new RegistrationRace(String((err as Error).message));
         throw err;
       }),
+    forgetErased: () => db.forgetErased(),
     close: () => db.close(),
   };
 }

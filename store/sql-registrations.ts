@@ -64,8 +64,8 @@ export function registrationOperations(db: Transactions): RegistrationOperations
       ),
     recordRegistrationView: (registrationId, version, view) =>
       db.tx((sql) => recordView(sql, registrationId, version, view)),
-    lapseRegistration: (registrationId, at, reason = 'not_confirmed_in_time') =>
-      db.tx(async (sql) => {
+    lapseRegistration: async (registrationId, at, reason = 'not_confirmed_in_time') => {
+      const lapsed = await db.tx(async (sql) => {
         const registration = await registrationById(sql, registrationId);
         if (registration?.status !== 'PendingConfirmation') return { lapsed: false };
         const tombstone = lapsedView(registration.view ?? openedView(registration), { at, reason });
@@ -79,7 +79,10 @@ export function registrationOperations(db: Transactions): RegistrationOperations
         await sql.run('DELETE FROM registration_password_tries WHERE registration_id = ?', [registrationId]);
         await pruneLinkSends(sql, Date.parse(at));
         return { lapsed: true };
-      }),
+      });
+      if (lapsed.lapsed) await db.forgetErased();
+      return lapsed;
+    },
   };
 }
 

@@ -34,6 +34,12 @@ export interface Transactions {
   readonly sql: Sql;
   /** `work` in one transaction: committed when it resolves, rolled back when it throws. */
   tx<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
+   * After personal data was erased: leaves no copy of it in the database's files. SQLite zeroes
+   * what a statement deletes (`secure_delete`) and here empties its write-ahead log, which still
+   * holds the pages as they were; PostgreSQL keeps deleted rows until its autovacuum reclaims them.
+   */
+  forgetErased(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -150,6 +156,8 @@ function connectSqlite(file: string): { db: Database.Database; direct: Sql } {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // What is deleted is overwritten with zeros, not left in free pages (erased personal data).
+  db.pragma('secure_delete = ON');
   const prepared = cache((text) => db.prepare(text));
   const direct: Sql = {
     all: async <R>(text: string, values: readonly unknown[] = []) => {
@@ -232,6 +240,11 @@ export function openSqlite(file: string, setup: Setup): Transactions {
       run: (text, values) => single(() => direct.run(text, values)),
     },
     tx: (work) => transactionOn(db, direct, lane, () => afterSetup(() => work(direct))),
+    async forgetErased() {
+      // Once no transaction of this process is open: the log's old pages go with its truncation.
+      await lane.tail;
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
     async close() {
       await lane.tail;
       leave();
@@ -312,6 +325,9 @@ export function openPostgres(
     async tx(work) {
       await ready;
       return inTransaction(await pool.connect(), work);
+    },
+    async forgetErased() {
+      // Dead rows are reclaimed by autovacuum (docs/processes.md says how long that may take).
     },
     async close() {
       await pool.end();

@@ -5,6 +5,8 @@
  * (read from the database directly).
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -275,6 +277,23 @@ for (const backend of BACKENDS) {
           !everything.toLowerCase().includes(personal.toLowerCase()),
           `${personal} is kept: ${everything}`,
         );
+      }
+      // Nor in the files themselves: SQLite's free pages and its write-ahead log held the rows as
+      // they were until the store zeroed what it deleted and emptied the log.
+      if (url.startsWith('sqlite:')) {
+        const file = url.slice('sqlite:'.length);
+        for (const part of [file, `${file}-wal`]) {
+          if (!fs.existsSync(part)) continue;
+          const bytes = fs.readFileSync(part).toString('latin1');
+          for (const personal of [
+            'Ada Lovelace',
+            'Ada@Example.com',
+            'hash-reg_1',
+            'Confirmation link 1 sent',
+          ]) {
+            assert.ok(!bytes.includes(personal), `${personal} is still in ${path.basename(part)}`);
+          }
+        }
       }
 
       await assert.rejects(
