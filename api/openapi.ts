@@ -131,7 +131,13 @@ function buildDocument() {
     },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'a JWT with `sub`, the role and `exp`: from the identity provider (AUTH_ISSUER), or HS256 signed with AUTH_JWT_SECRET, whose `exp` must be at most 24 h ahead',
+        },
         session: {
           type: 'apiKey',
           in: 'cookie',
