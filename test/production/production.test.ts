@@ -248,7 +248,23 @@ describe('the production shape: Temporal server on PostgreSQL, two workers, two 
         recorded(stack.outbox, 'emails').find((e) => e.category === 'registration_confirmation_link')!.text,
       ),
     )![0];
-    assert.equal((await fetch(link)).status, 200, 'the link confirms');
+    // Opening the link shows its page, which confirms nothing; its form, sent with the password
+    // chosen at sign-up, confirms.
+    const page = await fetch(link);
+    assert.equal(page.status, 200, 'the link opens its page');
+    const html = await page.text();
+    const hidden = (name: string): string => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
+    const action = new URL(/<form method="post" action="([^"]+)"/.exec(html)![1]!, link);
+    const confirmed = await fetch(action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: hidden('token'),
+        check: hidden('check'),
+        password: 'correct horse battery',
+      }),
+    });
+    assert.equal(confirmed.status, 200, 'the form sent with the password confirms');
 
     await allReach(['p-paid', 'p-large'], 'Paid');
     await allReach(['p-cancelled'], 'Cancelled');
