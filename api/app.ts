@@ -1,14 +1,16 @@
 /** The HTTP API as an express app, built from its clients so tests can start it on any port. */
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { Router, type Express, type Response } from 'express';
 import type { CheckoutSettings } from '../config/settings';
 import type { LeaveStore, OrderStore, RegistrationStore, SessionStore } from '../store';
 import { authenticate, type Authentication } from './auth';
 import { codecRouter } from './codec';
+import { healthz, metrics as metricsRoute, openapi, readyz } from './contract';
 import { errorHandler, HttpError } from './errors';
 import { leaveRouter } from './leave/routes';
 import { HttpMetrics } from './metrics';
+import { handlePage, mount } from './mount';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { orderQueuesRouter } from './checkout/queues';
 import { ordersRouter } from './checkout/routes';
@@ -63,8 +65,11 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
  * `/readyz`: each dependency answers ok or not; how one failed goes to the log only (the endpoint
  * needs no token, and a raw connection error names hosts, ports and users).
  */
-function readiness(deps: AppDeps, log: (message: string, err?: unknown) => void): RequestHandler {
-  return async (_req, res) => {
+function readiness(
+  deps: AppDeps,
+  log: (message: string, err?: unknown) => void,
+): (res: Response) => Promise<void> {
+  return async (res) => {
     type Dependency = [name: string, what: string, ping: () => Promise<unknown>];
     const { leave, registrations } = deps;
     const dependencies: Dependency[] = [
@@ -94,16 +99,21 @@ function readiness(deps: AppDeps, log: (message: string, err?: unknown) => void)
 function serveProbes(app: Express, deps: AppDeps, log: (message: string, err?: unknown) => void): void {
   const metrics = new HttpMetrics({ processMetrics: true });
   app.use(metrics.middleware());
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.exposition());
-  });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(OPENAPI_DOCUMENT);
-  });
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', readiness(deps, log));
+  const ready = readiness(deps, log);
+  app.use(
+    mount(Router(), [
+      handlePage(metricsRoute, async ({ res }) => {
+        res.type(metrics.contentType).send(await metrics.exposition());
+      }),
+      handlePage(openapi, async ({ res }) => {
+        res.json(OPENAPI_DOCUMENT);
+      }),
+      handlePage(healthz, async ({ res }) => {
+        res.json({ status: 'ok' });
+      }),
+      handlePage(readyz, ({ res }) => ready(res)),
+    ]),
+  );
 }
 
 export function createApp(deps: AppDeps): Express {

@@ -7,7 +7,7 @@
  * handler answers that the contract lacks, or one the contract requires that the handler leaves
  * out, is a type error, so the document cannot drift from the server.
  */
-import type { Request, RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import { holds, type Caller } from './auth';
 import type { Exact, Route } from './contract';
@@ -61,14 +61,56 @@ interface AnyCall {
   headers: unknown;
 }
 
-export interface Mounted {
-  route: Route;
-  handler: (call: AnyCall) => Promise<{ status: number; body: unknown }>;
-}
+export type Mounted =
+  | { kind: 'json'; route: Route; handler: (call: AnyCall) => Promise<{ status: number; body: unknown }> }
+  | {
+      kind: 'page';
+      route: Route;
+      before: readonly RequestHandler[];
+      handler: (call: AnyPageCall) => Promise<void>;
+    };
 
 /** A route of the table with its handler, typed by the route. */
 export function handle<R extends Route>(route: R, handler: NoInfer<Handler<R>>): Mounted {
-  return { route, handler: handler as unknown as Mounted['handler'] };
+  return {
+    kind: 'json',
+    route,
+    handler: handler as unknown as Extract<Mounted, { kind: 'json' }>['handler'],
+  };
+}
+
+/**
+ * What a route that writes its own answer is given: a page in words, a redirect, a cookie set or
+ * cleared (sign-in, the emailed link's page). Nobody is signed in to reach it, so no caller; the
+ * query is the route's schema's reading of it, or undefined when it does not hold (the page says
+ * why in words, not in JSON).
+ */
+export interface PageCall<R extends Route> {
+  req: Request;
+  res: Response;
+  params: { [K in PathParameters<R['path']>]: string };
+  query: QueryOf<R> | undefined;
+}
+
+interface AnyPageCall {
+  req: Request;
+  res: Response;
+  params: Record<string, string>;
+  query: unknown;
+}
+
+/**
+ * A route of the table whose handler writes its own answer (a page, a redirect, cookies): the
+ * sign-in's routes and the emailed link's page. Such a route lets anyone in (it has no roles: a
+ * table that gave it some would be refused when mounted); `before` reads what it needs first (the
+ * link's form).
+ */
+export function handlePage<R extends Route>(
+  route: R,
+  handler: NoInfer<(call: PageCall<R>) => Promise<void>>,
+  before: readonly RequestHandler[] = [],
+): Mounted {
+  return { kind: 'page', route, before, handler: handler as unknown as (call: AnyPageCall) => Promise<void> };
 }
 
 /** `/orders/{id}` → `/orders/:id`. */
@@ -106,7 +148,7 @@ export function admit(route: Pick<Route, 'roles'>, who: Caller): void {
   );
 }
 
-function endpoint({ route, handler }: Mounted): RequestHandler {
+function endpoint({ route, handler }: Extract<Mounted, { kind: 'json' }>): RequestHandler {
   return async (req, res) => {
     const who = caller(req);
     admit(route, who);
@@ -122,10 +164,30 @@ function endpoint({ route, handler }: Mounted): RequestHandler {
   };
 }
 
+function pageEndpoint({ route, handler }: Extract<Mounted, { kind: 'page' }>): RequestHandler {
+  if (route.roles)
+    throw new Error(`${route.method} ${route.path} writes its own answer and cannot hold roles`);
+  return async (req, res) => {
+    const query = route.query?.safeParse(req.query);
+    await handler({
+      req,
+      res,
+      params: req.params as Record<string, string>,
+      query: query?.success ? query.data : undefined,
+    });
+  };
+}
+
+/** Every route mounted so far, as `get /orders/{id}`: a test holds it against the table. */
+export const MOUNTED_ROUTES = new Set<string>();
+
 /** Mounts each route's handler on the router, in the table's order. */
 export function mount(router: Router, routes: readonly Mounted[]): Router {
   for (const mounted of routes) {
-    router[mounted.route.method](expressPath(mounted.route.path), endpoint(mounted));
+    const path = expressPath(mounted.route.path);
+    if (mounted.kind === 'json') router[mounted.route.method](path, endpoint(mounted));
+    else router[mounted.route.method](path, ...mounted.before, pageEndpoint(mounted));
+    MOUNTED_ROUTES.add(`${mounted.route.method} ${mounted.route.path}`);
   }
   return router;
 }

@@ -22,11 +22,18 @@ import type * as OpenId from 'openid-client' with { 'resolution-mode': 'import' 
 import type { IssuerSettings } from '../config/settings';
 import type { BackOfficeSession, SessionStore } from '../store';
 import { checkCsrf, cookies, SESSION_COOKIE, type Caller, type Role } from './auth';
-import { signInQuery, type SessionAnswer, type SignOutAnswer } from './contract';
+import {
+  finishSignIn,
+  getSession,
+  signOut,
+  startSignIn,
+  type SessionAnswer,
+  type SignOutAnswer,
+} from './contract';
 import { HttpError } from './errors';
 import { seal, unseal } from './sealed';
 import { escapeHtml } from './html';
-import { parseQuery } from './schemas';
+import { handlePage, mount } from './mount';
 import { callerFromClaims } from './tokens';
 
 export const SIGN_IN_COOKIE = 'tc_sign_in';
@@ -229,16 +236,19 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
     });
   }
 
-  const router = Router();
+  const router = mount(Router(), [
+    // Read from the session cookie alone (a bearer token is no session), before authentication.
+    handlePage(getSession, async ({ req, res }) => {
+      const session = await liveSession(req);
+      if (!session) throw new HttpError(401, 'unauthorized', 'not signed in');
+      res.setHeader('Cache-Control', 'no-store').json(answer(callerOf(session), session.expiresAt));
+    }),
+    handlePage(startSignIn, ({ res, query }) => signInStarted(res, query?.returnTo)),
+    handlePage(finishSignIn, ({ req, res }) => signInFinished(req, res)),
+    handlePage(signOut, ({ req, res }) => signedOut(req, res)),
+  ]);
 
-  router.get('/session', async (req, res) => {
-    const session = await liveSession(req);
-    if (!session) throw new HttpError(401, 'unauthorized', 'not signed in');
-    res.setHeader('Cache-Control', 'no-store').json(answer(callerOf(session), session.expiresAt));
-  });
-
-  router.get('/session/sign-in', async (req, res) => {
-    const { returnTo } = parseQuery(signInQuery, req.query);
+  async function signInStarted(res: Response, returnTo: string | undefined): Promise<void> {
     if (!deps.signIn) {
       page(
         res,
@@ -273,9 +283,9 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
       code_challenge_method: 'S256',
     });
     res.setHeader('Cache-Control', 'no-store').redirect(302, url.href);
-  });
+  }
 
-  router.get('/session/callback', async (req, res) => {
+  async function signInFinished(req: Request, res: Response): Promise<void> {
     const signIn = deps.signIn;
     if (!signIn) throw new HttpError(404, 'not_found', 'sign-in is off');
     const again = '/session/sign-in';
@@ -319,9 +329,9 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
     }
     await startSession(res, { ...person, name: person.name ?? person.sub }, claims.idToken);
     res.setHeader('Cache-Control', 'no-store').redirect(303, attempt.returnTo);
-  });
+  }
 
-  router.post('/session/sign-out', async (req, res) => {
+  async function signedOut(req: Request, res: Response): Promise<void> {
     const caller = await readSession(req);
     let ended: BackOfficeSession | undefined;
     if (caller) {
@@ -348,7 +358,7 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
       }
     }
     res.json(answered);
-  });
+  }
 
   return { router, readSession };
 }

@@ -1,21 +1,26 @@
 /**
  * `npm run test:unit`: the quick loop. Every test that needs no server (the pure rules, the
- * contract and the OpenAPI document, configuration, the stores on SQLite, the architecture and
- * function-length checks, the benchmark's report), run at once with Node's test runner: no Go,
- * Java, RabbitMQ or PostgreSQL, no Temporal server. The stores' PostgreSQL half, the workflows on
- * the time-skipping server and everything else run in `npm test`.
+ * contract, the route table and the OpenAPI document, configuration, the stores on SQLite, the
+ * architecture and function-length checks, the benchmark's report) and the replay of every stored
+ * workflow history against today's workflow code (the SDK replays without a server), run at once
+ * with Node's test runner: no Go, Java, RabbitMQ or PostgreSQL, no Temporal server. A workflow run
+ * with its activities mocked needs the time-skipping server (the SDK has no server-less runner):
+ * those, the stores' PostgreSQL half and everything else run in `npm test`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
-const dir = path.join(root, 'test', 'unit');
-const files = fs
-  .readdirSync(dir)
-  .filter((name) => name.endsWith('.test.ts'))
-  .filter((name) => process.argv.slice(2).every((filter) => name.includes(filter)))
-  .map((name) => path.join('test', 'unit', name))
+const folders = ['unit', 'replay'];
+const files = folders
+  .flatMap((folder) =>
+    fs
+      .readdirSync(path.join(root, 'test', folder))
+      .filter((name) => name.endsWith('.test.ts'))
+      .map((name) => path.join('test', folder, name)),
+  )
+  .filter((file) => process.argv.slice(2).every((filter) => file.includes(filter)))
   .sort();
 
 const child = spawn(

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { LEAVE_ROUTES } from '../leave/contract';
 import { ORDER_ROUTES } from '../checkout/contract';
 import { REGISTRATION_ROUTES } from '../registration/contract';
-import { errorAnswer, plain, readiness, the, type Route } from './shared';
+import { errorAnswer, plain, readiness, route, the, type Route } from './shared';
 
 import { ROLES, type Role } from '../../domain/roles';
 
@@ -24,8 +24,13 @@ export * from '../checkout/contract';
 export * from '../leave/contract';
 export * from '../registration/contract';
 
-export const signInQuery = z.strictObject({
-  returnTo: z.string().max(2048).optional().describe('the back-office page to come back to, e.g. /#/inbox'),
+/** Read leniently: a browser is redirected whatever it sends; a page it cannot come back to is `/`. */
+export const signInQuery = z.looseObject({
+  returnTo: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe('the back-office page to come back to, e.g. /#/inbox (anything else: the front page)'),
 });
 
 export const sessionAnswer = z.looseObject({
@@ -50,61 +55,86 @@ export const signOutAnswer = z.looseObject({
 });
 export type SignOutAnswer = z.infer<typeof signOutAnswer>;
 
-export const ROUTES: Route[] = [
-  { method: 'get', path: '/healthz', answers: { '200': the('the process is up', plain) } },
-  {
-    method: 'get',
-    path: '/readyz',
-    answers: {
-      '200': the('every dependency answers', readiness),
-      '503': the('a dependency does not; `checks` says which', readiness),
-    },
+export const healthz = route({
+  method: 'get',
+  path: '/healthz',
+  answers: { '200': the('the process is up', plain) },
+});
+
+export const readyz = route({
+  method: 'get',
+  path: '/readyz',
+  answers: {
+    '200': the('every dependency answers', readiness),
+    '503': the('a dependency does not; `checks` says which', readiness),
   },
-  { method: 'get', path: '/metrics', answers: { '200': the('Prometheus text format') } },
-  { method: 'get', path: '/openapi.json', answers: { '200': the('this document', z.looseObject({})) } },
+});
+
+export const metrics = route({
+  method: 'get',
+  path: '/metrics',
+  answers: { '200': the('Prometheus text format') },
+});
+
+export const openapi = route({
+  method: 'get',
+  path: '/openapi.json',
+  answers: { '200': the('this document', z.looseObject({})) },
+});
+
+export const getSession = route({
+  method: 'get',
+  path: '/session',
+  summary: 'who the browser session is signed in as (the session cookie)',
+  answers: {
+    '200': the('signed in', sessionAnswer),
+    '401': the('not signed in', errorAnswer),
+  },
+});
+
+export const startSignIn = route({
+  method: 'get',
+  path: '/session/sign-in',
+  summary:
+    "starts a person's sign-in: redirects the browser to the identity provider (authorization code with PKCE)",
+  query: signInQuery,
+  answers: {
+    '302': the("to the identity provider's sign-in"),
+    '404': the('sign-in is off: no identity provider is configured (AUTH_JWT_SECRET mode); a page says so'),
+    '503': the('the identity provider cannot be reached; a page says so and offers to try again'),
+  },
+});
+
+export const finishSignIn = route({
+  method: 'get',
+  path: '/session/callback',
+  summary: "the identity provider's redirect back: the code is exchanged, the session starts",
+  answers: {
+    '303': the('signed in; the session cookie is set; on to the page the person came from'),
+    '400': the('the sign-in failed or expired; the page says so and offers to start again'),
+    '403': the('signed in at the provider, but holding no role of this app'),
+    '404': the('sign-in is off: no identity provider is configured (AUTH_JWT_SECRET mode)', errorAnswer),
+    '503': the('the identity provider cannot be reached; a page says so and offers to try again'),
+  },
+});
+
+export const signOut = route({
+  method: 'post',
+  path: '/session/sign-out',
+  summary: "ends the browser session here and answers the provider's sign-out page",
+  answers: {
+    '200': the('signed out', signOutAnswer),
+    '403': the('without the session CSRF token', errorAnswer),
+  },
+});
+
+export const PROBE_ROUTES = [healthz, readyz, metrics, openapi];
+export const SESSION_ROUTES = [getSession, startSignIn, finishSignIn, signOut];
+
+export const ROUTES: Route[] = [
+  ...PROBE_ROUTES,
   ...ORDER_ROUTES,
   ...LEAVE_ROUTES,
   ...REGISTRATION_ROUTES,
-  {
-    method: 'get',
-    path: '/session',
-    summary: 'who the browser session is signed in as (the session cookie)',
-    answers: {
-      '200': the('signed in', sessionAnswer),
-      '401': the('not signed in', errorAnswer),
-    },
-  },
-  {
-    method: 'get',
-    path: '/session/sign-in',
-    summary:
-      "starts a person's sign-in: redirects the browser to the identity provider (authorization code with PKCE)",
-    query: signInQuery,
-    answers: {
-      '302': the("to the identity provider's sign-in"),
-      '404': the('sign-in is off: no identity provider is configured (AUTH_JWT_SECRET mode); a page says so'),
-      '503': the('the identity provider cannot be reached; a page says so and offers to try again'),
-    },
-  },
-  {
-    method: 'get',
-    path: '/session/callback',
-    summary: "the identity provider's redirect back: the code is exchanged, the session starts",
-    answers: {
-      '303': the('signed in; the session cookie is set; on to the page the person came from'),
-      '400': the('the sign-in failed or expired; the page says so and offers to start again'),
-      '403': the('signed in at the provider, but holding no role of this app'),
-      '404': the('sign-in is off: no identity provider is configured (AUTH_JWT_SECRET mode)', errorAnswer),
-      '503': the('the identity provider cannot be reached; a page says so and offers to try again'),
-    },
-  },
-  {
-    method: 'post',
-    path: '/session/sign-out',
-    summary: "ends the browser session here and answers the provider's sign-out page",
-    answers: {
-      '200': the('signed out', signOutAnswer),
-      '403': the('without the session CSRF token', errorAnswer),
-    },
-  },
+  ...SESSION_ROUTES,
 ];

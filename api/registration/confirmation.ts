@@ -31,7 +31,8 @@ import { sameOrigin } from '../auth';
 import { HttpError } from '../errors';
 import { escapeHtml } from '../html';
 import { askProcess } from '../updates';
-import { PASSWORD_LENGTH } from './contract';
+import { openConfirmationLink, PASSWORD_LENGTH, sendConfirmationForm } from './contract';
+import { handlePage, mount } from '../mount';
 import { verifyPassword } from './passwords';
 import { registrationAccess, type RegistrationDeps } from './routes';
 
@@ -250,40 +251,45 @@ export function registrationLinkRouter(deps: RegistrationDeps): Router {
     check: formCheck(await registrations.keyFor('confirmation-form'), hash, Date.now()),
   });
 
-  // GET (and HEAD, which express answers from it without the body) changes nothing: a page.
-  router.get('/registrations/confirm', async (req, res) => {
-    const live = await liveLink(req.query.token);
-    if ('page' in live) return render(res, live.page);
-    render(res, PAGES.form(await newForm(req.query.token as string, live.hash)));
-  });
-
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10, inflate: false });
   const readForm = (req: Request, res: Response, next: NextFunction): void =>
     form(req, res, (err?: unknown) => (err ? render(res, PAGES.missing()) : next()));
 
-  router.post('/registrations/confirm', readForm, async (req, res) => {
-    if (!fromThisSite(req)) return render(res, PAGES.notFromPage());
+  mount(router, [
+    // GET (and HEAD, which express answers from it without the body) changes nothing: a page.
+    handlePage(openConfirmationLink, async ({ res, query }) => {
+      const token = query?.token;
+      const live = await liveLink(token);
+      if ('page' in live) return render(res, live.page);
+      render(res, PAGES.form(await newForm(token!, live.hash)));
+    }),
+    handlePage(sendConfirmationForm, async ({ req, res }) => render(res, await formSent(req)), [readForm]),
+  ]);
+
+  /** The link's form sent: the page that answers it. */
+  async function formSent(req: Request): Promise<Page> {
+    if (!fromThisSite(req)) return PAGES.notFromPage();
     const token = field(req, 'token');
     const live = await liveLink(token);
-    if ('page' in live) return render(res, live.page);
+    if ('page' in live) return live.page;
     const key = await registrations.keyFor('confirmation-form');
     if (!formCheckHolds(key, live.hash, field(req, 'check'), Date.now())) {
-      return render(res, PAGES.notFromPage());
+      return PAGES.notFromPage();
     }
     const tried = await registrations.tryPassword(live.hash);
-    if (tried.kind === 'unknown') return render(res, await endedPage(live.link.registrationId));
-    if (tried.kind === 'closed') return render(res, await close(tried.registrationId));
+    if (tried.kind === 'unknown') return await endedPage(live.link.registrationId);
+    if (tried.kind === 'closed') return await close(tried.registrationId);
     const password = field(req, 'password') ?? '';
     const right =
       password.length > 0 &&
       password.length <= PASSWORD_LENGTH.max &&
       (await verifyPassword(password, tried.passwordHash));
     if (!right) {
-      if (tried.lastTry) return render(res, await close(tried.registrationId));
-      return render(res, PAGES.wrongPassword(await newForm(token!, live.hash), tried.triesLeftAfter));
+      if (tried.lastTry) return await close(tried.registrationId);
+      return PAGES.wrongPassword(await newForm(token!, live.hash), tried.triesLeftAfter);
     }
-    render(res, await confirmed(live.link, live.hash));
-  });
+    return confirmed(live.link, live.hash);
+  }
 
   /** The password's last try was wrong: the registration is closed (its process lapses and erases it). */
   async function close(registrationId: string): Promise<Page> {
