@@ -22,7 +22,7 @@ import {
 } from './contract';
 import { HttpError, isDatabaseUnavailable, isTemporalUnavailable } from '../errors';
 import { handle, mount } from '../mount';
-import { timelineOf } from './timeline';
+import { checkoutTimelineOf } from './timeline';
 import { pageAfter } from '../pages';
 import { orderAccess } from './routes';
 import { callerName } from '../auth';
@@ -80,7 +80,7 @@ export function orderQueuesRouter({
 
     handle(orderTimelineRoute, async ({ params }) => {
       const view = await access.currentView(params.id);
-      return { status: 200, body: { orderId: params.id, events: timelineOf(view) } };
+      return { status: 200, body: { orderId: params.id, events: checkoutTimelineOf(view) } };
     }),
 
     handle(batchOrders, async ({ body, req }) => {

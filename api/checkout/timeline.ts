@@ -9,7 +9,7 @@ import type { OrderTimeline } from './contract';
  * The order's steps, oldest first: the process keeps them; for an order whose stored view predates
  * the timeline, what its view still says (placed, the answers, the cancellation, the status).
  */
-export function timelineOf(view: OrderView): OrderTimeline['events'] {
+export function checkoutTimelineOf(view: OrderView): OrderTimeline['events'] {
   if (view.timeline?.length) return view.timeline.map((e) => ({ ...e }));
   const events: OrderTimeline['events'] = [
     { at: view.placedAt, kind: 'placed', actor: `customer:${view.customerId}`, detail: 'Placed' },

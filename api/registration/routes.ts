@@ -40,6 +40,7 @@ import {
   type RegistrationAnswer,
 } from './contract';
 import { hashPassword } from './passwords';
+import { registrationTimelineOf } from './timeline';
 
 export interface RegistrationDeps {
   client: Client;
@@ -64,6 +65,8 @@ export function registrationAnswerOf(
 ): RegistrationAnswer {
   if (status === 'Lapsed') return lapsedView(view) as RegistrationAnswer;
   const answer = { ...view, status } as RegistrationAnswer;
+  const timeline = registrationTimelineOf(view);
+  if (timeline) answer.timeline = timeline;
   if (status === 'PendingConfirmation') {
     const limited = linkRefusal(linkTimes, now);
     answer.resendAvailableAt = new Date(now + (limited?.retryAfterMs ?? 0)).toISOString();
