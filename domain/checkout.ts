@@ -24,11 +24,27 @@ export interface OrderItem {
   quantity: number;
   /** Minor units (cents). */
   unitPrice: number;
+  /** What the shop calls it (v1.2; orders placed before say only the SKU). */
+  name?: string;
 }
 
 export interface Customer {
   id: string;
   email: string;
+  /** The customer's name as the storefront has it (v1.2). */
+  name?: string;
+}
+
+/** Where the goods go (v1.2): what the warehouse writes on the parcel. */
+export interface ShippingAddress {
+  /** Who receives it. */
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-2, upper case: "DE". */
+  country: string;
 }
 
 /** What `POST /orders` accepted, with the order id decided. */
@@ -41,6 +57,7 @@ export interface PlacedOrder {
   /** Minor units: the sum of quantity × unitPrice. */
   total: number;
   placedAt: string;
+  shippingAddress?: ShippingAddress;
 }
 
 export interface Cancellation {
@@ -103,7 +120,10 @@ export interface OrderView {
   total: number;
   currency: string;
   customerId: string;
+  /** The customer's name, when the storefront gave it (v1.2). */
+  customerName?: string;
   items: OrderItem[];
+  shippingAddress?: ShippingAddress;
   placedAt: string;
   updatedAt: string;
   /** Absent only on orders placed before acceptance existed. */
@@ -164,11 +184,6 @@ export function orderTotal(items: readonly OrderItem[]): number {
   return total;
 }
 
-/** An amount in minor units as people read it: `1234.50 USD` (two decimals, as the app's currencies have). */
-export function formatMoney(minorUnits: number, currency: string): string {
-  return `${(minorUnits / 100).toFixed(2)} ${currency.toUpperCase()}`;
-}
-
 /** Statuses after which the checkout process has ended. */
 export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set([
   'Rejected',
@@ -189,7 +204,9 @@ export function placedOrderView(order: PlacedOrder, status: OrderStatus, updated
     total: order.total,
     currency: order.currency,
     customerId: order.customer.id,
+    ...(order.customer.name !== undefined ? { customerName: order.customer.name } : {}),
     items: order.items,
+    ...(order.shippingAddress ? { shippingAddress: order.shippingAddress } : {}),
     placedAt: order.placedAt,
     updatedAt,
     paymentAttempts: 0,

@@ -4,6 +4,7 @@
  * negative lives here, in one table, and the workflow, the store and the API all ask it.
  */
 import type { DeliveryState } from './process';
+import { formatDays } from './words';
 
 export const RANKS = ['employee', 'manager', 'vp'] as const;
 export type Rank = (typeof RANKS)[number];
@@ -137,10 +138,6 @@ export function approversFor(
   );
   const above = chain.find((m) => m.rank !== 'employee' && !approvers.includes(m.id));
   return { approvers, escalation: above?.id };
-}
-
-export function formatDays(days: number): string {
-  return `${days} day${Math.abs(days) === 1 ? '' : 's'}`;
 }
 
 /**

@@ -12,5 +12,7 @@ export interface TimelineEvent {
   kind: string;
   /** Who acted (`role:id`, a manager's id, `system`); absent for the process's own steps. */
   actor?: string;
+  /** Who acted, in words, as the reader sees it (added when the timeline is read, not recorded). */
+  actorName?: string;
   detail: string;
 }

@@ -19,6 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { DeliveryState, TimelineEvent } from '../domain/process';
+import { statusWords } from '../domain/words';
 
 /** What a process's view must carry for the context to keep it. */
 export interface ProcessView<Status extends string> {
@@ -120,7 +121,7 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
     const { view, parts } = this;
     view.status = status;
     view.updatedAt = this.now();
-    this.note('status', `The ${parts.title.split(' ')[0]} is ${status}`);
+    this.note('status', `Status: ${statusWords(status)}`);
     // One upsert (one command) per status change, carrying the process's ids with its status.
     const attributes = parts.searchAttributes?.(status);
     const changed = attributes && parts.upsertChangesOnly ? attributes.filter(isChange) : attributes;
@@ -308,11 +309,12 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
 
 /** `email:order_confirmation` → `Email "order confirmation"`; `order.paid` → `Event order.paid`; `#2` → ` 2`. */
 function deliveryName(name: string): string {
-  // `email:confirmation_link#2` → `Email "confirmation link 2"`: the second of its kind.
+  // `email:confirmation_link#2` → `The email “confirmation link 2”`: the second of its kind;
+  // `order.accepted` → `The news “order accepted” to the shop's systems`.
   const words = name.replace(/#(\d+)/, ' $1');
   return words.startsWith('email:')
-    ? `Email "${words.slice('email:'.length).replace(/_/g, ' ')}"`
-    : `Event ${words}`;
+    ? `The email “${words.slice('email:'.length).replace(/_/g, ' ')}”`
+    : `The news “${words.replace(/[._]/g, ' ')}” to the shop's systems`;
 }
 
 /** How a delivery ended: its failure if refused for good, and whether support was told it was late. */

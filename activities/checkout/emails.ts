@@ -1,9 +1,14 @@
 /** The words of each checkout email, kept apart from sending so they can be read and tested on their own. */
+import { formatMoney, formatTime, plural } from '../../domain/words';
 import type { AuthorizationRequest, CustomerEmail, SupportAlert } from './types';
 
 function money(amount: unknown, currency: unknown): string {
   if (typeof amount !== 'number' || typeof currency !== 'string') return '';
-  return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  return formatMoney(amount, currency);
+}
+
+function timeIn(value: unknown): string {
+  return typeof value === 'string' ? formatTime(value) : String(value);
 }
 
 export function customerEmailContent(email: CustomerEmail): { subject: string; text: string } {
@@ -43,31 +48,41 @@ export function customerEmailContent(email: CustomerEmail): { subject: string; t
     case 'return_instructions':
       return {
         subject: `Returning order ${orderId}`,
-        text: `We have your cancellation of order ${orderId}. It has already shipped: please send the goods back by ${String(email.data.expectedBy)}. Goods in their original packaging are refunded in full; otherwise a restocking fee of ${String(email.data.restockingFeePercent)}% is kept.`,
+        text: `We have your cancellation of order ${orderId}. It has already shipped: please send the goods back by ${timeIn(email.data.expectedBy)}. Goods in their original packaging are refunded in full; otherwise a restocking fee of ${String(email.data.restockingFeePercent)}% is kept.`,
       };
     case 'return_not_received':
       return {
         subject: `Your cancellation of order ${orderId}`,
-        text: `We did not receive the goods of order ${orderId} back by ${String(email.data.expectedBy)}, so no refund was made. Your cancellation stays on record.`,
+        text: `We did not receive the goods of order ${orderId} back by ${timeIn(email.data.expectedBy)}, so no refund was made. Your cancellation stays on record.`,
       };
   }
 }
 
-export function authorizationRequestContent(request: AuthorizationRequest): {
+/**
+ * The managers' email about a large order: the order in words (who, what, how much), the deadline
+ * in words, and the inbox where they answer (`backOfficeUrl`, PUBLIC_URL).
+ */
+export function authorizationRequestContent(
+  request: AuthorizationRequest,
+  backOfficeUrl?: string,
+): {
   subject: string;
   text: string;
 } {
+  const who = request.customerName ?? `customer ${request.customerId}`;
+  const total = money(request.total, request.currency);
+  const count = request.items.reduce((sum, item) => sum + item.quantity, 0);
   const lines = request.items.map(
-    (item) => `  ${item.quantity} × ${item.sku} at ${money(item.unitPrice, request.currency)}`,
+    (item) => `  ${item.quantity} × ${item.name ?? item.sku} at ${money(item.unitPrice, request.currency)}`,
   );
   return {
-    subject: `Authorization needed: order ${request.orderId} (${money(request.total, request.currency)})`,
+    subject: `Authorization needed: ${who}'s order of ${total}`,
     text: [
-      `Order ${request.orderId} from customer ${request.customerId} totals ${money(request.total, request.currency)} and needs a manager's authorization.`,
+      `${who} ordered ${plural(count, 'item')} for ${total} (order ${request.orderId}). An order this large needs a manager's authorization.`,
       '',
       ...lines,
       '',
-      `Answer by ${request.answerBy} with POST /orders/${request.orderId}/authorizations {"approved": true|false}.`,
+      `Approve or refuse it by ${formatTime(request.answerBy)}${backOfficeUrl ? ` in your inbox: ${backOfficeUrl.replace(/\/+$/, '')}/#/inbox` : ' in the back office'}.`,
       'Without an approval by then the order is rejected and nothing is charged.',
     ].join('\n'),
   };

@@ -16,6 +16,8 @@ export interface CheckoutActivityDeps {
   events: EventPublisher;
   settings: CheckoutSettings;
   fromEmail: string;
+  /** PUBLIC_URL: where the back office is, for the links in the managers' emails. */
+  backOfficeUrl?: string;
 }
 
 export function createCheckoutActivities(deps: CheckoutActivityDeps): CheckoutActivities {
@@ -74,7 +76,7 @@ export function createCheckoutActivities(deps: CheckoutActivityDeps): CheckoutAc
         from: deps.fromEmail,
         messageKey: request.messageKey,
         category: 'authorization_request',
-        ...authorizationRequestContent(request),
+        ...authorizationRequestContent(request, deps.backOfficeUrl),
       });
     },
     async alertSupport(alert) {

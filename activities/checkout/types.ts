@@ -131,7 +131,9 @@ export interface AuthorizationRequest {
   total: number;
   currency: string;
   customerId: string;
-  items: { sku: string; quantity: number; unitPrice: number }[];
+  /** The customer's name, when the storefront gave it (v1.2). */
+  customerName?: string;
+  items: { sku: string; quantity: number; unitPrice: number; name?: string }[];
   /** Answers after this moment come too late. */
   answerBy: string;
 }

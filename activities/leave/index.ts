@@ -18,6 +18,8 @@ export interface LeaveActivityDeps {
   events: EventPublisher;
   settings: LeaveSettings;
   fromEmail: string;
+  /** PUBLIC_URL: where the back office is, for the links in the approvers' emails. */
+  backOfficeUrl?: string;
 }
 
 /** The ApplicationFailure type of a request the process cannot take (an unknown or departed employee). */
@@ -125,7 +127,7 @@ export function createLeaveActivities(deps: LeaveActivityDeps): LeaveActivities 
         from: deps.fromEmail,
         messageKey: email.messageKey,
         category: email.kind,
-        ...leaveEmailContent(email),
+        ...leaveEmailContent(email, deps.backOfficeUrl, settings.payrollCurrency),
       });
     },
     async publishLeaveEvent(event) {

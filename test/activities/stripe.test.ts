@@ -513,7 +513,7 @@ describe('Stripe payments', () => {
       assert.deepEqual(refusalOf(batch)?.details, { reason: 'not_awaiting_payment', status: 'Paid' });
       const timeline = final.timeline ?? [];
       assert.equal(timeline.filter((t) => t.kind === 'paid').length, 1, 'paid once');
-      assert.equal(timeline.filter((t) => t.detail === 'The order is Paid').length, 1, 'Paid once');
+      assert.equal(timeline.filter((t) => t.detail === 'Status: Paid').length, 1, 'Paid once');
       const events = fs.readFileSync(recorder.file('events'), 'utf8');
       assert.equal(events.match(/"type":"order\.paid"/g)?.length, 1);
       const [intent] = [...stripe.intents.keys()];

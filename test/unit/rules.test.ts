@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authorizationRequestContent, customerEmailContent } from '../../activities/checkout/emails';
+import { leaveEmailContent } from '../../activities/leave/emails';
 import { formatDuration, parseDuration } from '../../config/durations';
 import { loadConfig } from '../../config/settings';
 import {
@@ -121,7 +122,7 @@ describe('customer emails', () => {
       data: { total: 2599, currency: 'usd' },
     });
     assert.equal(content.subject, 'Your order o-9 is confirmed');
-    assert.match(content.text, /25\.99 USD/);
+    assert.match(content.text, /payment of US\$25\.99 and/);
   });
 
   it('tells the customer what a return costs and what was kept', () => {
@@ -135,33 +136,64 @@ describe('customer emails', () => {
       });
     assert.match(
       email('order_refunded', { amount: 8500, restockingFee: 1499 }).text,
-      /85\.00 USD refunded.*restocking fee of 14\.99 USD/,
+      /US\$85\.00 refunded.*restocking fee of US\$14\.99 was kept/,
     );
     assert.doesNotMatch(email('order_refunded', { amount: 2500, restockingFee: 0 }).text, /restocking/);
     assert.match(
       email('return_instructions', { expectedBy: '2026-12-21T10:00:00.000Z', restockingFeePercent: 15 }).text,
-      /send the goods back by 2026-12-21T10:00:00.000Z.*15%/,
+      /send the goods back by 21 December 2026, 10:00 UTC.*15%/,
     );
     assert.match(email('return_not_received', { expectedBy: 'X' }).text, /no refund was made/);
     assert.match(email('order_rejected', {}).text, /Nothing was charged/);
   });
 
-  it('asks the managers with the order, the deadline and how to answer', () => {
-    const content = authorizationRequestContent({
+  it('asks the managers in words: who ordered what for how much, by when, and the inbox link', () => {
+    const request = {
       orderId: 'o-big',
       messageKey: 'k',
       total: 250_000,
       currency: 'usd',
       customerId: 'cust-1',
-      items: [{ sku: 'piano', quantity: 1, unitPrice: 250_000 }],
+      customerName: 'Olga Olsen',
+      items: [{ sku: 'piano', quantity: 1, unitPrice: 250_000, name: 'Grand piano' }],
       answerBy: '2026-11-21T11:00:00.000Z',
-    });
-    assert.equal(content.subject, 'Authorization needed: order o-big (2500.00 USD)');
-    assert.match(content.text, /1 × piano at 2500\.00 USD/);
+    };
+    const content = authorizationRequestContent(request, 'https://shop.example/');
+    assert.equal(content.subject, "Authorization needed: Olga Olsen's order of US$2,500.00");
+    assert.match(content.text, /^Olga Olsen ordered 1 item for US\$2,500\.00 \(order o-big\)/);
+    assert.match(content.text, /1 × Grand piano at US\$2,500\.00/);
     assert.match(
       content.text,
-      /Answer by 2026-11-21T11:00:00.000Z with POST \/orders\/o-big\/authorizations/,
+      /Approve or refuse it by 21 November 2026, 11:00 UTC in your inbox: https:\/\/shop\.example\/#\/inbox\./,
     );
+    assert.doesNotMatch(content.text, /POST|\/authorizations|T11:00:00/, 'no API path, no ISO time');
+    // An order from before v1.2: no names, the customer id and the SKU instead.
+    const old = authorizationRequestContent({
+      ...request,
+      customerName: undefined,
+      items: [{ sku: 'piano', quantity: 2, unitPrice: 125_000 }],
+    });
+    assert.match(old.text, /^customer cust-1 ordered 2 items/);
+    assert.match(old.text, /2 × piano at/);
+  });
+
+  it('tells an approver where to answer a leave request, in words', () => {
+    const content = leaveEmailContent(
+      {
+        kind: 'leave_approval_requested',
+        requestId: 'lr-1',
+        to: 'mia@example.com',
+        messageKey: 'k',
+        data: { employeeName: 'Ella Evans', days: 29, startDate: '2027-03-01', balanceBefore: 25 },
+      },
+      'https://shop.example',
+    );
+    assert.equal(content.subject, 'Leave to approve: Ella Evans, 29 days of leave from 1 March 2027');
+    assert.match(
+      content.text,
+      /beyond their balance of 25 days\. Approve or reject it in your inbox: https:\/\/shop\.example\/#\/inbox before 1 March 2027/,
+    );
+    assert.doesNotMatch(content.text, /POST|day\(s\)/);
   });
 });
 

@@ -218,7 +218,7 @@ describe('checkout workflow', () => {
     assert.equal(stored.settings, undefined, 'the settings are not stored');
     assert.equal(scenario.called('loadCheckoutSettings').length, 0, "the worker's settings are not read");
     const timeline = (records.at(-1)!.view.timeline ?? []).map((t) => t.detail);
-    assert.ok(timeline.includes('The order is Received'), timeline.join(' | '));
+    assert.ok(timeline.includes('Status: Received (remorse window open)'), timeline.join(' | '));
     // A marker names its task by the task's started event (this server) or its completed event.
     const firstTask = [
       String(beforeCharge.find((e) => e.workflowTaskStartedEventAttributes)!.eventId),
@@ -266,7 +266,7 @@ describe('checkout workflow', () => {
       });
       // On record in the answer (a delivery finishing in the same task may be noted after it).
       assert.ok(
-        retried.timeline?.slice(-3).some((t) => t.detail === 'Retry asked with payment method pm_card_visa'),
+        retried.timeline?.slice(-3).some((t) => t.detail === 'Payment retry asked'),
         `the update answers with the order, the retry on record: ${JSON.stringify(retried.timeline?.slice(-3))}`,
       );
       const paid = await waitForStatus(handle, 'Paid');

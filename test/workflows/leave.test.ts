@@ -124,7 +124,7 @@ describe('annual leave', () => {
           [
             'mia',
             'refused',
-            'approving would take the balance to -3 days; a manager may allow down to -2 days',
+            'approving would take the balance to −3 days; a manager may allow down to −2 days',
           ],
         ],
       );
@@ -149,7 +149,7 @@ describe('annual leave', () => {
       assert.ok(refused instanceof WorkflowUpdateFailedError, String(refused));
       assert.deepEqual(refusalOf(refused), {
         kind: 'forbidden',
-        message: 'approving would take the balance to -3 days; a manager may allow down to -2 days',
+        message: 'approving would take the balance to −3 days; a manager may allow down to −2 days',
         details: { reason: 'beyond_authority', status: 'PendingApproval' },
       });
       const outside = await handle

@@ -13,6 +13,7 @@ import {
 } from '../../domain/acceptance';
 import type { AcceptanceRecord } from '../../domain/checkout';
 import type { OrderContext } from './context';
+import { formatTime } from '../../domain/words';
 
 export async function acceptOrder(ctx: OrderContext): Promise<AcceptanceOutcome> {
   const closedAtOnce = ctx.lean && ctx.settings.orderRemorseWindowMs === 0;
@@ -48,7 +49,7 @@ function openAcceptance(ctx: OrderContext, { record }: { record: boolean }): Acc
   view.acceptance = acceptance;
   ctx.note(
     'remorse_window',
-    `Remorse window open until ${acceptance.remorseWindowEndsAt}` +
+    `Remorse window open until ${formatTime(acceptance.remorseWindowEndsAt)}` +
       (acceptance.authorizationRequired ? '; a manager must authorize this order' : ''),
   );
   ctx.setStatus('Received', { record });
@@ -141,6 +142,7 @@ function requestAuthorization(ctx: OrderContext, answerBy: string): void {
       total: order.total,
       currency: order.currency,
       customerId: order.customer.id,
+      ...(order.customer.name !== undefined ? { customerName: order.customer.name } : {}),
       items: order.items,
       answerBy,
     }),

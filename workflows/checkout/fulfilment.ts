@@ -8,6 +8,7 @@ import { refundForReturn } from '../../domain/acceptance';
 import type { OrderView } from '../../domain/checkout';
 import type { OrderContext } from './context';
 import { refund } from './refund';
+import { formatTime } from '../../domain/words';
 
 export async function fulfil(ctx: OrderContext): Promise<OrderView> {
   const { view, order, inbox, settings } = ctx;
@@ -44,7 +45,7 @@ async function awaitReturnedGoods(ctx: OrderContext): Promise<OrderView> {
   const goodsReturn = (view.goodsReturn = { expectedBy: ctx.after(settings.returnWindowMs) });
   ctx.note(
     'return_requested',
-    `Cancelled after shipment: the refund waits for the goods until ${goodsReturn.expectedBy}`,
+    `Cancelled after shipment: the refund waits for the goods until ${formatTime(goodsReturn.expectedBy)}`,
   );
   ctx.record();
   ctx.publish('order.return_requested', { expectedBy: goodsReturn.expectedBy });

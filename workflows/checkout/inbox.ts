@@ -95,12 +95,7 @@ function takeAuthorization(view: OrderView, answer: AuthorizationAnswer, at: str
 function takeRetry(view: OrderView, inbox: OrderInbox, request: PaymentRetryRequest): OrderView {
   if (awaitingPaymentDecision(view) && !inbox.retryRequest) {
     inbox.retryRequest = request;
-    note(
-      view,
-      'payment_retry_requested',
-      `Retry asked with payment method ${request.paymentMethod}`,
-      request.requestedBy,
-    );
+    note(view, 'payment_retry_requested', 'Payment retry asked', request.requestedBy);
   }
   return view;
 }

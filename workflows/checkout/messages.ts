@@ -10,7 +10,8 @@ import {
 } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CheckoutSettings } from '../../config/settings';
-import { formatMoney, type OrderView, type PlacedOrder } from '../../domain/checkout';
+import { type OrderView, type PlacedOrder } from '../../domain/checkout';
+import { formatMoney, plural } from '../../domain/words';
 
 export interface CancelRequest {
   reason?: string;
@@ -125,7 +126,7 @@ export function checkoutStartOptions(
     args: [{ ...order, revision: CHECKOUT_REVISION, ...(settings && { settings }) }] as [CheckoutInput],
     memo: { requestFingerprint: fingerprint, customerId: order.customer.id },
     // What the Temporal UI lists for this workflow, in words.
-    staticSummary: `Order ${order.orderId}: ${order.items.length} line(s), ${formatMoney(order.total, order.currency)}, customer ${order.customer.id}`,
+    staticSummary: `Order ${order.orderId}: ${plural(order.items.length, 'line')}, ${formatMoney(order.total, order.currency)}, customer ${order.customer.id}`,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     // Listed by the Temporal UI from its start, Received; the workflow does not upsert them again.
     typedSearchAttributes: [

@@ -6,6 +6,7 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { PaymentDeclinedDetails } from '../../activities/checkout/types';
 import type { OrderContext } from './context';
+import { formatTime } from '../../domain/words';
 
 /** Where the payment stands between attempts. */
 export interface Payment {
@@ -38,8 +39,7 @@ export function recordDecline(ctx: OrderContext, err: ActivityFailure, payment: 
   };
   ctx.note(
     'payment_declined',
-    `Stripe declined attempt ${view.paymentAttempts}: ${declined.message ?? 'no reason given'}` +
-      (code ? ` (${code})` : ''),
+    `Stripe declined attempt ${view.paymentAttempts}: ${declined.message ?? 'no reason given'}`,
   );
 }
 
@@ -59,7 +59,7 @@ export function reportUnconfirmed(ctx: OrderContext, payment: Payment): void {
   view.paymentResolutionDeadline = ctx.after(settings.paymentResolutionWindowMs);
   ctx.note(
     'payment_unconfirmed',
-    `${because ?? `Stripe did not confirm attempt ${view.paymentAttempts} in time`}; support decides by ${view.paymentResolutionDeadline}`,
+    `${because ?? `Stripe did not confirm attempt ${view.paymentAttempts} in time`}; support decides by ${formatTime(view.paymentResolutionDeadline)}`,
   );
   ctx.setStatus('PaymentUnconfirmed');
   ctx.inBackground(

@@ -10,7 +10,8 @@
 import { STRIPE } from '../retry-policies';
 import { ActivityFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { ChargeResult, CheckoutActivities, FoundPayment } from '../../activities/checkout/types';
-import { formatMoney, type OrderStatus } from '../../domain/checkout';
+import { type OrderStatus } from '../../domain/checkout';
+import { formatMoney } from '../../domain/words';
 import { describe, isDeadlinePassed } from '../process-context';
 import { payments, type OrderContext } from './context';
 import { recordDecline, reportDecline, reportUnconfirmed, type Payment } from './payment-state';
@@ -149,10 +150,7 @@ async function charge(ctx: OrderContext, payment: Payment, attempt: number): Pro
   const { view, order } = ctx;
   view.paymentAttempts = attempt;
   ctx.explain(`taking payment with Stripe (attempt ${attempt})`);
-  ctx.note(
-    'payment_attempt',
-    `Charging ${formatMoney(order.total, order.currency)} to ${payment.method} (attempt ${attempt})`,
-  );
+  ctx.note('payment_attempt', `Charging ${formatMoney(order.total, order.currency)} (attempt ${attempt})`);
   const request = {
     orderId: order.orderId,
     paymentAttempt: attempt,
@@ -201,11 +199,11 @@ async function openIntent(ctx: OrderContext, payment: Payment): Promise<void> {
 
 function paid(ctx: OrderContext, attempt: number, paymentIntentId: string): void {
   ctx.view.payment = { attempt, paymentIntentId, status: 'succeeded' };
-  ctx.note('paid', `Stripe took the payment (${paymentIntentId})`);
+  ctx.note('paid', 'Stripe took the payment');
 }
 
 function paidEarlier(ctx: OrderContext, earlier: ChargeResult, attempt: number): void {
-  ctx.note('paid', `Stripe says the earlier attempt took the money (${earlier.paymentIntentId})`);
+  ctx.note('paid', 'Stripe says the earlier attempt took the money');
   ctx.view.payment = { attempt, paymentIntentId: earlier.paymentIntentId, status: 'succeeded' };
 }
 

@@ -7,7 +7,8 @@
 import { REFUND_CHECKS } from '../retry-policies';
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { CheckoutActivities, RefundRefusedDetails, RefundResult } from '../../activities/checkout/types';
-import { formatMoney, type OrderStatus, type OrderView } from '../../domain/checkout';
+import { type OrderStatus, type OrderView } from '../../domain/checkout';
+import { formatMoney } from '../../domain/words';
 import { payments, type OrderContext } from './context';
 import { PAYMENT_OUTCOMES_PATCH } from './payment';
 

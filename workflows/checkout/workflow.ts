@@ -17,7 +17,8 @@
 import { SETTINGS_READ } from '../retry-policies';
 import { patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { CheckoutActivities } from '../../activities/checkout/types';
-import { formatMoney, placedOrderView, type OrderView, type PlacedOrder } from '../../domain/checkout';
+import { formatMoney, plural } from '../../domain/words';
+import { placedOrderView, type OrderView, type PlacedOrder } from '../../domain/checkout';
 import { note } from '../process-context';
 import { acceptOrder } from './acceptance';
 import { fulfil } from './fulfilment';
@@ -89,7 +90,7 @@ function newView(order: PlacedOrder): OrderView {
   note(
     view,
     'placed',
-    `Placed: ${order.items.length} line(s), ${formatMoney(order.total, order.currency)}, paid with ${order.paymentMethod}`,
+    `Placed: ${plural(order.items.length, 'line')}, ${formatMoney(order.total, order.currency)}`,
     `customer:${order.customer.id}`,
     order.placedAt,
   );

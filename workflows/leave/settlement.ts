@@ -4,6 +4,7 @@
  */
 import { condition } from '@temporalio/workflow';
 import { endOfLastDay, nextLeaveYearStart } from '../../domain/leave';
+import { formatDate, formatDays } from '../../domain/words';
 import { ledger, type Leave } from './context';
 import type { EmployeeTermination } from './messages';
 
@@ -52,8 +53,8 @@ async function untilSettlement(
     const settlesAt = employmentEndsFirst() ? endOfLastDay(lastDay!) : yearStart;
     ctx.explain(
       employmentEndsFirst()
-        ? `${owed} day(s) below zero, taken from the final paycheck after the last day, ${lastDay}`
-        : `${owed} day(s) below zero, deducted from the allowance on ${yearStart.toISOString().slice(0, 10)} unless employment ends first`,
+        ? `${formatDays(owed)} below zero, taken from the final paycheck after the last day, ${formatDate(lastDay!)}`
+        : `${formatDays(owed)} below zero, deducted from the allowance on ${formatDate(yearStart.toISOString())} unless employment ends first`,
     );
     const wait = settlesAt.getTime() - Date.now();
     if (wait <= 0) return;
@@ -113,7 +114,7 @@ export async function settleNegativeBalanceBeforeEdges(leave: Leave, below: numb
     settlesAt: yearStart.toISOString(),
   };
   ctx.explain(
-    `${below} day(s) below zero, deducted from the allowance on ${yearStart.toISOString().slice(0, 10)} unless employment ends first`,
+    `${formatDays(below)} below zero, deducted from the allowance on ${formatDate(yearStart.toISOString())} unless employment ends first`,
   );
   const untilYearStart = yearStart.getTime() - Date.now();
   if (untilYearStart > 0 && !inbox.termination) {

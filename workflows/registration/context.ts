@@ -16,6 +16,7 @@ import {
 import { ProcessContext } from '../process-context';
 import { DELIVERIES, OWN_STORE, SETTINGS_READ } from '../retry-policies';
 import { registrationStatusSearchAttribute } from './messages';
+import { formatTime } from '../../domain/words';
 
 export const { loadRegistrationSettings } = proxyLocalActivities<RegistrationActivities>({
   startToCloseTimeout: '10s',
@@ -82,7 +83,11 @@ export class RegistrationContext extends ProcessContext<RegistrationStatus, Regi
     view.linksSent = linkNumber;
     view.linkSentAt.push(sentAt);
     view.confirmBy = this.after(settings.confirmWithinMs);
-    this.note('link', `Confirmation link ${linkNumber} sent, working until ${view.confirmBy}`, by);
+    this.note(
+      'link',
+      `Confirmation link ${linkNumber} sent, working until ${formatTime(view.confirmBy)}`,
+      by,
+    );
     this.deliver(`email:confirmation_link${linkNumber > 1 ? `#${linkNumber}` : ''}`, () =>
       deliveries.sendConfirmationLink({
         registrationId: registration.registrationId,
