@@ -11,6 +11,7 @@ import {
   errorAnswer,
   limit,
   note,
+  plainLine,
   RESOURCE_ID_PATTERN,
   resourceId,
   route,
@@ -21,6 +22,7 @@ import {
   type Route,
   type Same,
 } from '../contract/shared';
+import { addressAnswer, orderItemAnswer, shippingAddress } from './shipping';
 
 /** An order id: one the storefront chose, or one the API made. */
 export const ORDER_ID_PATTERN = RESOURCE_ID_PATTERN;
@@ -43,6 +45,7 @@ export const placeOrderBody = z
     customer: z.strictObject({
       id: z.string().min(1).max(128),
       email: z.email().max(254),
+      name: plainLine(200).optional().describe("the customer's name, as the warehouse and managers read it"),
     }),
     items: z
       .array(
@@ -54,11 +57,13 @@ export const placeOrderBody = z
             .positive('must be more than 0')
             .max(MAX_QUANTITY),
           unitPrice: positiveMinorUnits,
+          name: plainLine(200).optional().describe('what the shop calls it'),
         }),
       )
       .min(1, 'an order needs at least one item')
       .max(MAX_ORDER_LINES)
       .describe(`the total (quantity × unitPrice summed) is at most ${MAX_ORDER_TOTAL} minor units`),
+    shippingAddress: shippingAddress.optional().describe('where the goods go'),
     currency: z.string().regex(/^[a-z]{3}$/, 'must be a lowercase ISO 4217 code such as "usd"'),
     paymentMethod: z.string().min(1).max(255),
   })
@@ -131,7 +136,9 @@ export const orderAnswer = z.looseObject({
   total: z.number().int().min(1),
   currency: z.string().regex(/^[a-z]{3}$/),
   customerId: z.string(),
-  items: z.array(z.looseObject({ sku: z.string(), quantity: z.number().int(), unitPrice: z.number().int() })),
+  customerName: z.string().optional(),
+  items: z.array(orderItemAnswer),
+  shippingAddress: addressAnswer.optional(),
   placedAt: timestamp,
   updatedAt: timestamp,
   acceptance: z
@@ -201,6 +208,12 @@ export const orderListItem = z.looseObject({
   total: z.number().int(),
   currency: z.string(),
   customerId: z.string(),
+  customerName: z.string().optional(),
+  items: z
+    .array(orderItemAnswer)
+    .optional()
+    .describe('needs=shipment, needs=return and needs=authorization: what is in the parcel'),
+  shippingAddress: addressAnswer.optional().describe('needs=shipment and needs=return: where it goes'),
   placedAt: timestamp,
   updatedAt: timestamp,
   reason: z.enum(SUPPORT_REASONS).optional().describe('needs=support: why a person must look'),

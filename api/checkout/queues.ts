@@ -172,6 +172,16 @@ function listItem(stored: StoredOrder, view: OrderView, req: Request): OrderList
     item.authorizations = view.acceptance.authorizations.map((a) => ({ ...a }));
     item.answeredByMe = view.acceptance.authorizations.some((a) => a.managerId === req.caller?.sub);
   }
+  // The names and the address as the storefront sent them: the view of an order run by a worker
+  // from before v1.2 lacks them, the stored order has them.
+  const placed = stored.order;
+  const customerName = view.customerName ?? placed.customer.name;
+  if (customerName !== undefined) item.customerName = customerName;
+  // What is in the parcel, and where it goes: for whoever packs it, receives it back or authorizes it.
+  const handled = work?.queue === 'shipment' || work?.queue === 'return';
+  if (handled || work?.queue === 'authorization') item.items = placed.items.map((line) => ({ ...line }));
+  const address = view.shippingAddress ?? placed.shippingAddress;
+  if (handled && address) item.shippingAddress = { ...address };
   if (work?.queue === 'return' && view.goodsReturn) item.expectedBy = view.goodsReturn.expectedBy;
   if (view.shipment?.trackingNumber) item.trackingNumber = view.shipment.trackingNumber;
   return item;

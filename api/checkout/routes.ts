@@ -70,13 +70,29 @@ export interface OrdersDeps {
  * Everything in it is kept in the stored order, so a stored order's fingerprint is computed from it.
  */
 export function requestFingerprint(
-  body: Pick<PlaceOrderBody, 'customer' | 'items' | 'currency' | 'paymentMethod'>,
+  body: Pick<PlaceOrderBody, 'customer' | 'items' | 'currency' | 'paymentMethod' | 'shippingAddress'>,
 ): string {
+  // The names and the address (v1.2) are left out when absent (JSON drops undefined), so an order
+  // placed before them keeps the fingerprint it had.
+  const address = body.shippingAddress;
   const canonical = JSON.stringify({
-    customer: { id: body.customer.id, email: body.customer.email },
-    items: body.items.map((item) => ({ sku: item.sku, quantity: item.quantity, unitPrice: item.unitPrice })),
+    customer: { id: body.customer.id, email: body.customer.email, name: body.customer.name },
+    items: body.items.map((item) => ({
+      sku: item.sku,
+      quantity: item.quantity,
+      unitPrice: item.unitPrice,
+      name: item.name,
+    })),
     currency: body.currency,
     paymentMethod: body.paymentMethod,
+    shippingAddress: address && {
+      name: address.name,
+      line1: address.line1,
+      line2: address.line2,
+      city: address.city,
+      postalCode: address.postalCode,
+      country: address.country,
+    },
   });
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }
@@ -198,6 +214,7 @@ export function ordersRouter({ client, store, taskQueue, checkout }: OrdersDeps)
         paymentMethod: body.paymentMethod,
         total: orderTotal(body.items),
         placedAt: new Date().toISOString(),
+        ...(body.shippingAddress ? { shippingAddress: body.shippingAddress } : {}),
       };
       // The store decides whether this is a new order: it keeps orders longer than Temporal keeps
       // their histories, and it answers with no worker running.

@@ -7,6 +7,20 @@ import { z } from 'zod';
 import type { Role } from '../../domain/roles';
 
 export const timestamp = z.string().describe('an ISO 8601 timestamp');
+
+/** One line of plain text people read (a name, an address line): no line breaks or control characters. */
+export function plainLine(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max)
+    .refine(
+      // Line breaks, control and format characters (bidi overrides, zero-width), lone surrogates.
+      (text) => !/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u.test(text),
+      'must be one line of plain text (no line breaks, control or invisible formatting characters)',
+    );
+}
 export const note = z.string().max(500).optional();
 
 export const limit = z
@@ -26,6 +40,7 @@ export const timelineEvent = z.looseObject({
   at: timestamp,
   kind: z.string(),
   actor: z.string().optional().describe('who acted: role:id, a manager id, system'),
+  actorName: z.string().optional().describe('who acted, in words: a name, "the customer", "the warehouse"'),
   detail: z.string().describe('the step in words'),
 });
 export type TimelineEventAnswer = z.infer<typeof timelineEvent>;

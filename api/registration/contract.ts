@@ -5,7 +5,16 @@
  */
 import { z } from 'zod';
 import { LAPSE_REASONS, PASSWORD_TRIES, REGISTRATION_STATUSES } from '../../domain/registration';
-import { errorAnswer, page, route, the, timelineEvent, timestamp, type Route } from '../contract/shared';
+import {
+  errorAnswer,
+  page,
+  plainLine,
+  route,
+  the,
+  timelineEvent,
+  timestamp,
+  type Route,
+} from '../contract/shared';
 
 export const REGISTRATION_ID_PATTERN = /^reg_[A-Za-z0-9]{1,40}$/;
 /** Long enough to resist guessing, short enough to hash in bounded time (scrypt reads all of it). */
@@ -13,15 +22,7 @@ export const PASSWORD_LENGTH = { min: 10, max: 200 } as const;
 
 export const registrationBody = z.strictObject({
   email: z.email().max(254),
-  name: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(200)
-    .refine(
-      (name) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(name),
-      'must be one line of plain text (no line breaks or control characters)',
-    ),
+  name: plainLine(200),
   password: z
     .string()
     .min(PASSWORD_LENGTH.min, `must be at least ${PASSWORD_LENGTH.min} characters`)

@@ -186,7 +186,7 @@ describe('orders API', () => {
     await call('POST', '/orders', { role: 'storefront', body: orderBody('ui-1') });
     await waitForStatus('ui-1', 'Paid');
     const description = await env.client.workflow.getHandle('order-ui-1').describe();
-    assert.equal(await description.staticSummary(), 'Order ui-1: 1 line(s), 25.00 USD, customer cust-1');
+    assert.equal(await description.staticSummary(), 'Order ui-1: 1 line, US$25.00, customer cust-1');
     assert.deepEqual(description.typedSearchAttributes.get(orderStatusSearchAttribute), 'Paid');
     let found: string[] = [];
     for (let i = 0; i < 50 && !found.includes('order-ui-1'); i++) {

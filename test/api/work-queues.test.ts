@@ -376,6 +376,125 @@ describe('work queues, timelines and the batch action', () => {
     assert.ok(!(await listed('/orders?needs=return', 'warehouse:wes')).some((o) => o.orderId === 'ship-1'));
   });
 
+  it("v1.2: an order carries names and a shipping address; the warehouse's queues show its items and where it goes", async () => {
+    const address = {
+      name: 'Eve Example',
+      line1: 'Hauptstraße 5',
+      line2: '2. OG',
+      city: 'Berlin',
+      postalCode: '10115',
+      country: 'DE',
+    };
+    const body = {
+      orderId: 'addressed-1',
+      customer: { id: 'cust-eve', email: 'eve@example.com', name: 'Eve Example' },
+      items: [
+        { sku: 'lamp', quantity: 2, unitPrice: 1_500, name: 'Desk lamp' },
+        { sku: 'bulb', quantity: 1, unitPrice: 500 },
+      ],
+      shippingAddress: address,
+      currency: 'eur',
+      paymentMethod: 'pm_card_visa',
+    };
+    assert.equal((await call('POST', '/orders', 'storefront:shop', body)).status, 202);
+    assert.equal(
+      (await call('POST', '/orders', 'storefront:shop', body)).status,
+      200,
+      'the same click again',
+    );
+    const elsewhere = { ...body, shippingAddress: { ...address, city: 'Hamburg' } };
+    assert.equal(
+      (await call('POST', '/orders', 'storefront:shop', elsewhere)).status,
+      409,
+      'another address',
+    );
+    const view = (await call('GET', '/orders/addressed-1', 'support:sam')).body;
+    assert.equal(view.customerName, 'Eve Example');
+    assert.deepEqual(view.shippingAddress, address);
+    assert.equal((view.items as { name?: string }[])[0]!.name, 'Desk lamp');
+
+    await until('the payment', async () => (await statusOf('addressed-1')) === 'Paid', 10_000);
+    const toShip = (await listed('/orders?needs=shipment', 'warehouse:wes')).find(
+      (o) => o.orderId === 'addressed-1',
+    );
+    assert.ok(toShip, 'in the shipping queue');
+    assert.deepEqual(toShip.shippingAddress, address);
+    assert.deepEqual(toShip.items, body.items);
+    assert.equal(toShip.customerName, 'Eve Example');
+  });
+
+  it('v1.2: a name or address that is not one plain line, or a country that is no ISO code, is refused and places nothing', async () => {
+    const good = {
+      customer: { id: 'cust-bad', email: 'bad@example.com' },
+      items: [{ sku: 'lamp', quantity: 1, unitPrice: 1_000 }],
+      currency: 'eur',
+      paymentMethod: 'pm_card_visa',
+    };
+    const address = { name: 'A', line1: 'Street 1', city: 'Paris', postalCode: '75001', country: 'FR' };
+    const cases: [string, unknown, string][] = [
+      [
+        'a name over two lines',
+        { ...good, customer: { ...good.customer, name: 'Eve\nAdmin' } },
+        'customer.name',
+      ],
+      [
+        'an item name with a control character',
+        { ...good, items: [{ ...good.items[0], name: 'lamp\u0007' }] },
+        'items.0.name',
+      ],
+      [
+        'a country in lower case',
+        { ...good, shippingAddress: { ...address, country: 'fr' } },
+        'shippingAddress.country',
+      ],
+      [
+        'a country of three letters',
+        { ...good, shippingAddress: { ...address, country: 'FRA' } },
+        'shippingAddress.country',
+      ],
+      [
+        'an address without a city',
+        { ...good, shippingAddress: { ...address, city: undefined } },
+        'shippingAddress.city',
+      ],
+      [
+        'an address with a field the contract lacks',
+        { ...good, shippingAddress: { ...address, floor: 3 } },
+        'shippingAddress',
+      ],
+      [
+        'a name with a bidi override',
+        { ...good, customer: { ...good.customer, name: 'Bob \u202Eevil' } },
+        'customer.name',
+      ],
+      [
+        'a name with a lone surrogate',
+        { ...good, customer: { ...good.customer, name: 'x\uD800' } },
+        'customer.name',
+      ],
+      [
+        'a country no one has',
+        { ...good, shippingAddress: { ...address, country: 'XX' } },
+        'shippingAddress.country',
+      ],
+    ];
+    const before = (await listed('/orders?customerId=cust-bad', 'support:sam')).length;
+    for (const [what, body, field] of cases) {
+      const answer = await call('POST', '/orders', 'storefront:shop', body);
+      assert.equal(answer.status, 400, what);
+      const details = (answer.body.error as { details?: { field: string }[] }).details ?? [];
+      assert.ok(
+        details.some((d) => d.field === field || d.field.startsWith(`${field}.`)),
+        `${what}: ${JSON.stringify(details)}`,
+      );
+    }
+    assert.equal(
+      (await listed('/orders?customerId=cust-bad', 'support:sam')).length,
+      before,
+      'nothing placed',
+    );
+  });
+
   it("leave: the manager's inbox within 2 s, with the balance after and whether their authority covers it; the employee's own list; the timeline", async () => {
     const placed = await call('POST', '/leave-requests', 'employee:emma', {
       days: 29,
