@@ -82,6 +82,7 @@ async function main(): Promise<void> {
           events: adapters.events,
           settings: config.checkout,
           fromEmail: config.sendgrid.fromEmail,
+          backOfficeUrl: config.registration.publicUrl,
         }),
         ...createLeaveActivities({
           leaveStore,
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
           events: adapters.events,
           settings: config.leave,
           fromEmail: config.sendgrid.fromEmail,
+          backOfficeUrl: config.registration.publicUrl,
         }),
         ...createRegistrationActivities({
           registrations,

@@ -59,7 +59,11 @@ async function main(): Promise<void> {
     log: (message, err) => {
       logger.error(message, { error: err instanceof Error ? err : String(err) });
     },
-    leave: { store: leaveStore, yearStart: config.leave.yearStart },
+    leave: {
+      store: leaveStore,
+      yearStart: config.leave.yearStart,
+      payrollCurrency: config.leave.payrollCurrency,
+    },
     registrations,
     // Orders carry the settings they are placed under: the same environment as the worker's.
     checkout: config.checkout,

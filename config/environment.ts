@@ -267,6 +267,11 @@ export const ENVIRONMENT = z.object({
     '`01-01`',
     '`MM-DD` a leave year starts: allowances are granted and negative balances deducted',
   ),
+  PAYROLL_CURRENCY: variable(
+    textOr('eur').refine((v) => /^[a-z]{3}$/.test(v), 'must be a lowercase ISO 4217 code such as "eur"'),
+    '`eur`',
+    'the currency of the payroll: daily rates and what a final paycheck loses for leave taken below zero (lowercase ISO 4217)',
+  ),
   REGISTRATION_CONFIRM_WITHIN: variable(
     duration('24h', { min: '1m', max: '30 days' }),
     '`24h`',

@@ -44,6 +44,8 @@ export interface LeaveSettings {
   sideEffectAlertAfterMs?: number;
   /** SUPPORT_EMAIL: where a leave email or event that keeps failing is reported. */
   supportEmail?: string;
+  /** PAYROLL_CURRENCY: the currency of daily rates and paycheck deductions (absent before it was named). */
+  payrollCurrency?: string;
 }
 
 /** The registration process's timings, as its workflow reads them. */
@@ -267,6 +269,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       yearStart: v.LEAVE_YEAR_START,
       sideEffectAlertAfterMs: v.SIDE_EFFECT_ALERT_AFTER,
       supportEmail: v.SUPPORT_EMAIL,
+      payrollCurrency: v.PAYROLL_CURRENCY,
     },
     registration: {
       confirmWithinMs: v.REGISTRATION_CONFIRM_WITHIN,

@@ -144,6 +144,10 @@ export type EmployeeAnswer = z.infer<typeof employeeAnswer>;
 
 export const employeesAnswer = z.looseObject({
   leaveYear: z.number().int().optional(),
+  payrollCurrency: z
+    .string()
+    .optional()
+    .describe('the currency of the daily rates (PAYROLL_CURRENCY, lowercase ISO 4217)'),
   employees: z.array(employeeAnswer),
 });
 

@@ -21,6 +21,8 @@ export function employeeRoutes(deps: {
   leaveStore: LeaveStore;
   taskQueue: string;
   yearStart: string;
+  /** PAYROLL_CURRENCY: what the daily rates are in. */
+  payrollCurrency?: string;
 }): Mounted[] {
   const { client, leaveStore, taskQueue, yearStart } = deps;
   const access = leaveAccess(deps);
@@ -67,6 +69,7 @@ export function employeeRoutes(deps: {
         status: 200,
         body: {
           leaveYear: year,
+          payrollCurrency: deps.payrollCurrency ?? 'eur',
           employees: await Promise.all(
             employees.map(async (e) => ({
               id: e.id,

@@ -16,6 +16,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { LEAVE_YEARS_AHEAD, leaveYearOf, submittedLeaveView, type LeaveRequest } from '../../domain/leave';
+import { formatDays } from '../../domain/words';
 import type { LeaveStore } from '../../store';
 import {
   approveLeaveUpdate,
@@ -25,7 +26,7 @@ import {
   withdrawLeaveSignal,
 } from '../../workflows/leave/messages';
 import { leaveRequestWorkflow } from '../../workflows/leave/workflow';
-import type { Caller } from '../auth';
+import { holds, type Caller } from '../auth';
 import type { z } from 'zod';
 import type { LeaveRequestAnswer } from '../contract';
 import { badRequest, conflict, forbidden, HttpError, isTemporalUnavailable } from '../errors';
@@ -41,7 +42,12 @@ import {
   rejectLeaveRequest,
   withdrawLeaveRequest,
 } from './contract';
-import { leaveTimelineOf } from './timeline';
+import { leaveTimelineOf, peopleOf } from './timeline';
+
+/** The employee reading their own request (HR reads everything, their own included). */
+function readsAsTheEmployee(caller: Caller, employeeId: string): boolean {
+  return caller.sub === employeeId && !holds(caller, 'hr');
+}
 
 export interface LeaveRequestDeps {
   client: Client;
@@ -121,7 +127,7 @@ export function leaveRequestRoutes(deps: LeaveRequestDeps): Mounted[] {
         taskQueue,
         args: [request],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        staticSummary: `Leave for ${request.employeeId}: ${request.days} day(s) from ${request.startDate}`,
+        staticSummary: `Leave for ${request.employeeId}: ${formatDays(request.days)} from ${request.startDate}`,
       });
       return true;
     } catch (err) {
@@ -213,6 +219,13 @@ export function leaveRequestRoutes(deps: LeaveRequestDeps): Mounted[] {
     handle(getLeaveRequest, async ({ caller, params }) => {
       const view = await currentView(params.id);
       await mayRead(caller, view.employeeId);
+      // The employee sees who decided, not a manager's attempt their authority refused (as in the timeline).
+      if (readsAsTheEmployee(caller, view.employeeId)) {
+        return {
+          status: 200,
+          body: { ...view, decisions: view.decisions.filter((d) => d.decision !== 'refused') },
+        };
+      }
       return { status: 200, body: view };
     }),
 
@@ -222,7 +235,16 @@ export function leaveRequestRoutes(deps: LeaveRequestDeps): Mounted[] {
       const entries = (await leaveStore.entries(view.employeeId)).filter(
         (e) => e.requestId === view.requestId,
       );
-      return { status: 200, body: { requestId: view.requestId, events: leaveTimelineOf(view, entries) } };
+      const names = new Map<string, string>();
+      for (const id of peopleOf(view)) {
+        const employee = await leaveStore.getEmployee(id);
+        if (employee) names.set(id, employee.name);
+      }
+      const reader = { names, isTheEmployee: readsAsTheEmployee(caller, view.employeeId) };
+      return {
+        status: 200,
+        body: { requestId: view.requestId, events: leaveTimelineOf(view, entries, reader) },
+      };
     }),
 
     handle(approveLeaveRequest, async ({ caller, params, body }) => ({

@@ -18,6 +18,8 @@ export interface LeaveDeps {
   taskQueue: string;
   /** `MM-DD`, LEAVE_YEAR_START. */
   yearStart: string;
+  /** PAYROLL_CURRENCY: what the daily rates are in. */
+  payrollCurrency?: string;
 }
 
 export function leaveRouter(deps: LeaveDeps): Router {

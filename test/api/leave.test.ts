@@ -176,7 +176,7 @@ describe('leave API', () => {
     assert.equal(beyond.status, 403);
     assert.equal(
       (beyond.body.error as { message: string }).message,
-      'approving would take the balance to -3 days; a manager may allow down to -2 days',
+      'approving would take the balance to −3 days; a manager may allow down to −2 days',
     );
     assert.equal(
       (await call('POST', `/leave-requests/${id}/approve`, 'manager:max', { extra: 1 })).status,

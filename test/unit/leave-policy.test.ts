@@ -60,7 +60,7 @@ describe('leave approval policy', () => {
     const decision = decideApproval({ approver: chain[0]!, chain, balance: 3, days: 6 });
     assert.equal(
       !decision.allowed && decision.message,
-      'approving would take the balance to -3 days; a manager may allow down to -2 days',
+      'approving would take the balance to −3 days; a manager may allow down to −2 days',
     );
   });
 

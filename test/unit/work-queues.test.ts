@@ -173,11 +173,11 @@ describe('leave timeline', () => {
     assert.deepEqual(
       events.map((e) => [e.kind, e.actor, e.detail]),
       [
-        ['submitted', 'ella', 'Asked for 4 days from 2026-12-10'],
+        ['submitted', 'ella', 'Asked for 4 days from 10 December 2026'],
         ['approval_requested', undefined, 'Beyond the balance of 2 days: approval asked of mia'],
-        ['approved', 'mia', 'Approved: fine'],
+        ['approved', 'mia', 'Approved: “fine”'],
         ['reserved', undefined, '4 days taken from the 2026 balance'],
-        ['reminders', undefined, '1 reminder(s) sent'],
+        ['reminders', undefined, '1 reminder sent'],
         ['withdrawn', 'ella', 'Withdrawn'],
         ['returned', undefined, '4 days given back to the 2026 balance'],
       ],
