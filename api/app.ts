@@ -41,7 +41,7 @@ export interface AppDeps {
   /** Where the built back office is; the default is dist/ui. */
   uiDir?: string;
   /** The leave part of the contract; without it those routes answer 404. */
-  leave?: { store: LeaveStore; yearStart: string };
+  leave?: { store: LeaveStore; yearStart: string; payrollCurrency?: string };
   /** The registration part of the contract; without it those routes answer 404. */
   registrations?: RegistrationStore;
   /** The checkout settings new orders are placed under; unset: each order reads the worker's. */
@@ -116,6 +116,17 @@ function serveProbes(app: Express, deps: AppDeps, log: (message: string, err?: u
   );
 }
 
+/** The processes' JSON routes, behind authentication: orders and their queues, and leave. */
+function serveProcesses(app: Express, deps: AppDeps, log: (message: string, err?: unknown) => void): void {
+  const { client, store, taskQueue } = deps;
+  app.use(orderQueuesRouter({ client, store, log }));
+  app.use(ordersRouter({ client, store, taskQueue, checkout: deps.checkout }));
+  if (deps.leave) {
+    const { store: leaveStore, yearStart, payrollCurrency } = deps.leave;
+    app.use(leaveRouter({ client, leaveStore, taskQueue, yearStart, payrollCurrency }));
+  }
+}
+
 export function createApp(deps: AppDeps): Express {
   const log = deps.log ?? ((message: string, err?: unknown) => console.error(`[api] ${message}`, err ?? ''));
   const tokens = deps.tokens ?? (deps.jwtSecret ? sharedSecretVerifier(deps.jwtSecret) : undefined);
@@ -141,7 +152,12 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.codec) app.use(codecRouter({ ...deps.codec, authentication }));
 
-  app.use(uiRouter(deps.uiDir));
+  app.use(
+    uiRouter({
+      dir: deps.uiDir,
+      signedIn: sessions ? async (req) => (await sessions.readSession(req)) !== undefined : undefined,
+    }),
+  );
   const registrationDeps = deps.registrations
     ? { client: deps.client, registrations: deps.registrations, taskQueue: deps.taskQueue }
     : undefined;
@@ -155,25 +171,7 @@ export function createApp(deps: AppDeps): Express {
   );
   if (sessions) app.use(sessions.router);
   app.use(authenticate(authentication));
-  app.use(orderQueuesRouter({ client: deps.client, store: deps.store, log }));
-  app.use(
-    ordersRouter({
-      client: deps.client,
-      store: deps.store,
-      taskQueue: deps.taskQueue,
-      checkout: deps.checkout,
-    }),
-  );
-  if (deps.leave) {
-    app.use(
-      leaveRouter({
-        client: deps.client,
-        leaveStore: deps.leave.store,
-        taskQueue: deps.taskQueue,
-        yearStart: deps.leave.yearStart,
-      }),
-    );
-  }
+  serveProcesses(app, deps, log);
   if (registrationDeps) app.use(registrationsRouter(registrationDeps));
   app.use((req, _res, next) =>
     next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)),

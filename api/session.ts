@@ -33,6 +33,7 @@ import {
 import { HttpError } from './errors';
 import { seal, unseal } from './sealed';
 import { escapeHtml } from './html';
+import { assetHref } from './ui';
 import { handlePage, mount } from './mount';
 import { callerFromClaims } from './tokens';
 
@@ -151,12 +152,14 @@ export function backOfficeSessions(deps: SessionDeps): BackOfficeSessions {
   }
 
   function page(res: Response, status: number, title: string, text: string, again?: string): void {
+    const css = assetHref('app.css');
+    const stylesheet = css ? `<link rel="stylesheet" href="${escapeHtml(css)}">` : '';
     res
       .status(status)
       .type('html')
       .setHeader('Cache-Control', 'no-store')
       .send(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/app.css"></head><body><main class="page narrow"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${again ? `<p><a href="${escapeHtml(again)}">${again.startsWith('/session/sign-in') && status === 503 ? 'Try again' : 'Sign in again'}</a></p>` : ''}</main></body></html>`,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>${stylesheet}</head><body><main class="page narrow"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${again ? `<p><a href="${escapeHtml(again)}">${again.startsWith('/session/sign-in') && status === 503 ? 'Try again' : 'Sign in again'}</a></p>` : ''}</main></body></html>`,
       );
   }
 

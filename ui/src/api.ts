@@ -39,6 +39,9 @@ export type TimelineEvent = OrderTimeline['events'][number];
 let csrfToken = '';
 
 /** The server's sign-in, asked to come back to the page the person is on. */
+/** Set in a tab that signed out: the page it comes back to says so rather than signing in again. */
+export const SIGNED_OUT_KEY = 'signed-out';
+
 export function signInUrl(): string {
   const here = `${window.location.pathname}${window.location.search}${window.location.hash}`;
   return `/session/sign-in?returnTo=${encodeURIComponent(here)}`;
@@ -170,7 +173,8 @@ export const api = {
     call<LeaveRequestAnswer>('POST', `/leave-requests/${id(requestId)}/withdraw`),
   balance: (employeeId: string, leaveYear?: number) =>
     call<LeaveBalanceAnswer>('GET', `/employees/${id(employeeId)}/leave-balance${query({ leaveYear })}`),
-  employees: () => call<{ leaveYear?: number; employees: EmployeeAnswer[] }>('GET', '/employees'),
+  employees: () =>
+    call<{ leaveYear?: number; payrollCurrency?: string; employees: EmployeeAnswer[] }>('GET', '/employees'),
   terminate: (employeeId: string, lastDay: string) =>
     call<{ employeeId: string; lastDay: string }>('POST', `/employees/${id(employeeId)}/termination`, {
       lastDay,

@@ -1,7 +1,7 @@
 /** The pieces every page shares: the frame, messages in words, timelines, "show more". */
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { ApiError, type TimelineEvent } from './api';
-import { when, whenExactly } from './format';
+import { ledgerWords, signed, when, whenExactly } from './format';
 
 export function ErrorNote({ error, what }: { error: unknown; what?: string }) {
   if (!error) return null;
@@ -69,10 +69,115 @@ export function Timeline({ events, label }: { events: TimelineEvent[]; label: st
           <span className="detail">
             {event.detail.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, (iso) => when(iso))}
           </span>
-          {event.actor ? <span className="actor">by {event.actor}</span> : null}
+          {event.actor ? <span className="actor">by {event.actorName ?? event.actor}</span> : null}
         </li>
       ))}
     </ol>
+  );
+}
+
+/**
+ * A button for what cannot be undone: the first press asks, in words, what will happen; a second
+ * ("Yes, …") does it, "Keep it" goes back. Focus moves to the question's answer, so a keyboard user
+ * confirms with Enter.
+ */
+export function ConfirmButton({
+  label,
+  question,
+  yes,
+  onConfirm,
+  disabled,
+}: {
+  label: string;
+  question: string;
+  yes: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" className="danger" disabled={disabled} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span className="confirm" role="group" aria-label={question}>
+      <span className="question">{question}</span>
+      <button
+        type="button"
+        className="danger"
+        autoFocus
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {yes}
+      </button>
+      <button type="button" className="secondary" onClick={() => setAsking(false)}>
+        Keep it
+      </button>
+    </span>
+  );
+}
+
+/** An order's lines as the people who pack or authorize it read them: "2 × Desk lamp (lamp)". */
+export function OrderLines({
+  orderId,
+  items,
+}: {
+  orderId: string;
+  items?: readonly { sku: string; quantity: number; name?: string }[];
+}) {
+  if (!items?.length) return null;
+  return (
+    <ul className="items" aria-label={`Items of order ${orderId}`}>
+      {items.map((line, i) => (
+        <li key={`${line.sku}-${i}`}>
+          {line.quantity} × {line.name ?? line.sku} <span className="muted">({line.sku})</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Every change to a balance, newest first, in words: "Reserved for leave", "−5". */
+export function LedgerTable({
+  entries,
+  caption,
+}: {
+  entries: readonly { at: string; leaveYear: number; kind: string; days: number }[];
+  caption: string;
+}) {
+  if (entries.length === 0) return <Empty>No entries yet.</Empty>;
+  return (
+    <table className="ledger">
+      <caption className="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Year</th>
+          <th scope="col">What</th>
+          <th scope="col" className="num">
+            Days
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {[...entries].reverse().map((e, i) => (
+          <tr key={`${e.at}-${i}`}>
+            <td>{when(e.at)}</td>
+            <td>{e.leaveYear}</td>
+            <td>{ledgerWords(e.kind)}</td>
+            <td className={`num${e.days < 0 ? ' negative' : ''}`}>
+              {e.days > 0 ? `+${e.days}` : signed(e.days)}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

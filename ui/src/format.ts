@@ -1,25 +1,12 @@
 /** Money, days, times and statuses as the people in the back office read them. */
 import { useEffect, useState } from 'react';
 
-export function money(minorUnits: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat('en-GB', { style: 'currency', currency: currency.toUpperCase() }).format(
-      minorUnits / 100,
-    );
-  } catch {
-    return `${(minorUnits / 100).toFixed(2)} ${currency.toUpperCase()}`;
-  }
-}
+// Written once for every reader (the API's timelines and emails too).
+export { formatDays as days, formatMoney as money, plural, signed, statusWords } from '../../domain/words';
 
 /** Payroll amounts (minor units, in the payroll's currency). */
 export function amount(minorUnits: number): string {
   return (minorUnits / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-}
-
-export function days(value: number): string {
-  const text = Number.isInteger(value) ? String(Math.abs(value)) : Math.abs(value).toFixed(1);
-  const sign = value < 0 ? '−' : '';
-  return `${sign}${text} ${Math.abs(value) === 1 ? 'day' : 'days'}`;
 }
 
 export function when(iso: string): string {
@@ -54,41 +41,27 @@ export function relative(iso: string, now: number): string {
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-/** The current time, refreshed every `everyMs`, for countdowns. */
-export function useNow(everyMs = 10_000): number {
+/**
+ * How often a countdown to these deadlines must change: every second while one is under a minute
+ * and a half away (its seconds show), otherwise every ten seconds (its minutes do).
+ */
+export function tickEvery(deadlines: readonly (string | undefined)[], now: number): number {
+  const soon = deadlines.some((iso) => {
+    const left = iso ? Date.parse(iso) - now : Number.NaN;
+    return left > -1_000 && left < 90_000;
+  });
+  return soon ? 1_000 : 10_000;
+}
+
+/** The current time, for countdowns to `deadlines`: refreshed each second while one is near. */
+export function useNow(deadlines: readonly (string | undefined)[] = []): number {
   const [now, setNow] = useState(() => Date.now());
+  const everyMs = tickEvery(deadlines, now);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), everyMs);
     return () => clearInterval(timer);
   }, [everyMs]);
   return now;
-}
-
-const STATUS_WORDS: Record<string, string> = {
-  Received: 'Received (remorse window open)',
-  Authorized: 'Authorized by a manager',
-  Accepted: 'Accepted',
-  Rejected: 'Rejected',
-  PaymentFailed: 'Payment declined',
-  PaymentUnconfirmed: 'Payment not confirmed',
-  Paid: 'Paid',
-  Shipped: 'Shipped',
-  Cancelled: 'Cancelled',
-  Refunded: 'Refunded',
-  PartiallyRefunded: 'Partly refunded',
-  Completed: 'Completed',
-  Submitted: 'Submitted',
-  PendingApproval: 'Waiting for approval',
-  Approved: 'Approved',
-  Expired: 'Expired',
-  Withdrawn: 'Withdrawn',
-  PendingConfirmation: 'Waiting for the customer to open the link',
-  Confirmed: 'Confirmed: a customer',
-  Lapsed: 'Lapsed: not confirmed in time',
-};
-
-export function statusWords(status: string): string {
-  return STATUS_WORDS[status] ?? status;
 }
 
 /** A ledger entry's kind, in words. */

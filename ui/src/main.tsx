@@ -4,10 +4,11 @@
  * while the page is open, so a decision taken anywhere shows up without a reload.
  */
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
-import { StrictMode, useEffect, useState, type ReactNode } from 'react';
+import { StrictMode, useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { api, ApiError, setCsrfToken, type SessionAnswer } from './api';
+import { api, ApiError, setCsrfToken, SIGNED_OUT_KEY, type SessionAnswer } from './api';
 import { ErrorNote, Loading } from './components';
+import { clearDeviceLogs } from './device-log';
 import { EmployeePage } from './pages/employee';
 import { HrPage } from './pages/hr';
 import { ManagerPage } from './pages/manager';
@@ -44,8 +45,17 @@ const WORKSPACES: Workspace[] = [
   { path: '/leave', label: 'My leave', role: 'employee' },
 ];
 
+/**
+ * The page the URL's fragment names (`#/support`). A fragment that is no page (`#main`, an anchor)
+ * leaves the page as it is: it is a place on the page, not a page.
+ */
 function useHashPath(): string {
-  const read = () => decodeURIComponent(window.location.hash.replace(/^#/, '')) || '/';
+  let last = '/';
+  const read = () => {
+    const hash = window.location.hash.replace(/^#/, '');
+    if (hash === '' || hash.startsWith('/')) last = safeDecode(hash) || '/';
+    return last;
+  };
   const [path, setPath] = useState(read);
   useEffect(() => {
     const onChange = () => setPath(read());
@@ -53,6 +63,22 @@ function useHashPath(): string {
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
   return path;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The skip link moves the focus to the page's work without navigating (the fragment names pages). */
+function skipToWork(event: MouseEvent<HTMLAnchorElement>): void {
+  event.preventDefault();
+  const main = document.getElementById('main');
+  main?.focus();
+  main?.scrollIntoView();
 }
 
 function App() {
@@ -91,13 +117,14 @@ function Workspaces({ session, path }: { session: SessionAnswer; path: string })
     page = <RegistrationsPage asked={current.slice('/registrations/'.length) || undefined} />;
   else if (current === '/inbox' && session.roles.includes('manager'))
     page = <ManagerPage session={session} />;
-  else if (current === '/warehouse' && session.roles.includes('warehouse')) page = <WarehousePage />;
+  else if (current === '/warehouse' && session.roles.includes('warehouse'))
+    page = <WarehousePage who={session.sub} />;
   else if (current === '/hr' && session.roles.includes('hr')) page = <HrPage />;
   else if (current === '/leave' && session.roles.includes('employee'))
     page = <EmployeePage session={session} />;
   else
     page = (
-      <main id="main" className="page">
+      <main id="main" className="page" tabIndex={-1}>
         <h1>Not here</h1>
         <p>
           There is no such page for you. Go to <a href={`#${home}`}>your work</a>.
@@ -107,18 +134,26 @@ function Workspaces({ session, path }: { session: SessionAnswer; path: string })
 
   async function signOut(): Promise<void> {
     const answer = await api.signOut().catch(() => undefined);
+    clearDeviceLogs();
+    try {
+      // Only once signed out here: the page then says so, and whether the provider's session ended.
+      if (answer) sessionStorage.setItem(SIGNED_OUT_KEY, answer.endSessionUrl ? 'everywhere' : 'here');
+    } catch {
+      // no storage: the page signs in again rather than saying so
+    }
     // On to the identity provider, so its session ends too; it sends the browser back here.
     if (answer?.endSessionUrl) {
       window.location.assign(answer.endSessionUrl);
       return;
     }
-    window.location.hash = '';
+    // Back to `/`: without a session it is the page that says "You are signed out".
+    window.location.assign('/');
     await queries.resetQueries();
   }
 
   return (
     <>
-      <a className="skip" href="#main">
+      <a className="skip" href="#main" onClick={skipToWork}>
         Skip to the work
       </a>
       <header className="top">

@@ -5,8 +5,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { api, type LeaveBalanceAnswer, type LeaveListItem, type SessionAnswer } from '../api';
-import { Done, Empty, ErrorNote, Loading, PagedCards, Section, Timeline } from '../components';
-import { date, days, ledgerWords, statusWords, when } from '../format';
+import {
+  ConfirmButton,
+  Done,
+  LedgerTable,
+  ErrorNote,
+  Loading,
+  PagedCards,
+  Section,
+  Timeline,
+} from '../components';
+import { date, days, statusWords } from '../format';
 import { usePaged } from '../paged';
 
 export function EmployeePage({ session }: { session: SessionAnswer }) {
@@ -24,7 +33,7 @@ export function EmployeePage({ session }: { session: SessionAnswer }) {
     refetchInterval: 5000,
   });
   return (
-    <main id="main" className="page">
+    <main id="main" className="page" tabIndex={-1}>
       <h1>My leave</h1>
       <div className="balances">
         <BalanceCard label="This leave year" query={thisYear} />
@@ -222,14 +231,13 @@ function RequestCard({ request, me }: { request: LeaveListItem; me: string }) {
             {open ? 'Hide what happened' : 'What happened'}
           </button>
           {withdrawable ? (
-            <button
-              type="button"
-              className="danger"
+            <ConfirmButton
+              label="Withdraw"
+              question={`Withdraw your ${days(request.days)} from ${date(request.startDate)}? The days go back to your balance.`}
+              yes="Yes, withdraw"
               disabled={withdraw.isPending}
-              onClick={() => withdraw.mutate()}
-            >
-              Withdraw
-            </button>
+              onConfirm={() => withdraw.mutate()}
+            />
           ) : null}
         </div>
         <ErrorNote error={withdraw.error} what="Not withdrawn" />
@@ -243,38 +251,9 @@ function RequestCard({ request, me }: { request: LeaveListItem; me: string }) {
 }
 
 function Ledger({ balance }: { balance: LeaveBalanceAnswer }) {
-  const entries = [...(balance.entries ?? [])].reverse();
   return (
     <Section title="My leave ledger" id="ledger-title">
-      {entries.length === 0 ? (
-        <Empty>No entries yet.</Empty>
-      ) : (
-        <table className="ledger">
-          <caption className="visually-hidden">Every change to your balance, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Year</th>
-              <th scope="col">What</th>
-              <th scope="col" className="num">
-                Days
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e, i) => (
-              <tr key={`${e.at}-${i}`}>
-                <td>{when(e.at)}</td>
-                <td>{e.leaveYear}</td>
-                <td>{ledgerWords(e.kind)}</td>
-                <td className={`num${e.days < 0 ? ' negative' : ''}`}>
-                  {e.days > 0 ? `+${e.days}` : e.days}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <LedgerTable entries={balance.entries ?? []} caption="Every change to your balance, newest first" />
     </Section>
   );
 }

@@ -2,20 +2,89 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, type EmployeeAnswer } from '../api';
-import { Done, Empty, ErrorNote, Loading, Section } from '../components';
-import { amount, date, days } from '../format';
+import { ConfirmButton, Done, Empty, ErrorNote, LedgerTable, Loading, Section } from '../components';
+import { date, days, money } from '../format';
 
-/** The paycheck's loss if the employment ended with today's balance (the last day's leave stands). */
-function paycheckLoss(employee: EmployeeAnswer): string {
-  if (employee.balance >= 0) return `Nothing: the balance is ${days(employee.balance)}.`;
-  const loss = Math.round(-employee.balance * (employee.dailyRate ?? 0));
-  return `${amount(loss)} (${days(-employee.balance)} below zero × ${amount(employee.dailyRate ?? 0)} a day), less any leave after the last day that is withdrawn.`;
+/**
+ * What the final paycheck loses if the employment ends on `lastDay`: the balance below zero, less
+ * the approved leave that starts after the last day (it is withdrawn, its days come back), at the
+ * employee's daily rate, in the payroll's currency.
+ */
+export function paycheckLoss(
+  employee: EmployeeAnswer,
+  currency: string,
+  lastDay: string,
+  requests: readonly { startDate: string; days: number; status: string }[],
+): string {
+  const after = lastDay
+    ? requests
+        .filter((r) => r.status === 'Approved' && r.startDate > lastDay)
+        .reduce((sum, r) => sum + r.days, 0)
+    : 0;
+  const balance = employee.balance + after;
+  const givenBack = after > 0 ? ` (${days(after)} of leave after the last day given back)` : '';
+  if (balance >= 0)
+    return `The final paycheck loses nothing: the balance would be ${days(balance)}${givenBack}.`;
+  const rate = employee.dailyRate ?? 0;
+  const loss = Math.round(-balance * rate);
+  return `The final paycheck loses ${money(loss, currency)}: ${days(-balance)} below zero × ${money(rate, currency)} a day${givenBack}.`;
+}
+
+/** This leave year's balance and the next's (leave taken ahead counts there), and the ledger of both. */
+function LeaveYears({ employee }: { employee: EmployeeAnswer }) {
+  const [open, setOpen] = useState(false);
+  const thisYear = useQuery({
+    queryKey: ['balance', employee.id, 'this'],
+    queryFn: () => api.balance(employee.id),
+    enabled: open,
+  });
+  const year = thisYear.data?.leaveYear;
+  const nextYear = useQuery({
+    queryKey: ['balance', employee.id, year === undefined ? 'next' : year + 1],
+    queryFn: () => api.balance(employee.id, year! + 1),
+    enabled: open && year !== undefined,
+  });
+  const years = [thisYear.data, nextYear.data].filter((b) => b !== undefined);
+  return (
+    <>
+      <button type="button" className="secondary" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {open ? 'Hide the leave years' : 'Leave years and ledger'}
+      </button>
+      {open ? (
+        <div className="years">
+          {thisYear.isPending ? <Loading what="the balances" /> : null}
+          <ErrorNote error={thisYear.error ?? nextYear.error} what="The balances could not be loaded" />
+          <p aria-label={`Balances of ${employee.name}`}>
+            {years.map((b, i) => (
+              <span key={b.leaveYear} className={b.balance < 0 ? 'negative' : ''}>
+                {i > 0 ? ' · ' : ''}
+                {b.leaveYear}: {days(b.balance)}
+              </span>
+            ))}
+          </p>
+          {nextYear.data ? (
+            <LedgerTable
+              entries={[...(thisYear.data?.entries ?? []), ...(nextYear.data.entries ?? [])]
+                .filter(
+                  (e, i, all) =>
+                    all.findIndex(
+                      (x) => x.at === e.at && x.kind === e.kind && x.leaveYear === e.leaveYear,
+                    ) === i,
+                )
+                .sort((a, b) => a.at.localeCompare(b.at))}
+              caption={`Every change to ${employee.name}'s balances, newest first`}
+            />
+          ) : null}
+        </div>
+      ) : null}
+    </>
+  );
 }
 
 export function HrPage() {
   const list = useQuery({ queryKey: ['employees'], queryFn: api.employees, refetchInterval: 5000 });
   return (
-    <main id="main" className="page">
+    <main id="main" className="page" tabIndex={-1}>
       <h1>Employees and their leave</h1>
       <Section
         title={`Balances${list.data?.leaveYear ? ` for ${list.data.leaveYear}` : ''}`}
@@ -29,6 +98,7 @@ export function HrPage() {
             <EmployeeCard
               key={e.id}
               employee={e}
+              currency={list.data.payrollCurrency ?? 'eur'}
               managerName={
                 list.data.employees.find((m) => m.id === e.managerId)?.name ?? e.managerId ?? undefined
               }
@@ -40,10 +110,25 @@ export function HrPage() {
   );
 }
 
-function EmployeeCard({ employee, managerName }: { employee: EmployeeAnswer; managerName?: string }) {
+function EmployeeCard({
+  employee,
+  managerName,
+  currency,
+}: {
+  employee: EmployeeAnswer;
+  managerName?: string;
+  currency: string;
+}) {
   const queries = useQueryClient();
   const [lastDay, setLastDay] = useState('');
   const [open, setOpen] = useState(false);
+  // Their requests, for the leave after the last day that a termination gives back (the first page,
+  // newest first: the requests still ahead).
+  const requests = useQuery({
+    queryKey: ['leave', 'of', employee.id],
+    queryFn: () => api.leaveOf(employee.id),
+    enabled: open,
+  });
   const terminate = useMutation({
     mutationFn: () => api.terminate(employee.id, lastDay),
     onSuccess: () => queries.invalidateQueries({ queryKey: ['employees'] }),
@@ -66,6 +151,7 @@ function EmployeeCard({ employee, managerName }: { employee: EmployeeAnswer; man
           {managerName ? `Reports to ${managerName}` : 'Reports to no one'}
           {employee.lastDay ? ` · last day ${date(employee.lastDay)}` : ''}
         </p>
+        <LeaveYears employee={employee} />
         {employee.lastDay ? null : (
           <>
             <button type="button" className="secondary" aria-expanded={open} onClick={() => setOpen(!open)}>
@@ -74,10 +160,8 @@ function EmployeeCard({ employee, managerName }: { employee: EmployeeAnswer; man
             {open ? (
               <form
                 className="action"
-                onSubmit={(e: FormEvent) => {
-                  e.preventDefault();
-                  terminate.mutate();
-                }}
+                // Enter in the date field does not record it: the button below asks first.
+                onSubmit={(e: FormEvent) => e.preventDefault()}
               >
                 <label htmlFor={field}>Last day</label>
                 <input
@@ -87,10 +171,16 @@ function EmployeeCard({ employee, managerName }: { employee: EmployeeAnswer; man
                   value={lastDay}
                   onChange={(e) => setLastDay(e.target.value)}
                 />
-                <p className="preview">The final paycheck loses: {paycheckLoss(employee)}</p>
-                <button type="submit" className="danger" disabled={terminate.isPending || !lastDay}>
-                  Record the termination
-                </button>
+                <p className="preview">
+                  {paycheckLoss(employee, currency, lastDay, requests.data?.leaveRequests ?? [])}
+                </p>
+                <ConfirmButton
+                  label="Record the termination"
+                  question={`Record ${employee.name}'s last day as ${lastDay ? date(lastDay) : '…'}? It cannot be undone here.`}
+                  yes="Yes, record it"
+                  disabled={terminate.isPending || !lastDay}
+                  onConfirm={() => terminate.mutate()}
+                />
               </form>
             ) : null}
           </>

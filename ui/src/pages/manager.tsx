@@ -3,39 +3,15 @@
  * waiting for a decision, in one place, refreshed every two seconds; and what they decided here.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, type LeaveListItem, type OrderListItem, type SessionAnswer } from '../api';
-import { Done, Empty, ErrorNote, PagedCards, Section } from '../components';
-import { date, days, money, relative, useNow, when } from '../format';
+import { Done, Empty, ErrorNote, OrderLines, PagedCards, Section } from '../components';
+import { date, days, money, relative, statusWords, useNow, when } from '../format';
+import { useDeviceLog } from '../device-log';
 import { usePaged } from '../paged';
 
-interface Decision {
-  at: string;
-  what: string;
-}
-
-/** What this manager decided from this browser, kept on the device (not a credential). */
-function useDecisions(who: string): [Decision[], (what: string) => void] {
-  const key = `decisions:${who}`;
-  const [decisions, setDecisions] = useState<Decision[]>(() => {
-    try {
-      return JSON.parse(localStorage.getItem(key) ?? '[]') as Decision[];
-    } catch {
-      return [];
-    }
-  });
-  const add = (what: string) =>
-    setDecisions((current) => {
-      const next = [{ at: new Date().toISOString(), what }, ...current].slice(0, 50);
-      localStorage.setItem(key, JSON.stringify(next));
-      return next;
-    });
-  return [decisions, add];
-}
-
 export function ManagerPage({ session }: { session: SessionAnswer }) {
-  const now = useNow();
-  const [decisions, decided] = useDecisions(session.sub);
+  const [decisions, decided] = useDeviceLog(`decisions:${session.sub}`);
   const orders = usePaged(
     ['orders', 'authorization'],
     (cursor) => api.orders({ needs: 'authorization', cursor }),
@@ -46,8 +22,9 @@ export function ManagerPage({ session }: { session: SessionAnswer }) {
     (cursor) => api.leaveAwaitingMe(cursor),
     (page) => page.leaveRequests,
   );
+  const now = useNow(orders.items.map((o) => o.remorseWindowEndsAt));
   return (
-    <main id="main" className="page">
+    <main id="main" className="page" tabIndex={-1}>
       <h1>Your inbox</h1>
       <Section title="Leave requests waiting for you" id="leave-title">
         <PagedCards
@@ -96,11 +73,15 @@ function LeaveCard({ request, onDecided }: { request: LeaveListItem; onDecided: 
         : api.rejectLeave(request.requestId, note.trim() || undefined),
     onSuccess: async (answer, approve) => {
       onDecided(
-        `${approve ? 'Approved' : 'Rejected'} ${request.employeeName ?? request.employeeId}'s ${days(request.days)} from ${date(request.startDate)} (now ${answer.status})`,
+        `${approve ? 'Approved' : 'Rejected'} ${request.employeeName ?? request.employeeId}'s ${days(request.days)} from ${date(request.startDate)} (now ${statusWords(answer.status).toLowerCase()})`,
       );
       await queries.invalidateQueries({ queryKey: ['leave'] });
     },
   });
+  // A refusal describes the request as it stood: when its balance or the caller's authority changes,
+  // the refusal no longer holds and goes.
+  const { reset } = decide;
+  useEffect(() => reset(), [reset, request.balanceAfter, request.canApprove]);
   const noteId = `leave-note-${request.requestId}`;
   return (
     <li className="card">
@@ -119,14 +100,19 @@ function LeaveCard({ request, onDecided }: { request: LeaveListItem; onDecided: 
         {request.canApprove ? (
           <p className="ok">Your authority covers this.</p>
         ) : (
-          <p className="warn">Beyond your authority: {request.reasonText ?? 'you may not approve this'}</p>
+          <p className="warn">
+            Beyond your authority: {request.reasonText ?? 'you may not approve this'}{' '}
+            {request.whoCan ? 'It waits in their inbox too: you may reject it, or leave it to them.' : ''}
+          </p>
         )}
         <div className="action inline">
           <label htmlFor={noteId}>Note (optional)</label>
           <input id={noteId} value={note} onChange={(e) => setNote(e.target.value)} />
-          <button type="button" disabled={decide.isPending} onClick={() => decide.mutate(true)}>
-            Approve
-          </button>
+          {request.canApprove ? (
+            <button type="button" disabled={decide.isPending} onClick={() => decide.mutate(true)}>
+              Approve
+            </button>
+          ) : null}
           <button
             type="button"
             className="danger"
@@ -174,7 +160,12 @@ function OrderCard({
           <span>Order {order.orderId}</span>
           <span className="amount">{money(order.total, order.currency)}</span>
         </p>
-        <p className="muted">Customer {order.customerId}</p>
+        <p className="muted">
+          {order.customerName
+            ? `${order.customerName} (customer ${order.customerId})`
+            : `Customer ${order.customerId}`}
+        </p>
+        <OrderLines orderId={order.orderId} items={order.items} />
         {order.remorseWindowEndsAt ? (
           <p className="deadline">
             The window closes {relative(order.remorseWindowEndsAt, now)} ({when(order.remorseWindowEndsAt)});

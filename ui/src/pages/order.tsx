@@ -10,7 +10,6 @@ const FINAL = new Set(['Rejected', 'Cancelled', 'Refunded', 'PartiallyRefunded',
 
 export function OrderPage({ orderId }: { orderId: string }) {
   const queries = useQueryClient();
-  const now = useNow();
   const order = useQuery({
     queryKey: ['order', orderId],
     queryFn: () => api.order(orderId),
@@ -21,6 +20,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
     queryFn: () => api.orderTimeline(orderId),
     refetchInterval: REFRESH_MS,
   });
+  const now = useNow([order.data?.paymentResolutionDeadline]);
   const [paymentMethod, setPaymentMethod] = useState('');
   const [reason, setReason] = useState('');
   const refresh = () => queries.invalidateQueries({ queryKey: ['order', orderId] });
@@ -36,7 +36,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
   const view = order.data;
   const paymentOpen = view && (view.status === 'PaymentFailed' || view.status === 'PaymentUnconfirmed');
   return (
-    <main id="main" className="page">
+    <main id="main" className="page" tabIndex={-1}>
       <p>
         <a href="#/support">← Back to the support queue</a>
       </p>
@@ -53,7 +53,23 @@ export function OrderPage({ orderId }: { orderId: string }) {
             <dt>Total</dt>
             <dd>{money(view.total, view.currency)}</dd>
             <dt>Customer</dt>
-            <dd>{view.customerId}</dd>
+            <dd>{view.customerName ? `${view.customerName} (${view.customerId})` : view.customerId}</dd>
+            {view.shippingAddress ? (
+              <>
+                <dt>Ship to</dt>
+                <dd>
+                  {[
+                    view.shippingAddress.name,
+                    view.shippingAddress.line1,
+                    view.shippingAddress.line2,
+                    `${view.shippingAddress.postalCode} ${view.shippingAddress.city}`,
+                    view.shippingAddress.country,
+                  ]
+                    .filter(Boolean)
+                    .join(', ')}
+                </dd>
+              </>
+            ) : null}
             <dt>Placed</dt>
             <dd>{when(view.placedAt)}</dd>
             {view.payment?.message ? (
@@ -98,7 +114,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
             <ul className="items">
               {view.items.map((item, i) => (
                 <li key={`${item.sku}-${i}`}>
-                  {item.quantity} × {item.sku} at {money(item.unitPrice, view.currency)}
+                  {item.quantity} × {item.name ?? item.sku} at {money(item.unitPrice, view.currency)}
                 </li>
               ))}
             </ul>

@@ -10,7 +10,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, type RegistrationAnswer } from '../api';
 import { Done, Empty, ErrorNote, Loading, Section, Timeline } from '../components';
-import { relative, statusWords, useNow, when } from '../format';
+import { plural, relative, statusWords, useNow, when } from '../format';
 import { REFRESH_MS } from '../paged';
 
 const REGISTRATION_ID = /^reg_[A-Za-z0-9]+$/;
@@ -32,7 +32,7 @@ export function RegistrationsPage({ asked }: { asked?: string }) {
     window.location.hash = `#/registrations/${encodeURIComponent(text.trim())}`;
   }
   return (
-    <main id="main" className="page">
+    <main id="main" className="page" tabIndex={-1}>
       <h1>Customer registrations</h1>
       <Section title="Find a registration" id="find-title">
         <form className="search" onSubmit={submit} role="search" aria-labelledby="find-title">
@@ -75,7 +75,7 @@ export function RegistrationsPage({ asked }: { asked?: string }) {
 }
 
 function RegistrationCard({ registration: r }: { registration: RegistrationAnswer }) {
-  const now = useNow();
+  const now = useNow([r.resendAvailableAt]);
   const queries = useQueryClient();
   const resend = useMutation({
     mutationFn: () => api.resendLink(r.registrationId),
@@ -102,7 +102,8 @@ function RegistrationCard({ registration: r }: { registration: RegistrationAnswe
           <span className={`badge status-${r.status}`}>{statusWords(r.status)}</span>
         </p>
         <p className="muted">
-          Registration {r.registrationId} · registered {when(r.createdAt)} · {r.linksSent} link(s) sent
+          Registration {r.registrationId} · registered {when(r.createdAt)} · {plural(r.linksSent, 'link')}{' '}
+          sent
         </p>
         {pending && r.confirmBy ? (
           <p className="deadline">

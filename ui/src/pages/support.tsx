@@ -3,26 +3,26 @@
  * unanswered one is cancelled; a search by order id, customer and status; and, after an incident,
  * one action for many orders at once with each order's result.
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, type BatchAnswer, type OrderListItem } from '../api';
 import { Empty, ErrorNote, Loading, MoreButton, Section } from '../components';
 import { ORDER_STATUSES } from '../../../domain/checkout';
-import { money, relative, statusWords, useNow, when } from '../format';
+import { money, plural, relative, statusWords, useNow, when } from '../format';
 import { REFRESH_MS, usePaged } from '../paged';
 
 export function SupportPage() {
   const queries = useQueryClient();
-  const now = useNow();
   const { query: queue, items: orders } = usePaged(
     ['orders', 'support'],
     (cursor) => api.orders({ needs: 'support', cursor }),
     (page) => page.orders,
   );
+  const now = useNow(orders.map((o) => o.deadline));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [paymentMethod, setPaymentMethod] = useState('');
   const [reason, setReason] = useState('');
-  const [results, setResults] = useState<{ action: string; answer: BatchAnswer } | undefined>();
+  const [results, setResults] = useState<BatchSent | undefined>();
   const batch = useMutation({
     mutationFn: (action: 'cancel' | 'payment-retry') =>
       api.batch({
@@ -32,7 +32,8 @@ export function SupportPage() {
         ...(action === 'payment-retry' && paymentMethod ? { paymentMethod } : {}),
       }),
     onSuccess: async (answer, action) => {
-      setResults({ action, answer });
+      const attempts = new Map(orders.map((o) => [o.orderId, o.paymentAttempts ?? 0]));
+      setResults({ action, answer, attempts });
       setSelected(new Set());
       await queries.invalidateQueries({ queryKey: ['orders'] });
     },
@@ -48,7 +49,7 @@ export function SupportPage() {
   const allSelected = orders.length > 0 && orders.every((o) => selected.has(o.orderId));
 
   return (
-    <main id="main" className="page">
+    <main id="main" className="page" tabIndex={-1}>
       <h1>Orders that need support</h1>
       <Search />
       <Section
@@ -160,7 +161,7 @@ function SupportCard({
         {order.lastPaymentError ? <p className="muted">Stripe said: {order.lastPaymentError}</p> : null}
         <p className="muted">
           Customer {order.customerId} · {statusWords(order.status)}
-          {order.paymentAttempts ? ` · ${order.paymentAttempts} payment attempt(s)` : ''}
+          {order.paymentAttempts ? ` · ${plural(order.paymentAttempts, 'payment attempt')}` : ''}
         </p>
         {order.deadline ? (
           <p className={urgent ? 'deadline urgent' : 'deadline'}>
@@ -172,19 +173,78 @@ function SupportCard({
   );
 }
 
-function BatchResults({ action, answer }: { action: string; answer: BatchAnswer }) {
-  const accepted = answer.results.filter((r) => r.outcome === 'accepted').length;
+/** A batch as sent: its answer, and each order's payment attempts when it was sent. */
+interface BatchSent {
+  action: 'cancel' | 'payment-retry';
+  answer: BatchAnswer;
+  attempts: ReadonlyMap<string, number>;
+}
+
+/**
+ * What became of each order of a batch, as the orders move: a retry is "retry sent", then "paid" or
+ * "declined again"; a cancel is "cancel sent", then "cancelled" (or "refunded").
+ */
+export function batchOutcome(
+  action: BatchSent['action'],
+  sentAttempts: number,
+  order: { status: string; paymentAttempts: number; payment?: { message?: string } } | undefined,
+): { words: string; settled: boolean } {
+  if (action === 'cancel') {
+    if (order && ['Cancelled', 'Refunded', 'PartiallyRefunded'].includes(order.status)) {
+      return { words: statusWords(order.status).toLowerCase(), settled: true };
+    }
+    return { words: 'cancel sent', settled: false };
+  }
+  if (order?.status === 'Paid' || order?.status === 'Shipped' || order?.status === 'Completed') {
+    return { words: 'paid', settled: true };
+  }
+  if (order && order.status === 'PaymentFailed' && order.paymentAttempts > sentAttempts) {
+    const why = order.payment?.message;
+    return { words: `declined again${why ? `: ${why}` : ''}`, settled: true };
+  }
+  if (order?.status === 'Cancelled') return { words: 'cancelled meanwhile', settled: true };
+  return { words: 'retry sent', settled: false };
+}
+
+function BatchResults({ action, answer, attempts }: BatchSent) {
+  const accepted = answer.results.filter((r) => r.outcome === 'accepted');
+  const [settled, setSettled] = useState(false);
+  const views = useQueries({
+    queries: accepted.map((r) => ({
+      queryKey: ['order', r.orderId],
+      queryFn: () => api.order(r.orderId),
+      refetchInterval: settled ? false : REFRESH_MS,
+    })),
+  });
+  const outcomes = new Map(
+    accepted.map((r, i) => [r.orderId, batchOutcome(action, attempts.get(r.orderId) ?? 0, views[i]?.data)]),
+  );
+  const allSettled = [...outcomes.values()].every((o) => o.settled);
+  useEffect(() => setSettled(allSettled), [allSettled]);
+  const count = (words: string) => [...outcomes.values()].filter((o) => o.words.startsWith(words)).length;
+  const summary =
+    action === 'cancel'
+      ? `${accepted.length} of ${answer.results.length} cancels sent`
+      : `${accepted.length} of ${answer.results.length} retries sent · ${count('paid')} paid · ${count('declined again')} declined again`;
   return (
     <div className="results" role="status" aria-live="polite">
       <h3>
-        {action === 'cancel' ? 'Cancel' : 'Payment retry'}: {accepted} of {answer.results.length} accepted
+        {action === 'cancel' ? 'Cancel' : 'Payment retry'}: {summary}
       </h3>
       <ul>
         {answer.results.map((r) => (
-          <li key={r.orderId} className={r.outcome}>
+          <li
+            key={r.orderId}
+            className={
+              r.outcome === 'accepted' && !outcomes.get(r.orderId)!.words.startsWith('declined')
+                ? 'accepted'
+                : 'refused'
+            }
+          >
             Order {r.orderId}:{' '}
-            {r.outcome === 'accepted' ? 'accepted' : `refused — ${r.error ?? 'no reason given'}`}
-            {r.status ? ` (${statusWords(r.status)})` : ''}
+            {r.outcome === 'accepted'
+              ? outcomes.get(r.orderId)!.words
+              : `refused — ${r.error ?? 'no reason given'}${r.status ? ` (${statusWords(r.status)})` : ''}`}
           </li>
         ))}
       </ul>
