@@ -259,6 +259,30 @@ export function endOfLastDay(lastDay: string): Date {
 export const LEAVE_YEARS_AHEAD = 2;
 
 /**
+ * Why leave may not start on `startDate`, or undefined: not in the past (`today`, `YYYY-MM-DD`), and
+ * not beyond LEAVE_YEARS_AHEAD leave years from the current one. The API refuses with it; the
+ * back office's form says it before promising anything.
+ */
+export function leaveStartRefusal(
+  startDate: string,
+  today: string,
+  startLeaveYear: number,
+  currentLeaveYear: number,
+): { message: string; detail: string } | undefined {
+  if (startDate < today) {
+    return { message: 'the leave cannot start in the past', detail: `must be ${today} or later` };
+  }
+  const lastYear = currentLeaveYear + LEAVE_YEARS_AHEAD;
+  if (startLeaveYear > lastYear) {
+    return {
+      message: `leave can be requested up to ${LEAVE_YEARS_AHEAD} leave years ahead`,
+      detail: `must fall in leave year ${lastYear} or earlier`,
+    };
+  }
+  return undefined;
+}
+
+/**
  * A leave request as it stands when it is placed, before its process has decided anything: what
  * the process starts from, and what the API answers (`Submitted`) until the process has run.
  */

@@ -15,7 +15,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { LEAVE_YEARS_AHEAD, leaveYearOf, submittedLeaveView, type LeaveRequest } from '../../domain/leave';
+import { leaveStartRefusal, leaveYearOf, submittedLeaveView, type LeaveRequest } from '../../domain/leave';
 import { formatDays } from '../../domain/words';
 import type { LeaveStore } from '../../store';
 import {
@@ -90,17 +90,13 @@ export function leaveRequestRoutes(deps: LeaveRequestDeps): Mounted[] {
     const employee = await leaveStore.getEmployee(caller.sub);
     if (!employee) throw forbidden(`${caller.sub} is not an employee on record`);
     const today = new Date().toISOString().slice(0, 10);
-    if (body.startDate < today) {
-      throw badRequest('the leave cannot start in the past', [
-        { field: 'startDate', message: `must be ${today} or later` },
-      ]);
-    }
-    const lastYear = leaveYearOf(today, yearStart) + LEAVE_YEARS_AHEAD;
-    if (leaveYearOf(body.startDate, yearStart) > lastYear) {
-      throw badRequest(`leave can be requested up to ${LEAVE_YEARS_AHEAD} leave years ahead`, [
-        { field: 'startDate', message: `must fall in leave year ${lastYear} or earlier` },
-      ]);
-    }
+    const refused = leaveStartRefusal(
+      body.startDate,
+      today,
+      leaveYearOf(body.startDate, yearStart),
+      leaveYearOf(today, yearStart),
+    );
+    if (refused) throw badRequest(refused.message, [{ field: 'startDate', message: refused.detail }]);
     if (employee.lastDay && (employee.lastDay < today || body.startDate > employee.lastDay)) {
       throw forbidden(
         employee.lastDay < today

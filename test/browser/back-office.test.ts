@@ -373,6 +373,12 @@ describe('the back office in a browser', () => {
     const mia = await person('Mia Moreau', PHONE);
     await mia.getByText('No leave request waits for your decision.').waitFor();
     const eric = await person('Eric Eriksen');
+    // A day the server refuses: the preview says so and promises nothing.
+    await eric.getByLabel('Days (halves allowed)').fill('2');
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await eric.getByLabel('First day').fill(yesterday);
+    await eric.getByText(/Not possible: the leave cannot start in the past/).waitFor();
+    assert.equal(await eric.getByText(/approved at once/).count(), 0, 'nothing promised for a past day');
     await eric.getByLabel('Days (halves allowed)').fill('26.5');
     await eric.getByLabel('First day').fill(inTenDays);
     await eric
@@ -610,6 +616,33 @@ describe('the back office in a browser', () => {
       .getByRole('region', { name: 'What you decided here' })
       .getByText(/Approved Eric Eriksen's 26 days/)
       .waitFor();
+  });
+
+  it("every person's page at phone width: readable, and no serious accessibility violation", async () => {
+    const pages: [string, string, string][] = [
+      ['Sam Sato', '#/support', 'Orders that need support'],
+      ['Sam Sato', '#/registrations', 'Customer registrations'],
+      ['Mia Moreau', '#/inbox', 'Your inbox'],
+      ['Wes Walker', '#/warehouse', 'Warehouse'],
+      ['Hana Holm', '#/hr', 'Employees and their leave'],
+      ['Eric Eriksen', '#/leave', 'My leave'],
+    ];
+    for (const [name, where, heading] of pages) {
+      const page = await person(name, PHONE);
+      await page.goto(`${base}/${where}`);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      await look(page, `16-phone-${where.slice(2)}`);
+      // Nothing wider than the phone: no sideways scrolling.
+      const overflow = await page.evaluate(() => {
+        const root = (
+          globalThis as unknown as {
+            document: { documentElement: { scrollWidth: number; clientWidth: number } };
+          }
+        ).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
+      assert.ok(overflow <= 1, `${where} scrolls sideways by ${overflow} px at phone width`);
+    }
   });
 
   it('no page had a serious or critical accessibility violation', () => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  leaveStartRefusal,
   decideApproval,
   isCalendarDate,
   isValidLeaveDays,
@@ -112,5 +113,21 @@ describe('leave amounts and dates', () => {
     assert.equal(isCalendarDate('2026-02-28'), true);
     assert.equal(isCalendarDate('2026-02-30'), false);
     assert.equal(isCalendarDate('26-02-01'), false);
+  });
+});
+
+describe('the day leave may start', () => {
+  it('not in the past, and not beyond two leave years ahead; otherwise nothing to say', () => {
+    const today = '2026-12-02';
+    assert.equal(leaveStartRefusal('2026-12-02', today, 2026, 2026), undefined, 'today is fine');
+    assert.equal(leaveStartRefusal('2028-06-01', today, 2028, 2026), undefined, 'two years ahead is fine');
+    assert.deepEqual(leaveStartRefusal('2026-12-01', today, 2026, 2026), {
+      message: 'the leave cannot start in the past',
+      detail: 'must be 2026-12-02 or later',
+    });
+    assert.deepEqual(leaveStartRefusal('2029-01-01', today, 2029, 2026), {
+      message: 'leave can be requested up to 2 leave years ahead',
+      detail: 'must fall in leave year 2028 or earlier',
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
   Section,
   Timeline,
 } from '../components';
+import { leaveStartRefusal } from '../../../domain/leave';
 import { date, days, statusWords } from '../format';
 import { usePaged } from '../paged';
 
@@ -74,8 +75,20 @@ function BalanceCard({
 }
 
 /** What a request will meet: approved at once, or whose approval it needs (docs/processes.md, "Annual leave"). */
-function preview(balance: LeaveBalanceAnswer | undefined, requested: number): string | undefined {
+function preview(
+  balance: LeaveBalanceAnswer | undefined,
+  requested: number,
+  start: string,
+  thisYear: number | undefined,
+): string | undefined {
   if (!balance || !(requested > 0)) return undefined;
+  // A day the server refuses is said first: nothing is promised for it. (A day's leave year is read
+  // as its calendar year here; the server, which knows LEAVE_YEAR_START, has the last word.)
+  const today = new Date().toISOString().slice(0, 10);
+  const refused = start
+    ? leaveStartRefusal(start, today, Number(start.slice(0, 4)), thisYear ?? balance.leaveYear)
+    : undefined;
+  if (refused) return `Not possible: ${refused.message} (${refused.detail}).`;
   const after = balance.balance - requested;
   if (after >= 0) return `Balance after: ${days(after)}. Within your balance: approved at once.`;
   const approver = balance.approvers?.find((a) => after >= a.lowestBalance && a.rank !== 'employee');
@@ -126,7 +139,7 @@ function RequestForm({
     event.preventDefault();
     send.mutate();
   }
-  const said = preview(balance, requested);
+  const said = preview(balance, requested, start, thisYear?.leaveYear);
   return (
     <Section title="Ask for leave" id="ask-title">
       <form className="action grid" onSubmit={submit} aria-describedby="leave-preview">
