@@ -119,7 +119,9 @@ function serveProbes(app: Express, deps: AppDeps, log: (message: string, err?: u
 /** The processes' JSON routes, behind authentication: orders and their queues, and leave. */
 function serveProcesses(app: Express, deps: AppDeps, log: (message: string, err?: unknown) => void): void {
   const { client, store, taskQueue } = deps;
-  app.use(orderQueuesRouter({ client, store, log }));
+  const people = deps.leave?.store;
+  const nameOf = people ? async (id: string) => (await people.getEmployee(id))?.name : undefined;
+  app.use(orderQueuesRouter({ client, store, log, nameOf }));
   app.use(ordersRouter({ client, store, taskQueue, checkout: deps.checkout }));
   if (deps.leave) {
     const { store: leaveStore, yearStart, payrollCurrency } = deps.leave;

@@ -22,7 +22,7 @@ import {
 } from './contract';
 import { HttpError, isDatabaseUnavailable, isTemporalUnavailable } from '../errors';
 import { handle, mount } from '../mount';
-import { checkoutTimelineOf } from './timeline';
+import { checkoutTimelineOf, peopleOf } from './timeline';
 import { pageAfter } from '../pages';
 import { orderAccess } from './routes';
 import { callerName } from '../auth';
@@ -43,10 +43,13 @@ const QUEUE_ROLES: Record<string, Role[]> = {
 export function orderQueuesRouter({
   client,
   store,
+  nameOf,
   log = () => undefined,
 }: {
   client: Client;
   store: OrderStore;
+  /** A person's name by their id (the organisation's directory), for the timelines' words. */
+  nameOf?: (id: string) => Promise<string | undefined>;
   /** Where a batch's failures are told in full (the answer says only what the caller can act on). */
   log?: (message: string, err?: unknown) => void;
 }): Router {
@@ -80,7 +83,12 @@ export function orderQueuesRouter({
 
     handle(orderTimelineRoute, async ({ params }) => {
       const view = await access.currentView(params.id);
-      return { status: 200, body: { orderId: params.id, events: checkoutTimelineOf(view) } };
+      const names = new Map<string, string>();
+      for (const id of peopleOf(view)) {
+        const name = await nameOf?.(id);
+        if (name) names.set(id, name);
+      }
+      return { status: 200, body: { orderId: params.id, events: checkoutTimelineOf(view, names) } };
     }),
 
     handle(batchOrders, async ({ body, req }) => {

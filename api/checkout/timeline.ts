@@ -10,23 +10,47 @@ import type { OrderTimeline } from './contract';
  * The order's steps, oldest first: the process keeps them; for an order whose stored view predates
  * the timeline, what its view still says (placed, the answers, the cancellation, the status).
  */
-export function checkoutTimelineOf(view: OrderView): OrderTimeline['events'] {
-  if (view.timeline?.length) return view.timeline.map((e) => named({ ...e }, view));
-  return recalled(view).map((e) => named(e, view));
+export function checkoutTimelineOf(
+  view: OrderView,
+  names: ReadonlyMap<string, string> = new Map(),
+): OrderTimeline['events'] {
+  const events = view.timeline?.length ? view.timeline.map((e) => ({ ...e })) : recalled(view);
+  return events.map((e) => (e.actor ? { ...e, actorName: actorName(e.actor, view, names) } : e));
 }
 
-/** Who acted, in words: the customer by name, the warehouse, the shop itself; a person's id as it is. */
-export function actorName(actor: string, view: Pick<OrderView, 'customerName'>): string {
+/** The person an actor names: `mia` (a manager), `support:sam` → `mia`, `sam`. */
+function personOf(actor: string): string | undefined {
+  if (!actor.includes(':')) return actor === 'system' || actor === 'warehouse' ? undefined : actor;
+  const [role, id] = actor.split(':', 2);
+  return role === 'support' || role === 'manager' || role === 'warehouse' ? id : undefined;
+}
+
+/** The people an order's timeline names, for the caller to look up once. */
+export function peopleOf(view: OrderView): string[] {
+  const actors = (view.timeline ?? []).map((e) => e.actor).filter((a) => a !== undefined);
+  for (const a of view.acceptance?.authorizations ?? []) actors.push(a.managerId);
+  if (view.cancellation) actors.push(view.cancellation.requestedBy);
+  return [...new Set(actors.map(personOf).filter((id) => id !== undefined))];
+}
+
+/**
+ * Who acted, in words: the customer by name, a person by their name where the directory knows them
+ * (`names`), the warehouse, the shop itself.
+ */
+export function actorName(
+  actor: string,
+  view: Pick<OrderView, 'customerName'>,
+  names: ReadonlyMap<string, string> = new Map(),
+): string {
   if (actor.startsWith('customer:')) return view.customerName ?? 'the customer';
-  if (actor === 'warehouse' || actor.startsWith('warehouse:')) return 'the warehouse';
   if (actor === 'system') return 'the shop, on its own';
-  if (actor.startsWith('support:')) return `support (${actor.slice('support:'.length)})`;
   if (actor.startsWith('storefront:')) return 'the storefront';
-  return actor;
-}
-
-function named(event: OrderTimeline['events'][number], view: OrderView): OrderTimeline['events'][number] {
-  return event.actor ? { ...event, actorName: actorName(event.actor, view) } : { ...event };
+  const person = personOf(actor);
+  const name = person ? names.get(person) : undefined;
+  if (actor.startsWith('support:')) return name ? `${name} (support)` : `support (${person})`;
+  if (actor === 'warehouse' || actor.startsWith('warehouse:'))
+    return name ? `${name} (warehouse)` : 'the warehouse';
+  return name ?? actor;
 }
 
 /** What the view of an order from before the timeline still says of its steps. */

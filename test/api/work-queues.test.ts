@@ -330,8 +330,13 @@ describe('work queues, timelines and the batch action', () => {
       READ_YOUR_WRITES_MS,
     );
     const timeline = await call('GET', '/orders/large-1/timeline', 'support:sam');
-    const answers = (timeline.body.events as { kind: string; actor?: string; detail: string }[]).filter(
-      (e) => e.kind === 'authorization',
+    const answers = (
+      timeline.body.events as { kind: string; actor?: string; actorName?: string; detail: string }[]
+    ).filter((e) => e.kind === 'authorization');
+    assert.deepEqual(
+      answers.map((e) => e.actorName),
+      ['Max Müller', 'Mia Moreau'],
+      'managers by name, from the directory',
     );
     assert.deepEqual(
       answers.map((e) => [e.actor, e.detail]),
