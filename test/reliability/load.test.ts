@@ -17,6 +17,7 @@ import { createDevMailer, createDevPublisher, DevRecorder } from '../../activiti
 import { signToken } from '../../api/auth';
 import type { CheckoutSettings } from '../../config/settings';
 import { FINAL_STATUSES, type OrderStatus } from '../../domain/checkout';
+import { checkoutWorkflowId } from '../../workflows/checkout/messages';
 import { openOrderStore, type OrderStore } from '../../store';
 import { callApi, runWorker, serveApi, type RunningApi, type RunningWorker } from '../helpers/api-server';
 import { recorded, reportFigures } from '../helpers/processes';
@@ -132,6 +133,11 @@ describe(`load: ${ORDERS} orders through the API`, () => {
     }
     const tookMs = Date.now() - started;
     for (const { id, kind } of orders) assert.equal(final.get(id), FINAL[kind], `${id} (${kind})`);
+    // The final status is written while the last event and email are still being sent: the peers
+    // are counted once every order's workflow has closed, not when its status first reads final.
+    await bounded(orders, CLIENTS, async ({ id }) => {
+      await env.client.workflow.getHandle(checkoutWorkflowId(id)).result();
+    });
 
     const payments = recorded(outbox, 'payments');
     const events = recorded(outbox, 'events');
