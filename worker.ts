@@ -2,8 +2,10 @@
  * The worker: a thin composition root. Reads configuration once, builds the adapters and the
  * store, and runs the workflows and activities on the task queue until SIGINT/SIGTERM.
  */
+import { Client } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createCheckoutActivities } from './activities/checkout';
+import { createCheckoutActivities, stripeActivitiesOf } from './activities/checkout';
+import { createBulkActionActivities } from './activities/checkout/bulk-actions';
 import { paymentGatewayFor } from './activities/checkout/payments';
 import { createLeaveActivities } from './activities/leave';
 import { createRegistrationActivities } from './activities/registration';
@@ -16,7 +18,7 @@ import { SEARCH_ATTRIBUTE_KEYS } from './workflows/search-attributes';
 import { connectionOptions } from './infrastructure/connection';
 import { workflowCode } from './infrastructure/workflow-code';
 import { resolveBuildId } from './infrastructure/worker-deployment';
-import { openLeaveStore, openOrderStore, openRegistrationStore } from './store';
+import { openBulkActionStore, openLeaveStore, openOrderStore, openRegistrationStore } from './store';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
   const store = openOrderStore(config);
   const leaveStore = openLeaveStore(config);
   const registrations = openRegistrationStore(config);
+  const bulkActions = openBulkActionStore(config);
   const adapters = createAdapters(config);
   const { payments, summary } = paymentGatewayFor(config.stripe, adapters.recorder);
   for (const line of [summary, ...adapters.summary]) logger.info(line);
@@ -61,28 +64,41 @@ async function main(): Promise<void> {
         ? `payloads encrypted (AES-256-GCM) with key ${config.encryptionKeys[0]!.id}; ${config.encryptionKeys.length} key(s) can decrypt`
         : 'payloads are plain JSON: set PAYLOAD_ENCRYPTION_KEYS to encrypt them',
     );
+    const dataConverter = dataConverterFor(config.encryptionKeys);
+    const workerDeploymentOptions = version && {
+      useWorkerVersioning: true as const,
+      version,
+      // Each workflow declares its own (workflows/versioning.ts); this is for one that forgets.
+      defaultVersioningBehavior: 'PINNED' as const,
+    };
+    const checkoutActivities = createCheckoutActivities({
+      store,
+      payments,
+      mailer: adapters.mailer,
+      events: adapters.events,
+      settings: config.checkout,
+      fromEmail: config.sendgrid.fromEmail,
+      backOfficeUrl: config.registration.publicUrl,
+    });
+    // Bulk actions message orders through Temporal's client, on this worker's connection.
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       ...code.options,
-      dataConverter: dataConverterFor(config.encryptionKeys),
+      dataConverter,
       ...definedWorkerTuning(config.worker),
-      workerDeploymentOptions: version && {
-        useWorkerVersioning: true,
-        version,
-        // Each workflow declares its own (workflows/versioning.ts); this is for one that forgets.
-        defaultVersioningBehavior: 'PINNED',
-      },
+      workerDeploymentOptions,
       activities: {
-        ...createCheckoutActivities({
-          store,
-          payments,
-          mailer: adapters.mailer,
-          events: adapters.events,
-          settings: config.checkout,
-          fromEmail: config.sendgrid.fromEmail,
-          backOfficeUrl: config.registration.publicUrl,
+        ...checkoutActivities,
+        ...createBulkActionActivities({
+          client,
+          orders: store,
+          bulkActions,
+          log: (message: string, err?: unknown) => {
+            logger.warn(message, { error: err instanceof Error ? err : String(err) });
+          },
         }),
         ...createLeaveActivities({
           leaveStore,
@@ -106,12 +122,28 @@ async function main(): Promise<void> {
         }),
       },
     });
+    // Every Stripe request of every worker passes one limit: the Stripe queue's, which Temporal's
+    // server holds for all its workers together. New customers' charges go first (priority).
+    const stripeQueue = config.checkout.paymentsTaskQueue!;
+    const stripeWorker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: stripeQueue,
+      dataConverter,
+      workerDeploymentOptions,
+      activities: stripeActivitiesOf(checkoutActivities),
+      maxTaskQueueActivitiesPerSecond: config.stripe.maxRequestsPerSecond,
+    });
     logger.info(
-      `polling task queue "${config.temporal.taskQueue}" on ${connectionOptions(config.temporal).address}`,
+      `polling task queues "${config.temporal.taskQueue}" and "${stripeQueue}" (Stripe, ${config.stripe.maxRequestsPerSecond} requests a second for all workers) on ${connectionOptions(config.temporal).address}`,
     );
-    await worker.run();
+    await Promise.all([
+      worker.run().finally(() => stripeWorker.getState() === 'RUNNING' && stripeWorker.shutdown()),
+      stripeWorker.run().finally(() => worker.getState() === 'RUNNING' && worker.shutdown()),
+    ]);
   } finally {
     await adapters.events.close();
+    await bulkActions.close();
     await store.close();
     await leaveStore.close();
     await registrations.close();

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { Router, type Express, type Response } from 'express';
 import type { CheckoutSettings } from '../config/settings';
-import type { LeaveStore, OrderStore, RegistrationStore, SessionStore } from '../store';
+import type { BulkActionStore, LeaveStore, OrderStore, RegistrationStore, SessionStore } from '../store';
 import { authenticate, type Authentication } from './auth';
 import { codecRouter } from './codec';
 import { healthz, metrics as metricsRoute, openapi, readyz } from './contract';
@@ -12,6 +12,7 @@ import { leaveRouter } from './leave/routes';
 import { HttpMetrics } from './metrics';
 import { handlePage, mount } from './mount';
 import { OPENAPI_DOCUMENT } from './openapi';
+import { bulkActionsRouter } from './checkout/bulk-actions';
 import { orderQueuesRouter } from './checkout/queues';
 import { ordersRouter } from './checkout/routes';
 import { registrationLinkRouter } from './registration/confirmation';
@@ -46,6 +47,8 @@ export interface AppDeps {
   registrations?: RegistrationStore;
   /** The checkout settings new orders are placed under; unset: each order reads the worker's. */
   checkout?: CheckoutSettings;
+  /** Support's bulk actions (v1.2); without them those routes answer 404. */
+  bulkActions?: { store: BulkActionStore; ordersPerSecond: number };
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -123,6 +126,10 @@ function serveProcesses(app: Express, deps: AppDeps, log: (message: string, err?
   const nameOf = people ? async (id: string) => (await people.getEmployee(id))?.name : undefined;
   app.use(orderQueuesRouter({ client, store, log, nameOf }));
   app.use(ordersRouter({ client, store, taskQueue, checkout: deps.checkout }));
+  if (deps.bulkActions) {
+    const { store: bulkActions, ordersPerSecond } = deps.bulkActions;
+    app.use(bulkActionsRouter({ client, bulkActions, taskQueue, ordersPerSecond, nameOf }));
+  }
   if (deps.leave) {
     const { store: leaveStore, yearStart, payrollCurrency } = deps.leave;
     app.use(leaveRouter({ client, leaveStore, taskQueue, yearStart, payrollCurrency }));

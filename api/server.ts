@@ -12,7 +12,14 @@ import { resolveJwtSecret } from '../config/jwt-secret';
 import { connectionOptions } from '../infrastructure/connection';
 import { ensureSearchAttributes } from '../infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
-import { openLeaveStore, openOrderStore, openRegistrationStore, openSessionStore } from '../store';
+import { bulkOrdersPerSecond } from '../domain/bulk-actions';
+import {
+  openBulkActionStore,
+  openLeaveStore,
+  openOrderStore,
+  openRegistrationStore,
+  openSessionStore,
+} from '../store';
 import { createApp } from './app';
 import { sweepExpiredSessions } from './session';
 import { issuerVerifier } from './tokens';
@@ -26,6 +33,7 @@ async function main(): Promise<void> {
   const leaveStore = openLeaveStore(config);
   const sessionStore = openSessionStore(config);
   const registrations = openRegistrationStore(config);
+  const bulkActions = openBulkActionStore(config);
   sweepExpiredSessions(sessionStore);
   const publicUrl = config.auth.publicUrl ?? `http://127.0.0.1:${config.port}`;
   const connection = await Connection.connect(connectionOptions(config.temporal));
@@ -67,6 +75,10 @@ async function main(): Promise<void> {
     registrations,
     // Orders carry the settings they are placed under: the same environment as the worker's.
     checkout: config.checkout,
+    bulkActions: {
+      store: bulkActions,
+      ordersPerSecond: bulkOrdersPerSecond(config.stripe.maxRequestsPerSecond),
+    },
     codec: dataConverter.payloadCodecs
       ? { codec: dataConverter.payloadCodecs[0]!, corsOrigins: config.codecCorsOrigins }
       : undefined,
@@ -103,6 +115,7 @@ async function main(): Promise<void> {
         leaveStore.close(),
         sessionStore.close(),
         registrations.close(),
+        bulkActions.close(),
       ]).then(() => process.exit(0));
     });
     server.closeIdleConnections();

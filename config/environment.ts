@@ -286,6 +286,11 @@ export const ENVIRONMENT = z.object({
   EMAIL_FROM: variable(textOr('orders@example.com'), '`orders@example.com`', 'sender of every email'),
   STRIPE_SECRET_KEY: variable(text(), 'unset', 'Stripe; unset: the development payment adapter'),
   STRIPE_API_BASE: variable(url(), 'unset', "Stripe's address, e.g. a local stripe-mock"),
+  STRIPE_MAX_REQUESTS_PER_SECOND: variable(
+    optionalInteger(1, 10_000),
+    '`25` with a test key or none, `100` with a live key',
+    'requests a second all workers together send Stripe (its limits: 25 in a sandbox, 100 live); bulk actions take what new orders leave',
+  ),
   SENDGRID_API_KEY: variable(text(), 'unset', 'SendGrid; unset: the development mail adapter'),
   SENDGRID_BASE_URL: variable(url(), 'unset', "SendGrid's address"),
   AMQP_URL: variable(

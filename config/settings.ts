@@ -24,6 +24,11 @@ export interface CheckoutSettings {
    * idempotency key. Absent in the settings of orders started before it existed: one hour.
    */
   paymentAttemptTimeoutMs?: number;
+  /**
+   * The task queue of the Stripe workers, which hold every request to STRIPE_MAX_REQUESTS_PER_SECOND
+   * shared by all of them. Absent (orders started before it, tests with one worker): the order's own.
+   */
+  paymentsTaskQueue?: string;
   sideEffectAlertAfterMs: number;
   returnWindowMs: number;
   orderRemorseWindowMs: number;
@@ -106,7 +111,12 @@ export interface AppConfig {
   leave: LeaveSettings;
   registration: RegistrationConfig;
   worker: WorkerTuning;
-  stripe: { secretKey?: string; apiBase?: string };
+  stripe: {
+    secretKey?: string;
+    apiBase?: string;
+    /** Requests a second all workers together send Stripe (the Stripe queue's rate limit). */
+    maxRequestsPerSecond: number;
+  };
   sendgrid: { apiKey?: string; baseUrl?: string; fromEmail: string };
   amqp: { url?: string };
   /** Unset: SQLite in the data folder. */
@@ -236,6 +246,11 @@ function authSettings(v: Environment): AuthSettings {
   };
 }
 
+/** The task queue of the workers that talk to Stripe, beside the main one. */
+export function stripeTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-stripe`;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const v = readEnvironment(env);
   return {
@@ -262,6 +277,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       restockingFeePercent: v.RESTOCKING_FEE_PERCENT,
       supportEmail: v.SUPPORT_EMAIL,
       managersEmail: v.MANAGERS_EMAIL,
+      // The Stripe workers' queue (worker.ts): every Stripe request of every worker passes its limit.
+      paymentsTaskQueue: stripeTaskQueue(v.TEMPORAL_TASK_QUEUE),
     },
     leave: {
       // Zero would remind in a loop without a timer; under a second is no reminder a person reads.
@@ -286,7 +303,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxConcurrentActivityTaskPolls: v.WORKER_ACTIVITY_POLLERS,
       reuseV8Context: v.WORKER_REUSE_V8_CONTEXT,
     },
-    stripe: { secretKey: v.STRIPE_SECRET_KEY, apiBase: v.STRIPE_API_BASE },
+    stripe: {
+      secretKey: v.STRIPE_SECRET_KEY,
+      apiBase: v.STRIPE_API_BASE,
+      maxRequestsPerSecond:
+        v.STRIPE_MAX_REQUESTS_PER_SECOND ?? (v.STRIPE_SECRET_KEY?.startsWith('sk_live_') ? 100 : 25),
+    },
     sendgrid: { apiKey: v.SENDGRID_API_KEY, baseUrl: v.SENDGRID_BASE_URL, fromEmail: v.EMAIL_FROM },
     amqp: { url: v.AMQP_URL },
     databaseUrl: v.DATABASE_URL,

@@ -141,6 +141,8 @@ export interface OrderView {
   notifications: Record<string, DeliveryState>;
   /** Every step and every person's action, oldest first (kept since the back office existed). */
   timeline?: TimelineEvent[];
+  /** The bulk actions that acted on the order (API v1.2), each at most once. */
+  bulkActions?: string[];
 }
 
 export class OrderValidationError extends Error {

@@ -1,4 +1,9 @@
 import path from 'node:path';
+import {
+  openPostgresBulkActionStore,
+  openSqliteBulkActionStore,
+  type BulkActionStore,
+} from './bulk-action-store';
 import type { LeaveStore } from './leave-store';
 import type { OrderStore } from './order-store';
 import { openPostgresLeaveStore, openSqliteLeaveStore } from './sql-leave-store';
@@ -11,6 +16,7 @@ import {
 import { openPostgresSessionStore, openSqliteSessionStore, type SessionStore } from './session-store';
 
 export type { OrderStore, StoredOrder } from './order-store';
+export type { BulkActionRecord, BulkActionStore } from './bulk-action-store';
 export type { BackOfficeSession, SessionStore } from './session-store';
 export type { ConfirmationLink, Customer, RegistrationStore, StoredRegistration } from './registration-store';
 export type { Employee, LeaveStore, LedgerEntry, StoredLeaveRequest } from './leave-store';
@@ -56,4 +62,10 @@ export function openSessionStore(options: StoreOptions): SessionStore {
 export function openRegistrationStore(options: StoreOptions): RegistrationStore {
   const db = databaseFor(options);
   return db.kind === 'sqlite' ? openSqliteRegistrationStore(db.file) : openPostgresRegistrationStore(db.url);
+}
+
+/** Support's bulk actions and the orders each selected: the same database as the orders. */
+export function openBulkActionStore(options: StoreOptions): BulkActionStore {
+  const db = databaseFor(options);
+  return db.kind === 'sqlite' ? openSqliteBulkActionStore(db.file) : openPostgresBulkActionStore(db.url);
 }

@@ -1,4 +1,5 @@
 /** Every workflow the worker runs, each with how it meets a new build (./versioning.ts). */
+import { bulkActionWorkflow } from './checkout/bulk-action';
 import { checkoutWorkflow } from './checkout/workflow';
 import { leaveRequestWorkflow } from './leave/workflow';
 import { employeeTerminationWorkflow } from './leave/termination';
@@ -7,9 +8,16 @@ import { declareVersioning } from './versioning';
 
 declareVersioning({
   checkoutWorkflow,
+  bulkActionWorkflow,
   leaveRequestWorkflow,
   employeeTerminationWorkflow,
   registrationWorkflow,
 });
 
-export { checkoutWorkflow, leaveRequestWorkflow, employeeTerminationWorkflow, registrationWorkflow };
+export {
+  checkoutWorkflow,
+  bulkActionWorkflow,
+  leaveRequestWorkflow,
+  employeeTerminationWorkflow,
+  registrationWorkflow,
+};

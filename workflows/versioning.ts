@@ -16,6 +16,8 @@ import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 
 export const VERSIONING_BEHAVIOR = {
   checkoutWorkflow: 'PINNED',
+  // Continues as new every few thousand events: each run moves to the current build.
+  bulkActionWorkflow: 'AUTO_UPGRADE',
   registrationWorkflow: 'PINNED',
   leaveRequestWorkflow: 'AUTO_UPGRADE',
   employeeTerminationWorkflow: 'AUTO_UPGRADE',

@@ -190,6 +190,7 @@ export const orderAnswer = z.looseObject({
     .optional(),
   notifications: z.record(z.string(), deliveryState),
   timeline: z.array(timelineEvent).optional(),
+  bulkActions: z.array(z.string()).optional().describe('the bulk actions that acted on the order (v1.2)'),
 });
 export type OrderAnswer = OrderView;
 /** The answer and the process's view are one type (a compile-time check; nothing runs). */

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { LEAVE_ROUTES } from '../leave/contract';
 import { ORDER_ROUTES } from '../checkout/contract';
+import { BULK_ACTION_ROUTES } from '../checkout/bulk-contract';
 import { REGISTRATION_ROUTES } from '../registration/contract';
 import { errorAnswer, plain, readiness, route, the, type Route } from './shared';
 
@@ -21,6 +22,7 @@ export { ROLES, type Role };
 
 export * from './shared';
 export * from '../checkout/contract';
+export * from '../checkout/bulk-contract';
 export * from '../leave/contract';
 export * from '../registration/contract';
 
@@ -134,6 +136,7 @@ export const SESSION_ROUTES = [getSession, startSignIn, finishSignIn, signOut];
 export const ROUTES: Route[] = [
   ...PROBE_ROUTES,
   ...ORDER_ROUTES,
+  ...BULK_ACTION_ROUTES,
   ...LEAVE_ROUTES,
   ...REGISTRATION_ROUTES,
   ...SESSION_ROUTES,

@@ -59,7 +59,8 @@ const beforeSignUps = files.filter((f) => f.startsWith(`before-registration-sign
 const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 const isRegistration = (f: string): boolean => path.basename(f).startsWith('registration-');
-const isOrder = (f: string): boolean => !isLeave(f) && !isRegistration(f);
+const isBulkAction = (f: string): boolean => path.basename(f).startsWith('bulk-action-');
+const isOrder = (f: string): boolean => !isLeave(f) && !isRegistration(f) && !isBulkAction(f);
 
 interface StoredEvent {
   workflowExecutionStartedEventAttributes?: { input?: { payloads?: { data?: string }[] } };

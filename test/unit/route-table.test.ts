@@ -14,7 +14,14 @@ import type { PayloadCodec } from '@temporalio/common';
 import { createApp } from '../../api/app';
 import { ROUTES } from '../../api/contract';
 import { expressPath, MOUNTED_ROUTES } from '../../api/mount';
-import { openLeaveStore, openOrderStore, openRegistrationStore, openSessionStore } from '../../store';
+import {
+  openLeaveStore,
+  openBulkActionStore,
+  openBulkActionStore,
+  openOrderStore,
+  openRegistrationStore,
+  openSessionStore,
+} from '../../store';
 
 /** What is not the public contract: the back office's page, and the codec the Temporal UI calls. */
 const OUTSIDE_THE_CONTRACT = ['get /', 'post /codec/decode', 'post /codec/encode'];
@@ -48,6 +55,7 @@ describe('the route table drives the router', () => {
     codec: { codec, corsOrigins: [] },
     leave: { store: openLeaveStore({ dataDir }), yearStart: '01-01' },
     registrations: openRegistrationStore({ dataDir }),
+    bulkActions: { store: openBulkActionStore({ dataDir }), ordersPerSecond: 25 },
   });
   const router = (app as unknown as { router: { stack: Layer[] } }).router;
   const served = answered(router.stack).sort();

@@ -9,6 +9,7 @@ import { DELIVERIES, OWN_STORE, STRIPE } from '../retry-policies';
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../../activities/checkout/types';
 import type { CheckoutSettings } from '../../config/settings';
+import { BULK_PRIORITY, INTERACTIVE_PRIORITY } from '../../domain/bulk-actions';
 import { orderEventMessageId } from '../../domain/keys';
 import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/checkout';
 import { ProcessContext } from '../process-context';
@@ -38,6 +39,25 @@ export const payments = proxyActivities<CheckoutActivities>({
   startToCloseTimeout: '1m',
   retry: STRIPE,
 });
+
+/**
+ * The Stripe activities of an order: on the Stripe task queue when the settings name one (its
+ * workers hold every request to the shared STRIPE_MAX_REQUESTS_PER_SECOND), first in line unless
+ * the work is a bulk action's (`background`), whose charges wait behind new customers'. With
+ * `deadlineMs` (workflow time) retried until then, then a TimeoutFailure.
+ */
+export function stripeActivities(
+  settings: CheckoutSettings,
+  { deadlineMs, background = false }: { deadlineMs?: number; background?: boolean } = {},
+): typeof payments {
+  return proxyActivities<CheckoutActivities>({
+    startToCloseTimeout: '1m',
+    ...(deadlineMs !== undefined && { scheduleToCloseTimeout: Math.max(deadlineMs - Date.now(), 1_000) }),
+    retry: STRIPE,
+    ...(settings.paymentsTaskQueue && { taskQueue: settings.paymentsTaskQueue }),
+    priority: { priorityKey: background ? BULK_PRIORITY : INTERACTIVE_PRIORITY },
+  });
+}
 
 /** Events, emails and alerts: retried without limit; nothing is dropped. */
 export const deliveries = proxyActivities<CheckoutActivities>({

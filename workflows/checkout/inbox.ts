@@ -5,6 +5,7 @@
  */
 import { setHandler } from '@temporalio/workflow';
 import { recordDecision } from '../../domain/acceptance';
+import { bulkActionWords } from '../../domain/bulk-actions';
 import { awaitingPaymentDecision, FINAL_STATUSES, readyToShip, type OrderView } from '../../domain/checkout';
 import { note } from '../process-context';
 import { refusal } from '../refusal';
@@ -42,7 +43,14 @@ export function listen(view: OrderView): OrderInbox {
   // with the order as it is.
   setHandler(answerAuthorizationUpdate, (answer) => takeAuthorization(view, answer, now()));
   setHandler(retryPaymentUpdate, (request) => takeRetry(view, inbox, request), {
-    validator: (_request: PaymentRetryRequest) => {
+    validator: (request: PaymentRetryRequest) => {
+      const bulk = request.bulkAction?.bulkActionId;
+      if (bulk && view.bulkActions?.includes(bulk)) {
+        throw refusal('conflict', `bulk action ${bulk} has already retried order ${view.orderId}'s payment`, {
+          reason: 'already_acted_on',
+          status: view.status,
+        });
+      }
       if (!awaitingPaymentDecision(view)) {
         throw refusal(
           'conflict',
@@ -65,10 +73,13 @@ export function listen(view: OrderView): OrderInbox {
 function takeCancel(view: OrderView, request: CancelRequest, at: string): void {
   if (view.cancellation || FINAL_STATUSES.has(view.status)) return;
   view.cancellation = { reason: request.reason, requestedBy: request.requestedBy, requestedAt: at };
+  const by = request.bulkAction;
+  if (by) view.bulkActions = [...(view.bulkActions ?? []), by.bulkActionId];
+  const said = by ? bulkActionWords('cancel', by) : 'Cancel requested';
   note(
     view,
     'cancel_requested',
-    `Cancel requested${request.reason ? `: ${request.reason}` : ''}`,
+    `${said}${request.reason ? `: ${request.reason}` : ''}`,
     request.requestedBy,
   );
 }
@@ -93,9 +104,13 @@ function takeAuthorization(view: OrderView, answer: AuthorizationAnswer, at: str
 
 /** The first retry while the payment waits on support is the one taken. */
 function takeRetry(view: OrderView, inbox: OrderInbox, request: PaymentRetryRequest): OrderView {
+  const by = request.bulkAction;
+  if (by && view.bulkActions?.includes(by.bulkActionId)) return view;
   if (awaitingPaymentDecision(view) && !inbox.retryRequest) {
     inbox.retryRequest = request;
-    note(view, 'payment_retry_requested', 'Payment retry asked', request.requestedBy);
+    if (by) view.bulkActions = [...(view.bulkActions ?? []), by.bulkActionId];
+    const said = by ? bulkActionWords('payment-retry', by) : 'Payment retry asked';
+    note(view, 'payment_retry_requested', said, request.requestedBy);
   }
   return view;
 }

@@ -11,16 +11,24 @@ import {
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CheckoutSettings } from '../../config/settings';
 import { type OrderView, type PlacedOrder } from '../../domain/checkout';
+import type { BulkOrigin } from '../../domain/bulk-actions';
 import { formatMoney, plural } from '../../domain/words';
 
 export interface CancelRequest {
   reason?: string;
   requestedBy: string;
+  /** Sent by a bulk action (API v1.2): which one, and who started it. */
+  bulkAction?: BulkOrigin;
 }
 
 export interface PaymentRetryRequest {
   paymentMethod: string;
   requestedBy: string;
+  /**
+   * Sent by a bulk action: which one, and who started it. The order takes one retry of a bulk
+   * action at most, and its charge waits behind new customers' on the Stripe queue (priority).
+   */
+  bulkAction?: BulkOrigin;
 }
 
 export interface ShipmentReport {

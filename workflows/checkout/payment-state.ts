@@ -23,6 +23,8 @@ export interface Payment {
   intentId?: string;
   /** Why the outcome is still unknown, when it is not the attempt's deadline (a failed lookup). */
   unconfirmedBecause?: string;
+  /** The attempt was asked by a bulk action: its Stripe calls wait behind new customers'. */
+  background?: boolean;
 }
 
 export function recordDecline(ctx: OrderContext, err: ActivityFailure, payment: Payment): void {

@@ -7,13 +7,12 @@
  * by id before anything else is tried. Nobody answering within the resolution window ends the
  * order, unless Stripe says the money was taken.
  */
-import { STRIPE } from '../retry-policies';
-import { ActivityFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
-import type { ChargeResult, CheckoutActivities, FoundPayment } from '../../activities/checkout/types';
+import { ActivityFailure, condition, patched } from '@temporalio/workflow';
+import type { ChargeResult, FoundPayment } from '../../activities/checkout/types';
 import { type OrderStatus } from '../../domain/checkout';
 import { formatMoney } from '../../domain/words';
 import { describe, isDeadlinePassed } from '../process-context';
-import { payments, type OrderContext } from './context';
+import { stripeActivities, type OrderContext } from './context';
 import { recordDecline, reportDecline, reportUnconfirmed, type Payment } from './payment-state';
 
 /**
@@ -59,12 +58,13 @@ const DEFAULT_PAYMENT_ATTEMPT_TIMEOUT_MS = 3_600_000;
 export type PaymentOutcome = 'paid' | 'cancelled' | 'unresolved';
 
 /** A Stripe call that must end by `deadlineMs` (workflow time): retried until then, then a TimeoutFailure. */
-function stripeUntil(deadlineMs: number) {
-  return proxyActivities<CheckoutActivities>({
-    startToCloseTimeout: '1m',
-    scheduleToCloseTimeout: Math.max(deadlineMs - Date.now(), 1_000),
-    retry: STRIPE,
-  });
+function stripeUntil(ctx: OrderContext, payment: Payment, deadlineMs: number) {
+  return stripeActivities(ctx.settings, { deadlineMs, background: payment.background });
+}
+
+/** The order's Stripe calls without a deadline: retried until Stripe answers. */
+function stripe(ctx: OrderContext, payment: Payment) {
+  return stripeActivities(ctx.settings, { background: payment.background });
 }
 
 /** Attempts until one is paid, the order is cancelled, or nobody resolves a failed one in time. */
@@ -160,7 +160,7 @@ async function charge(ctx: OrderContext, payment: Payment, attempt: number): Pro
     customerId: order.customer.id,
   };
   if (!payment.withOutcomes) {
-    paid(ctx, attempt, (await payments.chargePayment(request)).paymentIntentId);
+    paid(ctx, attempt, (await stripe(ctx, payment).chargePayment(request)).paymentIntentId);
     return 'paid';
   }
   const paymentIntentId = payment.intentId;
@@ -168,13 +168,13 @@ async function charge(ctx: OrderContext, payment: Payment, attempt: number): Pro
   let result: ChargeResult | undefined;
   try {
     result = paymentIntentId
-      ? await stripeUntil(deadline).confirmPaymentIntent({ ...request, paymentIntentId })
-      : await stripeUntil(deadline).chargePayment(request);
+      ? await stripeUntil(ctx, payment, deadline).confirmPaymentIntent({ ...request, paymentIntentId })
+      : await stripeUntil(ctx, payment, deadline).chargePayment(request);
   } catch (err) {
     if (!isDeadlinePassed(err)) throw err;
   }
   if (result) payment.knownIntents.push(result.paymentIntentId);
-  if (result?.status === 'processing') result = await settle(ctx, result.paymentIntentId, deadline);
+  if (result?.status === 'processing') result = await settle(ctx, payment, result.paymentIntentId, deadline);
   if (!result) return 'unconfirmed';
   paid(ctx, attempt, result.paymentIntentId);
   return 'paid';
@@ -188,7 +188,7 @@ async function charge(ctx: OrderContext, payment: Payment, attempt: number): Pro
 async function openIntent(ctx: OrderContext, payment: Payment): Promise<void> {
   const { order } = ctx;
   ctx.explain("creating the order's PaymentIntent at Stripe (nothing is charged by that)");
-  const opened = await payments.openPaymentIntent({
+  const opened = await stripe(ctx, payment).openPaymentIntent({
     orderId: order.orderId,
     amount: order.total,
     currency: order.currency,
@@ -213,6 +213,7 @@ function paidEarlier(ctx: OrderContext, earlier: ChargeResult, attempt: number):
  */
 async function settle(
   ctx: OrderContext,
+  payment: Payment,
   paymentIntentId: string,
   deadlineMs: number,
 ): Promise<ChargeResult | undefined> {
@@ -220,7 +221,10 @@ async function settle(
   view.payment = { attempt: view.paymentAttempts, paymentIntentId, status: 'processing' };
   ctx.explain(`payment ${paymentIntentId} is processing at Stripe; not paid until it succeeds`);
   try {
-    return await stripeUntil(deadlineMs).confirmPayment({ orderId: order.orderId, paymentIntentId });
+    return await stripeUntil(ctx, payment, deadlineMs).confirmPayment({
+      orderId: order.orderId,
+      paymentIntentId,
+    });
   } catch (err) {
     if (isDeadlinePassed(err)) return undefined;
     throw err;
@@ -244,9 +248,12 @@ async function earlierPayment(
     if (payment.onePaymentIntent) {
       // Never created: no attempt was ever confirmed.
       if (payment.intentId === undefined) return undefined;
-      found = await payments.checkPaymentIntent({ orderId, paymentIntentId: payment.intentId });
+      found = await stripe(ctx, payment).checkPaymentIntent({ orderId, paymentIntentId: payment.intentId });
     } else {
-      found = await payments.findPayment({ orderId, paymentIntentIds: [...payment.knownIntents] });
+      found = await stripe(ctx, payment).findPayment({
+        orderId,
+        paymentIntentIds: [...payment.knownIntents],
+      });
     }
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
@@ -257,7 +264,10 @@ async function earlierPayment(
   }
   if (found.outcome === 'none' || !found.paymentIntentId) return undefined;
   if (found.outcome === 'succeeded') return { paymentIntentId: found.paymentIntentId, status: 'succeeded' };
-  return (await settle(ctx, found.paymentIntentId, Date.now() + payment.attemptTimeoutMs)) ?? 'unconfirmed';
+  return (
+    (await settle(ctx, payment, found.paymentIntentId, Date.now() + payment.attemptTimeoutMs)) ??
+    'unconfirmed'
+  );
 }
 
 /**
@@ -302,6 +312,8 @@ async function awaitResolution(
   if (view.cancellation && !payment.outcomeUnknown) return 'cancelled';
   if (inbox.retryRequest) {
     payment.method = inbox.retryRequest.paymentMethod;
+    // A bulk action's retry waits behind new customers on the Stripe queue.
+    payment.background = inbox.retryRequest.bulkAction !== undefined;
     inbox.retryRequest = undefined;
   }
   return 'retry';

@@ -9,7 +9,7 @@ import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@
 import type { CheckoutActivities, RefundRefusedDetails, RefundResult } from '../../activities/checkout/types';
 import { type OrderStatus, type OrderView } from '../../domain/checkout';
 import { formatMoney } from '../../domain/words';
-import { payments, type OrderContext } from './context';
+import { stripeActivities, type OrderContext } from './context';
 import { PAYMENT_OUTCOMES_PATCH } from './payment';
 
 /** A pending refund is asked about again with backoff, for as long as Stripe takes to settle it. */
@@ -27,7 +27,7 @@ export async function refund(ctx: OrderContext, amount: number, restockingFee: n
   if (amount > 0) {
     let result: RefundResult;
     try {
-      result = await payments.refundPayment({
+      result = await stripeActivities(ctx.settings).refundPayment({
         orderId: order.orderId,
         paymentIntentId,
         amount,

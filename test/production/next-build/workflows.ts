@@ -29,10 +29,11 @@ export async function leaveRequestWorkflow(
   return today.leaveRequestWorkflow(request);
 }
 
-export const { employeeTerminationWorkflow, registrationWorkflow } = today;
+export const { employeeTerminationWorkflow, registrationWorkflow, bulkActionWorkflow } = today;
 
 declareVersioning({
   checkoutWorkflow,
+  bulkActionWorkflow,
   leaveRequestWorkflow,
   employeeTerminationWorkflow,
   registrationWorkflow,
