@@ -150,7 +150,10 @@ describe('bulk action', () => {
       assert.deepEqual(view.bulkActions, ['b-all']);
     }
     assert.deepEqual(chargesOf(ids), Object.fromEntries(ids.map((id) => [id, 1])));
-    await captureHistory(env.client.workflow.getHandle(checkoutWorkflowId(ids[0]!)), 'checkout-bulk-retry-paid');
+    await captureHistory(
+      env.client.workflow.getHandle(checkoutWorkflowId(ids[0]!)),
+      'checkout-bulk-retry-paid',
+    );
     const stored = await bulk.get('b-all');
     assert.equal(stored?.state, 'Completed');
     assert.deepEqual([stored?.matched, stored?.done, stored?.accepted, stored?.refused], [6, 6, 6, 0]);
@@ -172,7 +175,7 @@ describe('bulk action', () => {
     assert.equal(await acts.selectBulkOrders({ bulkActionId: 'b-twice', filter: request.filter }), 1);
     // Run as the worker runs them, each in an activity's context (heartbeats).
     const activity = new MockActivityEnvironment();
-    await activity.run(acts.actOnBulkChunk, { request, orderIds: [id!] });
+    await activity.run((input) => acts.actOnBulkChunk(input), { request, orderIds: [id!] });
     // Declined again: PaymentFailed again, and the same bulk action's message once more changes nothing.
     const order = env.client.workflow.getHandle(checkoutWorkflowId(id!));
     for (let tries = 0; tries < 100; tries++) {
@@ -180,7 +183,7 @@ describe('bulk action', () => {
       if (view.status === 'PaymentFailed' && view.paymentAttempts === 2) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    await activity.run(acts.actOnBulkChunk, { request, orderIds: [id!] });
+    await activity.run((input) => acts.actOnBulkChunk(input), { request, orderIds: [id!] });
     const view = await order.query(orderStatusQuery);
     assert.equal(view.paymentAttempts, 2, 'one retry, not two');
     assert.equal(view.timeline!.filter((e) => e.kind === 'payment_retry_requested').length, 1);
