@@ -17,7 +17,6 @@ import { expressPath, MOUNTED_ROUTES } from '../../api/mount';
 import {
   openLeaveStore,
   openBulkActionStore,
-  openBulkActionStore,
   openOrderStore,
   openRegistrationStore,
   openSessionStore,
