@@ -10,6 +10,7 @@ import { paymentGatewayFor } from './activities/checkout/payments';
 import { createLeaveActivities } from './activities/leave';
 import { createRegistrationActivities } from './activities/registration';
 import { createAdapters } from './activities/adapters';
+import { stripeWorkerConcurrency } from './domain/bulk-actions';
 import { dataConverterFor } from './infrastructure/encryption';
 import { createLogger } from './infrastructure/logging';
 import { definedWorkerTuning, loadConfig } from './config/settings';
@@ -133,6 +134,8 @@ async function main(): Promise<void> {
       workerDeploymentOptions,
       activities: stripeActivitiesOf(checkoutActivities),
       maxTaskQueueActivitiesPerSecond: config.stripe.maxRequestsPerSecond,
+      // The backlog waits in Temporal's matching service, in priority order, not in this worker.
+      maxConcurrentActivityTaskExecutions: stripeWorkerConcurrency(config.stripe.maxRequestsPerSecond),
     });
     logger.info(
       `polling task queues "${config.temporal.taskQueue}" and "${stripeQueue}" (Stripe, ${config.stripe.maxRequestsPerSecond} requests a second for all workers) on ${connectionOptions(config.temporal).address}`,

@@ -122,3 +122,30 @@ export function bulkActionWords(kind: BulkActionKind, origin: BulkOrigin): strin
   const what = kind === 'payment-retry' ? 'Payment retry asked' : 'Cancel requested';
   return `${what} by bulk action ${origin.bulkActionId}, started by ${origin.startedBy.name}`;
 }
+
+/**
+ * How long a request waits so that it goes out `1 / (perSecond × headroom)` seconds after the one
+ * before it actually went: Temporal's task queue rate limit holds every worker to the shared
+ * average but hands out a second's worth at once after a quiet spell, and a busy event loop can
+ * bunch requests; spacing each process's requests by when they are really sent keeps both from
+ * reaching Stripe as a burst. `headroom` keeps a little under the limit for network jitter.
+ */
+export function paceWait(
+  lastSentAt: number | undefined,
+  now: number,
+  perSecond: number,
+  headroom = 0.95,
+): number {
+  if (lastSentAt === undefined) return 0;
+  const spacing = 1_000 / Math.max(perSecond * headroom, 0.001);
+  return Math.max(0, lastSentAt + spacing - now);
+}
+
+/**
+ * The Stripe workers' concurrent activities: enough to keep `perSecond` requests a second going at
+ * up to half a second each, and no more, so the queue's backlog waits in Temporal's matching
+ * service, in priority order, rather than in a worker.
+ */
+export function stripeWorkerConcurrency(perSecond: number): number {
+  return Math.max(2, Math.ceil(perSecond / 2));
+}

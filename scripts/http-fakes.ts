@@ -155,6 +155,15 @@ export interface StatefulFakeStripe extends FakeServer {
    * search answers the intent as it was before the change, or not at all. 0: at once.
    */
   searchDelayMs: number;
+  /**
+   * Stripe's rate limit (25 requests a second in a sandbox, 100 live): a request beyond it within
+   * any one second is answered 429, as Stripe does, and counted. 0: no limit.
+   */
+  maxRequestsPerSecond: number;
+  /** The 429s answered so far. */
+  rateLimited: number;
+  /** Sent with each 429 as Retry-After, when set (Stripe may send none). */
+  retryAfterSeconds?: number;
 }
 
 /** A PaymentIntent can be confirmed only in these states; in any other Stripe refuses the confirm. */
@@ -170,8 +179,8 @@ const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requir
  * every change at once, and search by metadata that sees it only after `searchDelayMs`; idempotency
  * keys that replay the first answer, "including 500 errors" (a charge that took the money but
  * answered 500 answers 500 to every retry under its key), and refuse a key reused with other
- * parameters. Speaks Stripe's wire format (form-encoded requests, JSON answers,
- * `Idempotent-Replayed`).
+ * parameters; and, when set, Stripe's rate limit (429 beyond `maxRequestsPerSecond`). Speaks
+ * Stripe's wire format (form-encoded requests, JSON answers, `Idempotent-Replayed`).
  */
 export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
   const stored = new Map<string, { request: string; status: number; body: unknown }>();
@@ -251,9 +260,34 @@ export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
     return { status: 200, body: intent };
   };
 
+  /** When each request of the last second arrived, for the rate limit. */
+  let lastSecond: number[] = [];
   const fake = await serve((req, res, server) => {
     const state = server as StatefulFakeStripe;
     const url = new URL(req.path, 'http://stripe.local');
+    if (state.maxRequestsPerSecond > 0) {
+      const now = Date.now();
+      lastSecond = lastSecond.filter((at) => at > now - 1_000);
+      if (lastSecond.length >= state.maxRequestsPerSecond) {
+        state.rateLimited += 1;
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'request-id': `req_fake_${++sequence}`,
+          ...(state.retryAfterSeconds ? { 'retry-after': String(state.retryAfterSeconds) } : {}),
+        });
+        res.end(
+          JSON.stringify({
+            error: {
+              type: 'invalid_request_error',
+              code: 'rate_limit',
+              message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+            },
+          }),
+        );
+        return;
+      }
+      lastSecond.push(now);
+    }
     const form = new URLSearchParams(req.body);
     const key =
       typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
@@ -365,5 +399,7 @@ export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
     charge: 'succeed',
     refund: 'succeed',
     searchDelayMs: 0,
+    maxRequestsPerSecond: 0,
+    rateLimited: 0,
   }) as StatefulFakeStripe;
 }

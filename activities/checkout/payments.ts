@@ -20,7 +20,11 @@ export function paymentGatewayFor(
   if (stripe.secretKey) {
     return {
       payments: createStripeGateway(
-        createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.apiBase }),
+        createStripeClient({
+          secretKey: stripe.secretKey,
+          apiBase: stripe.apiBase,
+          maxRequestsPerSecond: stripe.maxRequestsPerSecond,
+        }),
       ),
       summary: `payments: Stripe at ${stripe.apiBase ?? 'https://api.stripe.com'}`,
     };

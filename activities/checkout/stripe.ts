@@ -16,6 +16,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
+import { paceWait } from '../../domain/bulk-actions';
 import { chargeIdempotencyKey, paymentIntentIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
 import {
   PAYMENT_DECLINED,
@@ -38,6 +39,46 @@ export interface StripeClientOptions {
   secretKey: string;
   /** e.g. http://127.0.0.1:12111 for a local stripe-mock; unset for api.stripe.com. */
   apiBase?: string;
+  /**
+   * This process's requests, evenly spaced at this rate (STRIPE_MAX_REQUESTS_PER_SECOND), and
+   * search at most 20 a second (Stripe's own limit for it). Unset: as they come.
+   */
+  maxRequestsPerSecond?: number;
+}
+
+/** Stripe's limit on search requests, a second. */
+export const STRIPE_SEARCH_PER_SECOND = 20;
+
+/**
+ * Stripe's node HTTP client with each request going out in turn, spaced by when the one before it
+ * was really sent (paceWait), search no faster than Stripe's own limit for it.
+ */
+function pacedHttpClient(perSecond: number): Stripe.HttpClient {
+  const inner = Stripe.createNodeHttpClient();
+  const lanes = {
+    all: { turn: Promise.resolve(), sentAt: undefined as number | undefined, perSecond },
+    search: {
+      turn: Promise.resolve(),
+      sentAt: undefined as number | undefined,
+      perSecond: Math.min(perSecond, STRIPE_SEARCH_PER_SECOND),
+    },
+  };
+  const inTurn = (lane: (typeof lanes)['all']): Promise<void> => {
+    const mine = lane.turn.then(async () => {
+      const wait = paceWait(lane.sentAt, Date.now(), lane.perSecond);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lane.sentAt = Date.now();
+    });
+    lane.turn = mine;
+    return mine;
+  };
+  const paced = Object.create(inner) as Stripe.HttpClient;
+  paced.makeRequest = async (host, port, path, method, headers, requestData, protocol, timeout) => {
+    if (path.includes('/search')) await inTurn(lanes.search);
+    await inTurn(lanes.all);
+    return inner.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
+  };
+  return paced;
 }
 
 export function createStripeClient(options: StripeClientOptions): Stripe {
@@ -46,6 +87,7 @@ export function createStripeClient(options: StripeClientOptions): Stripe {
     maxNetworkRetries: 0,
     timeout: 20_000,
     appInfo: { name: 'temporal-commerce' },
+    ...(options.maxRequestsPerSecond ? { httpClient: pacedHttpClient(options.maxRequestsPerSecond) } : {}),
   };
   if (options.apiBase) {
     const base = new URL(options.apiBase);
@@ -78,7 +120,18 @@ export function classifyStripeError(err: unknown): Error {
     default:
       break;
   }
-  // Network, 5xx, 429, lock timeouts, an idempotent request still in flight, and credentials an
+  // Too many requests: never a decline, and never the end of an attempt. Retried after Stripe's
+  // Retry-After when it sends one, else on the retry policy's backoff.
+  if (err.statusCode === 429) {
+    const retryAfter = Number(err.headers?.['retry-after']);
+    return ApplicationFailure.create({
+      type: 'StripeRateLimitError',
+      message: `Stripe 429: too many requests, retried${retryAfter > 0 ? ` after ${retryAfter} s` : ''} (${err.message})`,
+      nonRetryable: false,
+      ...(retryAfter > 0 ? { nextRetryDelay: Math.min(retryAfter, 300) * 1000 } : {}),
+    });
+  }
+  // Network, 5xx, lock timeouts, an idempotent request still in flight, and credentials an
   // operator has to fix: retried, with the reason in the activity's failure for the UI.
   return ApplicationFailure.create({ type: err.type, message: summary, nonRetryable: false });
 }

@@ -118,6 +118,8 @@ export function temporalDynamicConfig(): string {
     'system.enableDeployments': on,
     'frontend.enableExecuteMultiOperation': on,
     'system.forceSearchAttributesCacheRefreshOnRead': on,
+    // Task queue priority: a bulk action's Stripe calls wait behind new customers'.
+    'matching.useNewMatcher': on,
   });
 }
 

@@ -31,6 +31,13 @@ export function resolveTemporalCli(): ResolvedServer | undefined {
 
 /** stripe-mock: STRIPE_MOCK_PATH → `stripe-mock` on PATH → the cache → built with Go. */
 
+/**
+ * Dynamic config every dev server here gets: the priority matcher (Temporal's own default from
+ * later releases), so a bulk action's Stripe calls wait behind new customers' on the rate-limited
+ * Stripe queue.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = ['matching.useNewMatcher=true'];
+
 export function devServerArgs(options: {
   port: number;
   uiPort?: number;
@@ -61,6 +68,8 @@ export function devServerArgs(options: {
     options.namespace,
     '--log-level',
     options.logLevel ?? 'warn',
+    // Task queue priority (bulk work behind new customers' on the Stripe queue) with its rate limit.
+    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((setting) => ['--dynamic-config-value', setting]),
     ...Object.entries(searchAttributeTable(SEARCH_ATTRIBUTE_KEYS)).flatMap(([name, { cli }]) => [
       '--search-attribute',
       `${name}=${cli}`,

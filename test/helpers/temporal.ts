@@ -11,6 +11,7 @@ import {
   Runtime,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../scripts/servers/temporal-cli';
 import { resolveTemporalCli, resolveTestServer } from '../../scripts/servers';
 import { ensureSearchAttributes } from '../../infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
@@ -47,7 +48,10 @@ export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   const cli = resolveTemporalCli();
   if (!cli) throw new Error('the Temporal CLI is needed for this test (run it through `npm test`)');
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: cli.path } },
+    server: {
+      executable: { type: 'existing-path', path: cli.path },
+      extraArgs: DEV_SERVER_DYNAMIC_CONFIG.flatMap((setting) => ['--dynamic-config-value', setting]),
+    },
   });
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default', SEARCH_ATTRIBUTE_KEYS);
   return env;
