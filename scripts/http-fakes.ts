@@ -280,7 +280,8 @@ export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
             error: {
               type: 'invalid_request_error',
               code: 'rate_limit',
-              message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+              message:
+                'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
             },
           }),
         );
