@@ -156,10 +156,10 @@ export function requireRole(...roles: Role[]): RequestHandler {
 
 export async function signToken(
   secret: string,
-  caller: { sub: string; role: Role },
+  caller: { sub: string; role: Role; name?: string },
   expiresIn = '12h',
 ): Promise<string> {
-  return new SignJWT({ role: caller.role })
+  return new SignJWT({ role: caller.role, ...(caller.name ? { name: caller.name } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(caller.sub)
     .setIssuedAt()

@@ -86,7 +86,14 @@ export function sharedSecretVerifier(secret: string, now: () => number = Date.no
       if (typeof payload.sub !== 'string' || !payload.sub || !isRole(role) || payload.aud) {
         throw invalid('the token needs a sub and a known role');
       }
-      return { sub: payload.sub, roles: [role] };
+      // A name the caller signs in with, when it is one line of plain text (it reaches timelines).
+      const name =
+        typeof payload.name === 'string' &&
+        payload.name.length <= 200 &&
+        !/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u.test(payload.name)
+          ? payload.name.trim() || undefined
+          : undefined;
+      return { sub: payload.sub, roles: [role], ...(name ? { name } : {}) };
     },
   };
 }

@@ -39,7 +39,7 @@ export function createBulkActionActivities(deps: BulkActionActivityDeps) {
     return {
       orderId,
       outcome: 'refused',
-      reason: `the order is ${statusWords(stored.status)}; it has ended`,
+      reason: `the order is ${statusWords(stored.status).toLowerCase()}; it has ended`,
     };
   }
 
@@ -68,7 +68,7 @@ export function createBulkActionActivities(deps: BulkActionActivityDeps) {
         return {
           orderId,
           outcome: 'refused',
-          reason: `the order is ${status ? statusWords(status) : 'not waiting on a payment'}; only a failed or unconfirmed payment can be retried`,
+          reason: `the order is ${status ? statusWords(status).toLowerCase() : 'not waiting on a payment'}; only a failed or unconfirmed payment can be retried`,
         };
       }
       if (err instanceof WorkflowNotFoundError) return endedOrUnknown(orderId);

@@ -2,8 +2,8 @@
  * Support's bulk actions (API v1.2): started as a durable process (workflows/checkout/bulk-action.ts)
  * and read from the store, where the process writes the orders it selected and each one's outcome,
  * so progress answers with no worker running. Pause, resume and stop are the process's update,
- * answered with its state after it; the store is told at once too, so a list read right after
- * says the same.
+ * answered once the process has finished the orders in hand and recorded its new state, so the
+ * answer, the store and every list read after it agree, and nothing is touched after a Stopped.
  */
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
@@ -109,8 +109,8 @@ export function bulkActionsRouter({
           status: record.state,
         });
       }
-      await bulkActions.setState(record.bulkActionId, answer.view.state);
-      return { status: 202, body: await answerOf({ ...record, state: answer.view.state }) };
+      // The process answers once the state is on record: the store says the same from now on.
+      return { status: 202, body: await answerOf((await bulkActions.get(record.bulkActionId)) ?? record) };
     });
 
   return mount(Router(), [
@@ -128,7 +128,11 @@ export function bulkActionsRouter({
         filter: body.filter,
         ...(body.paymentMethod ? { paymentMethod: body.paymentMethod } : {}),
         ...(body.reason ? { reason: body.reason } : {}),
-        startedBy: { actor: callerName(req), name: (await nameOf?.(caller.sub)) ?? caller.sub },
+        // Their name as their sign-in gives it, else the organisation's directory, else their id.
+        startedBy: {
+          actor: callerName(req),
+          name: caller.name ?? (await nameOf?.(caller.sub)) ?? caller.sub,
+        },
         startedAt: new Date().toISOString(),
         ordersPerSecond,
       };

@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createCheckoutActivities } from '../../activities/checkout';
+import { createBulkActionActivities } from '../../activities/checkout/bulk-actions';
+import { openSqliteBulkActionStore } from '../../store/bulk-action-store';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createLeaveActivities } from '../../activities/leave';
 import { createRegistrationActivities } from '../../activities/registration';
@@ -59,6 +61,8 @@ export async function startBackOfficeStack(options: {
   /** The payment adapter; the development one (declines "declin…" methods) by default. */
   payments?: PaymentGateway;
   quickWindowMs?: number;
+  /** The orders a bulk action acts on each second (Stripe's limit stands behind it in production). */
+  bulkOrdersPerSecond?: number;
 }): Promise<BackOfficeStack> {
   const env = await devServerEnv();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${options.name}-`));
@@ -68,6 +72,7 @@ export async function startBackOfficeStack(options: {
   await leaveStore.seedIfEmpty(SEED_ORGANISATION);
   const recorder = new DevRecorder(dir, () => undefined);
   const registrations = openSqliteRegistrationStore(db);
+  const bulkActions = openSqliteBulkActionStore(db);
   const payments = options.payments ?? createDevPaymentGateway(recorder);
   const bundle = await workflowBundle();
   const closers: (() => Promise<void>)[] = [];
@@ -96,6 +101,7 @@ export async function startBackOfficeStack(options: {
           settings: { ...TEST_SETTINGS, orderRemorseWindowMs: window },
           fromEmail: 'orders@example.com',
         }),
+        ...createBulkActionActivities({ client: env.client, orders: store, bulkActions }),
         ...createLeaveActivities({
           leaveStore,
           mailer: createDevMailer(recorder),
@@ -126,6 +132,7 @@ export async function startBackOfficeStack(options: {
           : undefined,
         leave: { store: leaveStore, yearStart: '01-01' },
         registrations,
+        bulkActions: { store: bulkActions, ordersPerSecond: options.bulkOrdersPerSecond ?? 5 },
       },
       quick ? quickPort : 0,
     );
@@ -153,6 +160,7 @@ export async function startBackOfficeStack(options: {
       await sessionStore.close();
       await leaveStore.close();
       await registrations.close();
+      await bulkActions.close();
       await store.close();
       await env.teardown();
     },

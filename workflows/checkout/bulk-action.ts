@@ -62,9 +62,12 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<BulkPr
   setHandler(bulkActionProgressQuery, () => progress);
   setHandler(
     bulkActionCommandUpdate,
-    (command) => {
+    // Answered once the state is on record, after the orders in hand: a Stopped answer means no
+    // order is touched after it.
+    async (command) => {
       const outcome = commandOutcome(progress.state, command);
       if ('state' in outcome) progress.state = outcome.state;
+      await condition(() => recorded === progress.state);
       return { state: progress.state };
     },
     {
@@ -83,8 +86,9 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<BulkPr
 
   for (let chunks = 0; ; chunks++) {
     if (progress.state !== recorded) {
-      recorded = progress.state;
-      await store.recordBulkState({ bulkActionId, state: recorded });
+      const state = progress.state;
+      await store.recordBulkState({ bulkActionId, state });
+      recorded = state;
     }
     if (progress.state === 'Stopped' || progress.state === 'Completed') break;
     if (progress.state === 'Paused') {
