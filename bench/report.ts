@@ -3,6 +3,8 @@
  * SDK's Prometheus histograms, the goals' verdicts, and the markdown table and SVG chart written to
  * bench/results/. Speed is judged here, as ratios to a baseline measured in the same run.
  */
+import type { OutageRun } from './experiments/outage';
+import { outageLines } from './outage-report';
 
 /** The p-th percentile (0..1) of `values`, nearest rank; NaN for none. */
 /** The bench's own process in the CPU tables: the load clients and the fakes and proxy it serves. */
@@ -177,6 +179,8 @@ export interface BenchResults {
   /** The minimal-shape baseline of the median round, and what it counts as the required side effects. */
   minimal?: ThroughputRun;
   minimalSideEffects?: readonly string[];
+  /** The outage scenario, on each server it ran on. */
+  outage?: OutageRun[];
 }
 
 export interface Goal {
@@ -494,6 +498,7 @@ export function markdownReport(r: BenchResults): string {
     ...goals(r).map((g) => `| ${g.goal} | ${g.measured} | ${g.met ? 'yes' : '**no**'} |`),
     '',
     ...messageLines(r.messages),
+    ...outageLines(r.outage),
     'What was tried to meet the goals, and why the tuning is what it is: bench/TUNING.md.',
     '',
   ].join('\n');

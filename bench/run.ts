@@ -11,6 +11,8 @@
  *     server; BENCH_POSTGRES=0 skips it), the CPU of the server and of PostgreSQL counted apart.
  *  3. Open processes: 1k, 10k and 50k orders (BENCH_OPEN_STEPS) waiting in their remorse window,
  *     admitted as the stack takes them; worker and server resident memory at each step.
+ *  4. After an outage (experiments/outage.ts): BENCH_OUTAGE_ORDERS (2,000; 0 skips it) orders
+ *     declined, then one bulk retry at Stripe's pace while new orders arrive, on both servers.
  *
  * Every burst starts on a quiet machine (`quietMachine`), and the order of a round's three runs
  * turns by one each round (`runOrder`).
@@ -60,6 +62,7 @@ import { baseline } from './experiments/baseline';
 import { checkout } from './experiments/checkout';
 import { openProcesses } from './experiments/open-processes';
 import { messageLatencies, recordedBefore } from './experiments/messages';
+import { outage, OUTAGE_ORDERS } from './experiments/outage';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -123,6 +126,8 @@ async function main(): Promise<void> {
   const memory = OPEN_STEPS.length ? await openProcesses() : [];
   say('message endpoints: one round trip each, beside the recorded before');
   const messages = { after: await messageLatencies(), before: recordedBefore() };
+  const outageRuns =
+    OUTAGE_ORDERS > 0 ? [await outage('file'), ...(ON_POSTGRES ? [await outage('postgres')] : [])] : [];
 
   const results: BenchResults = {
     at: new Date().toISOString(),
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
     onPostgres,
     minimal: middle.minimal,
     minimalSideEffects: MINIMAL_SIDE_EFFECTS,
+    outage: outageRuns,
   };
   fs.writeFileSync(
     path.join(RESULTS, `${NAME}.json`),

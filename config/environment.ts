@@ -288,7 +288,7 @@ export const ENVIRONMENT = z.object({
   STRIPE_API_BASE: variable(url(), 'unset', "Stripe's address, e.g. a local stripe-mock"),
   STRIPE_MAX_REQUESTS_PER_SECOND: variable(
     optionalInteger(1, 10_000),
-    '`25` with a test key or none, `100` with a live key',
+    '`25` with a test key, `100` with a live key, `1000` with the development adapter',
     'requests a second all workers together send Stripe (its limits: 25 in a sandbox, 100 live); bulk actions take what new orders leave',
   ),
   SENDGRID_API_KEY: variable(text(), 'unset', 'SendGrid; unset: the development mail adapter'),

@@ -164,6 +164,11 @@ export interface StatefulFakeStripe extends FakeServer {
   rateLimited: number;
   /** Sent with each 429 as Retry-After, when set (Stripe may send none). */
   retryAfterSeconds?: number;
+  /**
+   * An outage at the card networks: while set, every confirm is declined with `processing_error`
+   * ("try again in a little bit"), the intent back to `requires_payment_method`, nothing charged.
+   */
+  outage: boolean;
 }
 
 /** A PaymentIntent can be confirmed only in these states; in any other Stripe refuses the confirm. */
@@ -237,14 +242,21 @@ export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
       };
     }
     intent.payment_method = method;
-    if (/declin/i.test(method)) {
-      const error = {
-        type: 'card_error',
-        code: 'card_declined',
-        decline_code: 'generic_decline',
-        message: 'Your card was declined.',
-        payment_method: { id: method, object: 'payment_method' },
-      };
+    if (/declin/i.test(method) || state.outage) {
+      const error = state.outage
+        ? {
+            type: 'card_error',
+            code: 'processing_error',
+            message: 'An error occurred while processing your card. Try again in a little bit.',
+            payment_method: { id: method, object: 'payment_method' },
+          }
+        : {
+            type: 'card_error',
+            code: 'card_declined',
+            decline_code: 'generic_decline',
+            message: 'Your card was declined.',
+            payment_method: { id: method, object: 'payment_method' },
+          };
       Object.assign(intent, { status: 'requires_payment_method', last_payment_error: error });
       changed(intent);
       return { status: 402, body: { error: { ...error, payment_intent: intent } } };
@@ -402,5 +414,6 @@ export async function startStatefulFakeStripe(): Promise<StatefulFakeStripe> {
     searchDelayMs: 0,
     maxRequestsPerSecond: 0,
     rateLimited: 0,
+    outage: false,
   }) as StatefulFakeStripe;
 }

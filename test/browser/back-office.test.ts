@@ -63,6 +63,8 @@ describe('the back office in a browser', () => {
       name: 'back-office',
       identity: true,
       quickWindowMs: 1_000,
+      // One order a second: a bulk action's progress is seen moving, and can be stopped halfway.
+      bulkOrdersPerSecond: 1,
       payments: createStripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: stripe.url })),
     });
     ({ base, slowBase } = stack);
@@ -284,6 +286,105 @@ describe('the back office in a browser', () => {
       assert.ok(!words.includes(code), `"${code}" in the timeline: ${words}`);
     }
     await look(page, '04-support-order-timeline');
+  });
+
+  it('support retries every order declined in an outage from the queue’s filter: counted first, progress, stop halfway, the rest, the refused listed', async () => {
+    const supportToken = await as('support', 'sam');
+    const statusOf = async (orderId: string) => (await order(orderId)).status;
+    const bulkNotes = async (orderId: string) => {
+      const timeline = await callApi(base, 'GET', `/orders/${orderId}/timeline`, { token: supportToken });
+      return (timeline.body.events as { detail: string }[]).filter((e) =>
+        e.detail.includes('by bulk action'),
+      );
+    };
+    // The outage: eight orders, each declined on its first attempt.
+    const from = new Date(Date.now() - 1_000).toISOString();
+    const failed = Array.from({ length: 8 }, (_, i) => `storm-${i + 1}`);
+    for (const id of failed) {
+      stripe.script.push(STRIPE_OUTAGE_DECLINE);
+      await placeOrder(id, 3_100);
+      await until(`${id} to fail`, async () => (await statusOf(id)) === 'PaymentFailed', 20_000);
+    }
+    const to = new Date(Date.now() + 1_000).toISOString();
+
+    const page = await person('Sam Sato');
+    const bulk = page.getByRole('region', { name: 'Every order that matches' });
+    // The browser's clock is UTC: a local date-time is the instant without its zone.
+    await bulk.getByLabel('Placed from').fill(from.slice(0, 19));
+    await bulk.getByLabel('Placed before').fill(to.slice(0, 19));
+    await bulk.getByRole('button', { name: 'Count the orders' }).click();
+    await bulk
+      .getByText(/^Retry the payment of 8 orders needing support \(payment declined\) placed between/)
+      .waitFor();
+    await look(page, '03b-support-bulk-count');
+
+    // Started: the progress bar moves; stopped halfway, nothing after the stop is touched.
+    await bulk.getByRole('button', { name: 'Retry 8 orders' }).click();
+    const first = bulk.getByRole('listitem').filter({ hasText: 'Payment retry of 8 orders' }).first();
+    await first.getByText(/^[2-7] of 8 done/).waitFor({ timeout: 20_000 });
+    const moving = Number(await first.getByRole('progressbar').getAttribute('value'));
+    assert.ok(moving >= 2 && moving < 8, `the bar shows the progress (${moving})`);
+    await look(page, '03c-support-bulk-progress');
+    await first.getByRole('button', { name: 'Stop' }).click();
+    await first.getByRole('button', { name: 'Yes, stop' }).click();
+    await first.getByText('Stopped').waitFor({ timeout: 10_000 });
+    const stoppedAt = Number(/^(\d) of 8 done/.exec(await first.locator('.progress-words').innerText())![1]);
+    assert.ok(stoppedAt < 8, `stopped halfway (${stoppedAt} of 8)`);
+    await new Promise((r) => setTimeout(r, 2_000));
+    for (const [i, id] of failed.entries()) {
+      const touched = (await bulkNotes(id)).length;
+      assert.equal(
+        touched,
+        i < stoppedAt ? 1 : 0,
+        `${id} ${i < stoppedAt ? 'retried once' : 'untouched after the stop'}`,
+      );
+      if (i >= stoppedAt) assert.equal(await statusOf(id), 'PaymentFailed');
+    }
+    await look(page, '03d-support-bulk-stopped');
+
+    // The rest: counted again (only those still declined), started, paused; one is cancelled by
+    // hand meanwhile; resumed, it completes and lists that one as not retried, with why.
+    const rest = failed.slice(stoppedAt);
+    await bulk.getByRole('button', { name: 'Count the orders' }).click();
+    await bulk
+      .getByText(
+        `Retry the payment of ${rest.length === 1 ? '1 order' : `${rest.length} orders`} needing support`,
+      )
+      .waitFor();
+    await bulk
+      .getByRole('button', { name: `Retry ${rest.length === 1 ? '1 order' : `${rest.length} orders`}` })
+      .click();
+    const second = bulk
+      .getByRole('listitem')
+      .filter({ hasText: `Payment retry of ${rest.length} orders` })
+      .first();
+    await second.getByRole('button', { name: 'Pause' }).click();
+    await second.getByText('Paused').waitFor({ timeout: 10_000 });
+    const last = rest[rest.length - 1]!;
+    const cancelled = await callApi(base, 'POST', `/orders/${last}/cancel`, {
+      token: supportToken,
+      body: { reason: 'the customer phoned' },
+    });
+    assert.equal(cancelled.status, 202);
+    await until(`${last} cancelled`, async () => (await statusOf(last)) === 'Cancelled', 20_000);
+    await second.getByRole('button', { name: 'Resume' }).click();
+    await second.getByText('Completed').waitFor({ timeout: 30_000 });
+    await second.getByText(`Order ${last}: the order is cancelled; it has ended`).waitFor();
+    await second
+      .getByText(`${rest.length} of ${rest.length} done · ${rest.length - 1} retried · 1 refused`)
+      .waitFor();
+    await look(page, '03e-support-bulk-completed');
+    for (const id of failed.filter((f) => f !== last)) {
+      await until(`${id} paid`, async () => (await statusOf(id)) === 'Paid', 20_000);
+    }
+
+    // Each order's own page says which bulk action retried it, and who started it.
+    await page.getByLabel('Order id').fill(failed[0]!);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const timeline = page.getByRole('list', { name: `Timeline of order ${failed[0]}` });
+    await timeline
+      .getByText(/^Payment retry asked by bulk action [0-9a-f-]+, started by Sam Sato$/)
+      .waitFor();
   });
 
   it('support cancels one order from its page with a reason, and sees who did it', async () => {

@@ -6,6 +6,8 @@
 import type {
   BatchAnswer,
   BatchBody,
+  BulkActionAnswer,
+  BulkActionBody,
   EmployeeAnswer,
   LeaveBalanceAnswer,
   LeaveList,
@@ -23,6 +25,8 @@ import type {
 
 export type {
   BatchAnswer,
+  BulkActionAnswer,
+  BulkActionBody,
   EmployeeAnswer,
   LeaveBalanceAnswer,
   LeaveList,
@@ -143,6 +147,12 @@ export const api = {
   order: (orderId: string) => call<OrderAnswer>('GET', `/orders/${id(orderId)}`),
   orderTimeline: (orderId: string) => call<OrderTimeline>('GET', `/orders/${id(orderId)}/timeline`),
   batch: (body: BatchBody) => call<BatchAnswer>('POST', '/orders/batch', body),
+  bulkPreview: (body: BulkActionBody) => call<{ matched: number }>('POST', '/bulk-actions/preview', body),
+  startBulk: (body: BulkActionBody) => call<{ bulkActionId: string }>('POST', '/bulk-actions', body),
+  bulkActions: () => call<{ bulkActions: BulkActionAnswer[] }>('GET', `/bulk-actions${query({ limit: 5 })}`),
+  bulkAction: (bulkActionId: string) => call<BulkActionAnswer>('GET', `/bulk-actions/${id(bulkActionId)}`),
+  bulkCommand: (bulkActionId: string, command: 'pause' | 'resume' | 'stop') =>
+    call<BulkActionAnswer>('POST', `/bulk-actions/${id(bulkActionId)}/${command}`),
   cancel: (orderId: string, reason?: string) =>
     call<OrderAnswer>('POST', `/orders/${id(orderId)}/cancel`, reason ? { reason } : {}),
   retryPayment: (orderId: string, paymentMethod: string) =>

@@ -1,7 +1,8 @@
 /**
  * Support's queue: orders that need a person, most urgent first, with the time left before an
- * unanswered one is cancelled; a search by order id, customer and status; and, after an incident,
- * one action for many orders at once with each order's result.
+ * unanswered one is cancelled; a search by order id, customer and status; after an incident, one
+ * durable action for every order that matches (./bulk-actions.tsx); and, for a handful, one action
+ * for the selected orders with each order's result.
  */
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
@@ -10,6 +11,7 @@ import { Empty, ErrorNote, Loading, MoreButton, Section } from '../components';
 import { ORDER_STATUSES } from '../../../domain/checkout';
 import { money, plural, relative, statusWords, useNow, when } from '../format';
 import { REFRESH_MS, usePaged } from '../paged';
+import { BulkActions } from './bulk-actions';
 
 export function SupportPage() {
   const queries = useQueryClient();
@@ -52,6 +54,7 @@ export function SupportPage() {
     <main id="main" className="page" tabIndex={-1}>
       <h1>Orders that need support</h1>
       <Search />
+      <BulkActions />
       <Section
         title={`Needs a person${queue.data ? ` (${orders.length}${queue.hasNextPage ? '+' : ''})` : ''}`}
         id="queue-title"
