@@ -30,12 +30,15 @@ export function outageGoals(run: OutageRun): { goal: string; measured: string; m
   ];
 }
 
+const INTRO =
+  "A Stripe outage declines every charge; the declined orders are retried by one bulk action (`POST /bulk-actions`) while new orders keep arriving; the app keeps to `STRIPE_MAX_REQUESTS_PER_SECOND` = the fake Stripe's limit (Stripe's sandbox, 25 a second, 429 beyond), each process spacing its requests 5 % under it.";
+
 export function outageLines(runs: readonly OutageRun[] | undefined): string[] {
   if (!runs?.length) return [];
   return [
     "## After an outage: one bulk retry at Stripe's pace, new customers first",
     '',
-    "A Stripe outage declines every charge; the declined orders are retried by one bulk action (`POST /bulk-actions`) while new orders keep arriving; the app keeps to `STRIPE_MAX_REQUESTS_PER_SECOND` = the fake Stripe's limit (Stripe's sandbox, 25 a second, 429 beyond).",
+    `${runs[0]!.at ? `Run ${runs[0]!.at}. ` : ''}${INTRO}`,
     '',
     '| server | orders declined | new orders a second | click to charge p50 / p99, no backlog (n) | during the drain (n) | drain (s) | drain per second | 429s | charges / orders | refused | server CPU per order retried (ms) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -26,7 +26,7 @@ export interface BulkActionActivityDeps {
 }
 
 /** How many orders of a chunk are messaged at once. */
-const CONCURRENCY = 8;
+const CONCURRENCY = 12;
 
 export function createBulkActionActivities(deps: BulkActionActivityDeps) {
   const { client, orders, bulkActions } = deps;

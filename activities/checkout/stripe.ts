@@ -14,6 +14,7 @@
  * transient (network, 5xx, 429, lock timeouts, an idempotent request still in flight) is thrown
  * as retryable, and Temporal retries it with backoff.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import { paceWait } from '../../domain/bulk-actions';
@@ -49,33 +50,59 @@ export interface StripeClientOptions {
 /** Stripe's limit on search requests, a second. */
 export const STRIPE_SEARCH_PER_SECOND = 20;
 
+/** The priority key of the activity a request is made in (1 first; Temporal's default is 3). */
+function activityPriority(): number {
+  try {
+    return Context.current().info.priority?.priorityKey ?? DEFAULT_PRIORITY;
+  } catch {
+    return DEFAULT_PRIORITY; // outside an activity (a script, a test)
+  }
+}
+const DEFAULT_PRIORITY = 3;
+
 /**
- * Stripe's node HTTP client with each request going out in turn, spaced by when the one before it
- * was really sent (paceWait), search no faster than Stripe's own limit for it.
+ * Requests in turn, spaced by when the one before really went (paceWait); among those waiting, the
+ * activity of the highest priority goes next (a new customer's charge before a bulk action's), then
+ * the longest waiting.
+ */
+function turns(perSecond: number): (priority: number) => Promise<void> {
+  const waiting: { priority: number; seq: number; go: () => void }[] = [];
+  let sentAt: number | undefined;
+  let seq = 0;
+  let pumping = false;
+  const pump = async (): Promise<void> => {
+    if (pumping) return;
+    pumping = true;
+    while (waiting.length > 0) {
+      const wait = paceWait(sentAt, Date.now(), perSecond);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      waiting.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+      const next = waiting.shift()!;
+      sentAt = Date.now();
+      next.go();
+    }
+    pumping = false;
+  };
+  return (priority) =>
+    new Promise<void>((go) => {
+      waiting.push({ priority, seq: seq++, go });
+      void pump();
+    });
+}
+
+/**
+ * Stripe's node HTTP client with each request waiting for its turn (see `turns`), search no faster
+ * than Stripe's own limit for it.
  */
 function pacedHttpClient(perSecond: number): Stripe.HttpClient {
   const inner = Stripe.createNodeHttpClient();
-  const lanes = {
-    all: { turn: Promise.resolve(), sentAt: undefined as number | undefined, perSecond },
-    search: {
-      turn: Promise.resolve(),
-      sentAt: undefined as number | undefined,
-      perSecond: Math.min(perSecond, STRIPE_SEARCH_PER_SECOND),
-    },
-  };
-  const inTurn = (lane: (typeof lanes)['all']): Promise<void> => {
-    const mine = lane.turn.then(async () => {
-      const wait = paceWait(lane.sentAt, Date.now(), lane.perSecond);
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      lane.sentAt = Date.now();
-    });
-    lane.turn = mine;
-    return mine;
-  };
+  const all = turns(perSecond);
+  const search = turns(Math.min(perSecond, STRIPE_SEARCH_PER_SECOND));
   const paced = Object.create(inner) as Stripe.HttpClient;
   paced.makeRequest = async (host, port, path, method, headers, requestData, protocol, timeout) => {
-    if (path.includes('/search')) await inTurn(lanes.search);
-    await inTurn(lanes.all);
+    const priority = activityPriority();
+    if (path.includes('/search')) await search(priority);
+    await all(priority);
     return inner.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
   };
   return paced;

@@ -35,6 +35,8 @@ const NEW_PER_SECOND = Number(process.env.BENCH_OUTAGE_NEW_PER_SECOND ?? 1);
 const QUIET_ORDERS = Number(process.env.BENCH_OUTAGE_QUIET_ORDERS ?? 30);
 
 export interface OutageRun {
+  /** When it ran (it may join an earlier run's results: bench/outage.ts). */
+  at?: string;
   server: string;
   failed: number;
   stripeLimit: number;

@@ -4,7 +4,7 @@
  *
  *  1. Select: the matching orders are written to the store, numbered, once (an activity retried
  *     after a crash finds the selection and changes nothing).
- *  2. Act, a chunk a second: each order of the chunk gets one message (a payment retry as an
+ *  2. Act, a second's worth at a time, paced by the clock: each order of the chunk gets one message (a payment retry as an
  *     update, a cancel as a signal), keyed by the bulk action, so a chunk sent again after a worker
  *     crash acts on no order twice; each outcome is written once. The chunk is the orders Stripe
  *     may take in a second, so the Stripe queue's backlog stays about a second of bulk work: a
@@ -84,6 +84,10 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<BulkPr
     progress.matched = await store.selectBulkOrders({ bulkActionId, filter: input.filter });
   }
 
+  // Paced by the clock: the n-th order of a stretch is due n / ordersPerSecond after it began, so
+  // a slow chunk is made up by the next rather than lost. A pause begins a new stretch.
+  let stretchFrom = Date.now();
+  let actedInStretch = 0;
   for (let chunks = 0; ; chunks++) {
     if (progress.state !== recorded) {
       const state = progress.state;
@@ -93,6 +97,8 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<BulkPr
     if (progress.state === 'Stopped' || progress.state === 'Completed') break;
     if (progress.state === 'Paused') {
       await condition(() => progress.state !== 'Paused');
+      stretchFrom = Date.now();
+      actedInStretch = 0;
       continue;
     }
     if (chunks >= (input.chunksPerRun ?? CHUNKS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
@@ -108,11 +114,11 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<BulkPr
       progress.state = 'Completed';
       continue;
     }
-    const started = Date.now();
     await messenger.actOnBulkChunk({ request: input, orderIds: chunk.map((c) => c.orderId) });
     progress.afterSeq = chunk[chunk.length - 1]!.seq;
-    // The rest of the second, unless support stops or pauses it meanwhile.
-    const rest = 1_000 - (Date.now() - started);
+    actedInStretch += chunk.length;
+    // Until the next order is due, unless support stops or pauses it meanwhile.
+    const rest = stretchFrom + (actedInStretch * 1_000) / input.ordersPerSecond - Date.now();
     if (rest > 0) await condition(() => progress.state !== 'Running', rest);
   }
   await condition(allHandlersFinished);

@@ -40,9 +40,9 @@ export function filterWords(filter: BulkActionBody['filter']): string {
   parts.push(reason ? `needing support (${reason.toLowerCase()})` : 'needing support');
   if (filter.customerId) parts.push(`of customer ${filter.customerId}`);
   if (filter.placedFrom && filter.placedTo)
-    parts.push(`placed between ${when(filter.placedFrom)} and ${when(filter.placedTo)}`);
-  else if (filter.placedFrom) parts.push(`placed from ${when(filter.placedFrom)}`);
-  else if (filter.placedTo) parts.push(`placed before ${when(filter.placedTo)}`);
+    parts.push(`placed between ${whenExactly(filter.placedFrom)} and ${whenExactly(filter.placedTo)}`);
+  else if (filter.placedFrom) parts.push(`placed from ${whenExactly(filter.placedFrom)}`);
+  else if (filter.placedTo) parts.push(`placed before ${whenExactly(filter.placedTo)}`);
   return parts.join(' ');
 }
 
