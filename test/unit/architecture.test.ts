@@ -22,6 +22,8 @@ const PROCESSES: Record<string, string[]> = {
     'domain/work-queues.ts',
     'store/order-store.ts',
     'store/sql-order-store.ts',
+    'domain/bulk-actions.ts',
+    'store/bulk-action-store.ts',
   ],
   leave: [
     'workflows/leave/',
