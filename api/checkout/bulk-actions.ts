@@ -24,7 +24,7 @@ import {
   type BulkActionInput,
 } from '../../workflows/checkout/bulk-messages';
 import { callerName } from '../auth';
-import { badRequest, conflict, notFound } from '../errors';
+import { badRequest, HttpError, notFound } from '../errors';
 import { handle, mount } from '../mount';
 import { askProcess, noAnswer } from '../updates';
 import {
@@ -93,24 +93,30 @@ export function bulkActionsRouter({
     if (refused) throw badRequest(refused, [{ field: 'filter', message: refused }]);
   }
 
+  /**
+   * A command, answered with the bulk action after it. One that means nothing now (a resume of a
+   * stopped or completed one) is answered 202 with the bulk action as it is and changes nothing,
+   * as an order's late message is.
+   */
   const commandRoute = (route: typeof pauseBulkAction, command: BulkCommand) =>
     handle(route, async ({ params }) => {
       const record = await found(params.id);
-      const answer = await askProcess(
-        client,
-        client.workflow.getHandle(bulkActionWorkflowId(record.bulkActionId)),
-        bulkActionCommandUpdate,
-        command,
-      );
-      if (answer.kind === 'no_answer') throw noAnswer('bulk action');
-      if (answer.kind === 'closed') {
-        throw conflict(`the bulk action is ${record.state}; it can no longer ${command}`, {
-          reason: 'bulk_action_ended',
-          status: record.state,
-        });
+      const now = async () => answerOf((await bulkActions.get(record.bulkActionId)) ?? record);
+      let answer: Awaited<ReturnType<typeof askProcess<{ state: string }, BulkCommand>>>;
+      try {
+        answer = await askProcess(
+          client,
+          client.workflow.getHandle(bulkActionWorkflowId(record.bulkActionId)),
+          bulkActionCommandUpdate,
+          command,
+        );
+      } catch (err) {
+        if (err instanceof HttpError && err.status === 409) return { status: 202, body: await now() };
+        throw err;
       }
-      // The process answers once the state is on record: the store says the same from now on.
-      return { status: 202, body: await answerOf((await bulkActions.get(record.bulkActionId)) ?? record) };
+      if (answer.kind === 'no_answer') throw noAnswer('bulk action');
+      // Answered once the state is on record (or ended before): the store says the same from now on.
+      return { status: 202, body: await now() };
     });
 
   return mount(Router(), [

@@ -127,8 +127,10 @@ const command = (name: 'pause' | 'resume' | 'stop', summary: string) =>
     roles: ['support'],
     summary,
     answers: {
-      '202': the('the bulk action after it', bulkActionAnswer),
-      '409': the('the bulk action has ended (Stopped or Completed)', errorAnswer),
+      '202': the(
+        'the bulk action after it; once it has ended (Stopped or Completed), as it is, nothing changed',
+        bulkActionAnswer,
+      ),
     },
   });
 
