@@ -140,10 +140,13 @@ async function main(): Promise<void> {
     logger.info(
       `polling task queues "${config.temporal.taskQueue}" and "${stripeQueue}" (Stripe, ${config.stripe.maxRequestsPerSecond} requests a second for all workers) on ${connectionOptions(config.temporal).address}`,
     );
-    await Promise.all([
+    // Either one stopping stops the other; the stores close once both have finished their work.
+    const ran = await Promise.allSettled([
       worker.run().finally(() => stripeWorker.getState() === 'RUNNING' && stripeWorker.shutdown()),
       stripeWorker.run().finally(() => worker.getState() === 'RUNNING' && worker.shutdown()),
     ]);
+    const failed = ran.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     await adapters.events.close();
     await bulkActions.close();

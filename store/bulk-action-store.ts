@@ -5,6 +5,7 @@
  * retried selection finds it and changes nothing; an outcome is written only over no outcome, so
  * a chunk acted on again after a crash counts each order once. The counts are read from the rows.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { BulkActionKind, BulkFilter, BulkOutcome, BulkStarter, BulkState } from '../domain/bulk-actions';
 import { APP_SCHEMA_LOCK, openPostgres, openSqlite, type Dialect, type Sql, type Transactions } from './sql';
 
@@ -193,7 +194,13 @@ function bulkActionStore(db: Transactions): BulkActionStore {
           `SELECT matched FROM bulk_actions WHERE bulk_action_id = ?${d.forUpdate}`,
           [bulkActionId],
         );
-        if (!row) throw new Error(`bulk action ${bulkActionId} is not on record`);
+        // Its record was forgotten (the API's start failed as far as it knew): nothing to select,
+        // and no retry brings it back; the process fails where the Temporal UI shows it.
+        if (!row)
+          throw ApplicationFailure.nonRetryable(
+            `bulk action ${bulkActionId} is not on record`,
+            'BulkActionUnknown',
+          );
         if (row.matched !== null) return Number(row.matched);
         const { where, values } = filterClause(filter);
         const matched = await tx.run(

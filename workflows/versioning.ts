@@ -16,7 +16,8 @@ import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 
 export const VERSIONING_BEHAVIOR = {
   checkoutWorkflow: 'PINNED',
-  // Continues as new every few thousand events: each run moves to the current build.
+  // Moves to a new build at its next task, as a leave request does: a change to its code must
+  // replay its running histories (patched()); its histories are short (continue-as-new).
   bulkActionWorkflow: 'AUTO_UPGRADE',
   registrationWorkflow: 'PINNED',
   leaveRequestWorkflow: 'AUTO_UPGRADE',

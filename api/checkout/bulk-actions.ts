@@ -8,13 +8,7 @@
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
-import {
-  BULK_PRIORITY,
-  filterRefusal,
-  remaining,
-  type BulkCommand,
-  type BulkFilter,
-} from '../../domain/bulk-actions';
+import { filterRefusal, remaining, type BulkCommand, type BulkFilter } from '../../domain/bulk-actions';
 import type { BulkActionRecord, BulkActionStore } from '../../store/bulk-action-store';
 import { decodeCursor, encodeCursor } from '../../store/lists';
 import { bulkActionWorkflow } from '../../workflows/checkout/bulk-action';
@@ -39,6 +33,13 @@ import {
 } from './bulk-contract';
 import { DEFAULT_PAGE } from './queues';
 import { ORDER_ID_PATTERN } from './contract';
+
+/** A name fit for every order's timeline: one plain line of at most 200 characters, else none. */
+function plainName(name: string | undefined): string | undefined {
+  const trimmed = name?.trim();
+  if (!trimmed || trimmed.length > 200 || /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u.test(trimmed)) return undefined;
+  return trimmed;
+}
 
 /** How many refused orders an answer lists (the counts cover them all). */
 const REFUSALS_LISTED = 500;
@@ -137,7 +138,7 @@ export function bulkActionsRouter({
         // Their name as their sign-in gives it, else the organisation's directory, else their id.
         startedBy: {
           actor: callerName(req),
-          name: caller.name ?? (await nameOf?.(caller.sub)) ?? caller.sub,
+          name: plainName(caller.name) ?? plainName(await nameOf?.(caller.sub)) ?? caller.sub,
         },
         startedAt: new Date().toISOString(),
         ordersPerSecond,
@@ -149,7 +150,6 @@ export function bulkActionsRouter({
           taskQueue,
           args: [request],
           staticSummary: `Bulk ${body.action} started by ${request.startedBy.name}`,
-          priority: { priorityKey: BULK_PRIORITY },
         });
       } catch (err) {
         // Not started: nothing stays behind that says it was.

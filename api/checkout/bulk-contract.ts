@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BULK_ACTIONS, BULK_STATES } from '../../domain/bulk-actions';
 import { ORDER_STATUSES } from '../../domain/checkout';
 import { ORDER_QUEUES, SUPPORT_REASONS } from '../../domain/work-queues';
-import { cursor, errorAnswer, limit, route, the, timestamp } from '../contract/shared';
+import { cursor, errorAnswer, limit, plainLine, route, the, timestamp } from '../contract/shared';
 
 const instant = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 timestamp such as 2026-12-02T14:02:00Z' })
@@ -20,20 +20,17 @@ export const bulkFilter = z
     status: z.enum(ORDER_STATUSES).optional(),
     placedFrom: instant.optional().describe('placed at or after'),
     placedTo: instant.optional().describe('placed before'),
-    customerId: z.string().min(1).max(128).optional(),
+    customerId: plainLine(128).optional(),
   })
   .describe('every criterion given must hold; at least one is needed');
 
 export const bulkActionBody = z.strictObject({
   action: z.enum(BULK_ACTIONS, 'must be "payment-retry" or "cancel"'),
   filter: bulkFilter,
-  paymentMethod: z
-    .string()
-    .min(1)
-    .max(255)
+  paymentMethod: plainLine(255)
     .optional()
     .describe("payment-retry: the payment method to try; without it each order's own"),
-  reason: z.string().max(500).optional().describe('cancel: why, kept on each order'),
+  reason: plainLine(500).optional().describe("cancel: why, kept on each order's timeline"),
 });
 export type BulkActionBody = z.infer<typeof bulkActionBody>;
 

@@ -102,27 +102,38 @@ describe('schemathesis over the served OpenAPI document', () => {
   for (const role of ROLES) {
     it(`with a ${role}'s token: no 5xx, every status documented, every answer conforming`, async () => {
       const token = await signToken(SECRET, { role, sub: SUBJECTS[role] ?? `${role}-1` });
-      const { code, output } = await runSchemathesis(binary, [
-        'run',
-        `${base}/openapi.json`,
-        '--checks',
-        CHECKS.join(','),
-        '--header',
-        `Authorization: Bearer ${token}`,
-        '--max-examples',
-        String(EXAMPLES),
-        '--seed',
-        '20261202',
-        '--phases',
-        'examples,coverage,fuzzing',
-        '--workers',
-        '2',
-        '--request-timeout',
-        '20',
-        '--suppress-health-check',
-        'all',
-        '--continue-on-failure',
-      ]);
+      const run = (workers: number) =>
+        runSchemathesis(binary, [
+          'run',
+          `${base}/openapi.json`,
+          '--checks',
+          CHECKS.join(','),
+          '--header',
+          `Authorization: Bearer ${token}`,
+          '--max-examples',
+          String(EXAMPLES),
+          '--seed',
+          '20261202',
+          '--phases',
+          'examples,coverage,fuzzing',
+          '--workers',
+          String(workers),
+          '--request-timeout',
+          '20',
+          '--suppress-health-check',
+          'all',
+          '--continue-on-failure',
+        ]);
+      let { code, output } = await run(2);
+      // CPython 3.11's ast is not thread-safe (python/cpython#106905): the tool itself can crash in
+      // hypothesis while generating with two workers. That is no finding about the API: the same
+      // run once more on one worker, and whatever it finds counts.
+      if (code !== 0 && output.includes('AST constructor recursion depth mismatch')) {
+        console.log(
+          `[schemathesis] ${role}: the tool crashed in its own generator (CPython #106905); once more on one worker`,
+        );
+        ({ code, output } = await run(1));
+      }
       const summary = output.split('\n').filter((line) => /passed|failed|error|Failures|Errors/i.test(line));
       console.log(`[schemathesis] ${role}: ${summary.slice(-3).join(' | ')}`);
       assert.equal(

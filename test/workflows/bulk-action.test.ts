@@ -191,6 +191,40 @@ describe('bulk action', () => {
     assert.deepEqual([stored?.done, stored?.accepted], [1, 1], 'its outcome counted once');
   });
 
+  it('a chunk sent again after a crash counts the orders it cancelled as done, not refused', async () => {
+    const [id] = await failedOrders('recancel', 1);
+    const request = {
+      bulkActionId: 'b-recancel',
+      action: 'cancel' as const,
+      filter: { customerId: 'recancel' },
+      reason: 'the outage',
+      startedBy: SAM,
+      startedAt: new Date().toISOString(),
+      ordersPerSecond: 5,
+    };
+    await bulk.create(request);
+    await bulk.select('b-recancel', request.filter);
+    // The worker dies after the messages went and before the outcomes were written.
+    const crashing = createBulkActionActivities({
+      client: env.client,
+      orders,
+      bulkActions: { ...bulk, recordOutcomes: () => Promise.reject(new Error('worker killed')) },
+    });
+    const activity = new MockActivityEnvironment();
+    await assert.rejects(
+      activity.run((input) => crashing.actOnBulkChunk(input), { request, orderIds: [id!] }),
+    );
+    const order = env.client.workflow.getHandle(checkoutWorkflowId(id!));
+    await order.result();
+    for (let tries = 0; (await orders.getOrder(id!))?.status !== 'Cancelled' && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const acts = createBulkActionActivities({ client: env.client, orders, bulkActions: bulk });
+    await activity.run((input) => acts.actOnBulkChunk(input), { request, orderIds: [id!] });
+    const stored = await bulk.get('b-recancel');
+    assert.deepEqual([stored?.accepted, stored?.refused], [1, 0], 'its own cancel, not a refusal');
+  });
+
   it('pause holds it, resume carries on; stop ends it and touches nothing after the stop', async () => {
     const ids = await failedOrders('halfway', 8);
     const handle = await startBulk('b-stop', { customerId: 'halfway', status: 'PaymentFailed' }, 1);
@@ -238,5 +272,41 @@ describe('bulk action', () => {
     const last = await env.client.workflow.getHandle(bulkActionWorkflowId('b-long'), runId).fetchHistory();
     assert.ok(last.events!.length < 80, `a bounded history (${last.events!.length} events)`);
     assert.deepEqual(chargesOf(ids), Object.fromEntries(ids.map((id) => [id, 1])));
+  });
+  // Last: an update left unanswered keeps the time-skipping server from skipping time afterwards.
+  it('an order whose worker does not answer in time gets the retry as a signal; the chunk goes on', async () => {
+    const order = placedOrder({ orderId: 'no-worker', paymentMethod: 'pm_card_chargeDeclined' });
+    // On a queue nobody polls: its updates are never answered.
+    const handle = await env.client.workflow.start(checkoutWorkflow, {
+      workflowId: checkoutWorkflowId(order.orderId),
+      taskQueue: 'nobody-polls-this',
+      args: [{ ...order, settings: SETTINGS }],
+    });
+    const request = {
+      bulkActionId: 'b-silent',
+      action: 'payment-retry' as const,
+      filter: { customerId: 'x' },
+      paymentMethod: 'pm_card_visa',
+      startedBy: SAM,
+      startedAt: new Date().toISOString(),
+      ordersPerSecond: 5,
+    };
+    await bulk.create(request);
+    const acts = createBulkActionActivities({
+      client: env.client,
+      orders,
+      bulkActions: bulk,
+      orderAnswerMs: 1_000,
+    });
+    await new MockActivityEnvironment().run((input) => acts.actOnBulkChunk(input), {
+      request,
+      orderIds: [order.orderId],
+    });
+    const history = await handle.fetchHistory();
+    const signals = history.events!.filter(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'retryPayment',
+    );
+    assert.equal(signals.length, 1, 'the retry waits in the order as a signal');
+    await handle.terminate('test over');
   });
 });

@@ -24,7 +24,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BulkActionActivities } from '../../activities/checkout/bulk-actions';
-import { BULK_PRIORITY, commandOutcome, type BulkCommand, type BulkState } from '../../domain/bulk-actions';
+import {
+  BULK_MESSAGES_PRIORITY,
+  commandOutcome,
+  type BulkCommand,
+  type BulkState,
+} from '../../domain/bulk-actions';
 import { refusal } from '../refusal';
 import { OWN_STORE } from '../retry-policies';
 import {
@@ -37,11 +42,10 @@ import {
 /** Chunks per run before it continues as new: about 15 events a chunk keeps a run near 3,000. */
 export const CHUNKS_PER_RUN = 200;
 
-/** Its own bookkeeping: the store, retried until it answers. */
+/** Its own bookkeeping: the store, retried until it answers, at the default priority. */
 const store = proxyActivities<BulkActionActivities>({
   startToCloseTimeout: '1m',
   retry: OWN_STORE,
-  priority: { priorityKey: BULK_PRIORITY },
 });
 
 /**
@@ -52,7 +56,7 @@ const messenger = proxyActivities<BulkActionActivities>({
   startToCloseTimeout: '2m',
   heartbeatTimeout: '15s',
   retry: OWN_STORE,
-  priority: { priorityKey: BULK_PRIORITY },
+  priority: { priorityKey: BULK_MESSAGES_PRIORITY },
 });
 
 export async function bulkActionWorkflow(input: BulkActionInput): Promise<BulkProgress> {
@@ -102,7 +106,10 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<BulkPr
       continue;
     }
     if (chunks >= (input.chunksPerRun ?? CHUNKS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
+      // A command's handler waits for its state to be on record: one that came in meanwhile is
+      // recorded first (the top of the loop), then every handler has finished.
+      await condition(() => allHandlersFinished() || progress.state !== recorded);
+      if (progress.state !== recorded) continue;
       return continueAsNew<typeof bulkActionWorkflow>({ ...input, progress });
     }
     const chunk = await store.nextBulkChunk({
@@ -110,6 +117,8 @@ export async function bulkActionWorkflow(input: BulkActionInput): Promise<BulkPr
       afterSeq: progress.afterSeq,
       size: input.ordersPerSecond,
     });
+    // A pause or a stop that came while the chunk was read: nothing of it is touched.
+    if (progress.state !== 'Running') continue;
     if (chunk.length === 0) {
       progress.state = 'Completed';
       continue;
