@@ -289,7 +289,7 @@ export const ENVIRONMENT = z.object({
   STRIPE_MAX_REQUESTS_PER_SECOND: variable(
     optionalInteger(1, 10_000),
     '`25` with a test key, `100` with a live key, `1000` with the development adapter',
-    'requests a second all workers together send Stripe (its limits: 25 in a sandbox, 100 live); bulk actions take what new orders leave',
+    'requests a second all workers together send Stripe (its limits: 25 in a sandbox, 100 live); a bulk action takes four fifths of it',
   ),
   SENDGRID_API_KEY: variable(text(), 'unset', 'SendGrid; unset: the development mail adapter'),
   SENDGRID_BASE_URL: variable(url(), 'unset', "SendGrid's address"),
