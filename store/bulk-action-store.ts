@@ -6,17 +6,17 @@
  * a chunk acted on again after a crash counts each order once. The counts are read from the rows.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { BulkActionKind, BulkFilter, BulkOutcome, BulkStarter, BulkState } from '../domain/bulk-actions';
+import type {
+  BulkActionKind,
+  BulkActionRequest,
+  BulkFilter,
+  BulkOutcome,
+  BulkState,
+} from '../domain/bulk-actions';
 import { APP_SCHEMA_LOCK, openPostgres, openSqlite, type Dialect, type Sql, type Transactions } from './sql';
 
-export interface BulkActionRecord {
-  bulkActionId: string;
-  action: BulkActionKind;
-  filter: BulkFilter;
-  paymentMethod?: string;
-  reason?: string;
-  startedBy: BulkStarter;
-  startedAt: string;
+/** A bulk action as support started it (its request), and where it stands. */
+export interface BulkActionRecord extends BulkActionRequest {
   state: BulkState;
   /** Undefined until its process has selected the orders. */
   matched?: number;
