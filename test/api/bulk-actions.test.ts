@@ -5,6 +5,7 @@
  * that lists the orders it could not cancel with why, pause/resume/stop, and the list, newest first.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { signToken, type Role } from '../../api/auth';
 import { callApi, type Answer } from '../helpers/api-server';
@@ -84,6 +85,43 @@ describe('bulk actions', () => {
     assert.equal(afterBad.length, before.length, 'nothing started');
     assert.equal((await call('GET', '/bulk-actions/no-such-one', 'support:sam')).status, 404);
     assert.equal((await call('POST', '/bulk-actions/no-such-one/stop', 'support:sam')).status, 404);
+  });
+
+  it('hostile bytes: 0x80-0xFF in a raw header, a NUL or a line break in the filter: 400, nothing started', async () => {
+    const token = await signToken(SECRET, { role: 'support', sub: 'sam', name: 'Sam Sato' });
+    const before = ((await call('GET', '/bulk-actions', 'support:sam')).body.bulkActions as unknown[]).length;
+    const raw = (extraHeader: Buffer, body: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { port } = new URL(base);
+        const socket = net.connect(Number(port), '127.0.0.1', () => {
+          socket.end(
+            Buffer.concat([
+              Buffer.from(`POST /bulk-actions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n`),
+              extraHeader,
+              Buffer.from(
+                `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+              ),
+            ]),
+          );
+        });
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const valid = JSON.stringify({ action: 'cancel', filter: { customerId: 'nobody-here' } });
+    const highBytes = Buffer.concat([
+      Buffer.from('X-Note: '),
+      Buffer.from([0x80, 0xc3, 0xff, 0x01]),
+      Buffer.from('\r\n'),
+    ]);
+    assert.match(await raw(highBytes, valid), /^HTTP\/1\.1 400 /);
+    for (const customerId of ['a\u0000b', 'a\nb', 'a\u202eb']) {
+      const body = JSON.stringify({ action: 'cancel', filter: { customerId } });
+      assert.match(await raw(Buffer.alloc(0), body), /^HTTP\/1\.1 400 /, JSON.stringify(customerId));
+    }
+    const after = ((await call('GET', '/bulk-actions', 'support:sam')).body.bulkActions as unknown[]).length;
+    assert.equal(after, before, 'nothing started');
   });
 
   it('retries every order declined in an incident, once each, and says who asked on each order', async () => {

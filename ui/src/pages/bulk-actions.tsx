@@ -239,7 +239,9 @@ function BulkProgress({ bulk }: { bulk: BulkActionAnswer }) {
       />
       <p className="progress-words">
         {bulk.done} of {bulk.matched} done · {bulk.accepted} {acted} · {bulk.refused} refused
-        {bulk.remaining > 0 ? ` · ${bulk.remaining} left` : ''}
+        {bulk.remaining > 0
+          ? ` · ${bulk.remaining} ${bulk.state === 'Stopped' ? 'left untouched' : 'left'}`
+          : ''}
       </p>
       {!ended ? (
         <div className="row">
