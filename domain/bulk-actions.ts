@@ -116,16 +116,6 @@ export function bulkOrdersPerSecond(stripeRequestsPerSecond: number): number {
   return Math.max(1, Math.floor(stripeRequestsPerSecond * BULK_SHARE_OF_STRIPE));
 }
 
-/**
- * Task queue priority keys (1 first, 5 last; Temporal's default is 3). A new customer's Stripe
- * calls go first; a bulk action's charges last. The bulk action's own workflow and bookkeeping
- * keep the default, so a pause or a stop is answered however busy the queue is; the chunk's
- * messages to orders go just behind everything interactive.
- */
-export const INTERACTIVE_PRIORITY = 1;
-export const BULK_MESSAGES_PRIORITY = 4;
-export const BULK_PRIORITY = 5;
-
 /** The words an order's timeline says of the bulk action that acted on it. */
 export function bulkActionWords(kind: BulkActionKind, origin: BulkOrigin): string {
   const what = kind === 'payment-retry' ? 'Payment retry asked' : 'Cancel requested';

@@ -14,12 +14,11 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { leaveStartRefusal, leaveYearOf, submittedLeaveView, type LeaveRequest } from '../../domain/leave';
-import { formatDays } from '../../domain/words';
 import type { LeaveStore } from '../../store';
 import {
   approveLeaveUpdate,
+  leaveStartOptions,
   leaveSubmittedUpdate,
   leaveWorkflowId,
   rejectLeaveUpdate,
@@ -118,13 +117,7 @@ export function leaveRequestRoutes(deps: LeaveRequestDeps): Mounted[] {
   /** Starts the request's process; false when one with its id was started first (the same key at once). */
   async function startProcess(request: LeaveRequest): Promise<boolean> {
     try {
-      await client.workflow.start(leaveRequestWorkflow, {
-        workflowId: leaveWorkflowId(request.requestId),
-        taskQueue,
-        args: [request],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        staticSummary: `Leave for ${request.employeeId}: ${formatDays(request.days)} from ${request.startDate}`,
-      });
+      await client.workflow.start(leaveRequestWorkflow, leaveStartOptions(request, taskQueue));
       return true;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

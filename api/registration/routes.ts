@@ -9,7 +9,6 @@
  */
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Router } from 'express';
 import {
   customerIdFor,
@@ -22,6 +21,7 @@ import {
 import type { RegistrationStore, StoredRegistration } from '../../store';
 import {
   registrationStatusQuery,
+  registrationStartOptions,
   registrationWorkflowId,
   resendLinkUpdate,
 } from '../../workflows/registration/messages';
@@ -147,14 +147,7 @@ export function registrationAccess({ client, registrations, taskQueue }: Registr
       name: stored.name,
       createdAt: stored.createdAt,
     };
-    await client.workflow.start(registrationWorkflow, {
-      workflowId: registrationWorkflowId(stored.registrationId),
-      taskQueue,
-      args: [registration],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `Registration of ${stored.email}`,
-    });
+    await client.workflow.start(registrationWorkflow, registrationStartOptions(registration, taskQueue));
   }
 
   /** 429 with `Retry-After` when a link went to the registration's address too lately, whichever of its sign-ups sent it. */

@@ -24,12 +24,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BulkActionActivities } from '../../activities/checkout/bulk-actions';
-import {
-  BULK_MESSAGES_PRIORITY,
-  commandOutcome,
-  type BulkCommand,
-  type BulkState,
-} from '../../domain/bulk-actions';
+import { commandOutcome, type BulkCommand, type BulkState } from '../../domain/bulk-actions';
+import { BULK_MESSAGES_PRIORITY } from '../../domain/priorities';
 import { refusal } from '../refusal';
 import { OWN_STORE } from '../retry-policies';
 import {

@@ -9,7 +9,7 @@ import { DELIVERIES, OWN_STORE, STRIPE } from '../retry-policies';
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CheckoutActivities, CustomerEmailKind, SupportAlert } from '../../activities/checkout/types';
 import type { CheckoutSettings } from '../../config/settings';
-import { BULK_PRIORITY, INTERACTIVE_PRIORITY } from '../../domain/bulk-actions';
+import { BULK_PRIORITY, INTERACTIVE_PRIORITY } from '../../domain/priorities';
 import { orderEventMessageId } from '../../domain/keys';
 import type { OrderStatus, OrderView, PlacedOrder } from '../../domain/checkout';
 import { ProcessContext } from '../process-context';

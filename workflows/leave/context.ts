@@ -12,6 +12,7 @@ import type { Inbox } from './inbox';
 import type { LeaveRequest, LeaveStatus, LeaveView, Person } from '../../domain/leave';
 import { ProcessContext } from '../process-context';
 import { DELIVERIES, OWN_STORE, SETTINGS_READ } from '../retry-policies';
+import { INTERACTIVE } from '../../domain/priorities';
 import { employeeIdSearchAttribute, leaveStatusSearchAttribute } from './messages';
 
 export const { loadLeaveSettings } = proxyLocalActivities<LeaveActivities>({
@@ -23,12 +24,17 @@ export const { loadLeaveSettings } = proxyLocalActivities<LeaveActivities>({
 export const ledger = proxyActivities<LeaveActivities>({
   startToCloseTimeout: '30s',
   retry: { ...OWN_STORE, nonRetryableErrorTypes: ['LeaveRequestInvalid'] },
+  priority: INTERACTIVE,
 });
 
-/** Emails, events and alerts: retried without limit; nothing is dropped. */
+/**
+ * Emails, events and alerts: retried without limit; nothing is dropped. A manager and an employee
+ * wait for them: they go before any bulk action's work (domain/priorities.ts).
+ */
 export const deliveries = proxyActivities<LeaveActivities>({
   startToCloseTimeout: '30s',
   retry: DELIVERIES,
+  priority: INTERACTIVE,
 });
 
 /** SIDE_EFFECT_ALERT_AFTER's default, for settings recorded before leave carried it. */

@@ -3,9 +3,11 @@
  * and the API (which sends them), with its search attributes and workflow ids. Names are part of
  * every running request's history: rename none.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { LeaveView } from '../../domain/leave';
+import type { LeaveRequest, LeaveView } from '../../domain/leave';
+import { INTERACTIVE } from '../../domain/priorities';
+import { formatDays } from '../../domain/words';
 
 /** A manager's decision on a leave request (`POST /leave-requests/:id/approve` or `/reject`). */
 export interface LeaveDecision {
@@ -54,4 +56,20 @@ export function leaveWorkflowId(requestId: string): string {
 
 export function terminationWorkflowId(employeeId: string): string {
   return `termination-${employeeId}`;
+}
+
+/**
+ * What `POST /leave-requests` asks Temporal for: one process per request. An employee and a
+ * manager wait for it: its workflow tasks and activities go before any bulk action's work
+ * (domain/priorities.ts).
+ */
+export function leaveStartOptions(request: LeaveRequest, taskQueue: string) {
+  return {
+    workflowId: leaveWorkflowId(request.requestId),
+    taskQueue,
+    args: [request] as [LeaveRequest],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    staticSummary: `Leave for ${request.employeeId}: ${formatDays(request.days)} from ${request.startDate}`,
+    priority: INTERACTIVE,
+  };
 }

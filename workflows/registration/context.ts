@@ -15,6 +15,7 @@ import {
 } from '../../domain/registration';
 import { ProcessContext } from '../process-context';
 import { DELIVERIES, OWN_STORE, SETTINGS_READ } from '../retry-policies';
+import { INTERACTIVE } from '../../domain/priorities';
 import { registrationStatusSearchAttribute } from './messages';
 import { formatTime } from '../../domain/words';
 
@@ -27,12 +28,17 @@ export const { loadRegistrationSettings } = proxyLocalActivities<RegistrationAct
 export const store = proxyActivities<RegistrationActivities>({
   startToCloseTimeout: '30s',
   retry: { ...OWN_STORE, nonRetryableErrorTypes: ['RegistrationNotConfirmable'] },
+  priority: INTERACTIVE,
 });
 
-/** Emails, events and alerts: retried without limit; nothing is dropped. */
+/**
+ * Emails, events and alerts: retried without limit; nothing is dropped. A person waits for the
+ * link: it goes before any bulk action's work (domain/priorities.ts).
+ */
 const deliveries = proxyActivities<RegistrationActivities>({
   startToCloseTimeout: '30s',
   retry: DELIVERIES,
+  priority: INTERACTIVE,
 });
 
 export class RegistrationContext extends ProcessContext<RegistrationStatus, RegistrationView> {

@@ -3,9 +3,10 @@
  * and the API (which sends them), with its search attribute and workflow id. Names are part of
  * every running registration's history: rename none.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RegistrationView } from '../../domain/registration';
+import { INTERACTIVE } from '../../domain/priorities';
+import type { Registration, RegistrationView } from '../../domain/registration';
 
 /** Why a pending registration is closed before its deadline: another sign-up of the address was confirmed, or its password was guessed at too often. */
 export interface RegistrationClosed {
@@ -57,4 +58,21 @@ export const REGISTRATION_SEARCH_ATTRIBUTES = [registrationStatusSearchAttribute
 
 export function registrationWorkflowId(registrationId: string): string {
   return `registration-${registrationId}`;
+}
+
+/**
+ * What `POST /registrations` asks Temporal for: one process per sign-up, started once (one already
+ * running, a retry after a crash, is left as it is). A person waits for its link: its workflow
+ * tasks and activities go before any bulk action's work (domain/priorities.ts).
+ */
+export function registrationStartOptions(registration: Registration, taskQueue: string) {
+  return {
+    workflowId: registrationWorkflowId(registration.registrationId),
+    taskQueue,
+    args: [registration] as [Registration],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    staticSummary: `Registration of ${registration.email}`,
+    priority: INTERACTIVE,
+  };
 }
