@@ -17,6 +17,7 @@ import { orderQueuesRouter } from './checkout/queues';
 import { ordersRouter } from './checkout/routes';
 import { registrationLinkRouter } from './registration/confirmation';
 import { registrationsRouter } from './registration/routes';
+import { customersRouter } from './customers/routes';
 import { backOfficeSessions, type SignInSettings } from './session';
 import { sharedSecretVerifier, type TokenVerifier } from './tokens';
 import { uiRouter } from './ui';
@@ -182,6 +183,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(authenticate(authentication));
   serveProcesses(app, deps, log);
   if (registrationDeps) app.use(registrationsRouter(registrationDeps));
+  if (registrationDeps) app.use(customersRouter(registrationDeps));
   app.use((req, _res, next) =>
     next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)),
   );

@@ -2,8 +2,21 @@
  * The app's roles and how a company's identity provider's claims become them. Pure: the API's
  * token check and the configuration both use it, and it has its own unit tests.
  */
-export const ROLES = ['storefront', 'support', 'manager', 'warehouse', 'employee', 'hr'] as const;
+export const ROLES = ['storefront', 'support', 'manager', 'warehouse', 'employee', 'hr', 'customer'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * The roles the company's identity provider grants: everyone's but a customer's. A customer is
+ * someone the shop's own customer provider signed in (or a shared-secret token names): no claim of
+ * the company's provider, and no AUTH_ROLE_MAP entry, can make a member of staff one, nor a
+ * customer's token carry anything else (api/tokens.ts).
+ */
+export const STAFF_ROLES = ROLES.filter((role): role is Exclude<Role, 'customer'> => role !== 'customer');
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export function isStaffRole(value: unknown): value is StaffRole {
+  return isRole(value) && value !== 'customer';
+}
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
@@ -25,7 +38,8 @@ export function parseRoleMap(text: string): RoleMap {
     const group = entry.slice(0, at).trim();
     const role = entry.slice(at + 1).trim();
     if (at < 1 || !group || !role) throw new Error(`"${entry}" is not group=role`);
-    if (!isRole(role)) throw new Error(`"${role}" (in "${entry}") is not one of ${ROLES.join(', ')}`);
+    if (!isStaffRole(role))
+      throw new Error(`"${role}" (in "${entry}") is not one of ${STAFF_ROLES.join(', ')}`);
     const roles = (map[group] ??= []);
     if (!roles.includes(role)) roles.push(role);
   }
@@ -53,7 +67,8 @@ export function claimValues(value: unknown): string[] {
 
 /**
  * The app's roles a token's roles claim grants: through the map when there is one, otherwise a
- * value equal to a role's name is that role. Unknown values grant nothing. In the app's order.
+ * value equal to a role's name is that role. Unknown values grant nothing, and `customer` is never
+ * granted (STAFF_ROLES). In the app's order.
  */
 export function rolesFromClaim(value: unknown, map?: RoleMap): Role[] {
   const granted = new Set<Role>();
@@ -61,7 +76,7 @@ export function rolesFromClaim(value: unknown, map?: RoleMap): Role[] {
     if (map) for (const role of map[name] ?? []) granted.add(role);
     else if (isRole(name)) granted.add(name);
   }
-  return ROLES.filter((role) => granted.has(role));
+  return STAFF_ROLES.filter((role) => granted.has(role));
 }
 
 /**

@@ -33,6 +33,8 @@ export const DEFAULT_PERSON: Readonly<Record<Role, string | undefined>> = {
   manager: 'mia',
   employee: 'ella',
   hr: 'hana',
+  // Customers sign in at the shop's customer provider with their own address and password.
+  customer: undefined,
 };
 
 /** The organisation's people as the provider's accounts: managers and the VP are employees too. */

@@ -196,6 +196,22 @@ export type OrderAnswer = OrderView;
 /** The answer and the process's view are one type (a compile-time check; nothing runs). */
 export const ORDER_ANSWER_IS_THE_VIEW: Same<Exact<z.output<typeof orderAnswer>>, Exact<OrderView>> = true;
 
+/** An order as its customer reads it (domain/customer-orders.ts): nothing internal. */
+export const customerOrderAnswer = z.looseObject({
+  orderId: z.string(),
+  status: orderStatus,
+  total: z.number().int().min(1),
+  currency: z.string().regex(/^[a-z]{3}$/),
+  customerId: z.string(),
+  placedAt: z.string(),
+  updatedAt: z.string(),
+  state: z.string().describe('where the order stands, in the customer’s words'),
+  next: z.string().optional().describe('what happens next, when something does'),
+  cancelFree: z.boolean(),
+  cancelFreeUntil: z.string().optional(),
+  canCancel: z.boolean(),
+});
+
 export const orderSummary = z.looseObject({
   orderId: z.string(),
   status: orderStatus,
@@ -268,8 +284,8 @@ export const placeOrder = route({
 export const listOrders = route({
   method: 'get',
   path: '/orders',
-  who: 'storefront, support (no needs, needs=support); manager (needs=authorization); warehouse (needs=shipment, needs=return)',
-  roles: ['storefront', 'support', 'manager', 'warehouse'],
+  who: 'storefront, support (no needs, needs=support); manager (needs=authorization); warehouse (needs=shipment, needs=return); customer (their own: customerId their id, or none)',
+  roles: ['storefront', 'support', 'manager', 'warehouse', 'customer'],
   summary: 'orders, newest first, or a work queue (most urgent first)',
   query: orderListQuery,
   answers: { '200': the('one page of orders', orderList) },
@@ -288,16 +304,19 @@ export const batchOrders = route({
 export const getOrder = route({
   method: 'get',
   path: '/orders/{id}',
-  who: 'storefront, support',
-  roles: ['storefront', 'support'],
-  answers: { '200': the('the order', orderAnswer) },
+  who: 'storefront, support; customer (their own orders, in their words: where it stands and what happens next)',
+  roles: ['storefront', 'support', 'customer'],
+  answers: {
+    '200': the('the order (for a customer, in their words)', z.union([orderAnswer, customerOrderAnswer])),
+    '403': the("a customer asking for another customer's order", errorAnswer),
+  },
 });
 
 export const orderTimelineRoute = route({
   method: 'get',
   path: '/orders/{id}/timeline',
-  who: 'storefront, support',
-  roles: ['storefront', 'support'],
+  who: 'storefront, support; customer (their own orders: its steps in their words, nobody else named)',
+  roles: ['storefront', 'support', 'customer'],
   summary: "every step of the process and every person's action, oldest first",
   answers: { '200': the('the timeline', orderTimeline) },
 });
@@ -305,10 +324,16 @@ export const orderTimelineRoute = route({
 export const cancelOrder = route({
   method: 'post',
   path: '/orders/{id}/cancel',
-  who: 'storefront, support; never refused for a known order',
-  roles: ['storefront', 'support'],
+  who: 'storefront, support; customer (their own orders); never refused for a known order of the caller',
+  roles: ['storefront', 'support', 'customer'],
   body: { schema: cancelBody, required: false },
-  answers: { '202': the('the order as it is now', orderAnswer) },
+  answers: {
+    '202': the(
+      'the order as it is now (for a customer, in their words)',
+      z.union([orderAnswer, customerOrderAnswer]),
+    ),
+    '403': the("a customer cancelling another customer's order", errorAnswer),
+  },
 });
 
 export const authorizeOrder = route({

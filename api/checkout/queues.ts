@@ -26,6 +26,8 @@ import { checkoutTimelineOf, peopleOf } from './timeline';
 import { pageAfter } from '../pages';
 import { orderAccess } from './routes';
 import { callerName } from '../auth';
+import { customerOrder, customerTimeline } from '../../domain/customer-orders';
+import { assertOwnOrder, customerOf } from '../customers/access';
 
 export const DEFAULT_PAGE = 25;
 /** How many orders of a batch are messaged at once. */
@@ -33,7 +35,7 @@ const BATCH_CONCURRENCY = 8;
 
 /** Which role works each queue; the plain list is the storefront's and support's. */
 const QUEUE_ROLES: Record<string, Role[]> = {
-  none: ['storefront', 'support'],
+  none: ['storefront', 'support', 'customer'],
   support: ['support'],
   authorization: ['manager'],
   shipment: ['warehouse'],
@@ -67,22 +69,35 @@ export function orderQueuesRouter({
             : `listing orders needs the role ${roles.join(' or ')}`,
         );
       }
+      // A customer lists their own orders: their id, or none (it is then theirs).
+      const customer = customerOf(req.caller);
+      if (customer && query.customerId !== undefined && query.customerId !== customer)
+        throw new HttpError(403, 'forbidden', 'a customer lists only their own orders');
       const page = await store.listOrders({
         status: query.status,
-        customerId: query.customerId,
+        customerId: customer ?? query.customerId,
         needs: query.needs,
         limit: query.limit ?? DEFAULT_PAGE,
         after: pageAfter(query.cursor),
       });
       const answer: OrderList = {
-        orders: page.items.map((stored) => listItem(stored, access.storedView(stored), req)),
+        orders: page.items.map((stored) =>
+          customer
+            ? customerListItem(stored, access.storedView(stored))
+            : listItem(stored, access.storedView(stored), req),
+        ),
         ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}),
       };
       return { status: 200, body: answer };
     }),
 
-    handle(orderTimelineRoute, async ({ params }) => {
+    handle(orderTimelineRoute, async ({ params, caller }) => {
       const view = await access.currentView(params.id);
+      const customer = customerOf(caller);
+      if (customer) {
+        assertOwnOrder(customer, view);
+        return { status: 200, body: { orderId: params.id, events: customerTimeline(view) } };
+      }
       const names = new Map<string, string>();
       for (const id of peopleOf(view)) {
         const name = await nameOf?.(id);
@@ -156,6 +171,22 @@ export function batchRefusal(err: unknown): string {
 }
 
 /** One row of a list: the order's summary, and what its queue shows about it. */
+/** A customer's own order in their list: its figures and where it stands, in their words. */
+function customerListItem(stored: StoredOrder, view: OrderView): OrderListItem {
+  const order = customerOrder(view, Date.now());
+  return {
+    orderId: view.orderId,
+    status: view.status,
+    total: view.total,
+    currency: view.currency,
+    customerId: view.customerId ?? stored.order.customer.id,
+    placedAt: view.placedAt,
+    updatedAt: stored.updatedAt,
+    state: order.state,
+    ...(order.next && { next: order.next }),
+  };
+}
+
 function listItem(stored: StoredOrder, view: OrderView, req: Request): OrderListItem {
   const support = supportNeed(view);
   const work = workNeed(view);

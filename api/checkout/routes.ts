@@ -44,6 +44,8 @@ import { callerName } from '../auth';
 import { conflict, notFound } from '../errors';
 import { handle, mount } from '../mount';
 import { askWithinDeadline } from '../reads';
+import { assertOwnOrder, customerOf } from '../customers/access';
+import { customerOrder } from '../../domain/customer-orders';
 import { askProcess } from '../updates';
 import {
   authorizeOrder,
@@ -175,15 +177,22 @@ export function orderAccess({ client, store }: Pick<OrdersDeps, 'client' | 'stor
     return view;
   }
 
-  return { handleFor, storedView, currentView, assertKnown, signalIfRunning, retryPayment };
+  /** Whose order it is: the stored order's customer, else what its workflow says. */
+  async function ownerOf(orderId: string): Promise<{ orderId: string; customerId: string }> {
+    const stored = await store.getOrder(orderId);
+    return { orderId, customerId: stored?.order.customer.id ?? (await currentView(orderId)).customerId };
+  }
+
+  return { handleFor, storedView, currentView, assertKnown, signalIfRunning, retryPayment, ownerOf };
 }
 export type OrderAccess = ReturnType<typeof orderAccess>;
 
 export function ordersRouter({ client, store, taskQueue, checkout }: OrdersDeps): Router {
-  const { currentView, assertKnown, signalIfRunning, retryPayment, handleFor, storedView } = orderAccess({
-    client,
-    store,
-  });
+  const { currentView, assertKnown, signalIfRunning, retryPayment, handleFor, storedView, ownerOf } =
+    orderAccess({
+      client,
+      store,
+    });
 
   /** Starts the order's workflow; one that is already there (a repeated click, a race) is the same order. */
   async function startCheckout(order: PlacedOrder, fingerprint: string): Promise<void> {
@@ -247,15 +256,24 @@ export function ordersRouter({ client, store, taskQueue, checkout }: OrdersDeps)
       return { status: 200, body: storedView(stored) };
     }),
 
-    handle(getOrder, async ({ params }) => ({ status: 200, body: await currentView(params.id) })),
+    handle(getOrder, async ({ params, caller }) => {
+      const view = await currentView(params.id);
+      const customer = customerOf(caller);
+      if (!customer) return { status: 200, body: view };
+      assertOwnOrder(customer, view);
+      return { status: 200, body: customerOrder(view, Date.now()) };
+    }),
 
-    handle(cancelOrder, async ({ params, body, req }) => {
+    handle(cancelOrder, async ({ params, body, req, caller }) => {
       await assertKnown(params.id);
+      const customer = customerOf(caller);
+      if (customer) assertOwnOrder(customer, await ownerOf(params.id));
       await signalIfRunning(params.id, cancelOrderSignal, {
         reason: body.reason,
         requestedBy: callerName(req),
       });
-      return { status: 202, body: await orderNow(params.id) };
+      const view = await orderNow(params.id);
+      return { status: 202, body: customer ? customerOrder(view, Date.now()) : view };
     }),
 
     // A manager's answer to a large order's authorization request, one round trip: the order's

@@ -14,6 +14,7 @@ import { LEAVE_ROUTES } from '../leave/contract';
 import { ORDER_ROUTES } from '../checkout/contract';
 import { BULK_ACTION_ROUTES } from '../checkout/bulk-contract';
 import { REGISTRATION_ROUTES } from '../registration/contract';
+import { CUSTOMER_ROUTES } from '../customers/contract';
 import { errorAnswer, plain, readiness, route, the, type Route } from './shared';
 
 import { ROLES, type Role } from '../../domain/roles';
@@ -25,6 +26,7 @@ export * from '../checkout/contract';
 export * from '../checkout/bulk-contract';
 export * from '../leave/contract';
 export * from '../registration/contract';
+export * from '../customers/contract';
 
 /** Read leniently: a browser is redirected whatever it sends; a page it cannot come back to is `/`. */
 export const signInQuery = z.looseObject({
@@ -139,5 +141,6 @@ export const ROUTES: Route[] = [
   ...BULK_ACTION_ROUTES,
   ...LEAVE_ROUTES,
   ...REGISTRATION_ROUTES,
+  ...CUSTOMER_ROUTES,
   ...SESSION_ROUTES,
 ];

@@ -144,6 +144,7 @@ describe('bad input', () => {
       warehouse: 'wes',
       employee: 'ella',
       hr: 'hana',
+      customer: 'cus_nobody',
     };
     for (const [role, sub] of Object.entries(subs) as [Role, string][])
       tokens[role] = await signToken(SECRET, { role, sub });
