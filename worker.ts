@@ -9,6 +9,7 @@ import { createBulkActionActivities } from './activities/checkout/bulk-actions';
 import { paymentGatewayFor } from './activities/checkout/payments';
 import { createLeaveActivities } from './activities/leave';
 import { createRegistrationActivities } from './activities/registration';
+import { createPasswordResetActivities } from './activities/password-reset';
 import { createAdapters } from './activities/adapters';
 import { stripeWorkerConcurrency } from './domain/bulk-actions';
 import { dataConverterFor } from './infrastructure/encryption';
@@ -119,6 +120,12 @@ async function main(): Promise<void> {
           },
           fromEmail: config.sendgrid.fromEmail,
           supportEmail: config.registration.supportEmail,
+          publicUrl: config.registration.publicUrl,
+        }),
+        ...createPasswordResetActivities({
+          registrations,
+          mailer: adapters.mailer,
+          fromEmail: config.sendgrid.fromEmail,
           publicUrl: config.registration.publicUrl,
         }),
       },

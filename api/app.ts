@@ -18,8 +18,17 @@ import { ordersRouter } from './checkout/routes';
 import { registrationLinkRouter } from './registration/confirmation';
 import { registrationsRouter } from './registration/routes';
 import { customersRouter } from './customers/routes';
+import { customerSignedIn } from './customers/access';
+import { passwordResetLinkRouter, passwordResetsRouter } from './password-resets/routes';
+import { DEFAULT_PASSWORD_RESET_WITHIN_MS } from '../domain/password-reset';
 import { backOfficeSessions, type SignInSettings } from './session';
-import { sharedSecretVerifier, type TokenVerifier } from './tokens';
+import { customerIssuerVerifier, sharedSecretVerifier, withCustomers, type TokenVerifier } from './tokens';
+import { customerSignInRouter } from './customers/sign-in';
+import {
+  CUSTOMER_AUDIENCE,
+  CUSTOMER_IDENTITY_PATH,
+  type CustomerProvider,
+} from '../identity-provider/customers';
 import { uiRouter } from './ui';
 
 export interface AppDeps {
@@ -46,6 +55,10 @@ export interface AppDeps {
   leave?: { store: LeaveStore; yearStart: string; payrollCurrency?: string };
   /** The registration part of the contract; without it those routes answer 404. */
   registrations?: RegistrationStore;
+  /** PASSWORD_RESET_WITHIN (default 1 h). */
+  passwordResetWithinMs?: number;
+  /** The shop's customer identity provider (identity-provider/customers.ts), mounted at /customer-identity. */
+  customerIdentity?: { provider: CustomerProvider; issuer: string };
   /** The checkout settings new orders are placed under; unset: each order reads the worker's. */
   checkout?: CheckoutSettings;
   /** Support's bulk actions (v1.2); without them those routes answer 404. */
@@ -137,10 +150,25 @@ function serveProcesses(app: Express, deps: AppDeps, log: (message: string, err?
   }
 }
 
+/** Staff's tokens (an issuer's, or the shared secret's), and customers' from their own provider. */
+function tokensOf(deps: AppDeps): TokenVerifier {
+  const staffTokens = deps.tokens ?? (deps.jwtSecret ? sharedSecretVerifier(deps.jwtSecret) : undefined);
+  if (!staffTokens) throw new Error('createApp needs tokens (an issuer verifier) or a jwtSecret');
+  const { customerIdentity, registrations } = deps;
+  if (!customerIdentity) return staffTokens;
+  if (!registrations) throw new Error('the customer identity provider needs the registrations');
+  const customers = customerIssuerVerifier({
+    issuer: customerIdentity.issuer,
+    audience: CUSTOMER_AUDIENCE,
+    keys: () => registrations.customerSigningKeys(),
+  });
+  return withCustomers(staffTokens, customers, customerIdentity.issuer);
+}
+
 export function createApp(deps: AppDeps): Express {
   const log = deps.log ?? ((message: string, err?: unknown) => console.error(`[api] ${message}`, err ?? ''));
-  const tokens = deps.tokens ?? (deps.jwtSecret ? sharedSecretVerifier(deps.jwtSecret) : undefined);
-  if (!tokens) throw new Error('createApp needs tokens (an issuer verifier) or a jwtSecret');
+  const tokens = tokensOf(deps);
+  const { customerIdentity } = deps;
   const sessions = deps.sessions
     ? backOfficeSessions({
         sessions: deps.sessions.store,
@@ -174,6 +202,16 @@ export function createApp(deps: AppDeps): Express {
   // The emailed link's page is opened by the customer, who has no sign-in here; its form is sent
   // as a browser sends forms (urlencoded), so it comes before every body is read as JSON.
   if (registrationDeps) app.use(registrationLinkRouter(registrationDeps));
+  const resetDeps = registrationDeps && {
+    ...registrationDeps,
+    withinMs: deps.passwordResetWithinMs ?? DEFAULT_PASSWORD_RESET_WITHIN_MS,
+  };
+  if (resetDeps) app.use(passwordResetLinkRouter(resetDeps));
+  if (resetDeps && customerIdentity) {
+    // Its sign-in pages first, then the provider itself (which reads its own bodies).
+    app.use(customerSignInRouter({ ...resetDeps, provider: customerIdentity.provider }));
+    app.use(CUSTOMER_IDENTITY_PATH, customerIdentity.provider.callback());
+  }
   // Every other POST body is JSON, whatever its Content-Type says, and never content-encoded (a
   // gzip body is a 415: nothing to inflate, no bomb to defuse); a GET's body is never read.
   app.use(
@@ -181,9 +219,12 @@ export function createApp(deps: AppDeps): Express {
   );
   if (sessions) app.use(sessions.router);
   app.use(authenticate(authentication));
+  // A customer's tokens from before their password changed (a reset) are signed out.
+  if (deps.registrations) app.use(customerSignedIn(deps.registrations));
   serveProcesses(app, deps, log);
   if (registrationDeps) app.use(registrationsRouter(registrationDeps));
   if (registrationDeps) app.use(customersRouter(registrationDeps));
+  if (resetDeps) app.use(passwordResetsRouter(resetDeps));
   app.use((req, _res, next) =>
     next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)),
   );

@@ -21,6 +21,8 @@ export interface Caller {
   roles: Role[];
   name?: string;
   via: 'bearer' | 'session';
+  /** A bearer token's `iat` (seconds). */
+  issuedAt?: number;
   /** For a session: the token its state-changing requests must carry. */
   csrfToken?: string;
 }
@@ -114,8 +116,8 @@ export function authenticate({ tokens, readSession: session }: Authentication): 
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new HttpError(401, 'unauthorized', 'a bearer token is required');
-    const { sub, roles, name } = await tokens.verify(match[1]);
-    req.caller = { sub, roles, name, via: 'bearer' };
+    const { sub, roles, name, issuedAt } = await tokens.verify(match[1]);
+    req.caller = { sub, roles, name, via: 'bearer', issuedAt };
     next();
   };
 }

@@ -19,10 +19,25 @@ import {
   openOrderStore,
   openRegistrationStore,
   openSessionStore,
+  type RegistrationStore,
 } from '../store';
 import { createApp } from './app';
+import { createCustomerProvider, customerIssuer } from '../identity-provider/customers';
 import { sweepExpiredSessions } from './session';
 import { issuerVerifier } from './tokens';
+
+/** The shop's own customer identity provider, in this process (its state in the database). */
+async function customerIdentityOf(publicUrl: string, registrations: RegistrationStore) {
+  return {
+    provider: await createCustomerProvider({
+      publicUrl,
+      store: registrations,
+      // `npm run token -- customer` signs in through a loopback client: on a laptop only.
+      cliClient: ['127.0.0.1', 'localhost'].includes(new URL(publicUrl).hostname),
+    }),
+    issuer: customerIssuer(publicUrl),
+  };
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -49,6 +64,7 @@ async function main(): Promise<void> {
       logger.warn('search attributes not checked', { error: String(err) });
     },
   );
+  const customerIdentity = await customerIdentityOf(publicUrl, registrations);
   const app = createApp({
     client,
     store,
@@ -73,6 +89,8 @@ async function main(): Promise<void> {
       payrollCurrency: config.leave.payrollCurrency,
     },
     registrations,
+    customerIdentity,
+    passwordResetWithinMs: config.registration.passwordResetWithinMs,
     // Orders carry the settings they are placed under: the same environment as the worker's.
     checkout: config.checkout,
     bulkActions: {

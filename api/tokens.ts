@@ -12,7 +12,16 @@
  * Either answers the caller or an HttpError: 401 when the token does not prove who is calling,
  * 403 when it does but grants no role of this app, 503 when the issuer cannot be reached.
  */
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { claimAt, isRole, rolesFromClaim, type Role } from '../domain/roles';
 import type { IssuerSettings } from '../config/settings';
 import { HttpError } from './errors';
@@ -21,6 +30,8 @@ export interface TokenCaller {
   sub: string;
   roles: Role[];
   name?: string;
+  /** The token's `iat` (seconds): a customer's tokens from before their password changed are refused. */
+  issuedAt?: number;
 }
 
 export interface TokenVerifier {
@@ -93,7 +104,12 @@ export function sharedSecretVerifier(secret: string, now: () => number = Date.no
         !/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u.test(payload.name)
           ? payload.name.trim() || undefined
           : undefined;
-      return { sub: payload.sub, roles: [role], ...(name ? { name } : {}) };
+      return {
+        sub: payload.sub,
+        roles: [role],
+        ...(name ? { name } : {}),
+        ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat } : {}),
+      };
     },
   };
 }
@@ -204,7 +220,7 @@ export function callerFromClaims(
     );
   }
   const name = typeof claims.name === 'string' ? claims.name : undefined;
-  return { sub, roles, name };
+  return { sub, roles, name, ...(typeof claims.iat === 'number' ? { issuedAt: claims.iat } : {}) };
 }
 
 /** Why a token was refused, in words that name no secret. */
@@ -220,4 +236,80 @@ function reasonFor(err: unknown): string {
     return 'the token is signed with a key the issuer does not publish';
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return "the token's signature algorithm is not accepted";
   return 'the token is invalid';
+}
+
+/** A private JWK's public half. */
+export function publicJwk(jwk: Record<string, unknown>): Record<string, unknown> {
+  const rest = { ...jwk };
+  for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) delete rest[secret];
+  return rest;
+}
+
+/**
+ * Customers' tokens, from the shop's customer identity provider (identity-provider/customers.ts):
+ * verified against the keys in the app's database (every API process shares them; a key made
+ * since is found when a token names it, at most once every JWKS_COOLDOWN_MS), `iss` and `aud`
+ * the provider's. The caller is the customer, with the role `customer` and no other, whatever the
+ * token's claims say.
+ */
+export function customerIssuerVerifier(options: {
+  issuer: string;
+  audience: string;
+  keys: () => Promise<Record<string, unknown>[]>;
+  now?: () => number;
+}): TokenVerifier {
+  const now = options.now ?? Date.now;
+  let cached: { jwks: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; at: number } | undefined;
+  async function jwksFor(kid: string | undefined) {
+    const stale =
+      !cached || (kid !== undefined && !cached.kids.has(kid) && now() - cached.at > JWKS_COOLDOWN_MS);
+    if (stale) {
+      const keys = (await options.keys()).map(publicJwk);
+      cached = {
+        jwks: createLocalJWKSet({ keys: keys as unknown as JWK[] }),
+        kids: new Set(keys.map((k) => String(k.kid))),
+        at: now(),
+      };
+    }
+    return cached!.jwks;
+  }
+  return {
+    describe: `customers' tokens from ${options.issuer}`,
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        const { kid } = decodeProtectedHeader(token);
+        ({ payload } = await jwtVerify(token, await jwksFor(kid), {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: ['RS256'],
+          clockTolerance: CLOCK_LEEWAY_SECONDS,
+          requiredClaims: ['exp', 'iat', 'sub'],
+        }));
+      } catch (err) {
+        throw invalid(reasonFor(err));
+      }
+      return { sub: String(payload.sub), roles: ['customer'], issuedAt: payload.iat };
+    },
+  };
+}
+
+/** Staff's verifier, and the customers' for a token their provider issued (by its `iss`). */
+export function withCustomers(
+  staff: TokenVerifier,
+  customers: TokenVerifier,
+  customerIssuer: string,
+): TokenVerifier {
+  return {
+    describe: `${staff.describe}; ${customers.describe}`,
+    verify(token) {
+      let iss: unknown;
+      try {
+        iss = decodeJwt(token).iss;
+      } catch {
+        throw invalid('the token is invalid');
+      }
+      return iss === customerIssuer ? customers.verify(token) : staff.verify(token);
+    },
+  };
 }

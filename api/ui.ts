@@ -89,6 +89,20 @@ export function uiRouter({ dir = UI_DIR, signedIn }: UiOptions = {}): Router {
     res.sendFile(file);
   });
 
+  // The customer's account: its own page of the same build; sign-in is the page's own (PKCE).
+  router.get('/account/', (_req, res) => {
+    res.set(SECURITY_HEADERS).set('cache-control', 'no-cache');
+    const file = path.join(dir, 'account.html');
+    if (!fs.existsSync(file)) {
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The shop’s pages have not been built yet: run `npm run build`.');
+      return;
+    }
+    res.sendFile(file);
+  });
+
   router.use('/assets', (req: Request, res: Response, next) => {
     res.set(SECURITY_HEADERS);
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();

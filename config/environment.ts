@@ -277,6 +277,11 @@ export const ENVIRONMENT = z.object({
     '`24h`',
     "how long a registration's confirmation link works; without a click on the last one the registration lapses and the address is free again (1m to 30 days)",
   ),
+  PASSWORD_RESET_WITHIN: variable(
+    duration('1h', { min: '1m', max: '7 days' }),
+    '`1h`',
+    "how long a forgotten password's emailed link works; only the newest link of a customer works (1m to 7 days)",
+  ),
   SUPPORT_EMAIL: variable(textOr('support@example.com'), '`support@example.com`', 'where support alerts go'),
   MANAGERS_EMAIL: variable(
     textOr('managers@example.com'),

@@ -65,6 +65,8 @@ export interface RegistrationSettings {
 export interface RegistrationConfig extends RegistrationSettings {
   /** PUBLIC_URL, or the API's own address: where a confirmation link points. */
   publicUrl: string;
+  /** PASSWORD_RESET_WITHIN: how long a forgotten password's link works. */
+  passwordResetWithinMs: number;
   /** SUPPORT_EMAIL. */
   supportEmail: string;
 }
@@ -293,6 +295,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       sideEffectAlertAfterMs: v.SIDE_EFFECT_ALERT_AFTER,
       publicUrl: v.PUBLIC_URL?.replace(/\/+$/, '') ?? `http://127.0.0.1:${v.PORT}`,
       supportEmail: v.SUPPORT_EMAIL,
+      passwordResetWithinMs: v.PASSWORD_RESET_WITHIN,
     },
     worker: {
       maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,

@@ -116,7 +116,11 @@ export async function personToken(options: {
     code_challenge_method: 'S256',
     state,
   }).toString();
-  const code = await signInForCode(start.toString(), state, options.personId);
+  const code = await signInForCode(start.toString(), state, CLI_REDIRECT_URI, (page) => {
+    if (!page.includes(`value="${options.personId}"`))
+      throw new Error(`the provider has no account ${options.personId}`);
+    return { person: options.personId };
+  });
   return tokenRequest(token_endpoint, {
     grant_type: 'authorization_code',
     code,
@@ -127,8 +131,55 @@ export async function personToken(options: {
   });
 }
 
-/** Follows the sign-in from `url` through the development login as `personId` to the code it ends with. */
-async function signInForCode(url: string, state: string, personId: string): Promise<string> {
+/**
+ * A customer's token from the shop's customer identity provider: the authorization-code flow with
+ * PKCE through its sign-in page, with the customer's address and password (`npm run token --
+ * customer <email>`, and the tests).
+ */
+export async function customerToken(options: {
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  audience: string;
+  email: string;
+  password: string;
+}): Promise<string> {
+  const { authorization_endpoint, token_endpoint } = await endpoints(options.issuer);
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const state = crypto.randomBytes(16).toString('base64url');
+  const start = new URL(authorization_endpoint);
+  start.search = new URLSearchParams({
+    client_id: options.clientId,
+    response_type: 'code',
+    redirect_uri: options.redirectUri,
+    scope: 'openid profile email',
+    resource: options.audience,
+    code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    state,
+  }).toString();
+  const code = await signInForCode(start.toString(), state, options.redirectUri, () => ({
+    email: options.email,
+    password: options.password,
+  }));
+  return tokenRequest(token_endpoint, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: options.redirectUri,
+    client_id: options.clientId,
+    code_verifier: verifier,
+    resource: options.audience,
+  });
+}
+
+/** Follows the sign-in from `url` through the provider's login form (filled by `fill`) to the code it ends with. */
+async function signInForCode(
+  url: string,
+  state: string,
+  redirectUri: string,
+  fill: (page: string) => Record<string, string>,
+): Promise<string> {
+  let filled = false;
   const jar = new CookieJar();
   let method: 'GET' | 'POST' = 'GET';
   let body: URLSearchParams | undefined;
@@ -148,7 +199,7 @@ async function signInForCode(url: string, state: string, personId: string): Prom
     const location = response.headers.get('location');
     if (location) {
       const next = new URL(location, url);
-      if (next.toString().startsWith(CLI_REDIRECT_URI)) {
+      if (next.toString().startsWith(redirectUri)) {
         const code = next.searchParams.get('code');
         if (next.searchParams.get('state') !== state || !code) {
           throw new Error(
@@ -162,11 +213,14 @@ async function signInForCode(url: string, state: string, personId: string): Prom
     }
     const page = await response.text();
     const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
-    if (!response.ok || !action) throw new Error(`the provider's login answered ${response.status}`);
-    if (!page.includes(`value="${personId}"`)) throw new Error(`the provider has no account ${personId}`);
+    if (filled || !response.ok || !action) {
+      const said = /<p>([^<]*)<\/p>/.exec(page)?.[1];
+      throw new Error(`the provider's login answered ${response.status}${said ? `: ${said}` : ''}`);
+    }
     url = new URL(action.replace(/&#38;/g, '&'), url).toString();
     method = 'POST';
-    body = new URLSearchParams({ person: personId });
+    body = new URLSearchParams(fill(page));
+    filled = true;
   }
   throw new Error('the provider sent too many redirects');
 }

@@ -45,6 +45,7 @@ export async function buildUi(outDir = path.join(root, 'dist', 'ui')): Promise<{
     entryPoints: {
       app: path.join(root, 'ui', 'src', 'main.tsx'),
       'sign-in': path.join(root, 'ui', 'src', 'sign-in-redirect.ts'),
+      account: path.join(root, 'ui', 'src', 'account', 'main.tsx'),
     },
     outdir: assets,
     absWorkingDir: root,
@@ -68,7 +69,11 @@ export async function buildUi(outDir = path.join(root, 'dist', 'ui')): Promise<{
       fs.renameSync(file, path.join(maps, path.basename(file)));
       continue;
     }
-    const entry = meta.entryPoint?.endsWith('main.tsx') ? 'app.js' : 'sign-in.js';
+    const entry = meta.entryPoint?.endsWith('account/main.tsx')
+      ? 'account.js'
+      : meta.entryPoint?.endsWith('main.tsx')
+        ? 'app.js'
+        : 'sign-in.js';
     names[entry] = `/assets/${path.basename(file)}`;
   }
   for (const source of ['styles.css', 'favicon.svg']) {
@@ -81,7 +86,7 @@ export async function buildUi(outDir = path.join(root, 'dist', 'ui')): Promise<{
 
   // The server's own pages (sign-in's errors) name the stylesheet from here.
   fs.writeFileSync(path.join(outDir, 'assets.json'), `${JSON.stringify(names, null, 2)}\n`);
-  for (const page of ['index.html', 'sign-in.html']) {
+  for (const page of ['index.html', 'sign-in.html', 'account.html']) {
     const template = fs.readFileSync(path.join(root, 'ui', page), 'utf8');
     const written = template.replace(/\{\{([\w.-]+)\}\}/g, (_, name: string) => {
       const found = names[name];

@@ -11,7 +11,13 @@
 import { ROLES, signToken, type Role } from '../api/auth';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { loadConfig } from '../config/settings';
-import { openLeaveStore } from '../store';
+import { openLeaveStore, openRegistrationStore } from '../store';
+import {
+  CUSTOMER_AUDIENCE,
+  CUSTOMER_CLI_CLIENT_ID,
+  CUSTOMER_CLI_REDIRECT_URI,
+  customerIssuer,
+} from '../identity-provider/customers';
 import {
   CLI_CLIENT_ID,
   DEFAULT_PERSON,
@@ -22,7 +28,7 @@ import {
   embeddedSecrets,
   systemClients,
 } from '../identity-provider/embedded';
-import { personToken, systemToken } from '../identity-provider/token-client';
+import { customerToken, personToken, systemToken } from '../identity-provider/token-client';
 
 async function main(): Promise<void> {
   const [role, sub, expiry] = process.argv.slice(2);
@@ -37,6 +43,7 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
+  if (role === 'customer') return customer(config, sub);
   if (config.auth.jwtSecret) {
     const { secret } = resolveJwtSecret(config);
     console.log(await signToken(secret, { role: role as Role, sub: sub ?? `${role}-1` }, expiry ?? '12h'));
@@ -94,6 +101,62 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
+}
+
+/**
+ * A customer's token, for the customer `who` names (their address): from the shop's customer
+ * identity provider with their password (CUSTOMER_PASSWORD, or typed in), as the storefront gets
+ * one; with AUTH_JWT_SECRET set, signed with it for the customer's id.
+ */
+async function customer(config: ReturnType<typeof loadConfig>, who: string | undefined): Promise<void> {
+  if (!who) {
+    console.error('usage: npm run token -- customer <email>');
+    process.exit(2);
+  }
+  const registrations = openRegistrationStore(config);
+  const found = who.includes('@') ? await registrations.customerForSignIn(who) : undefined;
+  await registrations.close();
+  if (config.auth.jwtSecret) {
+    const { secret } = resolveJwtSecret(config);
+    console.log(await signToken(secret, { role: 'customer', sub: found?.customerId ?? who }, '12h'));
+    return;
+  }
+  if (!found) {
+    console.error(`no customer has the address ${who} (register and confirm first)`);
+    process.exit(2);
+  }
+  const password = process.env.CUSTOMER_PASSWORD ?? (await ask(`password for ${who}: `));
+  const publicUrl = config.auth.publicUrl ?? `http://127.0.0.1:${config.port}`;
+  try {
+    console.log(
+      await customerToken({
+        issuer: customerIssuer(publicUrl),
+        clientId: CUSTOMER_CLI_CLIENT_ID,
+        redirectUri: CUSTOMER_CLI_REDIRECT_URI,
+        audience: CUSTOMER_AUDIENCE,
+        email: who,
+        password,
+      }),
+    );
+  } catch (err) {
+    console.error(
+      `could not sign in ${who}: ${err instanceof Error ? err.message : String(err)}; is \`npm start\` running?`,
+    );
+    process.exit(1);
+  }
+}
+
+/** A line typed at the terminal (not echoed when it is one). */
+async function ask(question: string): Promise<string> {
+  const readline = await import('node:readline/promises');
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output: process.stderr,
+    terminal: process.stdin.isTTY,
+  });
+  const answer = await rl.question(question);
+  rl.close();
+  return answer;
 }
 
 void main();

@@ -4,6 +4,8 @@
  * address lately, the passwords tried on a registration's links, and the keys the store made once.
  */
 import type { Sql } from './sql';
+import { PASSWORD_RESET_SCHEMA } from './sql-password-resets';
+import { CUSTOMER_IDENTITY_SCHEMA } from './sql-customer-identity';
 
 /**
  * The advisory lock the schema is set up behind on PostgreSQL: the one the registration store took
@@ -45,5 +47,6 @@ const SCHEMA = [
 ];
 
 export async function setUpRegistrations(sql: Sql): Promise<void> {
-  for (const statement of SCHEMA) await sql.run(statement);
+  for (const statement of [...SCHEMA, ...PASSWORD_RESET_SCHEMA, ...CUSTOMER_IDENTITY_SCHEMA])
+    await sql.run(statement);
 }

@@ -18,6 +18,8 @@
 import { REGISTRATION_SCHEMA_LOCK, setUpRegistrations } from './registration-schema';
 import { RegistrationNotConfirmable, RegistrationRace, type RegistrationStore } from './registration-types';
 import { customerOperations } from './sql-customers';
+import { passwordResetOperations } from './sql-password-resets';
+import { customerIdentityOperations } from './sql-customer-identity';
 import { linkOperations } from './sql-registration-links';
 import { registrationOperations } from './sql-registrations';
 import { openPostgres, openSqlite, type Transactions } from './sql';
@@ -61,6 +63,8 @@ function registrationStore(opened: Transactions): RegistrationStore {
     ...registrationOperations(db),
     ...linkOperations(db),
     ...customerOperations(db),
+    ...passwordResetOperations(db),
+    ...customerIdentityOperations(db),
     ping: () => db.tx(async (sql) => void (await sql.all('SELECT 1 AS one'))),
     close: () => db.close(),
   };

@@ -3,6 +3,7 @@
  * registrations, their confirmation links and the customers they become, and the errors its
  * transactions end in.
  */
+import type { CustomerIdentityOperations, PasswordResetOperations } from './customer-account-types';
 import type { LapseReason, LinkClaim, RegistrationStatus, RegistrationView } from '../domain/registration';
 
 export interface StoredRegistration {
@@ -43,7 +44,7 @@ export type PasswordTry =
   | { kind: 'unknown' };
 
 /** What the store keeps keys for: the address's keyed hash, the confirmation form's check. */
-export type KeyPurpose = 'address' | 'confirmation-form';
+export type KeyPurpose = 'address' | 'confirmation-form' | 'customer-identity-cookies';
 
 export interface ConfirmationLink {
   registrationId: string;
@@ -51,7 +52,7 @@ export interface ConfirmationLink {
   expiresAt: string;
 }
 
-export interface RegistrationStore {
+export interface RegistrationStore extends PasswordResetOperations, CustomerIdentityOperations {
   openRegistration(input: {
     registrationId: string;
     email: string;

@@ -4,6 +4,7 @@ import { checkoutWorkflow } from './checkout/workflow';
 import { leaveRequestWorkflow } from './leave/workflow';
 import { employeeTerminationWorkflow } from './leave/termination';
 import { registrationWorkflow } from './registration/workflow';
+import { passwordResetWorkflow } from './password-reset/workflow';
 import { declareVersioning } from './versioning';
 
 declareVersioning({
@@ -12,6 +13,7 @@ declareVersioning({
   leaveRequestWorkflow,
   employeeTerminationWorkflow,
   registrationWorkflow,
+  passwordResetWorkflow,
 });
 
 export {
@@ -20,4 +22,5 @@ export {
   leaveRequestWorkflow,
   employeeTerminationWorkflow,
   registrationWorkflow,
+  passwordResetWorkflow,
 };

@@ -20,6 +20,7 @@ export const VERSIONING_BEHAVIOR = {
   // replay its running histories (patched()); its histories are short (continue-as-new).
   bulkActionWorkflow: 'AUTO_UPGRADE',
   registrationWorkflow: 'PINNED',
+  passwordResetWorkflow: 'PINNED',
   leaveRequestWorkflow: 'AUTO_UPGRADE',
   employeeTerminationWorkflow: 'AUTO_UPGRADE',
 } as const satisfies Record<string, VersioningBehavior>;

@@ -11,7 +11,21 @@ function timeIn(value: unknown): string {
   return typeof value === 'string' ? formatTime(value) : String(value);
 }
 
-export function customerEmailContent(email: CustomerEmail): { subject: string; text: string } {
+/**
+ * A customer's email about their order, with where to follow it: their account's page
+ * (PUBLIC_URL/account/) when the shop has one.
+ */
+export function customerEmailContent(
+  email: CustomerEmail,
+  accountUrl?: string,
+): { subject: string; text: string } {
+  const content = customerEmailWords(email);
+  return accountUrl
+    ? { ...content, text: `${content.text}\n\nFollow your orders in your account: ${accountUrl}` }
+    : content;
+}
+
+function customerEmailWords(email: CustomerEmail): { subject: string; text: string } {
   const { orderId } = email;
   const total = money(email.data.total, email.data.currency);
   switch (email.kind) {

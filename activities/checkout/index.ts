@@ -61,7 +61,10 @@ export function createCheckoutActivities(deps: CheckoutActivityDeps): CheckoutAc
       await events.publish({ ...event, exchange: 'commerce' });
     },
     async emailCustomer(email) {
-      const content = customerEmailContent(email);
+      const content = customerEmailContent(
+        email,
+        deps.backOfficeUrl && `${deps.backOfficeUrl.replace(/\/+$/, '')}/account/`,
+      );
       await mailer.send({
         to: email.to,
         from: deps.fromEmail,

@@ -25,13 +25,16 @@ export function confirmationLinkContent(input: { link: string; expiresAt: string
   };
 }
 
-export function welcomeContent(input: { name: string }): { subject: string; text: string } {
+export function welcomeContent(input: { name: string; accountUrl?: string }): {
+  subject: string;
+  text: string;
+} {
   return {
     subject: 'Welcome: your account is ready',
     text: [
       `Hello ${input.name},`,
       '',
-      'Your email address is confirmed and your account is ready. Sign in with this address and the password you chose.',
+      `Your email address is confirmed and your account is ready. Sign in with this address and the password you chose${input.accountUrl ? ` at ${input.accountUrl}` : ''}.`,
       'If you did not create this account, reply to this email and we will close it.',
     ].join('\n'),
   };

@@ -99,7 +99,10 @@ export function createRegistrationActivities(deps: RegistrationActivityDeps): Re
         from: deps.fromEmail,
         messageKey: `${email.registrationId}:welcome`,
         category: 'registration_welcome',
-        ...welcomeContent(email),
+        ...welcomeContent({
+          ...email,
+          accountUrl: new URL('/account/', deps.publicUrl.replace(/\/+$/, '') + '/').toString(),
+        }),
       });
     },
     async publishCustomerRegistered(event) {

@@ -196,27 +196,22 @@ export type OrderAnswer = OrderView;
 /** The answer and the process's view are one type (a compile-time check; nothing runs). */
 export const ORDER_ANSWER_IS_THE_VIEW: Same<Exact<z.output<typeof orderAnswer>>, Exact<OrderView>> = true;
 
-/** An order as its customer reads it (domain/customer-orders.ts): nothing internal. */
-export const customerOrderAnswer = z.looseObject({
-  orderId: z.string(),
-  status: orderStatus,
-  total: z.number().int().min(1),
-  currency: z.string().regex(/^[a-z]{3}$/),
-  customerId: z.string(),
-  placedAt: z.string(),
-  updatedAt: z.string(),
-  state: z.string().describe('where the order stands, in the customer’s words'),
-  next: z.string().optional().describe('what happens next, when something does'),
-  cancelFree: z.boolean(),
-  cancelFreeUntil: z.string().optional(),
-  canCancel: z.boolean(),
-});
-
 export const orderSummary = z.looseObject({
   orderId: z.string(),
   status: orderStatus,
   total: z.number().int().optional(),
   currency: z.string().optional(),
+});
+/** An order as its customer reads it (domain/customer-orders.ts): nothing internal; `state`, `next` in words. */
+export const customerOrderAnswer = orderSummary.extend({
+  customerId: z.string(),
+  placedAt: z.string(),
+  updatedAt: z.string(),
+  state: z.string(),
+  next: z.string().optional(),
+  cancelFree: z.boolean(),
+  cancelFreeUntil: z.string().optional(),
+  canCancel: z.boolean(),
 });
 
 export const orderListItem = z.looseObject({

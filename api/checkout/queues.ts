@@ -27,7 +27,7 @@ import { pageAfter } from '../pages';
 import { orderAccess } from './routes';
 import { callerName } from '../auth';
 import { customerOrder, customerTimeline } from '../../domain/customer-orders';
-import { assertOwnOrder, customerOf } from '../customers/access';
+import { assertOwnOrder, customerOf } from '../customer-caller';
 
 export const DEFAULT_PAGE = 25;
 /** How many orders of a batch are messaged at once. */

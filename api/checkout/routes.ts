@@ -44,7 +44,7 @@ import { callerName } from '../auth';
 import { conflict, notFound } from '../errors';
 import { handle, mount } from '../mount';
 import { askWithinDeadline } from '../reads';
-import { assertOwnOrder, customerOf } from '../customers/access';
+import { assertOwnOrder, customerOf } from '../customer-caller';
 import { customerOrder } from '../../domain/customer-orders';
 import { askProcess } from '../updates';
 import {

@@ -15,6 +15,7 @@ import { ORDER_ROUTES } from '../checkout/contract';
 import { BULK_ACTION_ROUTES } from '../checkout/bulk-contract';
 import { REGISTRATION_ROUTES } from '../registration/contract';
 import { CUSTOMER_ROUTES } from '../customers/contract';
+import { PASSWORD_RESET_ROUTES } from '../password-resets/contract';
 import { errorAnswer, plain, readiness, route, the, type Route } from './shared';
 
 import { ROLES, type Role } from '../../domain/roles';
@@ -27,6 +28,7 @@ export * from '../checkout/bulk-contract';
 export * from '../leave/contract';
 export * from '../registration/contract';
 export * from '../customers/contract';
+export * from '../password-resets/contract';
 
 /** Read leniently: a browser is redirected whatever it sends; a page it cannot come back to is `/`. */
 export const signInQuery = z.looseObject({
@@ -142,5 +144,6 @@ export const ROUTES: Route[] = [
   ...LEAVE_ROUTES,
   ...REGISTRATION_ROUTES,
   ...CUSTOMER_ROUTES,
+  ...PASSWORD_RESET_ROUTES,
   ...SESSION_ROUTES,
 ];

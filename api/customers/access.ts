@@ -1,17 +1,25 @@
+/** A customer's tokens from before their password changed no longer sign them in. */
+import type { RequestHandler } from 'express';
+import { issuedBeforeChange } from '../../domain/password-reset';
+import type { RegistrationStore } from '../../store';
+import { customerOf } from '../customer-caller';
+import { HttpError } from '../errors';
+
 /**
- * A customer calling about their own orders (API v1.2, "Customers"): a token whose only role is
- * `customer` (the shop's customer provider issues no other; a shared-secret token may name it). Its
- * `sub` is the customer's id, the `customer.id` the storefront put in their orders.
+ * A customer signed in before their password changed is signed out: a reset ends every session
+ * (401, as for any token that no longer proves who is calling).
  */
-import type { Caller } from '../auth';
-import { forbidden } from '../errors';
-
-/** The customer's id when the caller is a customer (and nothing else), else undefined. */
-export function customerOf(caller: Caller | undefined): string | undefined {
-  return caller?.roles.length === 1 && caller.roles[0] === 'customer' ? caller.sub : undefined;
-}
-
-/** 403 unless the order is the customer's own. */
-export function assertOwnOrder(customerId: string, order: { orderId: string; customerId?: string }): void {
-  if (order.customerId !== customerId) throw forbidden(`order ${order.orderId} is not one of your orders`);
+export function customerSignedIn(
+  registrations: Pick<RegistrationStore, 'passwordChangedAt'>,
+): RequestHandler {
+  return async (req, _res, next) => {
+    const customer = customerOf(req.caller);
+    if (customer && issuedBeforeChange(req.caller!.issuedAt, await registrations.passwordChangedAt(customer)))
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'signed out: the password of this account was changed; sign in again',
+      );
+    next();
+  };
 }

@@ -41,12 +41,14 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /** How long a page's form may be sent after the page was shown. */
 export const FORM_VALID_MS = 60 * 60_000;
 
-interface Page {
+export interface Page {
   status: number;
   title: string;
   lines: string[];
   /** The password form, with its hidden fields. */
   form?: { token: string; check: string };
+  /** Another page's own form (a forgotten password's), as HTML already escaped. */
+  html?: string;
 }
 
 const PAGES = {
@@ -164,7 +166,7 @@ function formHtml(form: NonNullable<Page['form']>): string {
   );
 }
 
-function render(res: Response, page: Page): void {
+export function render(res: Response, page: Page): void {
   // The token is in the URL and the form: keep them out of caches, referrers, frames and search engines.
   res
     .status(page.status)
@@ -183,6 +185,7 @@ function render(res: Response, page: Page): void {
         `<title>${escapeHtml(page.title)}</title><style>${STYLE}</style></head><body><main><h1>${escapeHtml(page.title)}</h1>` +
         page.lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('') +
         (page.form ? formHtml(page.form) : '') +
+        (page.html ?? '') +
         '</main></body></html>',
     );
 }
@@ -212,14 +215,14 @@ export function formCheckHolds(key: Buffer, hash: string, check: unknown, now: n
  * `Referrer-Policy: no-referrer` sends its own forms with `Origin: null` (the Fetch standard), so
  * that says nothing; `Sec-Fetch-Site`, which the page cannot change, then does.
  */
-function fromThisSite(req: Request): boolean {
+export function fromThisSite(req: Request): boolean {
   const site = req.get('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin') return false;
   return req.headers.origin === 'null' || sameOrigin(req);
 }
 
 /** A field of the form as sent once; anything else (absent, repeated) is undefined. */
-function field(req: Request, name: string): string | undefined {
+export function field(req: Request, name: string): string | undefined {
   const value = (req.body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : undefined;
 }

@@ -42,3 +42,15 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   const want = Buffer.from(expected!, 'base64url');
   return want.length === key.length && crypto.timingSafeEqual(want, key);
 }
+
+/** Whether `hash` was made with other parameters than today's: rehashed at the next sign-in. */
+export function needsRehash(hash: string): boolean {
+  const { N, r, p } = PARAMETERS;
+  return !hash.startsWith(`scrypt$N=${N},r=${r},p=${p}$`);
+}
+
+/**
+ * A hash no password matches, checked for an address no customer has: an unknown address costs
+ * the same time as a wrong password.
+ */
+export const UNKNOWN_ACCOUNT_HASH = `scrypt$N=${PARAMETERS.N},r=${PARAMETERS.r},p=${PARAMETERS.p}$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;

@@ -13,9 +13,9 @@ import { createCheckoutActivities } from '../../activities/checkout';
 import { createDevMailer, createDevPublisher, DevRecorder } from '../../activities/adapters/development';
 import { createDevPaymentGateway } from '../../activities/checkout/payments';
 import { signToken, type Role } from '../../api/auth';
-import { hashPassword } from '../../api/registration/passwords';
 import { openOrderStore, openRegistrationStore, type OrderStore, type RegistrationStore } from '../../store';
 import { TEST_SETTINGS } from '../helpers/checkout-scenario';
+import { confirmedCustomer } from '../helpers/customers';
 import { callApi, runWorker, serveApi, type Answer } from '../helpers/api-server';
 import { devServerEnv, workflowBundle } from '../helpers/temporal';
 
@@ -60,14 +60,6 @@ describe('customers', () => {
     });
     closers.push(worker.stop, api.close);
     base = api.base;
-    // Ada registered and confirmed: the customer the registration saga writes.
-    await registrations.openRegistration({
-      registrationId: 'reg_ada',
-      email: 'ada@example.com',
-      name: 'Ada Lovelace',
-      createdAt: new Date().toISOString(),
-      passwordHash: await hashPassword('correct horse battery staple'),
-    });
   });
 
   after(async () => {
@@ -156,20 +148,9 @@ describe('customers', () => {
   });
 
   it('GET /customers/me: the customer; a staff token is refused it, and a customer token the staff’s endpoints', async () => {
-    const now = new Date().toISOString();
-    await registrations.saveLink({
-      registrationId: 'reg_ada',
-      linkNumber: 1,
-      expiresAt: new Date(Date.now() + HOUR).toISOString(),
-      tokenHash: 'ada-link',
-      createdAt: now,
-    });
-    const confirmed = await registrations.confirmRegistration({
-      registrationId: 'reg_ada',
-      tokenHash: 'ada-link',
-      customerId: 'cus_ada',
-      at: now,
-    });
+    const confirmed = {
+      customer: await confirmedCustomer(registrations, { email: 'ada@example.com', customerId: 'cus_ada' }),
+    };
     assert.equal(confirmed.customer.customerId, 'cus_ada');
     const ada = await token('customer', 'cus_ada');
     const me = await call('GET', '/customers/me', ada);

@@ -37,7 +37,7 @@ const SUBJECTS: Record<Role, string> = {
   employee: 'ella',
   hr: 'hana',
   customer: 'cus_outside',
-} as Record<Role, string>;
+};
 const CHECKS = [
   'not_a_server_error',
   'status_code_conformance',

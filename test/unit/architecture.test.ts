@@ -24,6 +24,7 @@ const PROCESSES: Record<string, string[]> = {
     'store/sql-order-store.ts',
     'domain/bulk-actions.ts',
     'store/bulk-action-store.ts',
+    'domain/customer-orders.ts',
   ],
   leave: [
     'workflows/leave/',
@@ -47,6 +48,17 @@ const PROCESSES: Record<string, string[]> = {
     'store/sql-registrations.ts',
     'store/sql-registration-links.ts',
     'store/sql-customers.ts',
+    // A customer's account: forgotten passwords, sign-in, who they are.
+    'workflows/password-reset/',
+    'activities/password-reset/',
+    'api/password-resets/',
+    'api/customers/',
+    'domain/password-reset.ts',
+    'domain/sign-in-throttle.ts',
+    'store/sql-password-resets.ts',
+    'store/sql-customer-identity.ts',
+    'store/customer-account-types.ts',
+    'identity-provider/customers.ts',
   ],
 };
 
@@ -58,6 +70,7 @@ const SHARED = [
   'api/contract/shared.ts',
   'api/auth.ts',
   'api/codec.ts',
+  'api/customer-caller.ts',
   'api/errors.ts',
   'api/html.ts',
   'api/metrics.ts',

@@ -123,6 +123,11 @@ describe('customer emails', () => {
     });
     assert.equal(content.subject, 'Your order o-9 is confirmed');
     assert.match(content.text, /payment of US\$25\.99 and/);
+    const linked = customerEmailContent(
+      { kind: 'order_confirmation', orderId: 'o-9', to: 'a@b.co', messageKey: 'k', data: {} },
+      'https://shop.example.com/account/',
+    );
+    assert.match(linked.text, /Follow your orders in your account: https:\/\/shop\.example\.com\/account\/$/);
   });
 
   it('tells the customer what a return costs and what was kept', () => {

@@ -29,7 +29,12 @@ export async function leaveRequestWorkflow(
   return today.leaveRequestWorkflow(request);
 }
 
-export const { employeeTerminationWorkflow, registrationWorkflow, bulkActionWorkflow } = today;
+export const {
+  employeeTerminationWorkflow,
+  registrationWorkflow,
+  bulkActionWorkflow,
+  passwordResetWorkflow,
+} = today;
 
 declareVersioning({
   checkoutWorkflow,
@@ -37,4 +42,5 @@ declareVersioning({
   leaveRequestWorkflow,
   employeeTerminationWorkflow,
   registrationWorkflow,
+  passwordResetWorkflow,
 });
