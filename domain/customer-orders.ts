@@ -96,7 +96,7 @@ function nextStep(view: OrderView, order: CustomerOrder, money: (n: number) => s
     return 'Your refund needs a person: our support team will contact you.';
   if (view.goodsReturn && !view.goodsReturn.receivedAt)
     return `Send the goods back by ${formatTime(view.goodsReturn.expectedBy)} for your refund.`;
-  if (view.cancellation) return undefined;
+  if (view.cancellation) return view.payment?.status === 'succeeded' ? undefined : 'Nothing was charged.';
   switch (view.status) {
     case 'Received':
     case 'Authorized':

@@ -50,6 +50,9 @@ export async function buildUi(outDir = path.join(root, 'dist', 'ui')): Promise<{
     outdir: assets,
     absWorkingDir: root,
     entryNames: '[name]-[hash]',
+    // The back office and the account pages share React and the rest: one chunk, loaded once.
+    splitting: true,
+    chunkNames: 'shared-[hash]',
     bundle: true,
     minify: true,
     sourcemap: 'external',
@@ -69,9 +72,10 @@ export async function buildUi(outDir = path.join(root, 'dist', 'ui')): Promise<{
       fs.renameSync(file, path.join(maps, path.basename(file)));
       continue;
     }
-    const entry = meta.entryPoint?.endsWith('account/main.tsx')
+    if (!meta.entryPoint) continue; // a shared chunk: the entries import it by its name
+    const entry = meta.entryPoint.endsWith('account/main.tsx')
       ? 'account.js'
-      : meta.entryPoint?.endsWith('main.tsx')
+      : meta.entryPoint.endsWith('main.tsx')
         ? 'app.js'
         : 'sign-in.js';
     names[entry] = `/assets/${path.basename(file)}`;

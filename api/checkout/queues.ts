@@ -184,6 +184,9 @@ function customerListItem(stored: StoredOrder, view: OrderView): OrderListItem {
     updatedAt: stored.updatedAt,
     state: order.state,
     ...(order.next && { next: order.next }),
+    cancelFree: order.cancelFree,
+    ...(order.cancelFreeUntil && { cancelFreeUntil: order.cancelFreeUntil }),
+    canCancel: order.canCancel,
   };
 }
 
