@@ -15,14 +15,14 @@ import type { Sql, Transactions } from './sql';
 export const CUSTOMER_IDENTITY_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS customer_idp_models (
     model TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, grant_id TEXT, uid TEXT, user_code TEXT,
-    account_id TEXT, expires_at INTEGER, consumed_at TEXT, PRIMARY KEY (model, id))`,
+    account_id TEXT, expires_at BIGINT, consumed_at TEXT, PRIMARY KEY (model, id))`,
   'CREATE INDEX IF NOT EXISTS customer_idp_models_grant ON customer_idp_models (grant_id)',
   'CREATE INDEX IF NOT EXISTS customer_idp_models_uid ON customer_idp_models (uid)',
   'CREATE INDEX IF NOT EXISTS customer_idp_models_account ON customer_idp_models (account_id)',
   `CREATE TABLE IF NOT EXISTS customer_idp_keys (
     kid TEXT PRIMARY KEY, jwk TEXT NOT NULL, created_at TEXT NOT NULL, retired_at TEXT)`,
   `CREATE TABLE IF NOT EXISTS sign_in_failures (
-    failure_key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL)`,
+    failure_key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at BIGINT NOT NULL)`,
 ];
 
 /** The failure key of an account: its address, whether or not a customer has it. */

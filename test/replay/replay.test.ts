@@ -60,7 +60,9 @@ const current = files.filter((f) => !f.includes(path.sep));
 const isLeave = (f: string): boolean => path.basename(f).startsWith('leave-');
 const isRegistration = (f: string): boolean => path.basename(f).startsWith('registration-');
 const isBulkAction = (f: string): boolean => path.basename(f).startsWith('bulk-action-');
-const isOrder = (f: string): boolean => !isLeave(f) && !isRegistration(f) && !isBulkAction(f);
+const isPasswordReset = (f: string): boolean => path.basename(f).startsWith('password-reset-');
+const isOrder = (f: string): boolean =>
+  !isLeave(f) && !isRegistration(f) && !isBulkAction(f) && !isPasswordReset(f);
 
 interface StoredEvent {
   workflowExecutionStartedEventAttributes?: { input?: { payloads?: { data?: string }[] } };
