@@ -27,7 +27,27 @@ export function outageGoals(run: OutageRun): { goal: string; measured: string; m
       measured: `${run.charges} charges for ${run.expectedCharges} orders, ${run.chargedExactlyOnce ? 'none twice' : '**some twice or missing**'}`,
       met: run.chargedExactlyOnce,
     },
+    ...peopleGoals(run),
   ];
+}
+
+/** A person's work beside the drain: no goal for a run from before it was measured. */
+function peopleGoals(run: OutageRun): { goal: string; measured: string; met: boolean }[] {
+  const pairs = [
+    ["a sign-up's click to its confirmation link, p99", run.quietSignUpToLinkMs, run.drainSignUpToLinkMs],
+    ["a manager's leave decision, round trip p99", run.quietLeaveDecisionMs, run.drainLeaveDecisionMs],
+  ] as const;
+  return pairs.flatMap(([what, quiet, drain]) =>
+    quiet && drain
+      ? [
+          {
+            goal: `${what} during the drain ≤ 1.5 × with no backlog (a person's work does not wait behind the bulk action)`,
+            measured: `${ms(drain.p99)} (n ${drain.n}) against ${ms(quiet.p99)} (n ${quiet.n}): ${(drain.p99 / quiet.p99).toFixed(2)} ×`,
+            met: drain.p99 <= 1.5 * quiet.p99,
+          },
+        ]
+      : [],
+  );
 }
 
 const INTRO =

@@ -9,6 +9,9 @@
  *     pace. Measured: new orders' click to charge during the drain against the quiet figure, the
  *     drain rate against Stripe's limit, the 429s the fake answered, every order charged exactly
  *     once (the fake's successful charges per PaymentIntent), and the server CPU per order retried.
+ *  4. Beside the orders, in both phases: a customer signs up every PROBE_EVERY_MS (click to the
+ *     confirmation link's email) and a manager decides a leave request (the decision's round
+ *     trip): a person's work must not wait behind the bulk action.
  *
  * The app keeps to STRIPE_MAX_REQUESTS_PER_SECOND = the fake's limit, as production would with a
  * test key; nothing here passes or fails on time, the goals are reported as met or not.
@@ -17,6 +20,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { signToken } from '../../api/auth';
+import { openLeaveStore } from '../../store';
+import { SEED_ORGANISATION } from '../../store/seed-organisation';
 import {
   appStackEnv,
   startApiProcess,
@@ -33,6 +38,8 @@ export const STRIPE_LIMIT = 25;
 export const OUTAGE_ORDERS = Number(process.env.BENCH_OUTAGE_ORDERS ?? 2000);
 const NEW_PER_SECOND = Number(process.env.BENCH_OUTAGE_NEW_PER_SECOND ?? 1);
 const QUIET_ORDERS = Number(process.env.BENCH_OUTAGE_QUIET_ORDERS ?? 30);
+/** How often a customer signs up and a manager decides a leave request, in both phases. */
+const PROBE_EVERY_MS = Number(process.env.BENCH_OUTAGE_PROBE_EVERY_MS ?? 2_000);
 
 export interface OutageRun {
   /** When it ran (it may join an earlier run's results: bench/outage.ts). */
@@ -54,6 +61,12 @@ export interface OutageRun {
   expectedCharges: number;
   refused: number;
   serverCpuMsPerOrder: number;
+  /** A sign-up's click (POST /registrations sent) to its confirmation link's email, ms. */
+  quietSignUpToLinkMs?: Latencies;
+  drainSignUpToLinkMs?: Latencies;
+  /** A manager's decision on a leave request (POST /leave-requests/:id/reject), round trip, ms. */
+  quietLeaveDecisionMs?: Latencies;
+  drainLeaveDecisionMs?: Latencies;
 }
 
 type Latencies = OutageRun['quietClickToChargeMs'];
@@ -80,6 +93,9 @@ export async function outage(server: BenchServer): Promise<OutageRun> {
   const processes: RunningProcess[] = [];
   try {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-outage-'));
+    const leaveStore = openLeaveStore({ dataDir });
+    await leaveStore.seedIfEmpty(SEED_ORGANISATION);
+    await leaveStore.close();
     const stack = await appStackEnv({
       temporalAddress: temporal.server.address,
       taskQueue: 'bench-outage',
@@ -99,6 +115,8 @@ export async function outage(server: BenchServer): Promise<OutageRun> {
     processes.push(await startApiProcess(env, COMPILED.api));
     const storefront = await signToken(SECRET, { role: 'storefront', sub: 'bench' });
     const support = await signToken(SECRET, { role: 'support', sub: 'sam', name: 'Sam Sato' });
+    const ella = await signToken(SECRET, { role: 'employee', sub: 'ella' });
+    const mia = await signToken(SECRET, { role: 'manager', sub: 'mia' });
     const call = async (method: string, url: string, token: string, body?: unknown) => {
       const response = await fetch(`${stack.base}${url}`, {
         method,
@@ -148,8 +166,60 @@ export async function outage(server: BenchServer): Promise<OutageRun> {
       return ids;
     };
 
+    /** When each address's confirmation link was emailed (the dev mailer's record), by address. */
+    const linkEmailedAt = () => {
+      const file = path.join(dataDir, 'dev-outbox', 'emails.jsonl');
+      const sent = new Map<string, number>();
+      if (!fs.existsSync(file)) return sent;
+      for (const line of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+        const email = JSON.parse(line) as { to: string; category: string; recordedAt: string };
+        if (email.category === 'registration_confirmation_link')
+          sent.set(email.to, Date.parse(email.recordedAt));
+      }
+      return sent;
+    };
+    /**
+     * A person's work while `running()`: every PROBE_EVERY_MS a sign-up, and a leave request Mia
+     * then refuses (26 days: more than Ella has, so it waits for her). The sign-ups' click to link
+     * and the decisions' round trips.
+     */
+    const people = async (prefix: string, running: () => boolean) => {
+      const signedUp = new Map<string, number>();
+      const decisions: number[] = [];
+      const startDate = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+      for (let i = 0; PROBE_EVERY_MS > 0 && running(); i++) {
+        const next = Date.now() + PROBE_EVERY_MS;
+        const email = `${prefix}-${i}@example.com`;
+        signedUp.set(email, Date.now());
+        await call('POST', '/registrations', storefront, {
+          email,
+          name: `Probe ${i}`,
+          password: 'correct horse battery staple',
+        });
+        const { requestId } = await call('POST', '/leave-requests', ella, { days: 26, startDate });
+        const asked = Date.now();
+        await call('POST', `/leave-requests/${String(requestId)}/reject`, mia, { note: 'probe' });
+        decisions.push(Date.now() - asked);
+        await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+      }
+      await until(
+        'every probe’s link to be emailed',
+        () => [...signedUp.keys()].every((e) => linkEmailedAt().has(e)),
+        120_000,
+      );
+      const emailed = linkEmailedAt();
+      return {
+        signUpToLink: summary([...signedUp].map(([email, at]) => emailed.get(email)! - at)),
+        decision: summary(decisions),
+      };
+    };
+
     // 1. Quiet.
+    let quietRunning = true;
+    const quietPeople = people('quiet', () => quietRunning);
     const quietIds = await paced('quiet', (i) => i < QUIET_ORDERS);
+    quietRunning = false;
+    const quietProbes = await quietPeople;
     const quiet = await clickToCharge(quietIds);
     say(`  quiet: click to charge p99 ${quiet.p99.toFixed(0)} ms`);
 
@@ -187,8 +257,10 @@ export async function outage(server: BenchServer): Promise<OutageRun> {
       },
       60 * 60_000,
     );
+    const drainPeople = people('drain', () => !completed);
     const drainIds = await paced('drain', () => !completed);
     await watching;
+    const drainProbes = await drainPeople;
     await until(
       'every declined order to be charged',
       () => failedIds.every((id) => chargedAt().has(id)),
@@ -218,7 +290,14 @@ export async function outage(server: BenchServer): Promise<OutageRun> {
       expectedCharges,
       refused: Number(bulk.refused),
       serverCpuMsPerOrder: (cpuAfter - cpuBefore) / failed,
+      quietSignUpToLinkMs: quietProbes.signUpToLink,
+      drainSignUpToLinkMs: drainProbes.signUpToLink,
+      quietLeaveDecisionMs: quietProbes.decision,
+      drainLeaveDecisionMs: drainProbes.decision,
     };
+    say(
+      `  a person's work, quiet → drain: sign-up to link p99 ${quietProbes.signUpToLink.p99.toFixed(0)} → ${drainProbes.signUpToLink.p99.toFixed(0)} ms, a manager's leave decision p99 ${quietProbes.decision.p99.toFixed(0)} → ${drainProbes.decision.p99.toFixed(0)} ms`,
+    );
     say(
       `  drain: ${run.drainPerSecond.toFixed(1)} orders/s (limit ${STRIPE_LIMIT}), new orders' click to charge p99 ${drain.p99.toFixed(0)} ms, ${run.rateLimited} 429s`,
     );
