@@ -132,12 +132,15 @@ async function main(): Promise<void> {
           : '(AUTH_JWT_SECRET is set: bearer tokens only, no sign-in)'),
   );
   if (mode === 'embedded') say(`  identity     ${issuer}  (the embedded OpenID provider)`);
+  say(
+    `  accounts     http://127.0.0.1:${config.port}/account/  (customers sign in with the account they registered)`,
+  );
   say(`  API          http://127.0.0.1:${config.port}  (health: /healthz, readiness: /readyz)`);
   if (uiAddress) say(`  Temporal UI  ${uiAddress}`);
   say(`  data folder  ${config.dataDir}`);
   if (mode !== 'issuer') {
     say(
-      `  a token:     npm run token -- storefront   (roles: storefront support manager warehouse employee hr; ${mode === 'embedded' ? 'from the embedded provider' : 'signed with AUTH_JWT_SECRET'})`,
+      `  a token:     npm run token -- storefront   (roles: storefront support manager warehouse employee hr; ${mode === 'embedded' ? 'from the embedded provider' : 'signed with AUTH_JWT_SECRET'}; a customer's: npm run token -- customer <email>)`,
     );
     say(
       '  leave:       npm run token -- employee ella   (her manager: mia; their VP: vera; HR: npm run token -- hr hana)',
