@@ -27,6 +27,7 @@ export const passwordResetAnswer = z.looseObject({
   timeline: z.array(timelineEvent),
 });
 export const passwordResetList = z.looseObject({ passwordResets: z.array(passwordResetAnswer) });
+export type PasswordResetList = z.infer<typeof passwordResetList>;
 
 export const resetLinkQuery = z.looseObject({ token: z.string().optional() });
 export const resetForm = z.looseObject({

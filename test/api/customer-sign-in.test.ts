@@ -137,6 +137,35 @@ describe('customer sign-in', () => {
     );
   });
 
+  it('npm run token -- customer <email>: a customer’s token through the provider, with their password', async () => {
+    await forgetClient();
+    const { execFile } = await import('node:child_process');
+    const run = (password: string) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/token.ts', 'customer', 'ada@example.com'],
+          {
+            cwd: path.resolve(__dirname, '..', '..'),
+            env: {
+              PATH: process.env.PATH,
+              DATA_DIR: dataDir,
+              PORT: new URL(base).port,
+              CUSTOMER_PASSWORD: password,
+            },
+          },
+          (err, out, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out, err: stderr }),
+        );
+      });
+    const signedIn = await run('ada password one');
+    assert.equal(signedIn.code, 0, signedIn.err);
+    const token = signedIn.out.trim();
+    assert.equal((await callApi(base, 'GET', '/customers/me', { token })).body.customerId, 'cus_ada');
+    const wrong = await run('not it at all');
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.err, /do not match/);
+  });
+
   it('an unknown address and a wrong password get the same page', async () => {
     await forgetClient();
     await confirmedCustomer(registrations, {

@@ -187,6 +187,65 @@ describe('npm start with its embedded identity provider', () => {
     assert.equal(again.status, 409, 'the address belongs to a customer now');
   });
 
+  it('the confirmed customer signs in at the account pages and at `npm run token -- customer`, and sees a new order arrive without a reload', async () => {
+    const customer = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/token.ts', 'customer', 'ada@example.com'],
+      {
+        cwd: root,
+        env: { ...env, CUSTOMER_PASSWORD: PASSWORD },
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(customer.status, 0, customer.stderr);
+    tokens.push(customer.stdout.trim());
+    const me = await fetch(`${base}/customers/me`, {
+      headers: { authorization: `Bearer ${customer.stdout.trim()}` },
+    });
+    const ada = (await me.json()) as { customerId: string; email: string };
+    answers.push(JSON.stringify(ada));
+    assert.equal(ada.email, 'ada@example.com');
+    assert.equal(
+      await call('/registrations?email=ada@example.com', {
+        authorization: `Bearer ${customer.stdout.trim()}`,
+      }),
+      403,
+      "a customer's token reaches no staff endpoint",
+    );
+
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: PHONE });
+      await page.goto(`${base}/account/`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Email address').fill('ada@example.com');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Your orders' }).waitFor();
+      const storefront = token('storefront', 'shop').stdout.trim();
+      const placed = await fetch(`${base}/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${storefront}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          orderId: 'ada-1',
+          customer: { id: ada.customerId, email: 'ada@example.com', name: 'Ada Lovelace' },
+          items: [{ sku: 'book', quantity: 1, unitPrice: 1_500 }],
+          currency: 'eur',
+          paymentMethod: 'pm_card_visa',
+        }),
+      });
+      assert.equal(placed.status, 202);
+      // Its remorse window is open (an hour by default): the page says until when, without a reload.
+      await page
+        .locator('[data-order="ada-1"]')
+        .getByText(/You can still cancel at no cost until/)
+        .waitFor({ timeout: 20_000 });
+      await screenshot(page, 'e2e-account-order');
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('no token, session id, client secret or provider key appears in the logs or in a response', async () => {
     const secrets = JSON.parse(
       fs.readFileSync(path.join(env.DATA_DIR!, 'identity-provider', 'secrets.json'), 'utf8'),

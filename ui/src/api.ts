@@ -17,6 +17,7 @@ import type {
   OrderList,
   OrderListQuery,
   OrderTimeline,
+  PasswordResetList,
   RegistrationAnswer,
   RegistrationList,
   SessionAnswer,
@@ -191,6 +192,7 @@ export const api = {
     }),
 
   registrationsOf: (email: string) => call<RegistrationList>('GET', `/registrations${query({ email })}`),
+  passwordResetsOf: (email: string) => call<PasswordResetList>('GET', `/password-resets${query({ email })}`),
   registration: (registrationId: string) =>
     call<RegistrationAnswer>('GET', `/registrations/${id(registrationId)}`),
   resendLink: (registrationId: string) =>

@@ -70,9 +70,62 @@ export function RegistrationsPage({ asked }: { asked?: string }) {
           </div>
         </Section>
       ) : null}
+      {search && !REGISTRATION_ID.test(search) ? <PasswordResets email={search} /> : null}
     </main>
   );
 }
+
+/** The customer's forgotten-password asks: where each stands, and what happened (never a link or a password). */
+function PasswordResets({ email }: { email: string }) {
+  const resets = useQuery({
+    queryKey: ['password-resets', email],
+    queryFn: () => api.passwordResetsOf(email),
+    refetchInterval: REFRESH_MS,
+  });
+  return (
+    <Section title={`Password resets for ${email}`} id="resets-title">
+      <div aria-live="polite">
+        {resets.isPending ? <Loading what="password resets" /> : null}
+        <ErrorNote error={resets.error} what="The password resets could not be read" />
+        {resets.data && resets.data.passwordResets.length === 0 ? (
+          <Empty>
+            No password reset for this address. A customer who forgot theirs asks on the sign-in page
+            (&ldquo;Forgot your password?&rdquo;); only the newest emailed link works.
+          </Empty>
+        ) : null}
+        {resets.data && resets.data.passwordResets.length > 0 ? (
+          <ul className="cards" aria-label="Password resets">
+            {resets.data.passwordResets.map((r) => (
+              <li className="card" key={r.resetId}>
+                <div className="card-body">
+                  <p className="card-title">
+                    <span>Asked {when(r.requestedAt)}</span>
+                    <span className={`badge status-${r.status}`}>{RESET_WORDS[r.status]}</span>
+                  </p>
+                  {r.status === 'PendingReset' && r.expiresAt ? (
+                    <p className="deadline">Its link works until {when(r.expiresAt)}.</p>
+                  ) : null}
+                  <details>
+                    <summary>What happened</summary>
+                    <Timeline events={r.timeline} label={`Timeline of password reset ${r.resetId}`} />
+                  </details>
+                </div>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+    </Section>
+  );
+}
+
+const RESET_WORDS: Record<string, string> = {
+  PendingReset: 'Link sent, not used yet',
+  Completed: 'New password set',
+  Expired: 'Link expired unused',
+  Replaced: 'Replaced by a newer ask',
+  NoAccount: 'No account',
+};
 
 function RegistrationCard({ registration: r }: { registration: RegistrationAnswer }) {
   const now = useNow([r.resendAvailableAt]);
