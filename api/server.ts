@@ -26,6 +26,31 @@ import { createCustomerProvider, customerIssuer } from '../identity-provider/cus
 import { sweepExpiredSessions } from './session';
 import { issuerVerifier } from './tokens';
 
+/**
+ * Orders start with their search attributes (the UI lists them from their first second), so the
+ * namespace must have them: registered here as the worker does, in case no worker has run yet.
+ */
+function registerSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  logger: ReturnType<typeof createLogger>,
+): void {
+  ensureSearchAttributes(connection, namespace, SEARCH_ATTRIBUTE_KEYS).then(
+    (added) => {
+      if (added.length) logger.info(`registered search attributes ${added.join(', ')}`);
+    },
+    (err: unknown) => {
+      logger.warn('search attributes not checked', { error: String(err) });
+    },
+  );
+}
+
+/** The customer provider's expired rows and stale failure counts, every quarter of an hour. */
+function sweepCustomerIdentity(registrations: RegistrationStore): void {
+  const sweep = () => void registrations.sweepCustomerIdentity(Date.now()).catch(() => undefined);
+  setInterval(sweep, 15 * 60_000).unref();
+}
+
 /** The shop's own customer identity provider, in this process (its state in the database). */
 async function customerIdentityOf(publicUrl: string, registrations: RegistrationStore) {
   return {
@@ -50,20 +75,12 @@ async function main(): Promise<void> {
   const registrations = openRegistrationStore(config);
   const bulkActions = openBulkActionStore(config);
   sweepExpiredSessions(sessionStore);
+  sweepCustomerIdentity(registrations);
   const publicUrl = config.auth.publicUrl ?? `http://127.0.0.1:${config.port}`;
   const connection = await Connection.connect(connectionOptions(config.temporal));
   const dataConverter = dataConverterFor(config.encryptionKeys);
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
-  // Orders start with their search attributes (the UI lists them from their first second), so the
-  // namespace must have them: registered here as the worker does, in case no worker has run yet.
-  ensureSearchAttributes(connection, config.temporal.namespace, SEARCH_ATTRIBUTE_KEYS).then(
-    (added) => {
-      if (added.length) logger.info(`registered search attributes ${added.join(', ')}`);
-    },
-    (err: unknown) => {
-      logger.warn('search attributes not checked', { error: String(err) });
-    },
-  );
+  registerSearchAttributes(connection, config.temporal.namespace, logger);
   const customerIdentity = await customerIdentityOf(publicUrl, registrations);
   const app = createApp({
     client,

@@ -238,6 +238,9 @@ function reasonFor(err: unknown): string {
   return 'the token is invalid';
 }
 
+/** How long customers' keys are trusted before they are read again: a retired key stops within it. */
+export const CUSTOMER_KEYS_MAX_AGE_MS = 10 * 60_000;
+
 /** A private JWK's public half. */
 export function publicJwk(jwk: Record<string, unknown>): Record<string, unknown> {
   const rest = { ...jwk };
@@ -262,7 +265,9 @@ export function customerIssuerVerifier(options: {
   let cached: { jwks: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; at: number } | undefined;
   async function jwksFor(kid: string | undefined) {
     const stale =
-      !cached || (kid !== undefined && !cached.kids.has(kid) && now() - cached.at > JWKS_COOLDOWN_MS);
+      !cached ||
+      now() - cached.at > CUSTOMER_KEYS_MAX_AGE_MS ||
+      (kid !== undefined && !cached.kids.has(kid) && now() - cached.at > JWKS_COOLDOWN_MS);
     if (stale) {
       const keys = (await options.keys()).map(publicJwk);
       cached = {

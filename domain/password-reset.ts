@@ -8,6 +8,9 @@
  * - Only the newest link of a customer works: a second ask replaces the first (`Replaced`).
  * - A link works for PASSWORD_RESET_WITHIN (default 1 h), once (`Completed`), then `Expired`.
  * - A new password ends every session the customer had: tokens issued before it are refused.
+ * - A customer's inbox is not a stranger's to fill: at most one link a minute and four an hour go
+ *   to a customer (RESET_LIMITS); an ask beyond them sends nothing and ends `Limited`, with the
+ *   same answer as any other.
  */
 export const PASSWORD_RESET_STATUSES = [
   'PendingReset',
@@ -15,10 +18,20 @@ export const PASSWORD_RESET_STATUSES = [
   'Expired',
   'Replaced',
   'NoAccount',
+  'Limited',
 ] as const;
 export type PasswordResetStatus = (typeof PASSWORD_RESET_STATUSES)[number];
 
 export const DEFAULT_PASSWORD_RESET_WITHIN_MS = 60 * 60_000;
+
+export const RESET_LIMITS = { minimumGapMs: 60_000, perHour: 4, windowMs: 60 * 60_000 } as const;
+
+/** Whether one more link may go to a customer who was sent links at `sentAt` (ms), at `now`. */
+export function resetAllowed(sentAt: readonly number[], now: number): boolean {
+  const recent = sentAt.filter((at) => now - at < RESET_LIMITS.windowMs);
+  if (recent.length >= RESET_LIMITS.perHour) return false;
+  return !recent.some((at) => now - at < RESET_LIMITS.minimumGapMs);
+}
 
 /** What support sees of a reset (never the token, never the password). */
 export interface PasswordResetView {
@@ -57,5 +70,6 @@ export function issuedBeforeChange(
   if (changedAt === undefined) return false;
   // A token without iat cannot show it came after: refused once the password changed.
   if (issuedAtSeconds === undefined) return true;
-  return issuedAtSeconds * 1000 < Math.floor(changedAt / 1000) * 1000;
+  // `iat` counts whole seconds: a token of the change's own second may be from before it, so it goes too.
+  return issuedAtSeconds <= Math.floor(changedAt / 1000);
 }

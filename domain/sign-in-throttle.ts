@@ -39,6 +39,20 @@ export function tryAllowed(
     : { allowed: false, retryAfterSeconds: Math.ceil((readyAt - now) / 1000) };
 }
 
+/** A client address may be many customers behind one router: five times an account's tries, never a lock. */
+export const CLIENT_SHARE = 5;
+
+/** `tryAllowed` for a key of `kind`: a client address's count is shared out and never locks. */
+export function tryAllowedFor(
+  kind: 'account' | 'client',
+  failures: Failures | undefined,
+  now: number,
+): ReturnType<typeof tryAllowed> {
+  if (kind === 'account' || !failures) return tryAllowed(failures, now);
+  const count = Math.min(Math.floor(failures.count / CLIENT_SHARE), LOCK_AFTER - 1);
+  return tryAllowed({ ...failures, count }, now);
+}
+
 /** The count after one more failure at `now`. */
 export function failedOnce(failures: Failures | undefined, now: number): Failures {
   return { count: current(failures, now) + 1, lastAt: now };

@@ -9,7 +9,7 @@
  * cookie keys live in the app's database (store/sql-customer-identity.ts), so any API process
  * answers any step of a sign-in, and a restart signs nobody out. Its keys: the newest signs, all
  * unretired ones are published (`npm run customer-keys -- rotate` adds one without signing anyone
- * out).
+ * out; `retire <kid>` stops one).
  *
  * The storefront's web pages (/account) are its public client: authorization code + PKCE.
  */
@@ -180,7 +180,23 @@ export async function createCustomerProvider(options: CustomerProviderOptions): 
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) =>
+          shopPage(
+            ctx,
+            'Sign out of the shop?',
+            ['You will need your password to sign in again.'],
+            `${form}<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button> <button type="submit" form="op.logoutForm">Stay signed in</button>`,
+          ),
+        postLogoutSuccessSource: (ctx) =>
+          shopPage(
+            ctx,
+            'You are signed out',
+            ['Sign in again from the shop when you want to.'],
+            `<p><a href="/account/">Your account</a></p>`,
+          ),
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => CUSTOMER_AUDIENCE,
@@ -206,11 +222,35 @@ export async function createCustomerProvider(options: CustomerProviderOptions): 
       Grant: 14 * 86_400,
     },
     interactions: { url: (_ctx, interaction) => `${CUSTOMER_IDENTITY_PATH}/interaction/${interaction.uid}` },
+    // The provider's own pages in the shop's words, under the same policy as its sign-in page (no
+    // outside font, never framed).
+    renderError(ctx, out) {
+      shopPage(ctx, 'Sign-in did not work', [
+        'Something in this sign-in was not right or has expired. Go back to the shop and sign in again.',
+        `(${String(out.error)})`,
+      ]);
+    },
   };
   const provider = new Provider(customerIssuer(publicUrl), configuration);
   // Behind a TLS-terminating proxy in production (X-Forwarded-Proto); plain HTTP only on loopback.
   provider.proxy = publicUrl.startsWith('https:');
   return provider;
+}
+
+/** A page of the provider's, plain HTML under a strict policy. */
+function shopPage(ctx: Oidc.KoaContextWithOIDC, title: string, lines: string[], html = ''): void {
+  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  ctx.set(
+    'Content-Security-Policy',
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  );
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.type = 'html';
+  ctx.body =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title>` +
+    '<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f3ee;color:#1d2330}main{max-width:34rem;margin:12vh auto;padding:2rem;background:#fff;border-radius:12px}button{font:inherit;padding:.6rem 1rem;border-radius:8px;border:1px solid #0f766e;background:#0f766e;color:#fff}button+button{background:#fff;color:#0f766e}</style>' +
+    `</head><body><main><h1>${escape(title)}</h1>${lines.map((l) => `<p>${escape(l)}</p>`).join('')}${html}</main></body></html>`;
 }
 
 export type CustomerProvider = Oidc.default;

@@ -26,7 +26,7 @@ export interface PasswordResetOperations {
     email: string;
     at: string;
     expiresAt: string;
-  }): Promise<{ customer: ResetCustomer; replaced: string[] } | undefined>;
+  }): Promise<{ customer: ResetCustomer; replaced: string[]; limited?: true } | undefined>;
   /** Keeps a link's hash for a pending reset; nothing (false) once it is not pending. */
   savePasswordResetLink(input: { resetId: string; tokenHash: string; at: string }): Promise<boolean>;
   /** A link's verdict now: whether its page may take a new password. */
@@ -71,5 +71,17 @@ export interface CustomerIdentityOperations {
   rehashCustomerPassword(customerId: string, oldHash: string, newHash: string): Promise<void>;
   signInFailures(keys: string[]): Promise<Map<string, Failures>>;
   recordSignInFailure(keys: string[], now: number): Promise<void>;
+  /**
+   * A sign-in try, counted before its password is checked (so tries sent at once count one by one):
+   * allowed, or how long its account or client address must wait (nothing counted then).
+   */
+  claimSignInTry(
+    keys: { account: string; client: string },
+    now: number,
+  ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  /** The try's password was right: the account's count is forgotten, the client's try taken back. */
+  signInSucceeded(keys: { account: string; client: string }): Promise<void>;
+  /** Drops the provider's expired rows and failure counts nobody added to for a day. */
+  sweepCustomerIdentity(now: number): Promise<void>;
   clearSignInFailures(keys: string[]): Promise<void>;
 }

@@ -7,7 +7,7 @@
  * failures counted per account and per client address (domain/sign-in-throttle.ts).
  */
 import { emailKey } from '../domain/registration';
-import { failedOnce, type Failures } from '../domain/sign-in-throttle';
+import { failedOnce, FORGET_AFTER_S, tryAllowedFor, type Failures } from '../domain/sign-in-throttle';
 import type { CustomerIdentityOperations, Payload } from './customer-account-types';
 import { customerByKey } from './registration-rows';
 import type { Sql, Transactions } from './sql';
@@ -45,10 +45,13 @@ export function customerIdentityOperations(db: Transactions): CustomerIdentityOp
   return {
     idpUpsert: (model, id, payload, expiresAt) =>
       db.tx(async (sql) => {
-        await sql.run('DELETE FROM customer_idp_models WHERE model = ? AND id = ?', [model, id]);
+        // One statement: two requests saving one session at once both succeed, the later one kept.
         await sql.run(
           `INSERT INTO customer_idp_models (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+             uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
+             expires_at = excluded.expires_at, consumed_at = NULL`,
           [
             model,
             id,
@@ -134,30 +137,71 @@ export function customerIdentityOperations(db: Transactions): CustomerIdentityOp
         }
         return found;
       }),
-    recordSignInFailure: (keys, now) =>
+    recordSignInFailure: (keys, now) => db.tx((sql) => countFailures(sql, keys, now)),
+    claimSignInTry: ({ account, client }, now) =>
       db.tx(async (sql) => {
-        for (const key of keys) {
-          const [row] = await sql.all(
-            'SELECT failures, last_at FROM sign_in_failures WHERE failure_key = ?',
+        // Both rows locked (PostgreSQL; SQLite's transactions take turns): tries at once count one by one.
+        for (const key of [account, client])
+          await sql.run(
+            'INSERT INTO sign_in_failures (failure_key, failures, last_at) VALUES (?, 0, 0) ON CONFLICT DO NOTHING',
             [key],
           );
-          const next = failedOnce(
-            row ? { count: Number(row.failures), lastAt: Number(row.last_at) } : undefined,
-            now,
-          );
-          await sql.run('DELETE FROM sign_in_failures WHERE failure_key = ?', [key]);
-          await sql.run('INSERT INTO sign_in_failures (failure_key, failures, last_at) VALUES (?, ?, ?)', [
-            key,
-            next.count,
-            next.lastAt,
-          ]);
-        }
+        const rows = await sql.all(
+          `SELECT failure_key, failures, last_at FROM sign_in_failures WHERE failure_key IN (?, ?) ${db.dialect.forUpdate}`,
+          [account, client],
+        );
+        const of = (key: string): Failures | undefined => {
+          const row = rows.find((r) => r.failure_key === key);
+          return row && Number(row.failures) > 0
+            ? { count: Number(row.failures), lastAt: Number(row.last_at) }
+            : undefined;
+        };
+        const waits = [tryAllowedFor('account', of(account), now), tryAllowedFor('client', of(client), now)];
+        const wait = Math.max(0, ...waits.map((v) => (v.allowed ? 0 : v.retryAfterSeconds)));
+        if (wait > 0) return { allowed: false as const, retryAfterSeconds: wait };
+        // Counted as a failure before the password is checked; a good one takes it back.
+        await countFailures(sql, [account, client], now);
+        return { allowed: true as const };
+      }),
+    signInSucceeded: ({ account, client }) =>
+      db.tx(async (sql) => {
+        await sql.run('DELETE FROM sign_in_failures WHERE failure_key = ?', [account]);
+        await sql.run(
+          'UPDATE sign_in_failures SET failures = failures - 1 WHERE failure_key = ? AND failures > 0',
+          [client],
+        );
+      }),
+    sweepCustomerIdentity: (now) =>
+      db.tx(async (sql) => {
+        await sql.run('DELETE FROM customer_idp_models WHERE expires_at IS NOT NULL AND expires_at < ?', [
+          now,
+        ]);
+        await sql.run('DELETE FROM sign_in_failures WHERE last_at < ?', [now - FORGET_AFTER_S * 1000]);
       }),
     clearSignInFailures: (keys) =>
       db.tx(async (sql) => {
         for (const key of keys) await sql.run('DELETE FROM sign_in_failures WHERE failure_key = ?', [key]);
       }),
   };
+}
+
+/** One more failure for each key, in one statement each (two at once both count). */
+async function countFailures(sql: Sql, keys: readonly string[], now: number): Promise<void> {
+  for (const key of keys) {
+    const [row] = await sql.all('SELECT failures, last_at FROM sign_in_failures WHERE failure_key = ?', [
+      key,
+    ]);
+    const before =
+      row && Number(row.failures) > 0
+        ? { count: Number(row.failures), lastAt: Number(row.last_at) }
+        : undefined;
+    const next = failedOnce(before, now);
+    await sql.run(
+      `INSERT INTO sign_in_failures (failure_key, failures, last_at) VALUES (?, ?, ?)
+       ON CONFLICT (failure_key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at`,
+      [key, next.count, next.lastAt],
+    );
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
 import { emailKey } from '../domain/registration';
 import type { PasswordResetStatus, PasswordResetView } from '../domain/password-reset';
 import type { PasswordResetOperations, ResetOutcome } from './customer-account-types';
-import { resetLinkVerdict } from '../domain/password-reset';
+import { resetAllowed, resetLinkVerdict, RESET_LIMITS } from '../domain/password-reset';
 import { customerByKey } from './registration-rows';
 import { afterPasswordChange } from './sql-customer-identity';
 import type { Sql, Transactions } from './sql';
@@ -31,7 +31,7 @@ const viewOf = (row: Row): PasswordResetView => JSON.parse(String(row.view_json)
 
 export function passwordResetOperations(db: Transactions): PasswordResetOperations {
   return {
-    openPasswordReset: (input) => db.tx((sql) => open(sql, input)),
+    openPasswordReset: (input) => db.tx((sql) => open(sql, input, db.dialect.forUpdate)),
     savePasswordResetLink: ({ resetId, tokenHash, at }) =>
       db.tx(async (sql) => {
         const [reset] = await sql.all('SELECT status FROM password_resets WHERE reset_id = ?', [resetId]);
@@ -113,12 +113,28 @@ async function resetOfLink(sql: Sql, tokenHash: string): Promise<Row | undefined
 async function open(
   sql: Sql,
   { resetId, email, at, expiresAt }: Parameters<PasswordResetOperations['openPasswordReset']>[0],
+  forUpdate: string,
 ): ReturnType<PasswordResetOperations['openPasswordReset']> {
   const row = await customerByKey(sql, emailKey(email));
   if (!row) return undefined;
   const customer = { customerId: String(row.customer_id), email: String(row.email), name: String(row.name) };
+  // Asks for one customer take turns (PostgreSQL): only one of them is ever pending.
+  await sql.all(`SELECT customer_id FROM customers WHERE customer_id = ? ${forUpdate}`, [
+    customer.customerId,
+  ]);
   const [existing] = await sql.all('SELECT reset_id FROM password_resets WHERE reset_id = ?', [resetId]);
   if (existing) return { customer, replaced: [] };
+  const lately = await sql.all(
+    'SELECT requested_at FROM password_resets WHERE customer_id = ? AND requested_at > ?',
+    [customer.customerId, new Date(Date.parse(at) - RESET_LIMITS.windowMs).toISOString()],
+  );
+  if (
+    !resetAllowed(
+      lately.map((r) => Date.parse(String(r.requested_at))),
+      Date.parse(at),
+    )
+  )
+    return { customer, replaced: [], limited: true };
   const pending = await sql.all(
     "SELECT reset_id FROM password_resets WHERE customer_id = ? AND status = 'PendingReset'",
     [customer.customerId],

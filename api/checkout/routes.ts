@@ -177,18 +177,22 @@ export function orderAccess({ client, store }: Pick<OrdersDeps, 'client' | 'stor
     return view;
   }
 
-  /** Whose order it is: the stored order's customer, else what its workflow says. */
-  async function ownerOf(orderId: string): Promise<{ orderId: string; customerId: string }> {
-    const stored = await store.getOrder(orderId);
-    return { orderId, customerId: stored?.order.customer.id ?? (await currentView(orderId)).customerId };
+  /**
+   * Whose order it is, from the store alone (before any workflow is asked): a customer asking for
+   * an order that is not theirs, or none at all, is told the same (403), so order ids cannot be
+   * probed.
+   */
+  async function knownOwnerOf(orderId: string): Promise<{ orderId: string; customerId?: string }> {
+    const stored = ORDER_ID_PATTERN.test(orderId) ? await store.getOrder(orderId) : undefined;
+    return { orderId, customerId: stored?.order.customer.id };
   }
 
-  return { handleFor, storedView, currentView, assertKnown, signalIfRunning, retryPayment, ownerOf };
+  return { handleFor, storedView, currentView, assertKnown, signalIfRunning, retryPayment, knownOwnerOf };
 }
 export type OrderAccess = ReturnType<typeof orderAccess>;
 
 export function ordersRouter({ client, store, taskQueue, checkout }: OrdersDeps): Router {
-  const { currentView, assertKnown, signalIfRunning, retryPayment, handleFor, storedView, ownerOf } =
+  const { currentView, assertKnown, signalIfRunning, retryPayment, handleFor, storedView, knownOwnerOf } =
     orderAccess({
       client,
       store,
@@ -257,17 +261,16 @@ export function ordersRouter({ client, store, taskQueue, checkout }: OrdersDeps)
     }),
 
     handle(getOrder, async ({ params, caller }) => {
-      const view = await currentView(params.id);
       const customer = customerOf(caller);
-      if (!customer) return { status: 200, body: view };
-      assertOwnOrder(customer, view);
-      return { status: 200, body: customerOrder(view, Date.now()) };
+      if (customer) assertOwnOrder(customer, await knownOwnerOf(params.id));
+      const view = await currentView(params.id);
+      return { status: 200, body: customer ? customerOrder(view, Date.now()) : view };
     }),
 
     handle(cancelOrder, async ({ params, body, req, caller }) => {
-      await assertKnown(params.id);
       const customer = customerOf(caller);
-      if (customer) assertOwnOrder(customer, await ownerOf(params.id));
+      if (customer) assertOwnOrder(customer, await knownOwnerOf(params.id));
+      await assertKnown(params.id);
       await signalIfRunning(params.id, cancelOrderSignal, {
         reason: body.reason,
         requestedBy: callerName(req),

@@ -8,18 +8,21 @@
  *   (domain/sign-in-throttle.ts): after three, each next try waits longer (429 with Retry-After,
  *   the password not checked); after ten, a quarter of an hour. A password reset lifts the
  *   account's count, so a customer locked out by someone's guessing gets in through their mailbox.
- *   A client address (many customers may share one) is allowed five times as many failures.
+ *   A client address (many customers may share one) is allowed five times as many failures and is
+ *   only ever slowed (at most a minute), never locked: a guesser cannot lock everyone out.
+ * - A try is counted before its password is checked, so tries sent at once are slowed one by one;
+ *   at most four passwords are hashed at once.
  * - A password hashed with older parameters is hashed again with today's at a good sign-in.
  * - Forms only from this site (`Sec-Fetch-Site`, `Origin`); pages `no-store`, never framed.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { tryAllowed } from '../../domain/sign-in-throttle';
 import type { RegistrationStore } from '../../store';
 import { accountFailureKey, clientFailureKey } from '../../store/sql-customer-identity';
 import type { CustomerProvider } from '../../identity-provider/customers';
 import { CUSTOMER_IDENTITY_PATH } from '../../identity-provider/customers';
 import { escapeHtml } from '../html';
 import { handlePage, mount } from '../mount';
+import { passwordResetBody } from '../password-resets/contract';
 import {
   PASSWORD_RESET_ACCEPTED,
   startPasswordReset,
@@ -34,8 +37,25 @@ export interface CustomerSignInDeps extends PasswordResetDeps {
   registrations: RegistrationStore;
 }
 
-/** A client address is allowed this many times an account's failures. */
-const CLIENT_SHARE = 5;
+/** Password checks at once (each about 32 MiB and tens of milliseconds): a burst waits its turn. */
+const HASHES_AT_ONCE = 4;
+
+/** Runs `work` when fewer than HASHES_AT_ONCE others run. */
+function turns(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (running >= limit) await new Promise<void>((go) => waiting.push(go));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+const hashing = turns(HASHES_AT_ONCE);
 
 const forgotLink = `<p><a href="${CUSTOMER_IDENTITY_PATH}/forgot">Forgot your password?</a></p>`;
 
@@ -117,21 +137,14 @@ export function customerSignInRouter(deps: CustomerSignInDeps): Router {
     if (details.uid !== uid) return render(res, EXPIRED);
     const email = (field(req, 'email') ?? '').trim().slice(0, 254);
     const password = (field(req, 'password') ?? '').slice(0, 200);
-    const keys = [accountFailureKey(email), clientFailureKey(req.socket.remoteAddress ?? 'unknown')];
-    const now = Date.now();
-    const failures = await registrations.signInFailures(keys);
-    const wait = Math.max(
-      0,
-      ...keys.map((key, i) => {
-        const counted = failures.get(key);
-        // A client address may be many customers behind one router: it is held to five times as many.
-        const scaled =
-          counted && i === 1 ? { ...counted, count: Math.floor(counted.count / CLIENT_SHARE) } : counted;
-        const verdict = tryAllowed(scaled, now);
-        return verdict.allowed ? 0 : verdict.retryAfterSeconds;
-      }),
-    );
-    if (wait > 0) {
+    const keys = {
+      account: accountFailureKey(email),
+      client: clientFailureKey(req.socket.remoteAddress ?? 'unknown'),
+    };
+    // Counted before the password is checked: tries sent at once are slowed one by one.
+    const claimed = await registrations.claimSignInTry(keys, Date.now());
+    if (!claimed.allowed) {
+      const wait = claimed.retryAfterSeconds;
       res.setHeader('Retry-After', String(wait));
       return render(
         res,
@@ -144,15 +157,15 @@ export function customerSignInRouter(deps: CustomerSignInDeps): Router {
       );
     }
     const customer = email ? await registrations.customerForSignIn(email) : undefined;
-    const right = await verifyPassword(password, customer?.passwordHash ?? UNKNOWN_ACCOUNT_HASH);
-    if (!customer || !right) {
-      await registrations.recordSignInFailure(keys, now);
+    const right = await hashing(() =>
+      verifyPassword(password, customer?.passwordHash ?? UNKNOWN_ACCOUNT_HASH),
+    );
+    if (!customer || !right)
       return render(
         res,
         signInPage(uid, 401, 'That email address and password do not match. Try again.', email),
       );
-    }
-    await registrations.clearSignInFailures([keys[0]!]);
+    await registrations.signInSucceeded(keys);
     if (needsRehash(customer.passwordHash))
       await registrations.rehashCustomerPassword(
         customer.customerId,
@@ -190,10 +203,10 @@ export function customerSignInRouter(deps: CustomerSignInDeps): Router {
       forgotPassword,
       async ({ req, res }) => {
         if (!fromThisSite(req)) return render(res, NOT_FROM_PAGE);
-        const email = (field(req, 'email') ?? '').trim();
-        if (!/^[^\s@]{1,64}@[^\s@]{1,253}$/.test(email) || email.length > 254)
-          return render(res, forgotPage(400, 'That is not an email address. Try again.'));
-        await startPasswordReset(deps, email);
+        // The same rule as POST /password-resets: no control, format or NUL character reaches the store.
+        const asked = passwordResetBody.safeParse({ email: (field(req, 'email') ?? '').trim() });
+        if (!asked.success) return render(res, forgotPage(400, 'That is not an email address. Try again.'));
+        await startPasswordReset(deps, asked.data.email);
         render(res, {
           status: 200,
           title: 'Check your email',

@@ -46,7 +46,7 @@ export interface PasswordResetDeps {
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 export const PASSWORD_RESET_ACCEPTED =
-  'If this address has an account, an email with a link to set a new password is on its way. The link works for a limited time, once.';
+  'If this address has an account, an email with a link to set a new password is on its way (at most one a minute and four an hour). The link works for a limited time, once.';
 
 const PAGES: Record<Exclude<ResetLinkVerdict, 'ok'> | 'missing' | 'notFromPage' | 'changed', Page> = {
   missing: {

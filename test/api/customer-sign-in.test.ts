@@ -223,6 +223,21 @@ describe('customer sign-in', () => {
     assert.ok('token' in (await attempt('cy@example.com', 'cy password two')), 'back in');
   });
 
+  it('guesses sent all at once are counted one by one: three checked, the rest slowed', async () => {
+    await forgetClient();
+    await confirmedCustomer(registrations, {
+      email: 'ed@example.com',
+      customerId: 'cus_ed',
+      password: 'ed password one',
+    });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => attempt('ed@example.com', `burst ${i}`)),
+    );
+    const said = results.map((r) => ('refused' in r ? /answered (\d+)/.exec(r.refused)?.[1] : 'token'));
+    assert.equal(said.filter((s) => s === '401').length, 3, said.join(' '));
+    assert.equal(said.filter((s) => s === '429').length, 7, said.join(' '));
+  });
+
   it('a password hashed with older parameters is hashed again with today’s at sign-in', async () => {
     await forgetClient();
     const customer = await confirmedCustomer(registrations, {

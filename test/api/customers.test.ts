@@ -97,6 +97,8 @@ describe('customers', () => {
       assert.equal(own.body[internal], undefined, `${internal} is not for the customer`);
 
     assert.equal((await call('GET', '/orders/c-bob-1', ada)).status, 403, "Bob's order");
+    assert.equal((await call('GET', '/orders/c-nobody', ada)).status, 403, 'no order: the same answer');
+    assert.equal((await call('POST', '/orders/c-nobody/cancel', ada, {})).status, 403);
     assert.equal((await call('GET', '/orders/c-bob-1/timeline', ada)).status, 403, "Bob's timeline");
     assert.equal((await call('POST', '/orders/c-bob-1/cancel', ada, {})).status, 403, "Bob's cancel");
     const bob = await call('GET', '/orders/c-bob-1', await token('support', 'sam'));

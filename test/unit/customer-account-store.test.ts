@@ -38,10 +38,17 @@ for (const backend of BACKENDS) {
       });
       assert.deepEqual(first?.replaced, []);
       assert.equal(await store.savePasswordResetLink({ resetId: 'pwr_1', tokenHash: 'h1', at: at(0) }), true);
+      const limited = await store.openPasswordReset({
+        resetId: 'pwr_l',
+        email: 'ada@example.com',
+        at: at(1000),
+        expiresAt: at(3600e3),
+      });
+      assert.equal(limited?.limited, true, 'a second link within the minute: none');
       const second = await store.openPasswordReset({
         resetId: 'pwr_2',
         email: 'ada@example.com',
-        at: at(1000),
+        at: at(61_000),
         expiresAt: at(3600e3),
       });
       assert.deepEqual(second?.replaced, ['pwr_1']);
@@ -49,8 +56,8 @@ for (const backend of BACKENDS) {
         await store.savePasswordResetLink({ resetId: 'pwr_1', tokenHash: 'h1b', at: at(1000) }),
         false,
       );
-      await store.savePasswordResetLink({ resetId: 'pwr_2', tokenHash: 'h2', at: at(1000) });
-      assert.equal((await store.passwordResetLink('h1', NOW + 2000)).verdict, 'replaced');
+      await store.savePasswordResetLink({ resetId: 'pwr_2', tokenHash: 'h2', at: at(61_000) });
+      assert.equal((await store.passwordResetLink('h1', NOW + 62_000)).verdict, 'replaced');
       assert.equal((await store.passwordResetLink('h2', NOW + 3600e3)).verdict, 'expired');
 
       await store.idpUpsert('Session', 's1', { accountId: ada.customerId, uid: 'u1' }, NOW + 86_400e3);
@@ -58,15 +65,15 @@ for (const backend of BACKENDS) {
       const used = await store.usePasswordResetLink({
         tokenHash: 'h2',
         passwordHash: 'new-hash',
-        at: at(2000),
+        at: at(62_000),
       });
       assert.deepEqual(used, { kind: 'changed', resetId: 'pwr_2', customerId: 'cus_ada' });
       assert.deepEqual(
-        await store.usePasswordResetLink({ tokenHash: 'h2', passwordHash: 'again', at: at(3000) }),
+        await store.usePasswordResetLink({ tokenHash: 'h2', passwordHash: 'again', at: at(63_000) }),
         { kind: 'used' },
       );
       assert.equal(await store.passwordHashOf('ada@example.com'), 'new-hash');
-      assert.equal(await store.passwordChangedAt('cus_ada'), NOW + 2000);
+      assert.equal(await store.passwordChangedAt('cus_ada'), NOW + 62_000);
       assert.equal(await store.idpFind('Session', 's1', NOW), undefined, 'the session ended');
       assert.equal(
         (await store.signInFailures([accountFailureKey('ada@example.com')])).size,

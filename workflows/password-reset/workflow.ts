@@ -66,9 +66,19 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
     note('status', 'No customer has this address: nothing sent');
     return view;
   }
+  if (opened.limited) {
+    // Links went to this customer lately: none more now (nothing of the address kept here either).
+    become('Limited');
+    note('status', 'Links went to this customer within the limits: nothing sent');
+    return view;
+  }
   const { customer } = opened;
-  for (const other of opened.replaced)
-    await getExternalWorkflowHandle(passwordResetWorkflowId(other)).signal(passwordResetReplacedSignal);
+  for (const other of opened.replaced) {
+    // Ended already, or never started: the store has it replaced all the same.
+    await getExternalWorkflowHandle(passwordResetWorkflowId(other))
+      .signal(passwordResetReplacedSignal)
+      .catch(() => undefined);
+  }
   Object.assign(view, { customerId: customer.customerId, email: customer.email, expiresAt });
   note('requested', 'A new password asked for');
   await deliveries.sendPasswordResetLink({ resetId, to: customer.email, name: customer.name, expiresAt });

@@ -125,6 +125,7 @@ const RESET_WORDS: Record<string, string> = {
   Expired: 'Link expired unused',
   Replaced: 'Replaced by a newer ask',
   NoAccount: 'No account',
+  Limited: 'Not sent: links went lately',
 };
 
 function RegistrationCard({ registration: r }: { registration: RegistrationAnswer }) {
