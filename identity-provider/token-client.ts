@@ -92,42 +92,61 @@ export class CookieJar {
   }
 }
 
-/**
- * A person's token through the authorization-code flow with PKCE, signing in on the embedded
- * provider's development login as `personId`. Works only against a provider with that login.
- */
-export async function personToken(options: {
+/** The authorization-code flow with PKCE for a public client, its login form filled by `fill`. */
+async function codeFlowToken(options: {
   issuer: string;
-  cliClientId: string;
-  personId: string;
+  clientId: string;
+  redirectUri: string;
+  scope: string;
   audience: string;
+  fill: (page: string) => Record<string, string>;
 }): Promise<string> {
   const { authorization_endpoint, token_endpoint } = await endpoints(options.issuer);
   const verifier = crypto.randomBytes(32).toString('base64url');
   const state = crypto.randomBytes(16).toString('base64url');
   const start = new URL(authorization_endpoint);
   start.search = new URLSearchParams({
-    client_id: options.cliClientId,
+    client_id: options.clientId,
     response_type: 'code',
-    redirect_uri: CLI_REDIRECT_URI,
-    scope: 'openid api',
+    redirect_uri: options.redirectUri,
+    scope: options.scope,
     resource: options.audience,
     code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
     state,
   }).toString();
-  const code = await signInForCode(start.toString(), state, CLI_REDIRECT_URI, (page) => {
-    if (!page.includes(`value="${options.personId}"`))
-      throw new Error(`the provider has no account ${options.personId}`);
-    return { person: options.personId };
-  });
+  const code = await signInForCode(start.toString(), state, options.redirectUri, options.fill);
   return tokenRequest(token_endpoint, {
     grant_type: 'authorization_code',
     code,
-    redirect_uri: CLI_REDIRECT_URI,
-    client_id: options.cliClientId,
+    redirect_uri: options.redirectUri,
+    client_id: options.clientId,
     code_verifier: verifier,
     resource: options.audience,
+  });
+}
+
+/**
+ * A person's token through the authorization-code flow with PKCE, signing in on the embedded
+ * provider's development login as `personId`. Works only against a provider with that login.
+ */
+export function personToken(options: {
+  issuer: string;
+  cliClientId: string;
+  personId: string;
+  audience: string;
+}): Promise<string> {
+  return codeFlowToken({
+    issuer: options.issuer,
+    clientId: options.cliClientId,
+    redirectUri: CLI_REDIRECT_URI,
+    scope: 'openid api',
+    audience: options.audience,
+    fill: (page) => {
+      if (!page.includes(`value="${options.personId}"`))
+        throw new Error(`the provider has no account ${options.personId}`);
+      return { person: options.personId };
+    },
   });
 }
 
@@ -136,7 +155,7 @@ export async function personToken(options: {
  * PKCE through its sign-in page, with the customer's address and password (`npm run token --
  * customer <email>`, and the tests).
  */
-export async function customerToken(options: {
+export function customerToken(options: {
   issuer: string;
   clientId: string;
   redirectUri: string;
@@ -144,31 +163,10 @@ export async function customerToken(options: {
   email: string;
   password: string;
 }): Promise<string> {
-  const { authorization_endpoint, token_endpoint } = await endpoints(options.issuer);
-  const verifier = crypto.randomBytes(32).toString('base64url');
-  const state = crypto.randomBytes(16).toString('base64url');
-  const start = new URL(authorization_endpoint);
-  start.search = new URLSearchParams({
-    client_id: options.clientId,
-    response_type: 'code',
-    redirect_uri: options.redirectUri,
+  return codeFlowToken({
+    ...options,
     scope: 'openid profile email',
-    resource: options.audience,
-    code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    state,
-  }).toString();
-  const code = await signInForCode(start.toString(), state, options.redirectUri, () => ({
-    email: options.email,
-    password: options.password,
-  }));
-  return tokenRequest(token_endpoint, {
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: options.redirectUri,
-    client_id: options.clientId,
-    code_verifier: verifier,
-    resource: options.audience,
+    fill: () => ({ email: options.email, password: options.password }),
   });
 }
 

@@ -231,9 +231,23 @@ const mode: fc.Arbitrary<Mode> = fc.oneof(
 );
 
 /** Routes whose answers are pages for a person, not JSON for a client. */
-const PAGE_ROUTES = ['/registrations/confirm', '/session/sign-in', '/session/callback'];
+const PAGE_ROUTES = [
+  '/registrations/confirm',
+  '/session/sign-in',
+  '/session/callback',
+  '/password-resets/confirm',
+  '/customer-identity/interaction/{uid}',
+  '/customer-identity/interaction/{uid}/login',
+  '/customer-identity/forgot',
+];
 /** Routes that start a process when they are accepted. */
-const STARTS = new Set(['post /orders', 'post /leave-requests', 'post /registrations']);
+const STARTS = new Set([
+  'post /orders',
+  'post /leave-requests',
+  'post /registrations',
+  'post /password-resets',
+  'post /customer-identity/forgot',
+]);
 
 describe('hostile requests over every route', () => {
   let env: TestWorkflowEnvironment;

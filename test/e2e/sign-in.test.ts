@@ -187,7 +187,7 @@ describe('npm start with its embedded identity provider', () => {
     assert.equal(again.status, 409, 'the address belongs to a customer now');
   });
 
-  it('the confirmed customer signs in at the account pages and at `npm run token -- customer`, and sees a new order arrive without a reload', async () => {
+  it('the confirmed customer signs in at the account pages and at `npm run token -- customer`, sees a new order arrive without a reload, cancels it in its window, and sets a forgotten password', async () => {
     const customer = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'scripts/token.ts', 'customer', 'ada@example.com'],
@@ -236,11 +236,54 @@ describe('npm start with its embedded identity provider', () => {
       });
       assert.equal(placed.status, 202);
       // Its remorse window is open (an hour by default): the page says until when, without a reload.
+      const order = page.locator('[data-order="ada-1"]');
+      await order.getByText(/You can still cancel at no cost until/).waitFor({ timeout: 20_000 });
+      await screenshot(page, 'e2e-account-order');
+      // Cancelled within the window, after a confirmation: nothing charged.
+      await order.getByRole('button', { name: 'Cancel this order' }).click();
+      await order.getByRole('button', { name: 'Yes, cancel the order' }).click();
+      await order.getByText('Cancelled', { exact: true }).waitFor({ timeout: 20_000 });
+      await order.getByText('Nothing was charged.').waitFor();
+
+      // Forgotten: the sign-in page's link, the emailed link, a new password; the old session ends.
+      const other = await browser.newPage({ viewport: PHONE });
+      await other.goto(`${base}/account/`);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.getByRole('link', { name: 'Forgot your password?' }).click();
+      await other.getByLabel('Email address').fill('ada@example.com');
+      await other.getByRole('button', { name: 'Email me a link' }).click();
+      await other.getByRole('heading', { name: 'Check your email' }).waitFor();
+      const outbox = path.join(env.DATA_DIR!, 'dev-outbox', 'emails.jsonl');
+      let resetLink: string | undefined;
+      for (let i = 0; i < 150 && !resetLink; i++) {
+        const sent = fs
+          .readFileSync(outbox, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { to: string; category: string; text: string })
+          .find((m) => m.to === 'ada@example.com' && m.category === 'password_reset_link');
+        resetLink = sent ? /http\S+/.exec(sent.text)?.[0] : undefined;
+        if (!resetLink) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!resetLink?.startsWith(`${base}/password-resets/confirm?token=`))
+        assert.fail(`the emailed link: ${resetLink}`);
+      await other.goto(resetLink);
+      await other.getByLabel('New password').fill('a brand new passphrase');
+      await other.getByRole('button', { name: 'Set my new password' }).click();
+      await other.getByRole('heading', { name: 'Your new password is set' }).waitFor();
+      await page.reload();
+      await page
+        .getByText(/You were signed out|Sign in to follow your orders/)
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Email address').fill('ada@example.com');
+      await page.getByLabel('Password').fill('a brand new passphrase');
+      await page.getByRole('button', { name: 'Sign in' }).click();
       await page
         .locator('[data-order="ada-1"]')
-        .getByText(/You can still cancel at no cost until/)
+        .getByText('Cancelled', { exact: true })
         .waitFor({ timeout: 20_000 });
-      await screenshot(page, 'e2e-account-order');
     } finally {
       await browser.close();
     }
