@@ -39,18 +39,31 @@ export function tryAllowed(
     : { allowed: false, retryAfterSeconds: Math.ceil((readyAt - now) / 1000) };
 }
 
-/** A client address may be many customers behind one router: five times an account's tries, never a lock. */
+/**
+ * A client address may be many customers behind one router: it is slowed at five times an
+ * account's failures (at most MAX_DELAY_S), and locked for LOCK_S only after CLIENT_LOCK_AFTER,
+ * the mark of a guesser working through many accounts. A customer who set a new password within
+ * RESET_PASS_S passes a client's lock (their reset is the way out, as for their account's).
+ */
 export const CLIENT_SHARE = 5;
+export const CLIENT_LOCK_AFTER = 100;
+export const RESET_PASS_S = 15 * 60;
 
-/** `tryAllowed` for a key of `kind`: a client address's count is shared out and never locks. */
+/** `tryAllowed` for a key of `kind`: a client address's count is shared out, and locks late. */
 export function tryAllowedFor(
   kind: 'account' | 'client',
   failures: Failures | undefined,
   now: number,
 ): ReturnType<typeof tryAllowed> {
   if (kind === 'account' || !failures) return tryAllowed(failures, now);
-  const count = Math.min(Math.floor(failures.count / CLIENT_SHARE), LOCK_AFTER - 1);
-  return tryAllowed({ ...failures, count }, now);
+  const count = current(failures, now);
+  if (count >= CLIENT_LOCK_AFTER) return tryAllowed({ ...failures, count: LOCK_AFTER }, now);
+  return tryAllowed({ ...failures, count: Math.min(Math.floor(count / CLIENT_SHARE), LOCK_AFTER - 1) }, now);
+}
+
+/** Whether a customer whose password changed at `changedAt` (ms) passes a client address's lock at `now`. */
+export function passesClientLock(changedAt: number | undefined, now: number): boolean {
+  return changedAt !== undefined && now - changedAt < RESET_PASS_S * 1000;
 }
 
 /** The count after one more failure at `now`. */

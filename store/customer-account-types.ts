@@ -78,6 +78,8 @@ export interface CustomerIdentityOperations {
   claimSignInTry(
     keys: { account: string; client: string },
     now: number,
+    /** `passClient`: the customer set a new password lately; the client address's count does not hold them. */
+    options?: { passClient?: boolean },
   ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
   /** The try's password was right: the account's count is forgotten, the client's try taken back. */
   signInSucceeded(keys: { account: string; client: string }): Promise<void>;

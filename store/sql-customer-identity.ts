@@ -138,7 +138,7 @@ export function customerIdentityOperations(db: Transactions): CustomerIdentityOp
         return found;
       }),
     recordSignInFailure: (keys, now) => db.tx((sql) => countFailures(sql, keys, now)),
-    claimSignInTry: ({ account, client }, now) =>
+    claimSignInTry: ({ account, client }, now, { passClient = false } = {}) =>
       db.tx(async (sql) => {
         // Both rows locked (PostgreSQL; SQLite's transactions take turns): tries at once count one by one.
         for (const key of [account, client])
@@ -156,7 +156,10 @@ export function customerIdentityOperations(db: Transactions): CustomerIdentityOp
             ? { count: Number(row.failures), lastAt: Number(row.last_at) }
             : undefined;
         };
-        const waits = [tryAllowedFor('account', of(account), now), tryAllowedFor('client', of(client), now)];
+        const waits = [
+          tryAllowedFor('account', of(account), now),
+          passClient ? ({ allowed: true } as const) : tryAllowedFor('client', of(client), now),
+        ];
         const wait = Math.max(0, ...waits.map((v) => (v.allowed ? 0 : v.retryAfterSeconds)));
         if (wait > 0) return { allowed: false as const, retryAfterSeconds: wait };
         // Counted as a failure before the password is checked; a good one takes it back.

@@ -8,8 +8,9 @@
  *   (domain/sign-in-throttle.ts): after three, each next try waits longer (429 with Retry-After,
  *   the password not checked); after ten, a quarter of an hour. A password reset lifts the
  *   account's count, so a customer locked out by someone's guessing gets in through their mailbox.
- *   A client address (many customers may share one) is allowed five times as many failures and is
- *   only ever slowed (at most a minute), never locked: a guesser cannot lock everyone out.
+ *   A client address (many customers may share one) is slowed at five times as many failures (at
+ *   most a minute) and locked only after a hundred; a customer who set a new password in the last
+ *   quarter of an hour passes it.
  * - A try is counted before its password is checked, so tries sent at once are slowed one by one;
  *   at most four passwords are hashed at once.
  * - A password hashed with older parameters is hashed again with today's at a good sign-in.
@@ -22,6 +23,7 @@ import type { CustomerProvider } from '../../identity-provider/customers';
 import { CUSTOMER_IDENTITY_PATH } from '../../identity-provider/customers';
 import { escapeHtml } from '../html';
 import { handlePage, mount } from '../mount';
+import { passesClientLock } from '../../domain/sign-in-throttle';
 import { passwordResetBody } from '../password-resets/contract';
 import {
   PASSWORD_RESET_ACCEPTED,
@@ -141,8 +143,13 @@ export function customerSignInRouter(deps: CustomerSignInDeps): Router {
       account: accountFailureKey(email),
       client: clientFailureKey(req.socket.remoteAddress ?? 'unknown'),
     };
+    const customer = email ? await registrations.customerForSignIn(email) : undefined;
+    const now = Date.now();
+    // A customer who just set a new password passes their client address's lock (their way out).
+    const passClient =
+      !!customer && passesClientLock(await registrations.passwordChangedAt(customer.customerId), now);
     // Counted before the password is checked: tries sent at once are slowed one by one.
-    const claimed = await registrations.claimSignInTry(keys, Date.now());
+    const claimed = await registrations.claimSignInTry(keys, now, { passClient });
     if (!claimed.allowed) {
       const wait = claimed.retryAfterSeconds;
       res.setHeader('Retry-After', String(wait));
@@ -156,7 +163,6 @@ export function customerSignInRouter(deps: CustomerSignInDeps): Router {
         ),
       );
     }
-    const customer = email ? await registrations.customerForSignIn(email) : undefined;
     const right = await hashing(() =>
       verifyPassword(password, customer?.passwordHash ?? UNKNOWN_ACCOUNT_HASH),
     );

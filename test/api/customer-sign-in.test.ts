@@ -26,7 +26,7 @@ import { customerToken } from '../../identity-provider/token-client';
 import { freePort } from '../../scripts/net';
 import { openOrderStore, openRegistrationStore, type OrderStore, type RegistrationStore } from '../../store';
 import { accountFailureKey, clientFailureKey } from '../../store/sql-customer-identity';
-import { LOCK_AFTER } from '../../domain/sign-in-throttle';
+import { CLIENT_LOCK_AFTER, LOCK_AFTER } from '../../domain/sign-in-throttle';
 import { callApi, runWorker, serveApi } from '../helpers/api-server';
 import { confirmedCustomer } from '../helpers/customers';
 import { RecordingAdapters } from '../helpers/recording-adapters';
@@ -205,6 +205,13 @@ describe('customer sign-in', () => {
       JSON.stringify(locked),
     );
 
+    // And the guesser's address went through a hundred failures over many accounts: it is locked
+    // for everyone on it, Ada included.
+    const clients = ['127.0.0.1', '::ffff:127.0.0.1', '::1'].map(clientFailureKey);
+    for (let i = 0; i < CLIENT_LOCK_AFTER; i++) await registrations.recordSignInFailure(clients, Date.now());
+    const ada = await attempt('ada@example.com', 'ada password one');
+    assert.ok('refused' in ada && /429: .*Wait 15 minutes/.test(ada.refused), JSON.stringify(ada));
+
     // Forgot password, as the customer does it: the page, the email, the link's form.
     const shop = await signToken(SECRET, { role: 'storefront', sub: 'shop' });
     await callApi(base, 'POST', '/password-resets', { token: shop, body: { email: 'cy@example.com' } });
@@ -220,7 +227,11 @@ describe('customer sign-in', () => {
       body: new URLSearchParams({ token, password: 'cy password two' }).toString(),
     });
     assert.equal(set.status, 200);
-    assert.ok('token' in (await attempt('cy@example.com', 'cy password two')), 'back in');
+    assert.ok(
+      'token' in (await attempt('cy@example.com', 'cy password two')),
+      "back in: the account's lock lifted, and a fresh reset passes the address's",
+    );
+    await forgetClient();
   });
 
   it('guesses sent all at once are counted one by one: three checked, the rest slowed', async () => {

@@ -2,11 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  CLIENT_LOCK_AFTER,
   failedOnce,
   FORGET_AFTER_S,
   LOCK_AFTER,
   LOCK_S,
+  passesClientLock,
   tryAllowed,
+  tryAllowedFor,
   type Failures,
 } from '../../domain/sign-in-throttle';
 
@@ -30,5 +33,24 @@ describe('sign-in throttle', () => {
     assert.deepEqual(tryAllowed(f, 60_000), { allowed: false, retryAfterSeconds: LOCK_S - 60 });
     assert.deepEqual(tryAllowed(f, LOCK_S * 1000), { allowed: true });
     assert.equal(failedOnce(f, FORGET_AFTER_S * 1000 + 1).count, 1);
+  });
+
+  it('a client address: slowed at five times the failures, at most a minute; locked only after a hundred; a fresh reset passes', () => {
+    assert.deepEqual(tryAllowedFor('client', { count: 14, lastAt: 0 }, 0), { allowed: true });
+    assert.deepEqual(tryAllowedFor('client', { count: 15, lastAt: 0 }, 0), {
+      allowed: false,
+      retryAfterSeconds: 1,
+    });
+    assert.deepEqual(tryAllowedFor('client', { count: 99, lastAt: 0 }, 0), {
+      allowed: false,
+      retryAfterSeconds: 60,
+    });
+    assert.deepEqual(tryAllowedFor('client', { count: CLIENT_LOCK_AFTER, lastAt: 0 }, 0), {
+      allowed: false,
+      retryAfterSeconds: LOCK_S,
+    });
+    assert.equal(passesClientLock(0, 14 * 60_000), true);
+    assert.equal(passesClientLock(0, 15 * 60_000), false);
+    assert.equal(passesClientLock(undefined, 0), false);
   });
 });
