@@ -146,16 +146,16 @@ async function customer(config: ReturnType<typeof loadConfig>, who: string | und
   }
 }
 
-/** A line typed at the terminal (not echoed when it is one). */
+/** A line typed at the terminal, not echoed (a password). */
 async function ask(question: string): Promise<string> {
   const readline = await import('node:readline/promises');
-  const rl = readline.createInterface({
-    input: process.stdin,
-    output: process.stderr,
-    terminal: process.stdin.isTTY,
-  });
-  const answer = await rl.question(question);
+  const { Writable } = await import('node:stream');
+  process.stderr.write(question);
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = readline.createInterface({ input: process.stdin, output: muted, terminal: process.stdin.isTTY });
+  const answer = await rl.question('');
   rl.close();
+  process.stderr.write('\n');
   return answer;
 }
 

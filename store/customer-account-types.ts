@@ -80,9 +80,9 @@ export interface CustomerIdentityOperations {
     now: number,
     /** `passClient`: the customer set a new password lately; the client address's count does not hold them. */
     options?: { passClient?: boolean },
-  ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  ): Promise<{ allowed: true; clientBefore?: Failures } | { allowed: false; retryAfterSeconds: number }>;
   /** The try's password was right: the account's count is forgotten, the client's try taken back. */
-  signInSucceeded(keys: { account: string; client: string }): Promise<void>;
+  signInSucceeded(keys: { account: string; client: string }, clientBefore?: Failures): Promise<void>;
   /** Drops the provider's expired rows and failure counts nobody added to for a day. */
   sweepCustomerIdentity(now: number): Promise<void>;
   clearSignInFailures(keys: string[]): Promise<void>;

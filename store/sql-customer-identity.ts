@@ -156,6 +156,7 @@ export function customerIdentityOperations(db: Transactions): CustomerIdentityOp
             ? { count: Number(row.failures), lastAt: Number(row.last_at) }
             : undefined;
         };
+        const clientBefore = of(client);
         const waits = [
           tryAllowedFor('account', of(account), now),
           passClient ? ({ allowed: true } as const) : tryAllowedFor('client', of(client), now),
@@ -164,14 +165,15 @@ export function customerIdentityOperations(db: Transactions): CustomerIdentityOp
         if (wait > 0) return { allowed: false as const, retryAfterSeconds: wait };
         // Counted as a failure before the password is checked; a good one takes it back.
         await countFailures(sql, [account, client], now);
-        return { allowed: true as const };
+        return { allowed: true as const, clientBefore };
       }),
-    signInSucceeded: ({ account, client }) =>
+    signInSucceeded: ({ account, client }, clientBefore) =>
       db.tx(async (sql) => {
         await sql.run('DELETE FROM sign_in_failures WHERE failure_key = ?', [account]);
+        // The client address as it was before this try: a good sign-in neither counts nor restarts its wait.
         await sql.run(
-          'UPDATE sign_in_failures SET failures = failures - 1 WHERE failure_key = ? AND failures > 0',
-          [client],
+          'UPDATE sign_in_failures SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, last_at = ? WHERE failure_key = ?',
+          [clientBefore?.lastAt ?? 0, client],
         );
       }),
     sweepCustomerIdentity: (now) =>

@@ -123,7 +123,14 @@ async function open(
     customer.customerId,
   ]);
   const [existing] = await sql.all('SELECT reset_id FROM password_resets WHERE reset_id = ?', [resetId]);
-  if (existing) return { customer, replaced: [] };
+  if (existing) {
+    // A retry of an open that committed: the same answer, the resets it replaced included.
+    const replaced = await sql.all(
+      "SELECT reset_id FROM password_resets WHERE customer_id = ? AND status = 'Replaced' AND updated_at = ?",
+      [customer.customerId, at],
+    );
+    return { customer, replaced: replaced.map((r) => String(r.reset_id)) };
+  }
   const lately = await sql.all(
     'SELECT requested_at FROM password_resets WHERE customer_id = ? AND requested_at > ?',
     [customer.customerId, new Date(Date.parse(at) - RESET_LIMITS.windowMs).toISOString()],
@@ -165,7 +172,14 @@ async function use(
     "UPDATE password_resets SET status = 'Completed', updated_at = ? WHERE reset_id = ? AND status = 'PendingReset'",
     [at, resetId],
   );
-  if (taken !== 1) return { kind: 'used' };
+  if (taken !== 1) {
+    // Replaced, ended or used between the look and the write: say which.
+    const [now] = await sql.all('SELECT status, expires_at FROM password_resets WHERE reset_id = ?', [
+      resetId,
+    ]);
+    const verdict = resetLinkVerdict(now && toState(now), Date.parse(at));
+    return { kind: verdict === 'ok' ? 'used' : verdict };
+  }
   await sql.run('UPDATE customers SET password_hash = ? WHERE customer_id = ?', [passwordHash, customerId]);
   await sql.run('DELETE FROM customer_password_changes WHERE customer_id = ?', [customerId]);
   await sql.run('INSERT INTO customer_password_changes (customer_id, changed_at) VALUES (?, ?)', [

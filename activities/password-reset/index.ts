@@ -35,7 +35,8 @@ export function createPasswordResetActivities(deps: PasswordResetActivityDeps) {
   return {
     openPasswordReset: (input: { resetId: string; email: string; at: string; expiresAt: string }) =>
       registrations.openPasswordReset(input),
-    async sendPasswordResetLink(email: ResetLinkEmail): Promise<void> {
+    /** Whether the link went: not for a reset replaced or ended meanwhile. */
+    async sendPasswordResetLink(email: ResetLinkEmail): Promise<boolean> {
       const token = newLinkToken();
       const saved = await registrations.savePasswordResetLink({
         resetId: email.resetId,
@@ -43,7 +44,7 @@ export function createPasswordResetActivities(deps: PasswordResetActivityDeps) {
         at: new Date().toISOString(),
       });
       // Used, replaced or ended meanwhile: a link that could never work is not sent.
-      if (!saved) return;
+      if (!saved) return false;
       await mailer.send({
         to: email.to,
         from: deps.fromEmail,
@@ -61,6 +62,7 @@ export function createPasswordResetActivities(deps: PasswordResetActivityDeps) {
           'If you did not ask, ignore this email: your password stays as it is.',
         ].join('\n'),
       });
+      return true;
     },
     async sendPasswordChanged(email: { resetId: string; to: string; name: string }): Promise<void> {
       await mailer.send({

@@ -171,7 +171,7 @@ export function customerSignInRouter(deps: CustomerSignInDeps): Router {
         res,
         signInPage(uid, 401, 'That email address and password do not match. Try again.', email),
       );
-    await registrations.signInSucceeded(keys);
+    await registrations.signInSucceeded(keys, claimed.clientBefore);
     if (needsRehash(customer.passwordHash))
       await registrations.rehashCustomerPassword(
         customer.customerId,

@@ -36,8 +36,11 @@ export function resolveTemporalCli(): ResolvedServer | undefined {
  * later releases), so a bulk action's Stripe calls wait behind new customers' on the rate-limited
  * Stripe queue; and one partition per task queue, because priority orders the tasks within a
  * partition: with the default four, a confirmation link went after 9 of a bulk retry's queued
- * events instead of the 1-2 in hand (test/activities/people-first.test.ts). One process, one
- * machine: more partitions add nothing to a dev server.
+ * events instead of the 1-2 in hand, and with writes to one and reads from four after 8
+ * (test/activities/people-first.test.ts). One process, one machine: more partitions add nothing
+ * to a dev server. A dev server's database from before this (DATA_DIR/temporal.db) may hold tasks
+ * that were queued in partitions 1-3 when it stopped; they are not read any more: let its worker
+ * finish its work before upgrading, or start on a fresh DATA_DIR.
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = [
   'matching.useNewMatcher=true',

@@ -7,7 +7,7 @@
  * taking two activities at a time, with RabbitMQ slow to confirm: the paid orders' events wait in
  * Temporal's matching service, where priority orders them. The registration and the leave request
  * are started with the options the API starts them with. Without the priority (tried), the link
- * went after 56 queued events; with it, after the few in hand.
+ * went after 56 queued events; with it, ahead of at least three quarters of them.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -220,18 +220,22 @@ describe('a person’s work before a bulk action’s', () => {
           const events = (from: number, to = started.length) =>
             started.slice(from, to).filter((s) => s.name === 'publishOrderEvent').length;
           // Behind the backlog, each would have waited for every event queued before it (the queue
-          // is first in, first out within a priority). First in line, they wait only for the few
-          // the worker has in hand, and the ones it was given with them.
-          assert.ok(
-            events(arrived, link) <= 3 * IN_HAND,
-            `the link went after ${events(arrived, link)} events`,
-          );
-          assert.ok(
-            events(arrived, approval) <= 3 * IN_HAND,
-            `the approval's email went after ${events(arrived, approval)} events`,
-          );
+          // is first in, first out within a priority: without the priority the link went after 56
+          // of about 60). First in line, they wait only for the few the worker has in hand while the
+          // registration's and the leave request's own earlier steps (each a workflow task and an
+          // activity of their own) go through: on a busy machine a few more.
           const later = events(Math.max(link, approval));
           assert.ok(later >= 20, `a backlog was there: ${later} of the orders' events were sent after them`);
+          for (const [what, at] of [
+            ['the link', link],
+            ["the approval's email", approval],
+          ] as const) {
+            const before = events(arrived, at);
+            assert.ok(
+              before * 4 < before + events(at),
+              `${what} went after ${before} of the ${before + events(at)} events queued or arriving`,
+            );
+          }
           assert.equal(
             recorded.emails.filter((e) => e.category === 'registration_confirmation_link').length,
             1,

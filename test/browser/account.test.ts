@@ -184,6 +184,16 @@ describe('a customer’s account, in Chromium', () => {
     await page.getByText('Grace Hopper').waitFor();
     await page.getByText('No orders yet.').waitFor();
 
+    // A quarter of an hour later the access token has run out: renewed on the provider's session,
+    // without a page and without the password.
+    await page.evaluate(`(() => {
+      const kept = JSON.parse(sessionStorage.getItem('account-tokens'));
+      sessionStorage.setItem('account-tokens', JSON.stringify({ ...kept, expiresAt: Date.now() - 1000 }));
+    })()`);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Your orders' }).waitFor();
+    await page.getByText('No orders yet.').waitFor();
+
     // An order arrives, and moves to Paid, without a reload.
     const order = (orderId: string) => ({
       orderId,

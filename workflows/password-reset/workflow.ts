@@ -81,8 +81,15 @@ export async function passwordResetWorkflow(input: PasswordResetInput): Promise<
   }
   Object.assign(view, { customerId: customer.customerId, email: customer.email, expiresAt });
   note('requested', 'A new password asked for');
-  await deliveries.sendPasswordResetLink({ resetId, to: customer.email, name: customer.name, expiresAt });
-  note('link', `Link sent, working until ${formatTime(expiresAt)}`);
+  const sent = await deliveries.sendPasswordResetLink({
+    resetId,
+    to: customer.email,
+    name: customer.name,
+    expiresAt,
+  });
+  // `undefined` in histories from before it answered: it had sent.
+  if (sent === false) note('link', 'No link sent: a newer ask had replaced this one');
+  else note('link', `Link sent, working until ${formatTime(expiresAt)}`);
   await store.recordPasswordResetView(view);
 
   const left = Math.max(0, Date.parse(expiresAt) - Date.now());

@@ -15,7 +15,7 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { CustomerAnswer, OrderTimeline } from '../../../api/contract';
 import { money, when } from '../format';
-import { currentTokens, finishSignIn, forgetTokens, signIn, signOut, type Tokens } from './oidc';
+import { currentTokens, finishSignIn, forgetTokens, renewable, signIn, signOut, type Tokens } from './oidc';
 
 /** An order as its customer reads it (domain/customer-orders.ts). */
 interface MyOrder {
@@ -171,6 +171,10 @@ function Orders({ tokens }: { tokens: Tokens }) {
     refetchInterval: 2_000,
   });
   const signedOut = me.error instanceof SignedOut || orders.error instanceof SignedOut;
+  useEffect(() => {
+    // The token ran out while the page was open: renewed on the provider's session, once.
+    if (signedOut && tokens.expiresAt <= Date.now() + 5_000 && renewable()) void signIn(true);
+  }, [signedOut, tokens.expiresAt]);
   if (signedOut)
     return (
       <SignInCard problem="You were signed out (your password changed, or the sign-in is old). Sign in again." />
@@ -208,7 +212,11 @@ function Account() {
   const [problem, setProblem] = useState<string>();
   useEffect(() => {
     finishSignIn().then(
-      (fresh) => fresh && setTokens(fresh),
+      (fresh) => {
+        if (fresh) setTokens(fresh);
+        // Its access token ran out (a quarter of an hour): renewed on the provider's session, once.
+        else if (!currentTokens() && renewable()) void signIn(true);
+      },
       (err: unknown) => setProblem(err instanceof Error ? err.message : String(err)),
     );
   }, []);

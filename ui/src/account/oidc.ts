@@ -28,11 +28,20 @@ function base64url(bytes: ArrayBuffer | Uint8Array): string {
 
 const random = (): string => base64url(crypto.getRandomValues(new Uint8Array(32)));
 
-/** To the provider's sign-in page, and back to /account/ with a code. */
-export async function signIn(): Promise<void> {
+const SILENT_TRIED = 'account-silent-renewal';
+/** This tab was signed in (its token may have run out since): a renewal may be tried. */
+const HAD_SESSION = 'account-had-session';
+
+/**
+ * To the provider's sign-in page, and back to /account/ with a code. `silent`: without a page
+ * (`prompt=none`), on the provider's session, when an access token ran out; once per tab until a
+ * sign-in succeeds, so a provider that says no leads to the sign-in card, not a loop.
+ */
+export async function signIn(silent = false): Promise<void> {
   const verifier = random();
   const state = random();
   sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state }));
+  if (silent) sessionStorage.setItem(SILENT_TRIED, '1');
   const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
   const url = new URL(`${ISSUER_PATH}/auth`, window.location.origin);
   url.search = new URLSearchParams({
@@ -44,8 +53,14 @@ export async function signIn(): Promise<void> {
     code_challenge: challenge,
     code_challenge_method: 'S256',
     state,
+    ...(silent ? { prompt: 'none' } : {}),
   }).toString();
   window.location.assign(url.toString());
+}
+
+/** Whether an access token this tab had ran out, and a silent renewal was not tried yet. */
+export function renewable(): boolean {
+  return sessionStorage.getItem(HAD_SESSION) !== null && sessionStorage.getItem(SILENT_TRIED) === null;
 }
 
 /** Back from the provider: the code exchanged for tokens (once), the address cleaned. */
@@ -56,7 +71,11 @@ export async function finishSignIn(): Promise<Tokens | undefined> {
   if (!code && !params.get('error')) return undefined;
   window.history.replaceState(null, '', '/account/');
   sessionStorage.removeItem(PENDING);
-  if (params.get('error')) throw new Error(params.get('error_description') ?? 'the sign-in did not finish');
+  const error = params.get('error');
+  // A silent renewal the provider could not do (its session ended): the sign-in card, no message.
+  if (error === 'login_required' || error === 'interaction_required' || error === 'consent_required')
+    return undefined;
+  if (error) throw new Error(params.get('error_description') ?? 'the sign-in did not finish');
   const { verifier, state } = pending
     ? (JSON.parse(pending) as { verifier: string; state: string })
     : { verifier: '', state: '' };
@@ -88,6 +107,8 @@ export async function finishSignIn(): Promise<Tokens | undefined> {
     expiresAt: Date.now() + (body.expires_in ?? 900) * 1000,
   };
   sessionStorage.setItem(TOKENS, JSON.stringify(tokens));
+  sessionStorage.setItem(HAD_SESSION, '1');
+  sessionStorage.removeItem(SILENT_TRIED);
   return tokens;
 }
 
@@ -101,6 +122,7 @@ export function currentTokens(): Tokens | undefined {
 export function signOut(): void {
   const tokens = currentTokens();
   sessionStorage.removeItem(TOKENS);
+  sessionStorage.removeItem(HAD_SESSION);
   const url = new URL(`${ISSUER_PATH}/session/end`, window.location.origin);
   url.search = new URLSearchParams({
     client_id: CLIENT_ID,
