@@ -271,6 +271,9 @@ describe('npm start with its embedded identity provider', () => {
       await other.getByLabel('New password').fill('a brand new passphrase');
       await other.getByRole('button', { name: 'Set my new password' }).click();
       await other.getByRole('heading', { name: 'Your new password is set' }).waitFor();
+      // Tokens count whole seconds: one issued in the change's own second may be from before it, so
+      // it is refused too. A person takes longer than that; this browser waits for the next second.
+      await new Promise((r) => setTimeout(r, 1_100));
       await page.reload();
       await page
         .getByText(/You were signed out|Sign in to follow your orders/)
@@ -283,7 +286,11 @@ describe('npm start with its embedded identity provider', () => {
       await page
         .locator('[data-order="ada-1"]')
         .getByText('Cancelled', { exact: true })
-        .waitFor({ timeout: 20_000 });
+        .waitFor({ timeout: 20_000 })
+        .catch(async (err: unknown) => {
+          await screenshot(page, 'e2e-account-after-reset-FAILED');
+          throw err;
+        });
     } finally {
       await browser.close();
     }
