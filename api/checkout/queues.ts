@@ -171,10 +171,8 @@ export function batchRefusal(err: unknown): string {
   return 'the order could not be handled; the error is logged for the engineers';
 }
 
-/** One row of a list: the order's summary, and what its queue shows about it. */
-/** A customer's own order in their list: its figures and where it stands, in their words. */
-function customerListItem(stored: StoredOrder, view: OrderView): OrderListItem {
-  const order = customerOrder(view, Date.now());
+/** What every row of a list shows: the order's figures, whose it is, when it was placed and changed. */
+function summaryOf(stored: StoredOrder, view: OrderView): OrderListItem {
   return {
     orderId: view.orderId,
     status: view.status,
@@ -183,6 +181,14 @@ function customerListItem(stored: StoredOrder, view: OrderView): OrderListItem {
     customerId: view.customerId ?? stored.order.customer.id,
     placedAt: view.placedAt,
     updatedAt: stored.updatedAt,
+  };
+}
+
+/** A customer's own order in their list: its figures and where it stands, in their words. */
+function customerListItem(stored: StoredOrder, view: OrderView): OrderListItem {
+  const order = customerOrder(view, Date.now());
+  return {
+    ...summaryOf(stored, view),
     state: order.state,
     ...(order.next && { next: order.next }),
     cancelFree: order.cancelFree,
@@ -191,18 +197,11 @@ function customerListItem(stored: StoredOrder, view: OrderView): OrderListItem {
   };
 }
 
+/** One row of a list: the order's summary, and what its queue shows about it. */
 function listItem(stored: StoredOrder, view: OrderView, req: Request): OrderListItem {
   const support = supportNeed(view);
   const work = workNeed(view);
-  const item: OrderListItem = {
-    orderId: view.orderId,
-    status: view.status,
-    total: view.total,
-    currency: view.currency,
-    customerId: view.customerId ?? stored.order.customer.id,
-    placedAt: view.placedAt,
-    updatedAt: stored.updatedAt,
-  };
+  const item = summaryOf(stored, view);
   if (support) {
     item.reason = support.reason;
     item.reasonText = describeSupportReason(support.reason);
