@@ -2,6 +2,7 @@
  * The worker: a thin composition root. Reads configuration once, builds the adapters and the
  * store, and runs the workflows and activities on the task queue until SIGINT/SIGTERM.
  */
+import './observability/instrument'; // first: it instruments `http` before any client loads it
 import { Client } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createCheckoutActivities, stripeActivitiesOf } from './activities/checkout';
@@ -14,6 +15,8 @@ import { createAdapters } from './activities/adapters';
 import { stripeWorkerConcurrency } from './domain/bulk-actions';
 import { dataConverterFor } from './infrastructure/encryption';
 import { createLogger } from './infrastructure/logging';
+import { startTracing } from './observability/tracing';
+import { clientTracingInterceptors, workerTracingOptions } from './observability/temporal-tracing';
 import { definedWorkerTuning, loadConfig } from './config/settings';
 import { ensureSearchAttributes } from './infrastructure/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from './workflows/search-attributes';
@@ -25,6 +28,7 @@ import { openBulkActionStore, openLeaveStore, openOrderStore, openRegistrationSt
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.log, 'worker');
+  const tracing = startTracing(config.otel, 'worker');
   // One logger for everything the worker says, the SDK's core included; workflow logs arrive
   // here replay-aware, with their workflow and run ids.
   Runtime.install({
@@ -44,7 +48,8 @@ async function main(): Promise<void> {
   const bulkActions = openBulkActionStore(config);
   const adapters = createAdapters(config);
   const { payments, summary } = paymentGatewayFor(config.stripe, adapters.recorder);
-  for (const line of [summary, ...adapters.summary]) logger.info(line);
+  for (const line of [summary, ...adapters.summary, tracing.summary]) logger.info(line);
+  const traced = workerTracingOptions(tracing);
 
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   try {
@@ -83,12 +88,19 @@ async function main(): Promise<void> {
       backOfficeUrl: config.registration.publicUrl,
     });
     // Bulk actions message orders through Temporal's client, on this worker's connection.
-    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter,
+      interceptors: { workflow: clientTracingInterceptors() },
+    });
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       ...code.options,
+      interceptors: { ...code.options.interceptors, ...traced.interceptors },
+      sinks: traced.sinks,
       dataConverter,
       ...definedWorkerTuning(config.worker),
       workerDeploymentOptions,
@@ -139,6 +151,7 @@ async function main(): Promise<void> {
       taskQueue: stripeQueue,
       dataConverter,
       workerDeploymentOptions,
+      interceptors: traced.interceptors,
       activities: stripeActivitiesOf(checkoutActivities),
       maxTaskQueueActivitiesPerSecond: config.stripe.maxRequestsPerSecond,
       // The backlog waits in Temporal's matching service, in priority order, not in this worker.
@@ -161,6 +174,7 @@ async function main(): Promise<void> {
     await leaveStore.close();
     await registrations.close();
     await connection.close();
+    await tracing.shutdown();
   }
 }
 

@@ -10,6 +10,7 @@ import { healthz, metrics as metricsRoute, openapi, readyz } from './contract';
 import { errorHandler, HttpError } from './errors';
 import { leaveRouter } from './leave/routes';
 import { HttpMetrics } from './metrics';
+import { requestSpanNames } from '../observability/http-spans';
 import { handlePage, mount } from './mount';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { bulkActionsRouter } from './checkout/bulk-actions';
@@ -116,6 +117,7 @@ function readiness(
 function serveProbes(app: Express, deps: AppDeps, log: (message: string, err?: unknown) => void): void {
   const metrics = new HttpMetrics({ processMetrics: true });
   app.use(metrics.middleware());
+  app.use(requestSpanNames());
   const ready = readiness(deps, log);
   app.use(
     mount(Router(), [

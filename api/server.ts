@@ -3,10 +3,13 @@
  * store, serves on PORT, and on SIGINT/SIGTERM stops taking requests, lets those in flight finish,
  * then closes its connections.
  */
+import '../observability/instrument'; // first: it instruments `http` before Express loads it
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFor } from '../infrastructure/encryption';
 import { createLogger } from '../infrastructure/logging';
+import { startTracing } from '../observability/tracing';
+import { clientTracingInterceptors } from '../observability/temporal-tracing';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
 import { connectionOptions } from '../infrastructure/connection';
@@ -64,9 +67,24 @@ async function customerIdentityOf(publicUrl: string, registrations: Registration
   };
 }
 
+/** Temporal's client, each call carrying the request's trace context into the workflow. */
+async function temporalClientOf(config: ReturnType<typeof loadConfig>) {
+  const connection = await Connection.connect(connectionOptions(config.temporal));
+  const dataConverter = dataConverterFor(config.encryptionKeys);
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter,
+    interceptors: { workflow: clientTracingInterceptors() },
+  });
+  return { connection, dataConverter, client };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.log, 'api');
+  const tracing = startTracing(config.otel, 'api');
+  logger.info(tracing.summary);
   const issuer = config.auth.issuer;
   const secret = issuer ? undefined : resolveJwtSecret(config);
   const store = openOrderStore(config);
@@ -77,9 +95,7 @@ async function main(): Promise<void> {
   sweepExpiredSessions(sessionStore);
   sweepCustomerIdentity(registrations);
   const publicUrl = config.auth.publicUrl ?? `http://127.0.0.1:${config.port}`;
-  const connection = await Connection.connect(connectionOptions(config.temporal));
-  const dataConverter = dataConverterFor(config.encryptionKeys);
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+  const { connection, dataConverter, client } = await temporalClientOf(config);
   registerSearchAttributes(connection, config.temporal.namespace, logger);
   const customerIdentity = await customerIdentityOf(publicUrl, registrations);
   const app = createApp({
@@ -151,7 +167,9 @@ async function main(): Promise<void> {
         sessionStore.close(),
         registrations.close(),
         bulkActions.close(),
-      ]).then(() => process.exit(0));
+      ])
+        .then(() => tracing.shutdown())
+        .then(() => process.exit(0));
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();

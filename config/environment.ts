@@ -319,6 +319,57 @@ export const ENVIRONMENT = z.object({
     '`json`',
     "the worker's and the API's log: JSON lines (`npm start` uses `pretty`)",
   ),
+  OTEL_TRACES_EXPORTER: variable(
+    raw.transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const first = value.split(',')[0]!.trim().toLowerCase();
+      if (!['otlp', 'zipkin', 'console', 'none'].includes(first)) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not otlp, zipkin, console or none` });
+        return z.NEVER;
+      }
+      return first;
+    }),
+    'the endpoint that is set; none set: off',
+    'OpenTelemetry: where traces go (`npm start` sends them to its Zipkin)',
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable(url(), 'unset', 'an OTLP/HTTP collector (traces go to `/v1/traces`)'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: variable(url(), 'unset', 'the OTLP/HTTP traces URL itself'),
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: variable(
+    url(),
+    'unset',
+    "Zipkin's span URL, e.g. `http://127.0.0.1:9411/api/v2/spans`",
+  ),
+  OTEL_SERVICE_NAME: variable(
+    text(),
+    '`temporal-commerce-api` / `-worker`',
+    'the service named in every span',
+  ),
+  OTEL_TRACES_SAMPLER: variable(
+    text(),
+    '`parentbased_always_on`',
+    "the SDK's sampler, e.g. `parentbased_traceidratio` with `OTEL_TRACES_SAMPLER_ARG=0.1`",
+  ),
+  OTEL_TRACES_SAMPLER_ARG: variable(text(), 'unset', "the sampler's argument"),
+  OTEL_SDK_DISABLED: variable(
+    oneOf(['true', 'false'] as const, 'false'),
+    '`false`',
+    '`true`: no tracing at all',
+  ),
+  ZIPKIN_PORT: variable(
+    integer(9411, 0, 65535),
+    '`9411`',
+    "`npm start`'s Zipkin (the trace viewer) port; `0`: no Zipkin",
+  ),
+  TRACE_VIEWER_URL: variable(
+    url(),
+    'unset (`npm start`: its Zipkin)',
+    "the trace viewer's address (Zipkin's, or one that takes `/traces/<id>`): the back office links each order to its trace",
+  ),
+  TEMPORAL_UI_URL: variable(
+    url(),
+    'unset (`npm start`: its Temporal UI)',
+    "the Temporal UI's address: the back office links each order to its workflow",
+  ),
   WORKER_METRICS_ADDRESS: variable(
     hostPort(),
     'unset',
@@ -382,6 +433,7 @@ export const ENVIRONMENT = z.object({
     "scripts: the time-skipping test server's launcher to use instead of fetching one",
   ),
   STRIPE_MOCK_PATH: variable(text(), 'unset', 'scripts: a stripe-mock binary to use instead of building one'),
+  ZIPKIN_JAR: variable(text(), 'unset', "scripts: Zipkin server's exec jar to use instead of fetching one"),
 });
 
 export type Environment = z.output<typeof ENVIRONMENT>;

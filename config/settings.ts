@@ -95,6 +95,12 @@ export interface AppConfig {
   log: LogSettings;
   /** Where the worker serves the SDK's Prometheus metrics (`host:port`); unset: off. */
   workerMetricsAddress?: string;
+  /** The standard OTEL_* variables as validated: observability/tracing.ts reads them. */
+  otel: Record<string, string | undefined>;
+  /** Where the back office links an order's trace and its workflow. */
+  links: { traceViewerUrl?: string; temporalUiUrl?: string };
+  /** `npm start`'s Zipkin port; 0: none. */
+  zipkinPort: number;
   /** WORKFLOW_BUNDLE: a prebuilt workflow bundle for the worker (default: dist/ when compiled). */
   workflowBundlePath?: string;
   /**
@@ -259,6 +265,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: v.PORT,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
     workerMetricsAddress: v.WORKER_METRICS_ADDRESS,
+    otel: {
+      OTEL_TRACES_EXPORTER: v.OTEL_TRACES_EXPORTER,
+      OTEL_EXPORTER_OTLP_ENDPOINT: v.OTEL_EXPORTER_OTLP_ENDPOINT,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: v.OTEL_EXPORTER_ZIPKIN_ENDPOINT,
+      OTEL_SERVICE_NAME: v.OTEL_SERVICE_NAME,
+      OTEL_SDK_DISABLED: v.OTEL_SDK_DISABLED,
+    },
+    zipkinPort: v.ZIPKIN_PORT,
+    links: {
+      traceViewerUrl: v.TRACE_VIEWER_URL?.replace(/\/+$/, ''),
+      temporalUiUrl: v.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
+    },
     workflowBundlePath: v.WORKFLOW_BUNDLE,
     deployment: v.WORKER_BUILD_ID
       ? { name: v.WORKER_DEPLOYMENT_NAME, buildId: v.WORKER_BUILD_ID }

@@ -7,6 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ReplayWorkerOptions } from '@temporalio/worker';
+import { WORKFLOW_TRACING_MODULE } from '../observability/temporal-tracing';
+
+/**
+ * The workflow interceptors every bundle carries: OpenTelemetry's, which continue the caller's
+ * trace inside the workflow and pass it on to activities. A prebuilt bundle has them built in.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [WORKFLOW_TRACING_MODULE];
 
 /** `dist/workflow-bundle.js`, seen from the compiled `dist/infrastructure/`. */
 const COMPILED_BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
@@ -17,7 +24,7 @@ export function workflowCode(
   /** WORKFLOW_BUNDLE: this bundle and no other; a missing file is an error, not a quiet fallback. */
   configured?: string,
 ): {
-  options: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  options: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors'>;
   description: string;
   /** The prebuilt bundle's file, when there is one. */
   bundlePath?: string;
@@ -39,7 +46,10 @@ export function workflowCode(
     };
   }
   return {
-    options: { workflowsPath: require.resolve('../workflows') },
+    options: {
+      workflowsPath: require.resolve('../workflows'),
+      interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+    },
     description:
       'the workflow sources (bundled now; `npm run build` prebuilds them for `node dist/worker.js`)',
   };

@@ -5,6 +5,7 @@
  *  - Temporal's Java time-skipping test server, behind a launcher the SDK runs as an
  *    `existing-path` executable;
  *  - stripe-mock, Stripe's own API simulator;
+ *  - Zipkin's server, the trace viewer (its exec jar from Maven Central);
  *  - for the production shape (scripts/production/): Temporal's server, its temporal-sql-tool and
  *    its Web UI server, built from their Go modules.
  *
@@ -20,12 +21,14 @@ import { resolveStripeMock } from './servers/stripe-mock';
 import { resolveTemporalCli } from './servers/temporal-cli';
 import { resolveTestServer } from './servers/test-server';
 import { resolveProductionTool, type ProductionTool } from './servers/temporal-server';
+import { resolveZipkin } from './servers/zipkin';
 
 export { cacheRoot, describe, type Resolution, type ResolvedServer } from './servers/cache';
 export { resolveSchemathesis, SCHEMATHESIS_VERSION } from './servers/schemathesis';
 export { stripeMockSucceededFixtures, resolveStripeMock, STRIPE_MOCK_VERSION } from './servers/stripe-mock';
 export { devServerArgs, resolveTemporalCli, TEMPORAL_CLI_VERSION } from './servers/temporal-cli';
 export { resolveTestServer, TEST_SERVER_VERSION } from './servers/test-server';
+export { resolveZipkin, startZipkin, zipkinCommand, ZIPKIN_VERSION } from './servers/zipkin';
 export {
   resolveProductionServers,
   resolveProductionTool,
@@ -38,6 +41,9 @@ async function main(): Promise<void> {
   log(cli ? describe(cli) : "temporal-cli: not resolvable here; the SDK's own download would be used");
   log(describe(resolveStripeMock()));
   log(describe(await resolveTestServer()));
+  // The trace viewer npm start runs and the tracing tests read (Zipkin's exec jar, from Maven).
+  const zipkin = resolveZipkin();
+  log(zipkin ? describe(zipkin) : 'zipkin: not resolvable here (no Java or Maven)');
   // The outside client the contract's conformance test runs (a Python package from PyPI).
   log(describe(resolveSchemathesis()));
   // The production shape's (npm run start:production): Temporal's server, its SQL tool, its UI.

@@ -15,7 +15,7 @@ import { SEED_ORGANISATION } from '../store/seed-organisation';
 import { waitForPort } from './net';
 import { apiEnvironment, embeddedIssuer, embeddedPort, embeddedSecrets } from '../identity-provider/embedded';
 import { ROLES_CLAIM } from '../identity-provider/provider';
-import { describe, devServerArgs, resolveTemporalCli } from './servers';
+import { describe, devServerArgs, resolveTemporalCli, resolveZipkin, zipkinCommand } from './servers';
 
 const root = path.resolve(__dirname, '..');
 const children: { name: string; child: ChildProcess }[] = [];
@@ -25,8 +25,14 @@ function say(line: string): void {
   console.log(`[start] ${line}`);
 }
 
-function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+function launch(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  output: 'inherit' | 'ignore' = 'inherit',
+): ChildProcess {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', output, 'inherit'] });
   children.push({ name, child });
   child.once('exit', (code, signal) => {
     if (stopping) return;
@@ -60,6 +66,36 @@ async function stop(exitCode: number): Promise<void> {
 
 let sdkServer: TestWorkflowEnvironment | undefined;
 
+/**
+ * Zipkin beside the Temporal UI, the worker and the API sending it their spans, unless ZIPKIN_PORT
+ * is 0 or tracing is configured elsewhere (an OTEL_* exporter or endpoint in the environment).
+ * Returns the viewer's address; without Java or Maven there is no viewer and the stack runs on.
+ */
+function startTraceViewer(
+  port: number,
+  env: NodeJS.ProcessEnv,
+): { address: string; up: Promise<boolean> } | undefined {
+  const configuredElsewhere = [
+    'OTEL_TRACES_EXPORTER',
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
+  ].some((name) => env[name]);
+  if (port === 0 || configuredElsewhere) return undefined;
+  const zipkin = resolveZipkin();
+  if (!zipkin) {
+    say('no trace viewer: Zipkin needs Java and Maven (npm run servers says what is missing)');
+    return undefined;
+  }
+  const { command, args } = zipkinCommand(zipkin.path, port);
+  // Started first: the JVM takes seconds, while the dev server starts and the UI builds.
+  launch('zipkin', command, args, { ...env, STORAGE_TYPE: 'mem' }, 'ignore');
+  const address = `http://127.0.0.1:${port}`;
+  env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = `${address}/api/v2/spans`;
+  env.TRACE_VIEWER_URL ??= `${address}/zipkin`;
+  return { address: `${address}/zipkin/`, up: waitForPort(port, 90_000) };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
@@ -75,6 +111,7 @@ async function main(): Promise<void> {
   // On a laptop the worker and the API log one readable line per event; in production, JSON.
   const env: NodeJS.ProcessEnv = { LOG_FORMAT: 'pretty', ...process.env, DATA_DIR: config.dataDir };
   let uiAddress: string | undefined;
+  const traceViewer = startTraceViewer(config.zipkinPort, env);
 
   if (config.temporal.address) {
     say(`using the Temporal server at ${config.temporal.address} (TEMPORAL_ADDRESS)`);
@@ -103,6 +140,8 @@ async function main(): Promise<void> {
     say(`Temporal dev server on 127.0.0.1:${port}, its database in ${dbFile}`);
   }
 
+  if (uiAddress) env.TEMPORAL_UI_URL ??= uiAddress;
+
   // The back office the API serves at `/`: built from source on every start (under a second).
   await buildUi();
   const tsx = ['--import', 'tsx'];
@@ -121,6 +160,8 @@ async function main(): Promise<void> {
   launch('api', process.execPath, [...tsx, 'api/server.ts'], env);
   if (!(await waitForPort(config.port, 120_000)))
     throw new Error(`the API did not answer on port ${config.port}`);
+  if (traceViewer && !(await traceViewer.up))
+    throw new Error(`Zipkin did not answer on port ${config.zipkinPort}`);
 
   say('the stack is up:');
   say(
@@ -137,6 +178,8 @@ async function main(): Promise<void> {
   );
   say(`  API          http://127.0.0.1:${config.port}  (health: /healthz, readiness: /readyz)`);
   if (uiAddress) say(`  Temporal UI  ${uiAddress}`);
+  if (traceViewer)
+    say(`  traces       ${traceViewer.address}  (Zipkin: every request, workflow and activity)`);
   say(`  data folder  ${config.dataDir}`);
   if (mode !== 'issuer') {
     say(

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { traced } from '../observability/spans';
 import {
   openPostgresBulkActionStore,
   openSqliteBulkActionStore,
@@ -20,6 +21,11 @@ export type { BulkActionRecord, BulkActionStore } from './bulk-action-store';
 export type { BackOfficeSession, SessionStore } from './session-store';
 export type { ConfirmationLink, Customer, RegistrationStore, StoredRegistration } from './registration-store';
 export type { Employee, LeaveStore, LedgerEntry, StoredLeaveRequest } from './leave-store';
+
+/** Each store call a client span (`db orders getOrder`), named for the database it goes to. */
+function dbSystem(kind: 'sqlite' | 'postgres'): string {
+  return kind === 'sqlite' ? 'sqlite' : 'postgresql';
+}
 
 interface StoreOptions {
   dataDir: string;
@@ -43,29 +49,49 @@ export function databaseFor(
 /** The order store a composition root opens. */
 export function openOrderStore(options: StoreOptions): OrderStore {
   const db = databaseFor(options);
-  return db.kind === 'sqlite' ? openSqliteOrderStore(db.file) : openPostgresOrderStore(db.url);
+  return traced(
+    db.kind === 'sqlite' ? openSqliteOrderStore(db.file) : openPostgresOrderStore(db.url),
+    'db orders',
+    { 'db.system': dbSystem(db.kind) },
+  );
 }
 
 /** The leave store: the same database as the orders. */
 export function openLeaveStore(options: StoreOptions): LeaveStore {
   const db = databaseFor(options);
-  return db.kind === 'sqlite' ? openSqliteLeaveStore(db.file) : openPostgresLeaveStore(db.url);
+  return traced(
+    db.kind === 'sqlite' ? openSqliteLeaveStore(db.file) : openPostgresLeaveStore(db.url),
+    'db leave',
+    { 'db.system': dbSystem(db.kind) },
+  );
 }
 
 /** The back office's sessions: the same database as the orders. */
 export function openSessionStore(options: StoreOptions): SessionStore {
   const db = databaseFor(options);
-  return db.kind === 'sqlite' ? openSqliteSessionStore(db.file) : openPostgresSessionStore(db.url);
+  return traced(
+    db.kind === 'sqlite' ? openSqliteSessionStore(db.file) : openPostgresSessionStore(db.url),
+    'db sessions',
+    { 'db.system': dbSystem(db.kind) },
+  );
 }
 
 /** Registrations, their links and the customers they become: the same database as the orders. */
 export function openRegistrationStore(options: StoreOptions): RegistrationStore {
   const db = databaseFor(options);
-  return db.kind === 'sqlite' ? openSqliteRegistrationStore(db.file) : openPostgresRegistrationStore(db.url);
+  return traced(
+    db.kind === 'sqlite' ? openSqliteRegistrationStore(db.file) : openPostgresRegistrationStore(db.url),
+    'db registrations',
+    { 'db.system': dbSystem(db.kind) },
+  );
 }
 
 /** Support's bulk actions and the orders each selected: the same database as the orders. */
 export function openBulkActionStore(options: StoreOptions): BulkActionStore {
   const db = databaseFor(options);
-  return db.kind === 'sqlite' ? openSqliteBulkActionStore(db.file) : openPostgresBulkActionStore(db.url);
+  return traced(
+    db.kind === 'sqlite' ? openSqliteBulkActionStore(db.file) : openPostgresBulkActionStore(db.url),
+    'db bulk-actions',
+    { 'db.system': dbSystem(db.kind) },
+  );
 }

@@ -4,6 +4,7 @@
  * so consumers drop duplicates). A publish returns only once the broker has confirmed it.
  * One connection is shared by all activities of the worker and reopened after it drops.
  */
+import { traceHeaders } from '../../observability/spans';
 import amqp from 'amqplib';
 import type { EventPublisher, PublishedEvent } from './ports';
 
@@ -68,6 +69,8 @@ export function createAmqpPublisher(url: string, appId = 'temporal-commerce'): E
             type: event.type,
             appId,
             timestamp: Math.floor(Date.parse(event.occurredAt) / 1000),
+            // W3C trace context: a consumer that traces continues the order's trace.
+            headers: traceHeaders(),
           },
           (err: unknown) =>
             err ? reject(new Error(`the broker did not confirm ${event.messageId}`)) : resolve(),

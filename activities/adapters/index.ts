@@ -8,6 +8,7 @@ import { createAmqpPublisher } from './amqp';
 import { createDevMailer, createDevPublisher, DevRecorder } from './development';
 import type { EventPublisher, Mailer } from './ports';
 import { createSendGridMailer } from './sendgrid';
+import { traced } from '../../observability/spans';
 
 export interface Adapters {
   /** Where the development adapters (the checkout's payment gateway among them) record. */
@@ -43,7 +44,18 @@ export function createAdapters(config: AppConfig, log: (line: string) => void = 
       `events: development adapter, records to ${recorder.file('events')} (set AMQP_URL for RabbitMQ)`,
     );
   }
-  return { recorder, mailer, events, summary };
+  // Each call a client span in the activity's trace (observability/spans.ts).
+  return {
+    recorder,
+    mailer: traced(mailer, config.sendgrid.apiKey ? 'sendgrid' : 'email (development)', {
+      'peer.service': 'sendgrid',
+    }),
+    events: traced(events, config.amqp.url ? 'rabbitmq' : 'events (development)', {
+      'peer.service': 'rabbitmq',
+      'messaging.system': 'rabbitmq',
+    }),
+    summary,
+  };
 }
 
 function redact(url: string): string {

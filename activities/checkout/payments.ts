@@ -5,6 +5,7 @@
  * payment methods for a decline (e.g. `pm_card_chargeDeclined`), so the failed-payment path can be
  * tried without Stripe. Like Stripe, it charges the order's one PaymentIntent at most once.
  */
+import { traced } from '../../observability/spans';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '../../config/settings';
 import { chargeIdempotencyKey, paymentIntentIdempotencyKey, refundIdempotencyKey } from '../../domain/keys';
@@ -19,18 +20,23 @@ export function paymentGatewayFor(
 ): { payments: PaymentGateway; summary: string } {
   if (stripe.secretKey) {
     return {
-      payments: createStripeGateway(
-        createStripeClient({
-          secretKey: stripe.secretKey,
-          apiBase: stripe.apiBase,
-          maxRequestsPerSecond: stripe.maxRequestsPerSecond,
-        }),
+      // Each call a client span (`stripe charge`), Stripe's HTTP requests inside it.
+      payments: traced(
+        createStripeGateway(
+          createStripeClient({
+            secretKey: stripe.secretKey,
+            apiBase: stripe.apiBase,
+            maxRequestsPerSecond: stripe.maxRequestsPerSecond,
+          }),
+        ),
+        'stripe',
+        { 'peer.service': 'stripe' },
       ),
       summary: `payments: Stripe at ${stripe.apiBase ?? 'https://api.stripe.com'}`,
     };
   }
   return {
-    payments: createDevPaymentGateway(recorder),
+    payments: traced(createDevPaymentGateway(recorder), 'payments (development)'),
     summary: `payments: development adapter, records to ${recorder.file('payments')} (set STRIPE_SECRET_KEY for Stripe)`,
   };
 }

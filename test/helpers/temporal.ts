@@ -1,4 +1,5 @@
 /** Temporal test environments on the servers scripts/servers.ts resolves (no downloads). */
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../infrastructure/workflow-code';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -62,6 +63,8 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
+    // As the worker runs it: with the tracing interceptors (replays show they change no path).
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: new DefaultLogger('WARN'),
   });
   return bundle;

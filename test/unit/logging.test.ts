@@ -1,6 +1,9 @@
 /** The log format and the observability settings. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from '../../infrastructure/logging';
 import { loadConfig } from '../../config/settings';
 import { HttpMetrics } from '../../api/metrics';
@@ -27,7 +30,56 @@ describe('logs', () => {
     createLogger({ level: 'INFO', format: 'pretty' }, 'worker', (l) => lines.push(l)).warn('slow', {
       workflowId: 'order-1',
     });
-    assert.match(lines[0]!, /^\S+Z WARN {2}\[worker\] slow workflowId=order-1$/);
+    assert.match(lines[0]!, /^\S+Z WARN {2}\[worker\] slow workflowId=order-1 orderId=1$/);
+  });
+
+  it('names the business id a workflow id carries: the order, the leave request, the registration', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'INFO', format: 'json' }, 'worker', (l) =>
+      lines.push(JSON.parse(l) as Record<string, unknown>),
+    );
+    logger.info('a', { workflowId: 'order-7f3' });
+    logger.info('b', { workflowId: 'leave-r1' });
+    logger.info('c', { workflowId: 'registration-x9' });
+    logger.info('d', { workflowId: 'bulk-action-1' });
+    logger.info('e', { workflowId: 'order-2', orderId: 'given' });
+    assert.deepEqual(
+      lines.map((l) => [l.orderId, l.requestId, l.registrationId]),
+      [
+        ['7f3', undefined, undefined],
+        [undefined, 'r1', undefined],
+        [undefined, undefined, 'x9'],
+        [undefined, undefined, undefined],
+        ['given', undefined, undefined],
+      ],
+    );
+  });
+
+  it("carries the active span's trace and span ids, and keeps those a workflow line brings", async () => {
+    const provider = new BasicTracerProvider();
+    const tracer = provider.getTracer('test');
+    const contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    try {
+      const lines: Record<string, unknown>[] = [];
+      const logger = createLogger({ level: 'INFO', format: 'json' }, 'api', (l) =>
+        lines.push(JSON.parse(l) as Record<string, unknown>),
+      );
+      logger.info('outside');
+      const ids = await tracer.startActiveSpan('request', async (span) => {
+        await new Promise((r) => setTimeout(r, 1));
+        logger.info('inside');
+        logger.info('from a workflow', { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) });
+        span.end();
+        return span.spanContext();
+      });
+      assert.equal(lines[0]!.trace_id, undefined, 'no span, no trace id');
+      assert.equal(lines[1]!.trace_id, ids.traceId);
+      assert.equal(lines[1]!.span_id, ids.spanId);
+      assert.equal(lines[2]!.trace_id, 'a'.repeat(32), "the workflow span's own ids win");
+    } finally {
+      context.disable();
+    }
   });
 
   it('reads LOG_LEVEL, LOG_FORMAT and WORKER_METRICS_ADDRESS, refusing nonsense by name', () => {
