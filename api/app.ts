@@ -1,4 +1,6 @@
 /** The HTTP API as an express app, built from its clients so tests can start it on any port. */
+import type { Logger } from '@temporalio/common';
+import type { SessionAnswer } from './contract';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { Router, type Express, type Response } from 'express';
@@ -10,7 +12,7 @@ import { healthz, metrics as metricsRoute, openapi, readyz } from './contract';
 import { errorHandler, HttpError } from './errors';
 import { leaveRouter } from './leave/routes';
 import { HttpMetrics } from './metrics';
-import { requestSpanNames } from '../observability/http-spans';
+import { requestObservability } from '../observability/http-spans';
 import { handlePage, mount } from './mount';
 import { OPENAPI_DOCUMENT } from './openapi';
 import { bulkActionsRouter } from './checkout/bulk-actions';
@@ -47,6 +49,8 @@ export interface AppDeps {
     publicUrl: string;
     /** People's sign-in through the identity provider; unset: no sign-in (the page says why). */
     signIn?: SignInSettings;
+    /** Support's escalation links (api/session.ts escalationTools). */
+    tools?: SessionAnswer['tools'];
   };
   /** The payload codec; with it the API serves /codec/decode and /codec/encode for the Temporal UI. */
   codec?: { codec: PayloadCodec; corsOrigins: string[] };
@@ -65,6 +69,8 @@ export interface AppDeps {
   /** Support's bulk actions (v1.2); without them those routes answer 404. */
   bulkActions?: { store: BulkActionStore; ordersPerSecond: number };
   log?: (message: string, err?: unknown) => void;
+  /** One line per answered request, with its trace id (observability/http-spans.ts); unset: none. */
+  requestLog?: Logger;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -116,8 +122,9 @@ function readiness(
 /** What needs no token: the metrics, the OpenAPI document, liveness and readiness. */
 function serveProbes(app: Express, deps: AppDeps, log: (message: string, err?: unknown) => void): void {
   const metrics = new HttpMetrics({ processMetrics: true });
+  metrics.watchOrders((statuses) => deps.store.waitingOrders(statuses));
   app.use(metrics.middleware());
-  app.use(requestSpanNames());
+  app.use(requestObservability(deps.requestLog));
   const ready = readiness(deps, log);
   app.use(
     mount(Router(), [
@@ -178,6 +185,7 @@ export function createApp(deps: AppDeps): Express {
         publicUrl: deps.sessions.publicUrl,
         signIn: deps.sessions.signIn,
         log: deps.log,
+        tools: deps.sessions.tools,
       })
     : undefined;
   const authentication: Authentication = {

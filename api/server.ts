@@ -26,7 +26,7 @@ import {
 } from '../store';
 import { createApp } from './app';
 import { createCustomerProvider, customerIssuer } from '../identity-provider/customers';
-import { sweepExpiredSessions } from './session';
+import { escalationTools, sweepExpiredSessions } from './session';
 import { issuerVerifier } from './tokens';
 
 /**
@@ -112,7 +112,9 @@ async function main(): Promise<void> {
         issuer?.clientId !== undefined
           ? { issuer, clientId: issuer.clientId, clientSecret: issuer.clientSecret, scopes: issuer.scopes }
           : undefined,
+      tools: escalationTools({ ...config.links, namespace: config.temporal.namespace }),
     },
+    requestLog: logger,
     log: (message, err) => {
       logger.error(message, { error: err instanceof Error ? err : String(err) });
     },

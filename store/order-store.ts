@@ -13,6 +13,13 @@ export interface StoredOrder {
   updatedAt: string;
 }
 
+export interface WaitingOrders {
+  status: OrderStatus;
+  count: number;
+  /** ISO time the oldest order in the status was last recorded. */
+  oldestUpdatedAt: string;
+}
+
 export interface OrderStore {
   /** Saves the order once; saving it again changes nothing. Returns whether this call created it. */
   saveOrder(order: PlacedOrder): Promise<{ created: boolean }>;
@@ -26,6 +33,13 @@ export interface OrderStore {
   recordStatus(orderId: string, status: OrderStatus, version: number, view: OrderView): Promise<void>;
   /** One page of a list or work queue (store/lists.ts), in the list's order. */
   listOrders(query: OrderListQuery): Promise<Page<StoredOrder>>;
+  /**
+   * How many orders are now in each of `statuses`, and when the oldest of them last changed: the
+   * API's `commerce_orders_in_status` and `commerce_orders_oldest_in_status_seconds` gauges, which
+   * the alert rules read (an order waiting too long in PaymentUnconfirmed). Statuses with no order
+   * are left out.
+   */
+  waitingOrders(statuses: readonly OrderStatus[]): Promise<WaitingOrders[]>;
   /** A cheap round trip, for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -132,6 +132,16 @@ function orderStore(db: Transactions): OrderStore {
       const queues = [q.supportReason, q.supportSort, q.workQueue, q.workSort];
       await sql.run(UPDATE, [status, version, JSON.stringify(view), now, ...queues, orderId, version]);
     },
+    async waitingOrders(statuses) {
+      if (!statuses.length) return [];
+      const rows = await sql.all<{ status: OrderStatus; count: number | string; oldest: string }>(
+        `SELECT status, COUNT(*) AS count, MIN(updated_at) AS oldest FROM orders
+          WHERE status IN (${statuses.map(() => '?').join(', ')}) GROUP BY status`,
+        [...statuses],
+      );
+      // PostgreSQL answers COUNT(*) as a bigint string.
+      return rows.map((r) => ({ status: r.status, count: Number(r.count), oldestUpdatedAt: r.oldest }));
+    },
     async ping() {
       await sql.all('SELECT 1 AS one');
     },

@@ -20,6 +20,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { DeliveryState, TimelineEvent } from '../domain/process';
 import { statusWords } from '../domain/words';
+import { countStatusEntered, countSupportAlert } from './business-metrics';
 
 /** What a process's view must carry for the context to keep it. */
 export interface ProcessView<Status extends string> {
@@ -121,6 +122,9 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
     const { view, parts } = this;
     view.status = status;
     view.updatedAt = this.now();
+    countStatusEntered(status);
+    // One line per status change in the worker's log (replay-aware), with the workflow's trace ids.
+    log.info(`status ${status}`, { status });
     this.note('status', `Status: ${statusWords(status)}`);
     // One upsert (one command) per status change, carrying the process's ids with its status.
     const attributes = parts.searchAttributes?.(status);
@@ -195,6 +199,7 @@ export class ProcessContext<Status extends string, View extends ProcessView<Stat
     const count = (this.alertCounts.get(kind) ?? 0) + 1;
     this.alertCounts.set(kind, count);
     const messageKey = `${this.parts.key}:alert:${kind}:${count}`;
+    countSupportAlert(kind);
     return this.parts.alertSupport({ kind, message, messageKey, data }).catch((err: unknown) => {
       log.error('support could not be alerted', { kind, error: String(err) });
     });

@@ -48,6 +48,19 @@ export const sessionAnswer = z.looseObject({
     .boolean()
     .describe('signed in through an identity provider on this machine (the development one of npm start)'),
   expiresAt: z.string().describe('when the session ends and the person signs in again'),
+  tools: z
+    .object({
+      traces: z
+        .string()
+        .optional()
+        .describe("the trace viewer's search for one workflow: `{workflowId}` in it"),
+      workflow: z
+        .string()
+        .optional()
+        .describe("the Temporal UI's page of one workflow: `{workflowId}` in it"),
+    })
+    .optional()
+    .describe("support's escalation links (engineers' tools), where configured"),
 });
 export type SessionAnswer = z.infer<typeof sessionAnswer>;
 

@@ -15,6 +15,7 @@ import amqp from 'amqplib';
 import { signToken, type Role } from '../../api/auth';
 import { startFakeSendGrid, type FakeServer } from '../../scripts/http-fakes';
 import { npmStart, type RunningStart } from '../helpers/npm-start';
+import { has, waitForTrace } from '../helpers/zipkin';
 import { freePortPair } from '../../scripts/net';
 import { freePort, startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
 
@@ -60,6 +61,7 @@ describe('the stack as npm start runs it', () => {
       ORDER_REMORSE_WINDOW: '3s',
       LEAVE_REMINDER_AFTER: '2s',
       WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+      ZIPKIN_PORT: String(await freePort()),
     };
   });
 
@@ -186,6 +188,54 @@ describe('the stack as npm start runs it', () => {
     );
     assert.match(metrics, /^temporal_workflow_task_execution_latency_count\{/m);
     assert.equal(email.subject, 'Your order e2e-1 is confirmed');
+  });
+
+  it("one trace follows the order from the click to Stripe, and the order's log lines in both processes carry it", async () => {
+    const zipkin = `http://127.0.0.1:${env.ZIPKIN_PORT}`;
+    assert.match(output, new RegExp(`traces +${zipkin}/zipkin/`), 'the banner names the trace viewer');
+    const viewer = await fetch(`${zipkin}/zipkin/`);
+    assert.equal(viewer.status, 200, "Zipkin's UI is served");
+
+    const spans = await waitForTrace(
+      zipkin,
+      'order-e2e-1',
+      (t) => has(t, /api/, /^stripe|^post$/) || has(t, /worker/, /^stripe confirmpaymentintent$/),
+    );
+    const traceIds = new Set(spans.map((s) => s.traceId));
+    assert.equal(traceIds.size, 1);
+    const [traceId] = traceIds;
+    const api = /^temporal-commerce-api$/;
+    const worker = /^temporal-commerce-worker$/;
+    assert.ok(has(spans, api, /^post \/orders$/), 'the HTTP request, named by its route');
+    assert.ok(has(spans, api, /^startworkflow:checkoutworkflow$/), "the API's workflow start");
+    assert.ok(
+      has(spans, worker, /^startactivity:confirmpaymentintent$/),
+      'the workflow scheduling the charge',
+    );
+    assert.ok(has(spans, worker, /^runactivity:confirmpaymentintent$/), 'the charge activity');
+    const stripe = spans.find((s) => s.name === 'stripe confirmpaymentintent');
+    assert.ok(stripe, 'the Stripe call, named for what it does');
+    const stripeHttp = spans.find(
+      (s) =>
+        s.parentId === stripe.id && s.kind === 'CLIENT' && /payment_intents/.test(s.tags?.['http.url'] ?? ''),
+    );
+    assert.ok(stripeHttp, "Stripe's HTTP request inside it, to stripe-mock");
+    const run = spans.find((s) => s.name === 'runactivity:confirmpaymentintent')!;
+    assert.equal(stripe.parentId, run.id, 'the Stripe call is a child of the charge activity');
+    assert.ok(has(spans, worker, /^sendgrid send$/), 'the SendGrid call');
+    assert.ok(has(spans, worker, /^rabbitmq publish$/), 'the RabbitMQ publish');
+    assert.ok(has(spans, api, /^db orders saveorder$/), "the app's database");
+
+    // The log: the API's line for the request and the worker's lines for the order share the trace.
+    const lines = output.split('\n').filter((l) => l.includes(`trace_id=${traceId}`));
+    assert.ok(
+      lines.some((l) => /\[api\] request .*orderId=e2e-1/.test(l)),
+      `the API's request line carries the trace id:\n${lines.join('\n')}`,
+    );
+    assert.ok(
+      lines.some((l) => /\[worker\] .*orderId=e2e-1/.test(l)),
+      `the worker's lines of the order carry the trace id:\n${lines.join('\n')}`,
+    );
   });
 
   it('an order cancelled inside its remorse window is never charged and never accepted', async () => {

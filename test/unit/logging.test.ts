@@ -112,3 +112,27 @@ describe('API metrics', () => {
     assert.match(text, /# TYPE http_request_duration_seconds histogram/);
   });
 });
+
+describe('waiting-order gauges', () => {
+  it('serve the count and the oldest wait of each watched status, 0 for none, and say when the read failed', async () => {
+    const metrics = new HttpMetrics();
+    const now = Date.parse('2026-12-03T12:00:00Z');
+    let fail = false;
+    metrics.watchOrders(
+      async (statuses) => {
+        assert.ok(statuses.includes('PaymentUnconfirmed'));
+        if (fail) throw new Error('database gone');
+        return [{ status: 'PaymentUnconfirmed', count: 3, oldestUpdatedAt: '2026-12-03T10:00:00Z' }];
+      },
+      () => now,
+    );
+    const text = await metrics.exposition();
+    assert.match(text, /^commerce_orders_in_status\{status="PaymentUnconfirmed"\} 3$/m);
+    assert.match(text, /^commerce_orders_oldest_in_status_seconds\{status="PaymentUnconfirmed"\} 7200$/m);
+    assert.match(text, /^commerce_orders_in_status\{status="PaymentFailed"\} 0$/m);
+    assert.match(text, /^commerce_orders_oldest_in_status_seconds\{status="Received"\} 0$/m);
+    assert.match(text, /^commerce_orders_read_failed 0$/m);
+    fail = true;
+    assert.match(await metrics.exposition(), /^commerce_orders_read_failed 1$/m);
+  });
+});

@@ -213,3 +213,30 @@ async function assertIndexed(backend: string, url: string): Promise<void> {
     await client.end();
   }
 }
+
+for (const backend of BACKENDS) {
+  describe(`waiting orders on ${backend.name} (the API's gauges the alert rules read)`, () => {
+    it('counts the orders in each asked status and when the oldest of them last changed', async () => {
+      const url = await backend.freshDatabaseUrl();
+      const store = openOrderStore({ dataDir: '', databaseUrl: url });
+      try {
+        const statuses: OrderStatus[] = ['PaymentUnconfirmed', 'PaymentUnconfirmed', 'Paid', 'PaymentFailed'];
+        const before = new Date().toISOString();
+        for (const [i, status] of statuses.entries()) {
+          const order = placed(90_000 + i);
+          await store.saveOrder(order);
+          await store.recordStatus(order.orderId, status, 1, view(order, status));
+        }
+        const waiting = await store.waitingOrders(['PaymentUnconfirmed', 'PaymentFailed', 'Received']);
+        const byStatus = Object.fromEntries(waiting.map((w) => [w.status, w]));
+        assert.deepEqual(Object.keys(byStatus).sort(), ['PaymentFailed', 'PaymentUnconfirmed']);
+        assert.equal(byStatus.PaymentUnconfirmed!.count, 2);
+        assert.equal(byStatus.PaymentFailed!.count, 1);
+        assert.ok(byStatus.PaymentUnconfirmed!.oldestUpdatedAt >= before, 'the time of its last record');
+        assert.deepEqual(await store.waitingOrders([]), []);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}

@@ -111,7 +111,8 @@ function Workspaces({ session, path }: { session: SessionAnswer; path: string })
 
   let page: ReactNode;
   const orderMatch = /^\/orders\/(.+)$/.exec(current);
-  if (orderMatch && session.roles.includes('support')) page = <OrderPage orderId={orderMatch[1]!} />;
+  if (orderMatch && session.roles.includes('support'))
+    page = <OrderPage orderId={orderMatch[1]!} tools={session.tools} />;
   else if (current === '/support' && session.roles.includes('support')) page = <SupportPage />;
   else if (current.startsWith('/registrations') && session.roles.includes('support'))
     page = <RegistrationsPage asked={current.slice('/registrations/'.length) || undefined} />;

@@ -1,14 +1,17 @@
 /** One order for support: where it is, its timeline in words, and what support may do now. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api } from '../api';
+import { api, type SessionAnswer } from '../api';
 import { Done, ErrorNote, Loading, Section, Timeline } from '../components';
 import { money, relative, statusWords, useNow, when } from '../format';
 import { REFRESH_MS } from '../paged';
 
 const FINAL = new Set(['Rejected', 'Cancelled', 'Refunded', 'PartiallyRefunded', 'Completed']);
 
-export function OrderPage({ orderId }: { orderId: string }) {
+/** Engineers' tools for one workflow, as the session names them (URL templates with `{workflowId}`). */
+export type EscalationTools = SessionAnswer['tools'];
+
+export function OrderPage({ orderId, tools }: { orderId: string; tools?: EscalationTools }) {
   const queries = useQueryClient();
   const order = useQuery({
     queryKey: ['order', orderId],
@@ -182,6 +185,40 @@ export function OrderPage({ orderId }: { orderId: string }) {
           <Timeline events={timeline.data.events} label={`Timeline of order ${orderId}`} />
         ) : null}
       </Section>
+      <Escalation workflowId={`order-${orderId}`} tools={tools} />
     </main>
+  );
+}
+
+/**
+ * For an escalation: the order's traces (each request about it, the workflow and every call to
+ * Stripe, SendGrid, RabbitMQ and the database, on one timeline) and its workflow's history, in the
+ * engineers' tools. Only the links the deployment configures.
+ */
+function Escalation({ workflowId, tools }: { workflowId: string; tools?: EscalationTools }) {
+  if (!tools?.traces && !tools?.workflow) return null;
+  const link = (template: string) => template.replaceAll('{workflowId}', encodeURIComponent(workflowId));
+  return (
+    <Section title="For an engineer" id="escalation-title">
+      <p>When this order needs an engineer, send them these links.</p>
+      <ul className="links">
+        {tools.traces ? (
+          <li>
+            <a href={link(tools.traces)} target="_blank" rel="noreferrer">
+              Its traces
+            </a>{' '}
+            (each step of the order, with its timing, in the trace viewer)
+          </li>
+        ) : null}
+        {tools.workflow ? (
+          <li>
+            <a href={link(tools.workflow)} target="_blank" rel="noreferrer">
+              Its workflow
+            </a>{' '}
+            (the order's history in the Temporal UI)
+          </li>
+        ) : null}
+      </ul>
+    </Section>
   );
 }
