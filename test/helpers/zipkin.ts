@@ -22,7 +22,7 @@ export async function tracesOf(zipkin: string, workflowId: string): Promise<Zipk
     lookback: String(24 * 3600_000),
     limit: '100',
   });
-  const response = await fetch(`${zipkin}/api/v2/traces?${query}`);
+  const response = await fetch(`${zipkin}/api/v2/traces?${query.toString()}`);
   assert.equal(response.status, 200, `Zipkin answered ${response.status}`);
   return (await response.json()) as ZipkinSpan[][];
 }
