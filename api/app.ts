@@ -12,6 +12,7 @@ import { healthz, metrics as metricsRoute, openapi, readyz } from './contract';
 import { errorHandler, HttpError } from './errors';
 import { leaveRouter } from './leave/routes';
 import { HttpMetrics } from './metrics';
+import { watchWaitingOrders } from './checkout/waiting-orders';
 import { requestObservability } from '../observability/http-spans';
 import { handlePage, mount } from './mount';
 import { OPENAPI_DOCUMENT } from './openapi';
@@ -122,7 +123,7 @@ function readiness(
 /** What needs no token: the metrics, the OpenAPI document, liveness and readiness. */
 function serveProbes(app: Express, deps: AppDeps, log: (message: string, err?: unknown) => void): void {
   const metrics = new HttpMetrics({ processMetrics: true });
-  metrics.watchOrders((statuses) => deps.store.waitingOrders(statuses));
+  watchWaitingOrders(metrics.registry, (statuses) => deps.store.waitingOrders(statuses));
   app.use(metrics.middleware());
   app.use(requestObservability(deps.requestLog));
   const ready = readiness(deps, log);

@@ -5,6 +5,8 @@
  */
 import type { OutageRun } from './experiments/outage';
 import { outageLines } from './outage-report';
+import type { TracingCost } from './experiments/tracing';
+import { tracingGoals, tracingLines } from './tracing-report';
 
 /** The p-th percentile (0..1) of `values`, nearest rank; NaN for none. */
 /** The bench's own process in the CPU tables: the load clients and the fakes and proxy it serves. */
@@ -181,6 +183,8 @@ export interface BenchResults {
   minimalSideEffects?: readonly string[];
   /** The outage scenario, on each server it ran on. */
   outage?: OutageRun[];
+  /** The checkout traced against untraced (experiments/tracing.ts). */
+  tracing?: TracingCost;
 }
 
 export interface Goal {
@@ -272,7 +276,11 @@ export function goals(r: BenchResults): Goal[] {
     },
   ];
   // Without the open-processes step (BENCH_OPEN_STEPS empty) there is no memory goal to judge.
-  return [...(r.memory.length ? measured : measured.slice(0, 3)), ...floorGoals(r)];
+  return [
+    ...(r.memory.length ? measured : measured.slice(0, 3)),
+    ...floorGoals(r),
+    ...tracingGoals(r.tracing),
+  ];
 }
 
 const withMinimal = (round: Round): round is Round & { minimal: ThroughputRun } =>
@@ -498,6 +506,7 @@ export function markdownReport(r: BenchResults): string {
     ...goals(r).map((g) => `| ${g.goal} | ${g.measured} | ${g.met ? 'yes' : '**no**'} |`),
     '',
     ...messageLines(r.messages),
+    ...tracingLines(r.tracing),
     ...outageLines(r.outage),
     'What was tried to meet the goals, and why the tuning is what it is: bench/TUNING.md.',
     '',

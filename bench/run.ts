@@ -11,6 +11,8 @@
  *     server; BENCH_POSTGRES=0 skips it), the CPU of the server and of PostgreSQL counted apart.
  *  3. Open processes: 1k, 10k and 50k orders (BENCH_OPEN_STEPS) waiting in their remorse window,
  *     admitted as the stack takes them; worker and server resident memory at each step.
+ *  3b. Tracing's cost (experiments/tracing.ts): the checkout again with every span sent to Zipkin,
+ *     against the median round's untraced checkout (BENCH_TRACING=0 skips it).
  *  4. After an outage (experiments/outage.ts): BENCH_OUTAGE_ORDERS (2,000; 0 skips it) orders
  *     declined, then one bulk retry at Stripe's pace while new orders arrive, on both servers.
  *
@@ -63,6 +65,7 @@ import { checkout } from './experiments/checkout';
 import { openProcesses } from './experiments/open-processes';
 import { messageLatencies, recordedBefore } from './experiments/messages';
 import { outage, OUTAGE_ORDERS } from './experiments/outage';
+import { tracingCost } from './experiments/tracing';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -112,6 +115,8 @@ async function main(): Promise<void> {
   const middle = rounds[medianRound(rounds)]!;
   const baselineMemory = await baseline('memory', activitiesPerCheckout, middle.checkout.pacedPerSecond);
   say(`  ${baselineMemory.perSecond.toFixed(1)} workflows/s`);
+  // The same checkout traced, against the median round's (BENCH_TRACING=0 skips it).
+  const tracing = process.env.BENCH_TRACING === '0' ? undefined : await tracingCost(middle.checkout);
   // The same pair on Temporal's own server with PostgreSQL, paced at the same rate.
   let onPostgres: Round | undefined;
   if (ON_POSTGRES) {
@@ -144,6 +149,7 @@ async function main(): Promise<void> {
     minimal: middle.minimal,
     minimalSideEffects: MINIMAL_SIDE_EFFECTS,
     outage: outageRuns,
+    tracing,
   };
   fs.writeFileSync(
     path.join(RESULTS, `${NAME}.json`),

@@ -37,8 +37,14 @@ import { freshTemporal, measure, order, SERVER_WORDS, type BenchServer } from '.
 /** (2) Checkouts placed through the API, with stripe-mock, RabbitMQ and the SendGrid fake. */
 export async function checkout(
   server: BenchServer = 'file',
+  /** Traced: the worker and the API send every span to this Zipkin (experiments/tracing.ts). */
+  tracing?: { zipkinSpansUrl: string },
 ): Promise<{ run: ThroughputRun; activitiesPerCheckout: number }> {
-  const label = server === 'file' ? 'checkout (through the API)' : `checkout (${SERVER_WORDS[server]})`;
+  const label = tracing
+    ? 'checkout, traced (every span to Zipkin)'
+    : server === 'file'
+      ? 'checkout (through the API)'
+      : `checkout (${SERVER_WORDS[server]})`;
   say(`${label}: ${WORKFLOWS} orders, ${CLIENTS} clients, remorse window 0`);
   const temporal = await freshTemporal(server);
   const stripeMock = await startStripeMock('succeed');
@@ -76,6 +82,7 @@ export async function checkout(
       AMQP_URL: broker.url,
       WORKER_METRICS_ADDRESS: metricsAddress,
       WORKFLOW_BUNDLE: BUNDLE,
+      ...(tracing ? { OTEL_EXPORTER_ZIPKIN_ENDPOINT: tracing.zipkinSpansUrl } : {}),
     };
     processes.push(
       await startWorkerProcess(

@@ -65,6 +65,9 @@ const PROCESSES: Record<string, string[]> = {
 /** Shared infrastructure: used by every process, knowing none. */
 const SHARED = [
   'infrastructure/',
+  'observability/',
+  'workflows/tracing.ts',
+  'workflows/business-metrics.ts',
   'activities/adapters/',
   'workflows/process-context.ts',
   'api/contract/shared.ts',
@@ -120,6 +123,7 @@ const FILES = [
   'domain',
   'store',
   'infrastructure',
+  'observability',
   'config',
   'identity-provider',
 ].flatMap(sourceFiles);

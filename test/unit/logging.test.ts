@@ -7,6 +7,7 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from '../../infrastructure/logging';
 import { loadConfig } from '../../config/settings';
 import { HttpMetrics } from '../../api/metrics';
+import { watchWaitingOrders } from '../../api/checkout/waiting-orders';
 
 describe('logs', () => {
   it('writes one JSON object per line, at or above the level, errors with their stack', () => {
@@ -118,7 +119,8 @@ describe('waiting-order gauges', () => {
     const metrics = new HttpMetrics();
     const now = Date.parse('2026-12-03T12:00:00Z');
     let fail = false;
-    metrics.watchOrders(
+    watchWaitingOrders(
+      metrics.registry,
       async (statuses) => {
         assert.ok(statuses.includes('PaymentUnconfirmed'));
         if (fail) throw new Error('database gone');
