@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       dataConverter,
-      interceptors: { workflow: clientTracingInterceptors() },
+      interceptors: { workflow: clientTracingInterceptors(tracing) },
     });
     const worker = await Worker.create({
       connection,

@@ -180,14 +180,7 @@ export function createApp(deps: AppDeps): Express {
   const tokens = tokensOf(deps);
   const { customerIdentity } = deps;
   const sessions = deps.sessions
-    ? backOfficeSessions({
-        sessions: deps.sessions.store,
-        ttlMs: deps.sessions.ttlMs,
-        publicUrl: deps.sessions.publicUrl,
-        signIn: deps.sessions.signIn,
-        log: deps.log,
-        tools: deps.sessions.tools,
-      })
+    ? backOfficeSessions({ ...deps.sessions, sessions: deps.sessions.store, log: deps.log })
     : undefined;
   const authentication: Authentication = {
     tokens,

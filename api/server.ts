@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFor } from '../infrastructure/encryption';
 import { createLogger } from '../infrastructure/logging';
-import { startTracing } from '../observability/tracing';
+import { startTracing, type Tracing } from '../observability/tracing';
 import { clientTracingInterceptors } from '../observability/temporal-tracing';
 import { loadConfig } from '../config/settings';
 import { resolveJwtSecret } from '../config/jwt-secret';
@@ -68,14 +68,14 @@ async function customerIdentityOf(publicUrl: string, registrations: Registration
 }
 
 /** Temporal's client, each call carrying the request's trace context into the workflow. */
-async function temporalClientOf(config: ReturnType<typeof loadConfig>) {
+async function temporalClientOf(config: ReturnType<typeof loadConfig>, tracing: Tracing) {
   const connection = await Connection.connect(connectionOptions(config.temporal));
   const dataConverter = dataConverterFor(config.encryptionKeys);
   const client = new Client({
     connection,
     namespace: config.temporal.namespace,
     dataConverter,
-    interceptors: { workflow: clientTracingInterceptors() },
+    interceptors: { workflow: clientTracingInterceptors(tracing) },
   });
   return { connection, dataConverter, client };
 }
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   sweepExpiredSessions(sessionStore);
   sweepCustomerIdentity(registrations);
   const publicUrl = config.auth.publicUrl ?? `http://127.0.0.1:${config.port}`;
-  const { connection, dataConverter, client } = await temporalClientOf(config);
+  const { connection, dataConverter, client } = await temporalClientOf(config, tracing);
   registerSearchAttributes(connection, config.temporal.namespace, logger);
   const customerIdentity = await customerIdentityOf(publicUrl, registrations);
   const app = createApp({

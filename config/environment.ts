@@ -433,6 +433,7 @@ export const ENVIRONMENT = z.object({
     "scripts: the time-skipping test server's launcher to use instead of fetching one",
   ),
   STRIPE_MOCK_PATH: variable(text(), 'unset', 'scripts: a stripe-mock binary to use instead of building one'),
+  PROMTOOL_PATH: variable(text(), 'unset', 'scripts: a promtool binary to use instead of building one'),
   ZIPKIN_JAR: variable(text(), 'unset', "scripts: Zipkin server's exec jar to use instead of fetching one"),
 });
 

@@ -1,39 +1,70 @@
 /**
- * Temporal's OpenTelemetry interceptors, wired into this app's clients and workers: the client
- * writes the active trace context into every start, signal, update and query it sends; the
- * workflow interceptors (inside the workflow bundle) continue it in workflow spans and hand it to
- * each activity through the activity's headers, which live in the workflow's history; the activity
- * interceptor opens the activity's span from those headers. So one trace covers the API request,
- * the workflow and its activities, also when an activity is retried on another worker after a crash.
- * Workflow spans leave the sandbox through the `exporter` sink into this process's span processor.
+ * Tracing wired into this app's Temporal clients and workers. The client (Temporal's
+ * OpenTelemetry interceptor) writes the active trace context into every start, signal, update and
+ * query it sends; the workflow interceptors (workflows/tracing.ts, bundled with the workflows)
+ * continue it in workflow spans and hand it to each activity in the activity's headers, which live
+ * in the workflow's history; Temporal's activity interceptor opens the activity's span from those
+ * headers. So one trace covers the API request, the workflow and its activities, also when an
+ * activity is retried on another worker after a crash. Workflow spans leave the sandbox through
+ * the `exporter` sink into this process's span processor. With tracing off, none of it is
+ * installed: no header is written, so workflows trace nothing either.
  */
+import { createTraceState, type Attributes } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import {
-  makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
-import type { WorkerOptions } from '@temporalio/worker';
+import type { InjectedSinks, WorkerOptions } from '@temporalio/worker';
+import type { WorkflowInfo } from '@temporalio/workflow';
+import type { ExportedSpan } from '../workflows/tracing';
 import type { Tracing } from './tracing';
 
-/**
- * The workflow-side interceptors, bundled into the workflow code (infrastructure/workflow-code.ts):
- * Temporal's, adjusted so that tracing changes no workflow's path (workflows/tracing.ts).
- */
+/** The workflow-side interceptors, bundled into the workflow code (infrastructure/workflow-code.ts). */
 export const WORKFLOW_TRACING_MODULE = require.resolve('../workflows/tracing');
 
-/** For a `Client`'s `interceptors.workflow`. */
-export function clientTracingInterceptors(): WorkflowClientInterceptor[] {
-  return [new OpenTelemetryWorkflowClientInterceptor()];
+/** For a `Client`'s `interceptors.workflow`: none when tracing is off. */
+export function clientTracingInterceptors(tracing: Tracing): WorkflowClientInterceptor[] {
+  return tracing.enabled ? [new OpenTelemetryWorkflowClientInterceptor()] : [];
+}
+
+/** A workflow's finished span as the worker's span processor takes it. */
+export function readableSpan(span: ExportedSpan, info: WorkflowInfo, tracing: Tracing): ReadableSpan {
+  const { spanContext, ...rest } = span;
+  const attributes: Attributes = {
+    ...span.attributes,
+    workflowType: info.workflowType,
+    taskQueue: info.taskQueue,
+  };
+  const context = { ...spanContext, traceState: createTraceState() };
+  return {
+    ...rest,
+    attributes,
+    spanContext: () => context,
+    resource: tracing.resource,
+    instrumentationLibrary: span.instrumentationLibrary,
+  };
 }
 
 /**
  * What a worker adds for tracing: the activity interceptors and the workflow span sink (the
- * workflow interceptors come with the workflow code: infrastructure/workflow-code.ts). With
- * tracing off they stay in place (the trace context still travels) and the sink drops the spans.
+ * workflow interceptors come with the workflow code). With tracing off the sink drops what a
+ * workflow started by a traced caller elsewhere sends.
  */
 export function workerTracingOptions(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  const processor = tracing.spanProcessor;
+  const sinks: InjectedSinks<{ exporter: { export(spans: ExportedSpan[]): void } }> = {
+    exporter: {
+      export: {
+        fn: (info, spans) => {
+          for (const span of spans) processor?.onEnd(readableSpan(span, info, tracing));
+        },
+      },
+    },
+  };
+  if (!tracing.enabled) return { sinks };
   return {
     interceptors: {
       activity: [
@@ -43,8 +74,6 @@ export function workerTracingOptions(tracing: Tracing): Pick<WorkerOptions, 'int
         }),
       ],
     },
-    sinks: tracing.spanProcessor
-      ? { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) }
-      : { exporter: { export: { fn: () => undefined } } },
+    sinks,
   };
 }

@@ -407,6 +407,17 @@ describe('the back office in a browser', () => {
     const view = await order('declined-1');
     assert.equal(view.status, 'Cancelled');
     assert.equal(view.cancellation?.requestedBy, 'support:sam');
+    // For an escalation: the order's traces in the trace viewer and its workflow in the Temporal UI.
+    const escalation = page.getByRole('region', { name: 'For an engineer' });
+    assert.equal(
+      await escalation.getByRole('link', { name: 'Its traces' }).getAttribute('href'),
+      'http://127.0.0.1:9411/zipkin/?annotationQuery=temporalWorkflowId%3Dorder-declined-1&lookback=7d&limit=10',
+    );
+    assert.equal(
+      await escalation.getByRole('link', { name: 'Its workflow' }).getAttribute('href'),
+      'http://127.0.0.1:8233/namespaces/default/workflows/order-declined-1',
+    );
+    await screenshot(page, '04c-order-page-escalation-links');
   });
 
   it('a manager beyond their authority is told why and who can; the VP approves; a large order is authorized', async () => {

@@ -16,6 +16,7 @@ import { signToken, type Role } from '../../api/auth';
 import { startFakeSendGrid, type FakeServer } from '../../scripts/http-fakes';
 import { npmStart, type RunningStart } from '../helpers/npm-start';
 import { has, waitForTrace } from '../helpers/zipkin';
+import { exposedMetricNames } from '../../monitoring/metrics';
 import { freePortPair } from '../../scripts/net';
 import { freePort, startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
 
@@ -188,6 +189,26 @@ describe('the stack as npm start runs it', () => {
     );
     assert.match(metrics, /^temporal_workflow_task_execution_latency_count\{/m);
     assert.equal(email.subject, 'Your order e2e-1 is confirmed');
+  });
+
+  it('exposes every metric the alert rules read (those of failures once one has happened)', async () => {
+    const exposed = async (url: string) =>
+      new Set(
+        [...(await (await fetch(url)).text()).matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map(
+          (m) => m[1],
+        ),
+      );
+    const worker = await exposed(`http://${env.WORKER_METRICS_ADDRESS}/metrics`);
+    const apiMetrics = await exposed(`http://127.0.0.1:${apiPort}/metrics`);
+    // Created by their first increment: a workflow task that failed, a support alert.
+    const onlyAfterAFailure = new Set(['temporal_workflow_task_execution_failed', 'commerce_support_alerts']);
+    const missing = [
+      ...exposedMetricNames('worker').filter((name) => !worker.has(name)),
+      ...exposedMetricNames('api').filter((name) => !apiMetrics.has(name)),
+    ].filter((name) => !onlyAfterAFailure.has(name));
+    assert.deepEqual(missing, [], 'every metric the rules read is served');
+    assert.ok(worker.has('commerce_status_entered'), 'the business counters');
+    assert.ok(apiMetrics.has('commerce_orders_oldest_in_status_seconds'), "the API's waiting-order gauges");
   });
 
   it("one trace follows the order from the click to Stripe, and the order's log lines in both processes carry it", async () => {

@@ -4,6 +4,7 @@
  * quick queue leave their remorse window at once (payment follows); orders on the slow queue stay in
  * their hour-long window, for managers to answer. Leave runs on the quick queue.
  */
+import { escalationTools } from '../../api/session';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import os from 'node:os';
@@ -32,6 +33,13 @@ import { TEST_SETTINGS } from './checkout-scenario';
 import { devServerEnv, workflowBundle } from './temporal';
 import { createDevPaymentGateway } from '../../activities/checkout/payments';
 import type { PaymentGateway } from '../../activities/checkout/types';
+
+/** The engineers' tools the back office links support to (as npm start configures them). */
+export const ESCALATION_LINKS = {
+  traceViewerUrl: 'http://127.0.0.1:9411/zipkin',
+  temporalUiUrl: 'http://127.0.0.1:8233',
+  namespace: 'default',
+};
 
 export interface BackOfficeStack {
   env: TestWorkflowEnvironment;
@@ -128,7 +136,13 @@ export async function startBackOfficeStack(options: {
         taskQueue,
         ...auth,
         sessions: quick
-          ? { store: sessionStore, ttlMs: 3_600_000, publicUrl, signIn: identity?.signIn }
+          ? {
+              store: sessionStore,
+              ttlMs: 3_600_000,
+              publicUrl,
+              signIn: identity?.signIn,
+              tools: escalationTools(ESCALATION_LINKS),
+            }
           : undefined,
         leave: { store: leaveStore, yearStart: '01-01' },
         registrations,
