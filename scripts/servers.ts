@@ -6,6 +6,7 @@
  *    `existing-path` executable;
  *  - stripe-mock, Stripe's own API simulator;
  *  - Zipkin's server, the trace viewer (its exec jar from Maven Central);
+ *  - promtool, Prometheus' checker for the alert rules in monitoring/, built from its Go module;
  *  - for the production shape (scripts/production/): Temporal's server, its temporal-sql-tool and
  *    its Web UI server, built from their Go modules.
  *
@@ -16,6 +17,7 @@
  * three and prints what it found.
  */
 import { describe, log } from './servers/cache';
+import { resolvePromtool } from './servers/promtool';
 import { resolveSchemathesis } from './servers/schemathesis';
 import { resolveStripeMock } from './servers/stripe-mock';
 import { resolveTemporalCli } from './servers/temporal-cli';
@@ -24,6 +26,7 @@ import { resolveProductionTool, type ProductionTool } from './servers/temporal-s
 import { resolveZipkin } from './servers/zipkin';
 
 export { cacheRoot, describe, type Resolution, type ResolvedServer } from './servers/cache';
+export { PROMTOOL_VERSION, resolvePromtool } from './servers/promtool';
 export { resolveSchemathesis, SCHEMATHESIS_VERSION } from './servers/schemathesis';
 export { stripeMockSucceededFixtures, resolveStripeMock, STRIPE_MOCK_VERSION } from './servers/stripe-mock';
 export { devServerArgs, resolveTemporalCli, TEMPORAL_CLI_VERSION } from './servers/temporal-cli';
@@ -46,6 +49,8 @@ async function main(): Promise<void> {
   log(zipkin ? describe(zipkin) : 'zipkin: not resolvable here (no Java or Maven)');
   // The outside client the contract's conformance test runs (a Python package from PyPI).
   log(describe(resolveSchemathesis()));
+  // The alert rules' checker and unit-test runner (test/monitoring/), built from its Go module.
+  log(describe(resolvePromtool()));
   // The production shape's (npm run start:production): Temporal's server, its SQL tool, its UI.
   for (const tool of ['server', 'sqlTool', 'ui'] as ProductionTool[]) {
     const found = resolveProductionTool(tool);
