@@ -343,14 +343,25 @@ describe('the stack as npm start runs it', () => {
     assert.match(missing.stderr, /no workflow order-nobody/);
   });
 
-  it('no secret appears in the logs, in a response, in an event or in an email', async () => {
+  it('no secret appears in the logs, in a response, in an event, in an email or in a trace', async () => {
     const secrets = { AUTH_JWT_SECRET: SECRET, STRIPE_SECRET_KEY: 'sk_test_123', SENDGRID_API_KEY: 'SG.e2e' };
+    // Every span Zipkin holds, all services, with their tags (URLs, statements, errors).
+    const zipkin = `http://127.0.0.1:${env.ZIPKIN_PORT}`;
+    const services = (await (await fetch(`${zipkin}/api/v2/services`)).json()) as string[];
+    const traces = await Promise.all(
+      services.map(async (service) =>
+        (await fetch(`${zipkin}/api/v2/traces?serviceName=${service}&limit=1000&lookback=86400000`)).text(),
+      ),
+    );
     const places: Record<string, string> = {
       "the stack's log": output,
       'an API response': answers.join('\n'),
       'an event': seen.map((m) => m.content.toString()).join('\n'),
       'an email': sendgrid.requests.map((r) => r.body).join('\n'),
+      'a trace': traces.join('\n'),
     };
+    // Nor a bearer token (the API's callers') in a trace.
+    assert.ok(!/Bearer |eyJhbGciOi/.test(places['a trace']!), 'a token appears in a trace');
     assert.ok(answers.length > 5 && output.length > 1000 && seen.length > 3, 'there is something to search');
     for (const [name, secret] of Object.entries(secrets)) {
       for (const [place, text] of Object.entries(places)) {

@@ -4,7 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import type { Span } from '@opentelemetry/api';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { withoutQuery } from '../../observability/instrument';
 import { tracingSettingsFrom } from '../../observability/tracing';
 import { contextOf, spanIdOf, TRACE_HEADER, withContext } from '../../workflows/tracing';
 
@@ -81,5 +85,16 @@ describe("a workflow's trace context", () => {
     assert.equal(spanIdOf('run-1:1:RunWorkflow'), spanIdOf('run-1:1:RunWorkflow'));
     assert.notEqual(spanIdOf('run-1:1:RunWorkflow'), spanIdOf('run-1:2:RunWorkflow'));
     assert.match(spanIdOf('x'), /^[0-9a-f]{16}$/);
+  });
+});
+
+describe("HTTP spans' URLs", () => {
+  it('keep the path and drop the query string (a confirmation token, a sign-in code)', () => {
+    const set: Record<string, unknown> = {};
+    const span = { setAttribute: (k: string, v: unknown) => (set[k] = v) } as unknown as Span;
+    const incoming = new IncomingMessage(new Socket());
+    incoming.url = '/registrations/confirm?token=secret-token&x=1';
+    withoutQuery(span, incoming);
+    assert.deepEqual(set, { 'http.target': '/registrations/confirm', 'http.url': '/registrations/confirm' });
   });
 });
