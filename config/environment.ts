@@ -363,7 +363,7 @@ export const ENVIRONMENT = z.object({
   TRACE_VIEWER_URL: variable(
     url(),
     'unset (`npm start`: its Zipkin)',
-    "the trace viewer's address (Zipkin's, or one that takes `/traces/<id>`): the back office links each order to its trace",
+    "Zipkin's UI (e.g. `http://zipkin:9411/zipkin`): support's order page links to a search for the order's traces",
   ),
   TEMPORAL_UI_URL: variable(
     url(),

@@ -41,10 +41,13 @@ export function businessIdsOf(meta: Record<string, unknown>): Record<string, str
 /** A readable line from pino's JSON: `time LEVEL [component] message key=value…`. */
 function prettyLine(json: string): string {
   const { time, level, component, message, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  // A value with spaces, quotes or control characters is quoted, so no value can forge a line.
+  const shown = (v: unknown): string =>
+    typeof v === 'string' && /^[^\s"\\\p{Cc}]*$/u.test(v) ? v : JSON.stringify(v);
   const fields = Object.entries(rest)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${shown(v)}`)
     .join(' ');
-  return `${String(time)} ${String(level).padEnd(5)} [${String(component)}] ${String(message)}${fields ? ` ${fields}` : ''}`;
+  return `${String(time)} ${String(level).padEnd(5)} [${String(component)}] ${String(message).replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1))}${fields ? ` ${fields}` : ''}`;
 }
 
 function destinationOf(settings: LogSettings, write?: (line: string) => void): DestinationStream {

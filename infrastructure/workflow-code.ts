@@ -10,8 +10,9 @@ import type { ReplayWorkerOptions } from '@temporalio/worker';
 import { WORKFLOW_TRACING_MODULE } from '../observability/temporal-tracing';
 
 /**
- * The workflow interceptors every bundle carries: OpenTelemetry's, which continue the caller's
- * trace inside the workflow and pass it on to activities. A prebuilt bundle has them built in.
+ * The workflow interceptors every bundle carries: the project's tracing (workflows/tracing.ts),
+ * which continues the caller's trace inside the workflow and passes it on to activities. A
+ * prebuilt bundle has them built in.
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [WORKFLOW_TRACING_MODULE];
 

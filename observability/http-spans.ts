@@ -10,10 +10,11 @@ import { context, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from '@temporalio/common';
 import type { Request, RequestHandler } from 'express';
 
+/** Where a path names a business id (`/orders/batch` and `/registrations/confirm` name none). */
 const PATH_IDS: readonly [RegExp, string, string][] = [
-  [/^\/orders\/([^/]+)/, 'order.id', 'orderId'],
+  [/^\/orders\/(?!batch(?:\/|$))([^/]+)/, 'order.id', 'orderId'],
   [/^\/leave-requests\/([^/]+)/, 'leave.request_id', 'requestId'],
-  [/^\/registrations\/([^/]+)/, 'registration.id', 'registrationId'],
+  [/^\/registrations\/(?!confirm(?:\/|$))([^/]+)/, 'registration.id', 'registrationId'],
 ];
 
 const PROBES = /^\/(healthz|readyz|metrics)$/;
@@ -50,7 +51,8 @@ export function requestObservability(log?: Logger): RequestHandler {
     if (PROBES.test(req.path)) return next();
     const span = trace.getSpan(context.active());
     const started = performance.now();
-    res.once('finish', () => {
+    // `close`: answered, or given up by the client; either way one line.
+    res.once('close', () => {
       const route = (req.route as { path?: string } | undefined)?.path;
       const name = route ? `${req.baseUrl}${route}` : undefined;
       const ids = businessIds(req);
@@ -65,7 +67,7 @@ export function requestObservability(log?: Logger): RequestHandler {
       log?.info('request', {
         method: req.method,
         route: name ?? 'unmatched',
-        status: res.statusCode,
+        status: res.writableFinished ? res.statusCode : 'aborted',
         ms: Math.round(performance.now() - started),
         ...ids,
         ...(spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {}),

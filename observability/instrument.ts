@@ -4,8 +4,6 @@
  * module only as it is loaded. The spans go to the tracer provider `startTracing` registers once the
  * process has read its configuration; with tracing off nothing is patched.
  */
-import { ClientRequest, IncomingMessage } from 'node:http';
-import type { Span } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { tracingSettingsFrom } from './tracing';
@@ -18,32 +16,12 @@ function tracingWanted(): boolean {
   }
 }
 
-const pathOnly = (target: string): string => target.split('?')[0]!.slice(0, 512);
-
-/**
- * The instrumentation records each request's URL with its query string; queries here can carry
- * what must never sit in a trace viewer: a registration's confirmation token, a sign-in's
- * authorization code and state. Spans keep the path alone.
- */
-export function withoutQuery(span: Span, request: IncomingMessage | ClientRequest): void {
-  if (request instanceof IncomingMessage) {
-    const path = pathOnly(request.url ?? '/');
-    span.setAttribute('http.target', path);
-    span.setAttribute('http.url', path);
-  } else if (request instanceof ClientRequest) {
-    const path = pathOnly(request.path);
-    span.setAttribute('http.target', path);
-    span.setAttribute('http.url', `${request.protocol}//${request.host}${path}`);
-  }
-}
-
 if (tracingWanted()) {
   registerInstrumentations({
     instrumentations: [
       new HttpInstrumentation({
         // Health checks and scrapes every few seconds would bury the requests people make.
         ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)(\?|$)/.test(req.url ?? ''),
-        requestHook: withoutQuery,
       }),
     ],
   });

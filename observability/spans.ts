@@ -8,28 +8,6 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes 
 
 const tracer = () => trace.getTracer('temporal-commerce');
 
-/** Runs `work` inside a client span; a thrown error marks the span failed and is rethrown. */
-export async function inClientSpan<T>(
-  name: string,
-  attributes: Attributes,
-  work: () => Promise<T>,
-): Promise<T> {
-  return tracer().startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
-    try {
-      return await work();
-    } catch (err) {
-      span.recordException(err instanceof Error ? err : String(err));
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: err instanceof Error ? err.message : String(err),
-      });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
-}
-
 /**
  * The same object, each of its methods run inside a client span named `<name> <method>` (e.g.
  * `stripe charge`, `db orders getOrder`), for the ports the activities and the API call: the
@@ -37,55 +15,63 @@ export async function inClientSpan<T>(
  * unchanged; a rejected promise marks its span failed.
  */
 export function traced<T extends object>(target: T, name: string, attributes: Attributes = {}): T {
+  // One wrapper per method, made once: `store.get === store.get` holds as it did.
+  const wrappers = new Map<string, unknown>();
   return new Proxy(target, {
-    get(object, property, receiver) {
-      const value: unknown = Reflect.get(object, property, receiver);
+    get(object, property) {
+      // Getters run on the object itself, so private fields and `this` behave as unwrapped.
+      const value: unknown = Reflect.get(object, property, object);
       if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return function (this: unknown, ...args: unknown[]) {
-        return tracer().startActiveSpan(
-          `${name} ${property}`,
-          { kind: SpanKind.CLIENT, attributes },
-          (span) => {
-            const fail = (err: unknown) => {
-              span.recordException(err instanceof Error ? err : String(err));
-              span.setStatus({
-                code: SpanStatusCode.ERROR,
-                message: err instanceof Error ? err.message : String(err),
-              });
-            };
-            let result: unknown;
-            try {
-              result = (value as (...a: unknown[]) => unknown).apply(object, args);
-            } catch (err) {
-              fail(err);
-              span.end();
-              throw err;
-            }
-            if (result instanceof Promise) {
-              return result.then(
-                (answer: unknown) => {
-                  span.end();
-                  return answer;
-                },
-                (err: unknown) => {
-                  fail(err);
-                  span.end();
-                  throw err;
-                },
-              );
-            }
-            span.end();
-            return result;
-          },
-        );
-      };
+      let wrapper = wrappers.get(property);
+      if (!wrapper) {
+        const method = value as (...a: unknown[]) => unknown;
+        wrapper = (...args: unknown[]) =>
+          inSpan(`${name} ${property}`, attributes, () => method.apply(object, args));
+        wrappers.set(property, wrapper);
+      }
+      return wrapper;
     },
   });
 }
 
-/** Names the business ids on the span active here (the HTTP request's, the activity's). */
-export function tagActiveSpan(attributes: Attributes): void {
-  trace.getSpan(context.active())?.setAttributes(attributes);
+/** An error as a span may keep it: its kind, and its message without addresses, cut short. */
+export function errorForSpan(err: unknown): { name: string; message: string } {
+  const name = err instanceof Error ? err.name : 'Error';
+  const text = err instanceof Error ? err.message : String(err);
+  return { name, message: text.replace(/[^\s@<>"']+@[^\s@<>"']+/g, '<address>').slice(0, 200) };
+}
+
+function inSpan(spanName: string, attributes: Attributes, call: () => unknown): unknown {
+  return tracer().startActiveSpan(spanName, { kind: SpanKind.CLIENT, attributes }, (span) => {
+    const fail = (err: unknown) => {
+      const { name, message } = errorForSpan(err);
+      span.addEvent('exception', { 'exception.type': name, 'exception.message': message });
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+    };
+    let result: unknown;
+    try {
+      result = call();
+    } catch (err) {
+      fail(err);
+      span.end();
+      throw err;
+    }
+    if (result !== null && typeof (result as { then?: unknown }).then === 'function') {
+      return (result as PromiseLike<unknown>).then(
+        (answer) => {
+          span.end();
+          return answer;
+        },
+        (err: unknown) => {
+          fail(err);
+          span.end();
+          throw err;
+        },
+      );
+    }
+    span.end();
+    return result;
+  });
 }
 
 /** The active trace context as W3C headers (`traceparent`), for a message that leaves the process. */

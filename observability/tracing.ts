@@ -17,7 +17,15 @@
  * HTTP call: Stripe, SendGrid, the identity provider). Temporal's interceptors
  * (observability/temporal-tracing.ts) carry the context through workflows and activities.
  */
-import { context, trace } from '@opentelemetry/api';
+import {
+  context,
+  trace,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import { RedactingSpanProcessor } from './redaction';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
@@ -82,6 +90,31 @@ function exporterFor(settings: TracingSettings): SpanExporter | undefined {
   }
 }
 
+/**
+ * W3C trace context, trusted only from inside: written into every outgoing request and Temporal
+ * header, read back from Temporal's headers (an activity continuing its workflow's trace), but not
+ * from an HTTP request's headers. The API is called from the internet; a caller's `traceparent`
+ * would choose the trace id of its spans and, by its flags, whether its order is traced at all.
+ * Each request the API answers starts a trace of its own.
+ */
+export class InternalOnlyPropagator implements TextMapPropagator {
+  private readonly w3c = new W3CTraceContextPropagator();
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.w3c.inject(context, carrier, setter);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    // An HTTP request's headers always hold its Host; Temporal's carrier never does.
+    if (getter.get(carrier, 'host') !== undefined) return context;
+    return this.w3c.extract(context, carrier, getter);
+  }
+
+  fields(): string[] {
+    return this.w3c.fields();
+  }
+}
+
 export interface Tracing {
   enabled: boolean;
   settings: TracingSettings;
@@ -115,9 +148,10 @@ export function startTracing(env: Env, processName: string, version = '0.1.0'): 
         'tracing off (set OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_ZIPKIN_ENDPOINT to send traces)',
     };
   }
-  const spanProcessor = new BatchSpanProcessor(exporter);
+  // Every span redacted before it is batched (observability/redaction.ts).
+  const spanProcessor = new RedactingSpanProcessor(new BatchSpanProcessor(exporter));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  provider.register({ propagator: new InternalOnlyPropagator() });
   return {
     enabled: true,
     settings,

@@ -16,7 +16,7 @@ export interface StoredOrder {
 export interface WaitingOrders {
   status: OrderStatus;
   count: number;
-  /** ISO time the oldest order in the status was last recorded. */
+  /** ISO time the oldest order in the status entered it. */
   oldestUpdatedAt: string;
 }
 
@@ -34,7 +34,7 @@ export interface OrderStore {
   /** One page of a list or work queue (store/lists.ts), in the list's order. */
   listOrders(query: OrderListQuery): Promise<Page<StoredOrder>>;
   /**
-   * How many orders are now in each of `statuses`, and when the oldest of them last changed: the
+   * How many orders are now in each of `statuses`, and when the oldest of them entered it: the
    * API's `commerce_orders_in_status` and `commerce_orders_oldest_in_status_seconds` gauges, which
    * the alert rules read (an order waiting too long in PaymentUnconfirmed). Statuses with no order
    * are left out.

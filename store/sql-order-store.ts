@@ -45,6 +45,13 @@ function orderSchema(d: Dialect): string[] {
 async function setUpOrders(sql: Sql, d: Dialect): Promise<void> {
   for (const statement of orderSchema(d)) await sql.run(statement);
   await once(sql, 'orders: work-queue columns', () => addListColumns(sql, d));
+  // When the order entered its status (a record without a status change keeps it): the waiting
+  // orders' ages the alert rules read. Older rows have none; their updated_at stands in.
+  await once(sql, 'orders: status_since', async () => {
+    if (!(await d.columns(sql, 'orders')).has('status_since')) {
+      await sql.run('ALTER TABLE orders ADD COLUMN status_since TEXT');
+    }
+  });
   for (const index of ORDER_LIST_INDEXES) await sql.run(index);
 }
 
@@ -82,11 +89,13 @@ interface OrderRow {
   updated_at: string;
 }
 
-const INSERT = `INSERT INTO orders (order_id, customer_id, customer_email, currency, total, order_json, status, placed_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, 'Received', ?, ?) ON CONFLICT (order_id) DO NOTHING`;
+const INSERT = `INSERT INTO orders (order_id, customer_id, customer_email, currency, total, order_json, status, placed_at, updated_at, status_since)
+  VALUES (?, ?, ?, ?, ?, ?, 'Received', ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`;
 const SELECT = `SELECT order_id, order_json, status, status_version, view_json, updated_at FROM orders WHERE order_id = ?`;
+// The right-hand sides see the row as it was: status_since moves only when the status does.
 const UPDATE = `UPDATE orders SET status = ?, status_version = ?, view_json = ?, updated_at = ?,
-    support_reason = ?, support_sort = ?, work_queue = ?, work_sort = ?
+    support_reason = ?, support_sort = ?, work_queue = ?, work_sort = ?,
+    status_since = CASE WHEN status = ? THEN COALESCE(status_since, updated_at) ELSE ? END
   WHERE order_id = ? AND status_version < ?`;
 
 function orderStore(db: Transactions): OrderStore {
@@ -111,6 +120,7 @@ function orderStore(db: Transactions): OrderStore {
         JSON.stringify(order),
         placedAt,
         now,
+        now,
       ];
       return { created: (await sql.run(INSERT, values)) === 1 };
     },
@@ -130,12 +140,22 @@ function orderStore(db: Transactions): OrderStore {
       const q = queueColumns(view);
       const now = new Date().toISOString();
       const queues = [q.supportReason, q.supportSort, q.workQueue, q.workSort];
-      await sql.run(UPDATE, [status, version, JSON.stringify(view), now, ...queues, orderId, version]);
+      const since = [status, now];
+      await sql.run(UPDATE, [
+        status,
+        version,
+        JSON.stringify(view),
+        now,
+        ...queues,
+        ...since,
+        orderId,
+        version,
+      ]);
     },
     async waitingOrders(statuses) {
       if (!statuses.length) return [];
       const rows = await sql.all<{ status: OrderStatus; count: number | string; oldest: string }>(
-        `SELECT status, COUNT(*) AS count, MIN(updated_at) AS oldest FROM orders
+        `SELECT status, COUNT(*) AS count, MIN(COALESCE(status_since, updated_at)) AS oldest FROM orders
           WHERE status IN (${statuses.map(() => '?').join(', ')}) GROUP BY status`,
         [...statuses],
       );

@@ -29,6 +29,8 @@ import {
   proxySinks,
   workflowInfo,
   type ActivityInput,
+  type ContinueAsNewInput,
+  type SignalWorkflowInput,
   type Next,
   type SignalInput,
   type Sinks,
@@ -156,9 +158,17 @@ class WorkflowSpan {
 /** Runs `call` inside `span` and returns the promise `call` returned, unchanged. */
 function within<T>(span: WorkflowSpan, call: () => Promise<T>): Promise<T> {
   const result = call();
+  // Tracing must never fail a workflow task: a span that cannot be ended is dropped.
+  const end = (error?: unknown) => {
+    try {
+      span.end(error);
+    } catch {
+      // nothing to do: the workflow goes on without this span
+    }
+  };
   result.then(
-    () => span.end(),
-    (err: unknown) => span.end(err ?? 'failed'),
+    () => end(),
+    (err: unknown) => end(err ?? 'failed'),
   );
   return result;
 }
@@ -207,6 +217,19 @@ export const interceptors = (): WorkflowInterceptors => {
         temporalWorkflowId: workflowInfo().workflowId,
       });
       return within(started, () => next({ ...input, headers: withContext(input.headers, started.ids) }));
+    },
+    /** Continued as new: the next run continues the trace (no span of its own: the run's ends). */
+    continueAsNew(input: ContinueAsNewInput, next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>) {
+      if (!run) return next(input);
+      return next({ ...input, headers: withContext(input.headers, run.ids) });
+    },
+    /** A signal to another workflow carries the trace on to its handler there. */
+    signalWorkflow(
+      input: SignalWorkflowInput,
+      next: Next<WorkflowOutboundCallsInterceptor, 'signalWorkflow'>,
+    ) {
+      if (!run) return next(input);
+      return next({ ...input, headers: withContext(input.headers, run.ids) });
     },
     /** A traced workflow's log lines carry its trace and span ids, as its activities' do. */
     getLogAttributes(

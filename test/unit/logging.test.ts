@@ -7,7 +7,7 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from '../../infrastructure/logging';
 import { loadConfig } from '../../config/settings';
 import { HttpMetrics } from '../../api/metrics';
-import { watchWaitingOrders } from '../../api/checkout/waiting-orders';
+import { READ_EVERY_MS, READ_TIMEOUT_MS, watchWaitingOrders } from '../../api/checkout/waiting-orders';
 
 describe('logs', () => {
   it('writes one JSON object per line, at or above the level, errors with their stack', () => {
@@ -117,11 +117,13 @@ describe('API metrics', () => {
 describe('waiting-order gauges', () => {
   it('serve the count and the oldest wait of each watched status, 0 for none, and say when the read failed', async () => {
     const metrics = new HttpMetrics();
-    const now = Date.parse('2026-12-03T12:00:00Z');
+    let now = Date.parse('2026-12-03T12:00:00Z');
     let fail = false;
+    let reads = 0;
     watchWaitingOrders(
       metrics.registry,
       async (statuses) => {
+        reads += 1;
         assert.ok(statuses.includes('PaymentUnconfirmed'));
         if (fail) throw new Error('database gone');
         return [{ status: 'PaymentUnconfirmed', count: 3, oldestUpdatedAt: '2026-12-03T10:00:00Z' }];
@@ -134,7 +136,37 @@ describe('waiting-order gauges', () => {
     assert.match(text, /^commerce_orders_in_status\{status="PaymentFailed"\} 0$/m);
     assert.match(text, /^commerce_orders_oldest_in_status_seconds\{status="Received"\} 0$/m);
     assert.match(text, /^commerce_orders_read_failed 0$/m);
+    assert.equal(reads, 1, 'one query for the three gauges');
+    await Promise.all([metrics.exposition(), metrics.exposition()]);
+    assert.equal(reads, 1, 'scrapes within the interval are answered from the last read');
     fail = true;
+    now += READ_EVERY_MS;
     assert.match(await metrics.exposition(), /^commerce_orders_read_failed 1$/m);
+    assert.match(
+      await metrics.exposition(),
+      /^commerce_orders_in_status\{status="PaymentUnconfirmed"\} 3$/m,
+      'the last values stand',
+    );
+  });
+
+  it('answer the scrape when the database hangs, saying the read failed', async () => {
+    const metrics = new HttpMetrics();
+    watchWaitingOrders(metrics.registry, () => new Promise(() => undefined));
+    const started = Date.now();
+    assert.match(await metrics.exposition(), /^commerce_orders_read_failed 1$/m);
+    assert.ok(Date.now() - started < READ_TIMEOUT_MS + 1_000);
+  });
+});
+
+describe('readable lines', () => {
+  it('quote a value with spaces or control characters, so no value forges a line', () => {
+    const lines: string[] = [];
+    createLogger({ level: 'INFO', format: 'pretty' }, 'api', (l) => lines.push(l)).info('request\nFAKE', {
+      orderId: 'x\n2026-01-01T00:00:00.000Z ERROR [api] forged',
+      route: '/orders',
+    });
+    assert.equal(lines.length, 1);
+    assert.ok(!lines[0]!.includes('\n'), lines[0]);
+    assert.match(lines[0]!, / request\\nFAKE orderId="x\\n2026.* route=\/orders$/);
   });
 });

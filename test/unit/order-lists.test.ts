@@ -216,7 +216,7 @@ async function assertIndexed(backend: string, url: string): Promise<void> {
 
 for (const backend of BACKENDS) {
   describe(`waiting orders on ${backend.name} (the API's gauges the alert rules read)`, () => {
-    it('counts the orders in each asked status and when the oldest of them last changed', async () => {
+    it('counts the orders in each asked status and when the oldest of them entered it', async () => {
       const url = await backend.freshDatabaseUrl();
       const store = openOrderStore({ dataDir: '', databaseUrl: url });
       try {
@@ -232,8 +232,24 @@ for (const backend of BACKENDS) {
         assert.deepEqual(Object.keys(byStatus).sort(), ['PaymentFailed', 'PaymentUnconfirmed']);
         assert.equal(byStatus.PaymentUnconfirmed!.count, 2);
         assert.equal(byStatus.PaymentFailed!.count, 1);
-        assert.ok(byStatus.PaymentUnconfirmed!.oldestUpdatedAt >= before, 'the time of its last record');
+        assert.ok(byStatus.PaymentUnconfirmed!.oldestUpdatedAt >= before, 'the time it entered the status');
         assert.deepEqual(await store.waitingOrders([]), []);
+
+        // A record that keeps the status (an email failing later) does not restart the wait; a
+        // new status does.
+        const waiter = placed(90_100);
+        await store.saveOrder(waiter);
+        await store.recordStatus(waiter.orderId, 'Accepted', 1, view(waiter, 'Accepted'));
+        const oldest = async (status: OrderStatus) =>
+          (await store.waitingOrders([status]))[0]?.oldestUpdatedAt;
+        const entered = await oldest('Accepted');
+        await new Promise((r) => setTimeout(r, 20));
+        await store.recordStatus(waiter.orderId, 'Accepted', 2, view(waiter, 'Accepted'));
+        assert.equal(await oldest('Accepted'), entered, 'the same status: the wait goes on');
+        await store.recordStatus(waiter.orderId, 'PaymentUnconfirmed', 3, view(waiter, 'PaymentUnconfirmed'));
+        assert.equal(await oldest('Accepted'), undefined);
+        const [unconfirmed] = await store.waitingOrders(['PaymentUnconfirmed']);
+        assert.equal(unconfirmed!.count, 3);
       } finally {
         await store.close();
       }

@@ -4,12 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IncomingMessage } from 'node:http';
-import { Socket } from 'node:net';
-import type { Span } from '@opentelemetry/api';
+import { defaultTextMapGetter, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { withoutQuery } from '../../observability/instrument';
-import { tracingSettingsFrom } from '../../observability/tracing';
+import { redactSpanAttributes } from '../../observability/redaction';
+import { errorForSpan, traced } from '../../observability/spans';
+import { InternalOnlyPropagator, tracingSettingsFrom } from '../../observability/tracing';
 import { contextOf, spanIdOf, TRACE_HEADER, withContext } from '../../workflows/tracing';
 
 describe('tracing settings (the standard OTEL_* variables)', () => {
@@ -88,13 +87,64 @@ describe("a workflow's trace context", () => {
   });
 });
 
-describe("HTTP spans' URLs", () => {
-  it('keep the path and drop the query string (a confirmation token, a sign-in code)', () => {
-    const set: Record<string, unknown> = {};
-    const span = { setAttribute: (k: string, v: unknown) => (set[k] = v) } as unknown as Span;
-    const incoming = new IncomingMessage(new Socket());
-    incoming.url = '/registrations/confirm?token=secret-token&x=1';
-    withoutQuery(span, incoming);
-    assert.deepEqual(set, { 'http.target': '/registrations/confirm', 'http.url': '/registrations/confirm' });
+describe('what a span never carries out of the process', () => {
+  it("keeps a URL's path and drops its query, the caller's address and user agent", () => {
+    const attributes: Record<string, unknown> = {
+      'http.url': 'http://127.0.0.1:3000/registrations/confirm?token=secret-token',
+      'http.target': '/registrations/confirm?token=secret-token',
+      'url.full': 'https://api.stripe.com/v1/payment_intents/search?query=x',
+      'url.query': 'token=secret-token',
+      'net.peer.ip': '203.0.113.9',
+      'http.client_ip': '203.0.113.9',
+      'http.user_agent': 'Mozilla/5.0',
+      'http.method': 'GET',
+    };
+    redactSpanAttributes(attributes);
+    assert.deepEqual(attributes, {
+      'http.url': 'http://127.0.0.1:3000/registrations/confirm',
+      'http.target': '/registrations/confirm',
+      'url.full': 'https://api.stripe.com/v1/payment_intents/search',
+      'http.method': 'GET',
+    });
+  });
+
+  it("takes no trace context from an HTTP request's headers, and Temporal's header still carries it", () => {
+    const propagator = new InternalOnlyPropagator();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const fromRequest = propagator.extract(ROOT_CONTEXT, { host: 'shop', traceparent }, defaultTextMapGetter);
+    assert.equal(trace.getSpanContext(fromRequest), undefined, 'a caller chooses no trace id');
+    const fromTemporal = propagator.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter);
+    assert.equal(trace.getSpanContext(fromTemporal)?.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+});
+
+describe('client spans around a port', () => {
+  it('leave the object as it was: the same answers and errors, one wrapper per method, its own `this`', async () => {
+    class Store {
+      #rows = ['a'];
+      get size() {
+        return this.#rows.length;
+      }
+      async first() {
+        return this.#rows[0];
+      }
+      count() {
+        return this.#rows.length;
+      }
+      async broken(): Promise<never> {
+        throw new Error('refused for ada@example.com');
+      }
+    }
+    const store = traced(new Store(), 'db test');
+    assert.equal(store.size, 1, 'a getter on a private field');
+    assert.equal(await store.first(), 'a');
+    assert.equal(store.count(), 1, 'a method that returns no promise');
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the identity of the method is what is checked
+    assert.equal(store.first, store.first, 'one wrapper per method');
+    await assert.rejects(store.broken(), /refused for ada@example.com/, 'the error itself is unchanged');
+    assert.deepEqual(errorForSpan(new Error('refused for ada@example.com')), {
+      name: 'Error',
+      message: 'refused for <address>',
+    });
   });
 });
