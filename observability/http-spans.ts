@@ -51,25 +51,30 @@ export function requestObservability(log?: Logger): RequestHandler {
     if (PROBES.test(req.path)) return next();
     const span = trace.getSpan(context.active());
     const started = performance.now();
-    // `close`: answered, or given up by the client; either way one line.
-    res.once('close', () => {
-      const route = (req.route as { path?: string } | undefined)?.path;
-      const name = route ? `${req.baseUrl}${route}` : undefined;
-      const ids = businessIds(req);
-      if (span) {
-        if (name) {
-          span.updateName(`${req.method} ${name}`);
-          span.setAttribute('http.route', name);
-        }
-        tagSpan(span, ids);
+    const route = (): string | undefined => {
+      const path = (req.route as { path?: string } | undefined)?.path;
+      return path ? `${req.baseUrl}${path}` : undefined;
+    };
+    // Named on `finish`: the instrumentation ends the span as the response ends, and a span
+    // renamed after that keeps its bare method.
+    res.once('finish', () => {
+      const name = route();
+      if (!span) return;
+      if (name) {
+        span.updateName(`${req.method} ${name}`);
+        span.setAttribute('http.route', name);
       }
+      tagSpan(span, businessIds(req));
+    });
+    // Logged on `close`: answered, or given up by the client; either way one line.
+    res.once('close', () => {
       const spanContext = span?.spanContext();
       log?.info('request', {
         method: req.method,
-        route: name ?? 'unmatched',
+        route: route() ?? 'unmatched',
         status: res.writableFinished ? res.statusCode : 'aborted',
         ms: Math.round(performance.now() - started),
-        ...ids,
+        ...businessIds(req),
         ...(spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {}),
       });
     });

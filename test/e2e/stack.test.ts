@@ -220,7 +220,11 @@ describe('the stack as npm start runs it', () => {
     const spans = await waitForTrace(
       zipkin,
       'order-e2e-1',
-      (t) => has(t, /api/, /^stripe|^post$/) || has(t, /worker/, /^stripe confirmpaymentintent$/),
+      // Complete: the API's request (its batch leaves every few seconds), the charge, the email.
+      (t) =>
+        has(t, /^temporal-commerce-api$/, /^post \/orders$/) &&
+        has(t, /^temporal-commerce-worker$/, /^stripe confirmpaymentintent$/) &&
+        has(t, /^temporal-commerce-worker$/, /^sendgrid send$/),
     );
     const traceIds = new Set(spans.map((s) => s.traceId));
     assert.equal(traceIds.size, 1);

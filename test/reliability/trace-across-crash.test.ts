@@ -117,6 +117,7 @@ describe('a trace across a worker crash', () => {
       zipkin,
       'order-crash-1',
       (t) =>
+        has(t, /^temporal-commerce-api$/, /^post \/orders$/) &&
         has(t, /^commerce-worker-first$/, /^runactivity:/) &&
         has(t, /^commerce-worker-second$/, /^payments \(development\) confirmpaymentintent$/),
     );
