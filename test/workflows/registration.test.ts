@@ -48,6 +48,21 @@ async function refusalReason(promise: Promise<unknown>): Promise<unknown> {
   assert.fail('the update was not refused');
 }
 
+/**
+ * A "not again so soon" refusal of a link: the minute since the address's last link, less what
+ * has passed since (the test server's clock moves with the wall clock between skips, so a slow
+ * machine may answer 59 s).
+ */
+async function assertTooSoon(promise: Promise<unknown>): Promise<void> {
+  const details = (await refusalReason(promise)) as { retryAfterSeconds?: number };
+  const { retryAfterSeconds, ...rest } = details;
+  assert.deepEqual(rest, { reason: 'too_soon', status: 'PendingConfirmation' });
+  assert.ok(
+    Number.isInteger(retryAfterSeconds) && retryAfterSeconds! >= 50 && retryAfterSeconds! <= 60,
+    `retryAfterSeconds ${retryAfterSeconds}`,
+  );
+}
+
 /** Nothing of the person in a lapsed registration's answer, its record, or the process's result. */
 function assertNothingPersonal(view: RegistrationView, registration: Registration): void {
   const text = JSON.stringify(view);
@@ -156,14 +171,7 @@ describe('registration', () => {
     await scenario.running(async () => {
       const { handle } = await scenario.signUp();
       await status(handle, 'PendingConfirmation');
-      assert.deepEqual(
-        await refusalReason(handle.executeUpdate(resendLinkUpdate, { args: [{ by: 'storefront:shop' }] })),
-        {
-          reason: 'too_soon',
-          status: 'PendingConfirmation',
-          retryAfterSeconds: 60,
-        },
-      );
+      await assertTooSoon(handle.executeUpdate(resendLinkUpdate, { args: [{ by: 'storefront:shop' }] }));
       await env.sleep('2 minutes');
       const resent = await handle.executeUpdate(resendLinkUpdate, { args: [{ by: 'support:sam' }] });
       assert.equal(resent.linksSent, 2);
@@ -203,11 +211,8 @@ describe('registration', () => {
         'the first unchanged',
       );
       // The owner's own registration has sent nothing, but the address has: refused after a claim.
-      assert.deepEqual(
-        await refusalReason(
-          owner.handle.executeUpdate(resendLinkUpdate, { args: [{ by: 'storefront:shop' }] }),
-        ),
-        { reason: 'too_soon', status: 'PendingConfirmation', retryAfterSeconds: 60 },
+      await assertTooSoon(
+        owner.handle.executeUpdate(resendLinkUpdate, { args: [{ by: 'storefront:shop' }] }),
       );
       assert.equal(scenario.emails.length, 1);
 
