@@ -42,7 +42,7 @@ describe('npm start with its embedded identity provider', () => {
       TEMPORAL_PORT: String(await freePortPair()),
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-sign-in-')),
     };
-    stack = await npmStart({ env, ready: (since) => since.includes('the stack is up') });
+    stack = await npmStart({ env, ready: (since) => since.includes('Ctrl-C stops everything.') });
   });
 
   after(async () => {
