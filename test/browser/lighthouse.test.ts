@@ -4,6 +4,11 @@
  * is sent from `/` to the identity provider's sign-in page) and a signed-in queue (support's).
  * Performance at least 95, accessibility and best practices 100. The reports are written to
  * test-output/lighthouse/ for whoever wants to read why.
+ *
+ * Performance is a timing: its blocking time moves with whatever else the machine runs (here the
+ * whole stack shares two cores with the browser), one run read 94 and the next 99 on the same
+ * build. So each page is audited three times and its median run is the one judged, as Lighthouse's
+ * own guide to variability advises; accessibility and best practices must hold in every run.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -45,8 +50,8 @@ describe('Lighthouse on the first pages a person meets', () => {
     await stack?.close();
   });
 
-  /** The audit of `url` (with `cookie` when signed in): each category's score, and what fell short. */
-  async function audit(name: string, url: string, signedIn = false) {
+  /** One Lighthouse run on `url`, its report written as `name`. */
+  async function run(name: string, url: string, signedIn: boolean) {
     const { default: lighthouse } = await import('lighthouse');
     const result = await lighthouse(url, {
       port: chrome!.port,
@@ -58,10 +63,32 @@ describe('Lighthouse on the first pages a person meets', () => {
     });
     assert.ok(result, `Lighthouse ran on ${url}`);
     fs.writeFileSync(path.join(REPORTS, `${name}.json`), result.report as string);
-    const categories = result.lhr.categories as unknown as Record<string, Category>;
-    const audits = result.lhr.audits as unknown as Record<string, Audit>;
+    return result;
+  }
+
+  /**
+   * The audit of `url` (signed in: with the browser's session): what fell short in any run's
+   * accessibility or best practices, or in the median run's performance.
+   */
+  async function audit(name: string, url: string, signedIn = false) {
+    const runs: Awaited<ReturnType<typeof run>>[] = [];
+    for (const n of [1, 2, 3]) runs.push(await run(`${name}-${n}`, url, signedIn));
+    const performance = (r: (typeof runs)[number]) => r.lhr.categories.performance?.score ?? 0;
+    const median = [...runs].sort((a, b) => performance(a) - performance(b))[1]!;
+    fs.copyFileSync(
+      path.join(REPORTS, `${name}-${runs.indexOf(median) + 1}.json`),
+      path.join(REPORTS, `${name}.json`),
+    );
+    const short = runs.flatMap((r) => shortOf(r.lhr, r === median ? GOALS : { ...GOALS, performance: 0 }));
+    return { final: median.lhr.finalDisplayedUrl, short: [...new Set(short)] };
+  }
+
+  /** Each category of `lhr` below its goal, with the audits that cost it points. */
+  function shortOf(lhr: { categories: unknown; audits: unknown }, goals: Record<string, number>): string[] {
+    const categories = lhr.categories as Record<string, Category>;
+    const audits = lhr.audits as Record<string, Audit>;
     const short: string[] = [];
-    for (const [id, goal] of Object.entries(GOALS)) {
+    for (const [id, goal] of Object.entries(goals)) {
       const score = categories[id]?.score ?? 0;
       if (score >= goal) continue;
       const failing = (categories[id]?.auditRefs ?? [])
@@ -72,7 +99,7 @@ describe('Lighthouse on the first pages a person meets', () => {
         );
       short.push(`${id} ${Math.round(score * 100)} < ${goal * 100}: ${failing.join(', ')}`);
     }
-    return { final: result.lhr.finalDisplayedUrl, short };
+    return short;
   }
 
   it('the sign-in a visitor is sent to: performance ≥ 95, accessibility and best practices 100', async () => {
