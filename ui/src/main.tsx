@@ -4,7 +4,7 @@
  * while the page is open, so a decision taken anywhere shows up without a reload.
  */
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
-import { startTransition, StrictMode, useEffect, useState, type MouseEvent, type ReactNode } from 'react';
+import { StrictMode, useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, ApiError, setCsrfToken, SIGNED_OUT_KEY, type SessionAnswer } from './api';
 import { ErrorNote, Loading } from './components';
@@ -190,15 +190,10 @@ function Workspaces({ session, path }: { session: SessionAnswer; path: string })
   );
 }
 
-// The first render as a transition: React renders it in slices and lets the browser answer a tap
-// between them, where a plain render holds the main thread for the whole tree (on a slow phone,
-// hundreds of milliseconds that Lighthouse counts as blocking time).
-startTransition(() => {
-  createRoot(document.getElementById('root')!).render(
-    <StrictMode>
-      <QueryClientProvider client={queryClient}>
-        <App />
-      </QueryClientProvider>
-    </StrictMode>,
-  );
-});
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <App />
+    </QueryClientProvider>
+  </StrictMode>,
+);
