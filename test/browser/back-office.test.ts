@@ -18,6 +18,7 @@ import type { OrderView } from '../../domain/checkout';
 import { callApi } from '../helpers/api-server';
 import { startBackOfficeStack, type BackOfficeStack } from '../helpers/back-office-stack';
 import {
+  assertFocused,
   DESKTOP,
   launchBrowser,
   personIn,
@@ -326,6 +327,10 @@ describe('the back office in a browser', () => {
     assert.ok(moving >= 2 && moving < 8, `the bar shows the progress (${moving})`);
     await look(page, '03c-support-bulk-progress');
     await first.getByRole('button', { name: 'Stop' }).click();
+    await assertFocused(
+      first.getByRole('button', { name: 'Yes, stop' }),
+      'the question asked, its answer has the focus',
+    );
     await first.getByRole('button', { name: 'Yes, stop' }).click();
     await first.getByText('Stopped').waitFor({ timeout: 10_000 });
     const stoppedAt = Number(/^(\d) of 8 done/.exec(await first.locator('.progress-words').innerText())![1]);
@@ -409,9 +414,12 @@ describe('the back office in a browser', () => {
     assert.equal(view.cancellation?.requestedBy, 'support:sam');
     // For an escalation: the order's traces in the trace viewer and its workflow in the Temporal UI.
     const escalation = page.getByRole('region', { name: 'For an engineer' });
+    // Its traces from a minute before the order was placed to thirty days after.
+    const placed = Date.parse(view.placedAt);
     assert.equal(
       await escalation.getByRole('link', { name: 'Its traces' }).getAttribute('href'),
-      'http://127.0.0.1:9411/zipkin/?annotationQuery=temporalWorkflowId%3Dorder-declined-1&lookback=7d&limit=10',
+      'http://127.0.0.1:9411/zipkin/?annotationQuery=temporalWorkflowId%3Dorder-declined-1' +
+        `&lookback=range&startTs=${placed - 60_000}&endTs=${placed + 30 * 86_400_000}&limit=10`,
     );
     assert.equal(
       await escalation.getByRole('link', { name: 'Its workflow' }).getAttribute('href'),
@@ -514,6 +522,7 @@ describe('the back office in a browser', () => {
     // It asks first: nothing is withdrawn by the first press.
     await mine.getByText(/Withdraw your 26\.5 days from .*\? The days go back to your balance\./).waitFor();
     assert.equal(await mine.getByText('Waiting for approval').count(), 1, 'still waiting after one press');
+    await assertFocused(mine.getByRole('button', { name: 'Yes, withdraw' }), 'Enter confirms');
     await mine.getByRole('button', { name: 'Yes, withdraw' }).click();
     await mine.locator('.card-title').getByText('Withdrawn', { exact: true }).waitFor({ timeout: 5_000 });
     await mia.getByText('No leave request waits for your decision.').waitFor({ timeout: 5_000 });
@@ -588,6 +597,7 @@ describe('the back office in a browser', () => {
     await ella.getByText('The final paycheck loses €1,000.00: 4 days below zero × €250.00 a day.').waitFor();
     await ella.getByRole('button', { name: 'Record the termination' }).click();
     await ella.getByText(/Record Ella Evans's last day as .*\? It cannot be undone here\./).waitFor();
+    await assertFocused(ella.getByRole('button', { name: 'Yes, record it' }), 'Enter confirms');
     await ella.getByRole('button', { name: 'Yes, record it' }).click();
     await ella.getByText(/Termination recorded/).waitFor();
     // The termination's process records it; HR's list shows the last day once it has.

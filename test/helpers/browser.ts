@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { findChromium } from '../../scripts/chromium';
 
 export const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-output', 'screenshots');
@@ -75,4 +75,14 @@ export async function signIn(context: BrowserContext, base: string, name: string
   await page.getByRole('button', { name: new RegExp(`^${name}`) }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   return page;
+}
+
+/** Whether the element `locator` finds holds the keyboard focus (fails with `why` if not). */
+export async function assertFocused(locator: Locator, why: string): Promise<void> {
+  await locator.waitFor();
+  type WithDocument = { document: { activeElement: unknown } };
+  const focused = await locator.evaluate(
+    (element) => (globalThis as unknown as WithDocument).document.activeElement === element,
+  );
+  if (!focused) throw new Error(`not focused: ${why}`);
 }

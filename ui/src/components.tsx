@@ -1,5 +1,5 @@
 /** The pieces every page shares: the frame, messages in words, timelines, "show more". */
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError, type TimelineEvent } from './api';
 import { ledgerWords, signed, when, whenExactly } from './format';
 
@@ -95,6 +95,12 @@ export function ConfirmButton({
   disabled?: boolean;
 }) {
   const [asking, setAsking] = useState(false);
+  // Focused by the page, not by `autoFocus`: a browser honours autofocus only once per page load,
+  // and the back office is one page load however many questions it asks.
+  const yesButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) yesButton.current?.focus();
+  }, [asking]);
   if (!asking) {
     return (
       <button type="button" className="danger" disabled={disabled} onClick={() => setAsking(true)}>
@@ -108,7 +114,7 @@ export function ConfirmButton({
       <button
         type="button"
         className="danger"
-        autoFocus
+        ref={yesButton}
         onClick={() => {
           setAsking(false);
           onConfirm();
