@@ -29,6 +29,7 @@ import { openSqliteSessionStore } from '../../store/session-store';
 import { checkoutWorkflowId } from '../../workflows/checkout/messages';
 import { appStackEnv, killLeftovers, startApiProcess, type RunningProcess } from '../helpers/processes';
 import { devServerEnv } from '../helpers/temporal';
+import { freePort } from '../../scripts/net';
 
 const SECRET = 'hostile-requests-secret-long-enough-hs256';
 const SEED_ORDER = 'hostile-seed';
@@ -267,7 +268,13 @@ describe('hostile requests over every route', () => {
       jwtSecret: SECRET,
     });
     port = Number(new URL(stack.base).port);
-    api = await startApiProcess(stack.env);
+    // Traced as in production (every request through the HTTP instrumentation, the propagator and
+    // the redaction), exporting to a port nothing listens on: a lost batch is no request's business.
+    api = await startApiProcess({
+      ...stack.env,
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: `http://127.0.0.1:${await freePort()}/api/v2/spans`,
+    });
     // A browser session per role, as the sign-in would leave it in the database.
     const store = openSqliteSessionStore(path.join(dataDir, 'app.db'));
     for (const role of ROLES) {
@@ -458,6 +465,9 @@ describe('hostile requests over every route', () => {
             'cookie',
             'origin',
             'x-forwarded-for',
+            'traceparent',
+            'tracestate',
+            'baggage',
             'accept',
             'idempotency-key',
             'content-encoding',
