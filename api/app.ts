@@ -50,7 +50,7 @@ export interface AppDeps {
     publicUrl: string;
     /** People's sign-in through the identity provider; unset: no sign-in (the page says why). */
     signIn?: SignInSettings;
-    /** Support's escalation links (api/session.ts escalationTools). */
+    /** Support's escalation links (api/escalation-links.ts). */
     tools?: SessionAnswer['tools'];
   };
   /** The payload codec; with it the API serves /codec/decode and /codec/encode for the Temporal UI. */

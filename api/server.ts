@@ -26,7 +26,8 @@ import {
 } from '../store';
 import { createApp } from './app';
 import { createCustomerProvider, customerIssuer } from '../identity-provider/customers';
-import { escalationTools, sweepExpiredSessions } from './session';
+import { escalationTools } from './escalation-links';
+import { sweepExpiredSessions } from './session';
 import { issuerVerifier } from './tokens';
 
 /**

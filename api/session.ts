@@ -66,28 +66,8 @@ export interface SessionDeps {
   signIn?: SignInSettings;
   log?: (message: string, err?: unknown) => void;
   now?: () => number;
-  /** Support's escalation links, as URL templates with `{workflowId}` (escalationTools). */
+  /** Support's escalation links, as URL templates (api/escalation-links.ts). */
   tools?: SessionAnswer['tools'];
-}
-
-/**
- * Where support sends an engineer about one workflow: the trace viewer's search for its traces
- * (Zipkin's, by the `temporalWorkflowId` tag every workflow span carries, over the last week) and
- * its page in the Temporal UI. Only for the links configured.
- */
-export function escalationTools(links: {
-  traceViewerUrl?: string;
-  temporalUiUrl?: string;
-  namespace: string;
-}): SessionAnswer['tools'] {
-  const traces =
-    links.traceViewerUrl &&
-    `${links.traceViewerUrl}/?annotationQuery=temporalWorkflowId%3D{workflowId}&lookback=7d&limit=10`;
-  const workflow =
-    links.temporalUiUrl &&
-    `${links.temporalUiUrl}/namespaces/${encodeURIComponent(links.namespace)}/workflows/{workflowId}`;
-  if (!traces && !workflow) return undefined;
-  return { ...(traces ? { traces } : {}), ...(workflow ? { workflow } : {}) };
 }
 
 const hash = (value: string): string => crypto.createHash('sha256').update(value).digest('base64url');

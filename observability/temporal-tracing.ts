@@ -16,7 +16,13 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import type { WorkflowClientInterceptor } from '@temporalio/client';
+import type {
+  DescribeWorkflowExecutionResponse,
+  Next,
+  WorkflowClientInterceptor,
+  WorkflowDescribeInput,
+  WorkflowQueryInput,
+} from '@temporalio/client';
 import type { InjectedSinks, WorkerOptions } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import type { ExportedSpan } from '../workflows/tracing';
@@ -25,9 +31,32 @@ import type { Tracing } from './tracing';
 /** The workflow-side interceptors, bundled into the workflow code (infrastructure/workflow-code.ts). */
 export const WORKFLOW_TRACING_MODULE = require.resolve('../workflows/tracing');
 
+/**
+ * Temporal's client interceptor, tracing what changes a workflow (a start, a signal, an update, a
+ * cancel) and not its reads. A query or a describe is no step of the workflow's story, and each
+ * would be a trace tagged with its workflow id: support's order page polls every two seconds, so
+ * the order's own trace (the request that placed it, its charge, its email) was buried in the
+ * trace viewer's search under the page's reads. A read's request keeps its own HTTP span.
+ */
+class WritesTracingInterceptor extends OpenTelemetryWorkflowClientInterceptor {
+  override query(
+    input: WorkflowQueryInput,
+    next: Next<WorkflowClientInterceptor, 'query'>,
+  ): Promise<unknown> {
+    return next(input);
+  }
+
+  override describe(
+    input: WorkflowDescribeInput,
+    next: Next<WorkflowClientInterceptor, 'describe'>,
+  ): Promise<DescribeWorkflowExecutionResponse> {
+    return next(input);
+  }
+}
+
 /** For a `Client`'s `interceptors.workflow`: none when tracing is off. */
 export function clientTracingInterceptors(tracing: Tracing): WorkflowClientInterceptor[] {
-  return tracing.enabled ? [new OpenTelemetryWorkflowClientInterceptor()] : [];
+  return tracing.enabled ? [new WritesTracingInterceptor()] : [];
 }
 
 /** A workflow's finished span as the worker's span processor takes it. */

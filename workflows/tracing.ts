@@ -2,9 +2,9 @@
  * The workflow interceptors that carry a trace through a workflow (bundled into the workflow code:
  * infrastructure/workflow-code.ts). A workflow started with a trace context (the API's request, in
  * the header Temporal's OpenTelemetry client interceptor writes) gets a `RunWorkflow` span, a child
- * of that request's span; each activity it schedules gets a `StartActivity` span and the context
- * in its headers, which the history keeps, so the activity's own span (Temporal's activity
- * interceptor, on whichever worker runs it, after a crash too) joins the same trace; each signal
+ * of that request's span; each activity it schedules (local ones too) gets a `StartActivity` span
+ * and the context in its headers, which the history keeps, so the activity's own span (Temporal's
+ * activity interceptor, on whichever worker runs it, after a crash too) joins the same trace; each signal
  * or update sent with a context gets its `HandleSignal`/`HandleUpdate` span in the sender's trace.
  * The spans leave the sandbox through the `exporter` sink, in the shape of Temporal's own
  * (observability/temporal-tracing.ts turns them into the worker's spans).
@@ -30,6 +30,7 @@ import {
   workflowInfo,
   type ActivityInput,
   type ContinueAsNewInput,
+  type LocalActivityInput,
   type SignalWorkflowInput,
   type Next,
   type SignalInput,
@@ -118,8 +119,8 @@ class WorkflowSpan {
     private readonly name: string,
     private readonly parent: SpanIds,
     private readonly attributes: Record<string, string>,
-    /** The span's place among this workflow's spans. */
-    seq: number,
+    /** The span's place among this workflow's spans (or among its local activities'). */
+    seq: number | string,
   ) {
     const spanId = spanIdOf(`${workflowInfo().runId}:${seq}:${name}`);
     this.ids = { traceId: parent.traceId, spanId, traceFlags: parent.traceFlags };
@@ -177,6 +178,7 @@ function within<T>(span: WorkflowSpan, call: () => Promise<T>): Promise<T> {
 export const interceptors = (): WorkflowInterceptors => {
   let run: WorkflowSpan | undefined;
   let made = 0;
+  let local = 0;
   const span = (name: string, parent: SpanIds, attributes: Record<string, string>) =>
     new WorkflowSpan(name, parent, attributes, (made += 1));
 
@@ -216,6 +218,24 @@ export const interceptors = (): WorkflowInterceptors => {
       const started = span(`StartActivity:${input.activityType}`, run.ids, {
         temporalWorkflowId: workflowInfo().workflowId,
       });
+      return within(started, () => next({ ...input, headers: withContext(input.headers, started.ids) }));
+    },
+    /**
+     * A local activity (settings, the order's own record) joins the trace as an activity does. Its
+     * spans count apart from the others', so the ids of a run's other spans stay what they were
+     * before local activities were traced.
+     */
+    scheduleLocalActivity(
+      input: LocalActivityInput,
+      next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
+    ) {
+      if (!run) return next(input);
+      const started = new WorkflowSpan(
+        `StartActivity:${input.activityType}`,
+        run.ids,
+        { temporalWorkflowId: workflowInfo().workflowId, local: 'true' },
+        `local:${(local += 1)}`,
+      );
       return within(started, () => next({ ...input, headers: withContext(input.headers, started.ids) }));
     },
     /** Continued as new: the next run continues the trace (no span of its own: the run's ends). */

@@ -53,7 +53,9 @@ export const sessionAnswer = z.looseObject({
       traces: z
         .string()
         .optional()
-        .describe("the trace viewer's search for one workflow: `{workflowId}` in it"),
+        .describe(
+          "the trace viewer's search for one workflow: `{workflowId}` in it, and `{from}` and `{to}` (milliseconds since 1970) for the time it covers",
+        ),
       workflow: z
         .string()
         .optional()

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EmbeddedSecrets } from '../../identity-provider/embedded';
 import { freePort, freePortPair } from '../../scripts/net';
-import { launchBrowser, PHONE, screenshot } from '../helpers/browser';
+import { DESKTOP, launchBrowser, PHONE, screenshot } from '../helpers/browser';
+import { waitForTrace } from '../helpers/zipkin';
 import { signInOverHttp } from '../helpers/identity';
 import { npmStart, type RunningStart } from '../helpers/npm-start';
 
@@ -40,6 +41,7 @@ describe('npm start with its embedded identity provider', () => {
       PORT: String(apiPort),
       IDENTITY_PROVIDER_PORT: String(await freePort()),
       TEMPORAL_PORT: String(await freePortPair()),
+      ZIPKIN_PORT: String(await freePort()),
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-sign-in-')),
     };
     stack = await npmStart({ env, ready: (since) => since.includes('Ctrl-C stops everything.') });
@@ -291,6 +293,44 @@ describe('npm start with its embedded identity provider', () => {
           await screenshot(page, 'e2e-account-after-reset-FAILED');
           throw err;
         });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("support follows an order's traces link to Zipkin: the order's trace, its steps inside, no page reads", async () => {
+    const zipkin = `http://127.0.0.1:${env.ZIPKIN_PORT}`;
+    // The order's trace as the batch exporters send it, with its cancellation by the customer.
+    await waitForTrace(zipkin, 'order-ada-1', (t) =>
+      t.some((span) => span.name === 'runactivity:recordorderstatus'),
+    );
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      const page = await context.newPage();
+      await page.goto(`${base}/#/orders/ada-1`);
+      await page.getByRole('button', { name: /^Sam Sato/ }).click();
+      const escalation = page.getByRole('region', { name: 'For an engineer' });
+      const [viewer] = await Promise.all([
+        context.waitForEvent('page'),
+        escalation.getByRole('link', { name: 'Its traces' }).click(),
+      ]);
+      // Zipkin runs the search the link names: the request that placed the order, and only the
+      // requests that changed it (the page's own polling reads are in no row).
+      await viewer
+        .getByText('temporal-commerce-api: post /orders', { exact: true })
+        .waitFor({ timeout: 20_000 });
+      const rows = await viewer.getByText(/^temporal-commerce-\w+: /).allInnerTexts();
+      assert.ok(
+        rows.every((root) => /^temporal-commerce-api: post /.test(root)),
+        `every trace of the order starts at a request that changed it: ${rows.join(', ')}`,
+      );
+      await screenshot(viewer, 'e2e-zipkin-order-traces');
+      await viewer.getByRole('button', { name: 'SHOW' }).first().click();
+      await viewer.getByText('temporal-commerce-api: startworkflow:checkoutworkflow').waitFor();
+      // The order's own record, a local activity, is a step of the same trace.
+      await viewer.getByText('temporal-commerce-worker: runactivity:recordorderstatus').first().waitFor();
+      await screenshot(viewer, 'e2e-zipkin-order-trace', false);
     } finally {
       await browser.close();
     }

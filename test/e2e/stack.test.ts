@@ -15,7 +15,7 @@ import amqp from 'amqplib';
 import { signToken, type Role } from '../../api/auth';
 import { startFakeSendGrid, type FakeServer } from '../../scripts/http-fakes';
 import { npmStart, type RunningStart } from '../helpers/npm-start';
-import { has, waitForTrace } from '../helpers/zipkin';
+import { has, tracesOf, waitForTrace } from '../helpers/zipkin';
 import { exposedMetricNames } from '../../monitoring/metrics';
 import { freePortPair } from '../../scripts/net';
 import { freePort, startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
@@ -250,6 +250,18 @@ describe('the stack as npm start runs it', () => {
     assert.ok(has(spans, worker, /^sendgrid send$/), 'the SendGrid call');
     assert.ok(has(spans, worker, /^rabbitmq publish$/), 'the RabbitMQ publish');
     assert.ok(has(spans, api, /^db orders saveorder$/), "the app's database");
+    assert.ok(
+      has(spans, worker, /^runactivity:recordorderstatus$/),
+      "the order's own record, a local activity, in the same trace",
+    );
+    // The test read the order's status over HTTP many times: those reads are no trace of the order.
+    const roots = (await tracesOf(zipkin, 'order-e2e-1')).map(
+      (t) => t.find((span) => !span.parentId || !t.some((other) => other.id === span.parentId))?.name,
+    );
+    assert.ok(
+      roots.every((name) => /^post /.test(name ?? '')),
+      `each of the order's traces begins at a request that changed it: ${roots.join(', ')}`,
+    );
 
     // The log: the API's line for the request and the worker's lines for the order share the trace.
     const lines = output.split('\n').filter((l) => l.includes(`trace_id=${traceId}`));

@@ -4,7 +4,7 @@
  * quick queue leave their remorse window at once (payment follows); orders on the slow queue stay in
  * their hour-long window, for managers to answer. Leave runs on the quick queue.
  */
-import { escalationTools } from '../../api/session';
+import { escalationTools } from '../../api/escalation-links';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import os from 'node:os';

@@ -185,19 +185,29 @@ export function OrderPage({ orderId, tools }: { orderId: string; tools?: Escalat
           <Timeline events={timeline.data.events} label={`Timeline of order ${orderId}`} />
         ) : null}
       </Section>
-      <Escalation workflowId={`order-${orderId}`} tools={tools} />
+      <Escalation workflowId={`order-${orderId}`} placedAt={order.data?.placedAt} tools={tools} />
     </main>
   );
 }
 
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
 /**
  * For an escalation: the order's traces (each request about it, the workflow and every call to
  * Stripe, SendGrid, RabbitMQ and the database, on one timeline) and its workflow's history, in the
- * engineers' tools. Only the links the deployment configures.
+ * engineers' tools. Only the links the deployment configures. The traces are searched from a
+ * minute before the order was placed to thirty days after (an order's work ends within days).
  */
-function Escalation({ workflowId, tools }: { workflowId: string; tools?: EscalationTools }) {
+function Escalation(props: { workflowId: string; placedAt?: string; tools?: EscalationTools }) {
+  const { workflowId, tools } = props;
   if (!tools?.traces && !tools?.workflow) return null;
-  const link = (template: string) => template.replaceAll('{workflowId}', encodeURIComponent(workflowId));
+  const placed = Date.parse(props.placedAt ?? '') || Date.now();
+  const link = (template: string) =>
+    template
+      .replaceAll('{workflowId}', encodeURIComponent(workflowId))
+      .replaceAll('{from}', String(placed - MINUTE))
+      .replaceAll('{to}', String(placed + 30 * DAY));
   return (
     <Section title="For an engineer" id="escalation-title">
       <p>When this order needs an engineer, send them these links.</p>
