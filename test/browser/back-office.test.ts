@@ -419,7 +419,7 @@ describe('the back office in a browser', () => {
     assert.equal(
       await escalation.getByRole('link', { name: 'Its traces' }).getAttribute('href'),
       'http://127.0.0.1:9411/zipkin/?annotationQuery=temporalWorkflowId%3Dorder-declined-1' +
-        `&lookback=range&startTs=${placed - 60_000}&endTs=${placed + 30 * 86_400_000}&limit=10`,
+        `&lookback=range&startTs=${placed - 60_000}&endTs=${placed + 30 * 86_400_000}&limit=50`,
     );
     assert.equal(
       await escalation.getByRole('link', { name: 'Its workflow' }).getAttribute('href'),
@@ -523,6 +523,10 @@ describe('the back office in a browser', () => {
     await mine.getByText(/Withdraw your 26\.5 days from .*\? The days go back to your balance\./).waitFor();
     assert.equal(await mine.getByText('Waiting for approval').count(), 1, 'still waiting after one press');
     await assertFocused(mine.getByRole('button', { name: 'Yes, withdraw' }), 'Enter confirms');
+    // Kept, then asked again on the same page: the answer has the focus again (autofocus would not).
+    await mine.getByRole('button', { name: 'Keep it' }).click();
+    await mine.getByRole('button', { name: 'Withdraw' }).first().click();
+    await assertFocused(mine.getByRole('button', { name: 'Yes, withdraw' }), 'the second question too');
     await mine.getByRole('button', { name: 'Yes, withdraw' }).click();
     await mine.locator('.card-title').getByText('Withdrawn', { exact: true }).waitFor({ timeout: 5_000 });
     await mia.getByText('No leave request waits for your decision.').waitFor({ timeout: 5_000 });

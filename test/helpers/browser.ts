@@ -77,12 +77,16 @@ export async function signIn(context: BrowserContext, base: string, name: string
   return page;
 }
 
-/** Whether the element `locator` finds holds the keyboard focus (fails with `why` if not). */
+/** Waits (at most 2 s) until the element `locator` finds holds the keyboard focus; fails with `why`. */
 export async function assertFocused(locator: Locator, why: string): Promise<void> {
   await locator.waitFor();
   type WithDocument = { document: { activeElement: unknown } };
-  const focused = await locator.evaluate(
-    (element) => (globalThis as unknown as WithDocument).document.activeElement === element,
-  );
-  if (!focused) throw new Error(`not focused: ${why}`);
+  for (let waited = 0; waited <= 2_000; waited += 50) {
+    const focused = await locator.evaluate(
+      (element) => (globalThis as unknown as WithDocument).document.activeElement === element,
+    );
+    if (focused) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`not focused: ${why}`);
 }

@@ -1,5 +1,5 @@
 /** The pieces every page shares: the frame, messages in words, timelines, "show more". */
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError, type TimelineEvent } from './api';
 import { ledgerWords, signed, when, whenExactly } from './format';
 
@@ -98,7 +98,7 @@ export function ConfirmButton({
   // Focused by the page, not by `autoFocus`: a browser honours autofocus only once per page load,
   // and the back office is one page load however many questions it asks.
   const yesButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (asking) yesButton.current?.focus();
   }, [asking]);
   if (!asking) {
