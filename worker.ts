@@ -28,7 +28,7 @@ import { openBulkActionStore, openLeaveStore, openOrderStore, openRegistrationSt
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.log, 'worker');
-  const tracing = startTracing(config.otel, 'worker');
+  const tracing = startTracing(config.otel, 'worker', 'temporal');
   // One logger for everything the worker says, the SDK's core included; workflow logs arrive
   // here replay-aware, with their workflow and run ids.
   Runtime.install({

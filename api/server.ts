@@ -84,7 +84,7 @@ async function temporalClientOf(config: ReturnType<typeof loadConfig>, tracing: 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.log, 'api');
-  const tracing = startTracing(config.otel, 'api');
+  const tracing = startTracing(config.otel, 'api', 'nowhere');
   logger.info(tracing.summary);
   const issuer = config.auth.issuer;
   const secret = issuer ? undefined : resolveJwtSecret(config);

@@ -91,29 +91,34 @@ function exporterFor(settings: TracingSettings): SpanExporter | undefined {
 }
 
 /**
- * W3C trace context, trusted only from inside: written into every outgoing request and Temporal
- * header, read back from Temporal's headers (an activity continuing its workflow's trace), but not
- * from an HTTP request's headers. The API is called from the internet; a caller's `traceparent`
- * would choose the trace id of its spans and, by its flags, whether its order is traced at all.
- * Each request the API answers starts a trace of its own.
+ * W3C trace context, written and never read: for the API. It writes the context into every
+ * outgoing request and Temporal header, and takes none from a request it answers. The API is
+ * called from the internet; a caller's `traceparent` would choose the trace id of its spans and, by
+ * its flags, whether its order is traced at all. Each request the API answers starts a trace of
+ * its own. (Telling a request's headers from Temporal's by their `Host` was not enough: an
+ * HTTP/1.0 request may come without one.)
  */
-export class InternalOnlyPropagator implements TextMapPropagator {
+export class WriteOnlyPropagator implements TextMapPropagator {
   private readonly w3c = new W3CTraceContextPropagator();
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     this.w3c.inject(context, carrier, setter);
   }
 
-  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    // An HTTP request's headers always hold its Host; Temporal's carrier never does.
-    if (getter.get(carrier, 'host') !== undefined) return context;
-    return this.w3c.extract(context, carrier, getter);
+  extract(context: Context, _carrier?: unknown, _getter?: TextMapGetter): Context {
+    return context;
   }
 
   fields(): string[] {
     return this.w3c.fields();
   }
 }
+
+/**
+ * Whether a process continues the trace context it receives. A worker does: an activity's context
+ * comes in its Temporal headers, and a worker answers no HTTP request. The API does not.
+ */
+export type TraceContextFrom = 'temporal' | 'nowhere';
 
 export interface Tracing {
   enabled: boolean;
@@ -131,7 +136,12 @@ export interface Tracing {
  * Starts tracing for this process, or returns a handle that does nothing when it is off. The entry
  * point imports observability/instrument.ts first, so the HTTP modules are instrumented.
  */
-export function startTracing(env: Env, processName: string, version = '0.1.0'): Tracing {
+export function startTracing(
+  env: Env,
+  processName: string,
+  contextFrom: TraceContextFrom,
+  version = '0.1.0',
+): Tracing {
   const settings = tracingSettingsFrom(env, processName);
   const resource = new Resource({
     [ATTR_SERVICE_NAME]: settings.serviceName,
@@ -151,7 +161,9 @@ export function startTracing(env: Env, processName: string, version = '0.1.0'): 
   // Every span redacted before it is batched (observability/redaction.ts).
   const spanProcessor = new RedactingSpanProcessor(new BatchSpanProcessor(exporter));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
-  provider.register({ propagator: new InternalOnlyPropagator() });
+  provider.register({
+    propagator: contextFrom === 'nowhere' ? new WriteOnlyPropagator() : new W3CTraceContextPropagator(),
+  });
   return {
     enabled: true,
     settings,

@@ -27,7 +27,13 @@ import { signToken } from '../../api/auth';
 import { ROUTES, ROLES, type Role, type Route } from '../../api/contract';
 import { openSqliteSessionStore } from '../../store/session-store';
 import { checkoutWorkflowId } from '../../workflows/checkout/messages';
-import { appStackEnv, killLeftovers, startApiProcess, type RunningProcess } from '../helpers/processes';
+import {
+  appStackEnv,
+  killLeftovers,
+  startApiProcess,
+  until,
+  type RunningProcess,
+} from '../helpers/processes';
 import { devServerEnv } from '../helpers/temporal';
 import { freePort } from '../../scripts/net';
 
@@ -394,6 +400,36 @@ describe('hostile requests over every route', () => {
       assert.equal(answer.status, 403, answer.body);
       assert.match(answer.body, /CSRF token is missing or wrong/);
       await stillServing();
+    }
+  });
+
+  it("a caller's traceparent chooses no trace id, over HTTP/1.0 without a Host too: the request's log line carries the API's own", async () => {
+    assert.match(api.output(), /traces to zipkin at/, 'the API traces as in production');
+    const theirs = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const before = api.output().length;
+    for (const [version, host] of [
+      ['1.0', ''],
+      ['1.1', 'host: 127.0.0.1\r\n'],
+    ]) {
+      const head =
+        `GET /orders?needs=support HTTP/${version}\r\n${host}` +
+        `authorization: Bearer ${tokens.get('support')}\r\n` +
+        `traceparent: 00-${theirs}-00f067aa0ba902b7-01\r\nconnection: close\r\n\r\n`;
+      const answer = await sendRaw(port, Buffer.from(head, 'latin1'));
+      assert.equal(answer.status, 200, `HTTP/${version}: ${answer.body}`);
+    }
+    // The processes' readable log lines: `[api] request method=GET route=/orders … trace_id=…`.
+    const lines = () =>
+      api
+        .output()
+        .slice(before)
+        .split('\n')
+        .filter((line) => /\[api\] request .*route=\/orders /.test(line));
+    await until('both request lines', () => lines().length >= 2, 10_000);
+    for (const line of lines()) {
+      const traceId = /trace_id=([0-9a-f]+)/.exec(line)?.[1];
+      assert.match(traceId ?? '', /^[0-9a-f]{32}$/, `a trace of the API's own: ${line}`);
+      assert.notEqual(traceId, theirs, line);
     }
   });
 

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultTextMapGetter, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { redactSpanAttributes } from '../../observability/redaction';
 import { errorForSpan, traced } from '../../observability/spans';
-import { InternalOnlyPropagator, tracingSettingsFrom } from '../../observability/tracing';
+import { tracingSettingsFrom, WriteOnlyPropagator } from '../../observability/tracing';
 import { contextOf, spanIdOf, TRACE_HEADER, withContext } from '../../workflows/tracing';
 
 describe('tracing settings (the standard OTEL_* variables)', () => {
@@ -108,13 +108,21 @@ describe('what a span never carries out of the process', () => {
     });
   });
 
-  it("takes no trace context from an HTTP request's headers, and Temporal's header still carries it", () => {
-    const propagator = new InternalOnlyPropagator();
+  it("the API's propagator takes no trace context from any headers, with or without a Host, and writes its own", () => {
+    const propagator = new WriteOnlyPropagator();
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const fromRequest = propagator.extract(ROOT_CONTEXT, { host: 'shop', traceparent }, defaultTextMapGetter);
-    assert.equal(trace.getSpanContext(fromRequest), undefined, 'a caller chooses no trace id');
-    const fromTemporal = propagator.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter);
-    assert.equal(trace.getSpanContext(fromTemporal)?.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+    for (const carrier of [{ host: 'shop', traceparent }, { traceparent }]) {
+      const extracted = propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+      assert.equal(trace.getSpanContext(extracted), undefined, 'a caller chooses no trace id');
+    }
+    const ours = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+    });
+    const written: Record<string, string> = {};
+    propagator.inject(ours, written, defaultTextMapSetter);
+    assert.equal(written.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
   });
 });
 
