@@ -16,7 +16,7 @@ export function escalationTools(links: {
 }): SessionAnswer['tools'] {
   const traces =
     links.traceViewerUrl &&
-    `${links.traceViewerUrl}/?annotationQuery=temporalWorkflowId%3D{workflowId}&lookback=range&startTs={from}&endTs={to}&limit=10`;
+    `${links.traceViewerUrl}/?annotationQuery=temporalWorkflowId%3D{workflowId}&lookback=range&startTs={from}&endTs={to}&limit=50`;
   const workflow =
     links.temporalUiUrl &&
     `${links.temporalUiUrl}/namespaces/${encodeURIComponent(links.namespace)}/workflows/{workflowId}`;

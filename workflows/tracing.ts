@@ -130,7 +130,11 @@ class WorkflowSpan {
   end(error?: unknown): void {
     if (!(this.parent.traceFlags & 1)) return; // not sampled: the caller's decision stands
     const end = Date.now();
-    const failed = error !== undefined && !(error instanceof Error && error.name === 'ContinueAsNew');
+    // Continue-as-new ends a run, and a local activity's backoff ends one round of its attempts
+    // (the next round has a span of its own): neither is a failure.
+    const failed =
+      error !== undefined &&
+      !(error instanceof Error && ['ContinueAsNew', 'LocalActivityDoBackoff'].includes(error.name));
     proxySinks<TracingSinks>().exporter.export([
       {
         name: this.name,

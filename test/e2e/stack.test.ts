@@ -15,7 +15,7 @@ import amqp from 'amqplib';
 import { signToken, type Role } from '../../api/auth';
 import { startFakeSendGrid, type FakeServer } from '../../scripts/http-fakes';
 import { npmStart, type RunningStart } from '../helpers/npm-start';
-import { has, tracesOf, waitForTrace } from '../helpers/zipkin';
+import { has, rootName, tracesOf, waitForTrace } from '../helpers/zipkin';
 import { exposedMetricNames } from '../../monitoring/metrics';
 import { freePortPair } from '../../scripts/net';
 import { freePort, startStripeMock, type RunningStripeMock } from '../../scripts/stripe-mock';
@@ -255,9 +255,7 @@ describe('the stack as npm start runs it', () => {
       "the order's own record, a local activity, in the same trace",
     );
     // The test read the order's status over HTTP many times: those reads are no trace of the order.
-    const roots = (await tracesOf(zipkin, 'order-e2e-1')).map(
-      (t) => t.find((span) => !span.parentId || !t.some((other) => other.id === span.parentId))?.name,
-    );
+    const roots = (await tracesOf(zipkin, 'order-e2e-1')).map(rootName);
     assert.ok(
       roots.every((name) => /^post /.test(name ?? '')),
       `each of the order's traces begins at a request that changed it: ${roots.join(', ')}`,

@@ -62,3 +62,8 @@ export async function waitForTrace(
 export function has(spans: ZipkinSpan[], service: RegExp, name: RegExp): boolean {
   return spans.some((s) => service.test(s.localEndpoint.serviceName) && name.test(s.name));
 }
+
+/** The name of a trace's root span (a span whose parent is not in the trace). */
+export function rootName(trace: ZipkinSpan[]): string | undefined {
+  return trace.find((span) => !span.parentId || !trace.some((other) => other.id === span.parentId))?.name;
+}

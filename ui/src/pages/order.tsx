@@ -197,12 +197,14 @@ const DAY = 24 * 60 * MINUTE;
  * For an escalation: the order's traces (each request about it, the workflow and every call to
  * Stripe, SendGrid, RabbitMQ and the database, on one timeline) and its workflow's history, in the
  * engineers' tools. Only the links the deployment configures. The traces are searched from a
- * minute before the order was placed to thirty days after (an order's work ends within days).
+ * minute before the order was placed to thirty days after (an order's work ends within days); until
+ * the page knows when that was, it offers no traces link rather than one that misses the order.
  */
 function Escalation(props: { workflowId: string; placedAt?: string; tools?: EscalationTools }) {
   const { workflowId, tools } = props;
-  if (!tools?.traces && !tools?.workflow) return null;
-  const placed = Date.parse(props.placedAt ?? '') || Date.now();
+  const placed = Date.parse(props.placedAt ?? '');
+  const traces = Number.isNaN(placed) ? undefined : tools?.traces;
+  if (!traces && !tools?.workflow) return null;
   const link = (template: string) =>
     template
       .replaceAll('{workflowId}', encodeURIComponent(workflowId))
@@ -212,15 +214,15 @@ function Escalation(props: { workflowId: string; placedAt?: string; tools?: Esca
     <Section title="For an engineer" id="escalation-title">
       <p>When this order needs an engineer, send them these links.</p>
       <ul className="links">
-        {tools.traces ? (
+        {traces ? (
           <li>
-            <a href={link(tools.traces)} target="_blank" rel="noreferrer">
+            <a href={link(traces)} target="_blank" rel="noreferrer">
               Its traces
             </a>{' '}
             (each step of the order, with its timing, in the trace viewer)
           </li>
         ) : null}
-        {tools.workflow ? (
+        {tools?.workflow ? (
           <li>
             <a href={link(tools.workflow)} target="_blank" rel="noreferrer">
               Its workflow
