@@ -51,8 +51,17 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv = pr
   }
 }
 
-/** Builds a Go command into the cache with `go install`, atomically (build to a temp dir, rename). */
-export function goInstall(name: string, module: string, version: string, binary: string): ResolvedServer {
+/**
+ * Builds a Go command into the cache with `go install`, atomically (build to a temp dir, rename).
+ * `tags` are Go build tags, for a command whose unused parts can be left out of its build.
+ */
+export function goInstall(
+  name: string,
+  module: string,
+  version: string,
+  binary: string,
+  tags: readonly string[] = [],
+): ResolvedServer {
   const target = path.join(cacheRoot(), `${name}-${version}`);
   const goBinary = onPath('go');
   if (!goBinary) {
@@ -62,8 +71,9 @@ export function goInstall(name: string, module: string, version: string, binary:
   }
   const started = Date.now();
   const staging = fs.mkdtempSync(path.join(cacheRoot(), `.${name}-`));
-  log(`building ${name} with Go: go install ${module}@${version} (the first build takes minutes)`);
-  run(goBinary, ['install', `${module}@${version}`], {
+  const args = ['install', ...(tags.length > 0 ? ['-tags', tags.join(',')] : []), `${module}@${version}`];
+  log(`building ${name} with Go: go ${args.join(' ')} (the first build takes minutes)`);
+  run(goBinary, args, {
     ...process.env,
     GOBIN: staging,
     CGO_ENABLED: process.env.CGO_ENABLED ?? '0',
